@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from conftest import run_in_subprocess
-from mslab.inventory import optimal_spread, reservation_price, simulate_avellaneda_stoikov
+from mslab.inventory import (
+    optimal_spread,
+    reservation_price,
+    simulate_avellaneda_stoikov,
+    simulate_linear_quotes,
+)
 
 PAPER = dict(k=1.5, A=140.0, sigma=2.0, s0=100.0, T=1.0, dt=0.005)
 
@@ -130,3 +135,23 @@ def test_rejects_bad_parameters(kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name}=") as err:
         simulate_avellaneda_stoikov(**kwargs)
     assert "must be" in str(err.value)
+
+
+def test_linear_quotes_reproduce_the_avellaneda_stoikov_strategy():
+    tau = 1.0 - np.arange(200) * 0.005
+    half = 0.5 * optimal_spread(0.1, 1.5, 2.0, tau)
+    generic = simulate_linear_quotes(half, 0.1 * 4.0 * tau, n_paths=300, seed=8)
+    named = simulate_avellaneda_stoikov(gamma=0.1, n_paths=300, seed=8)
+    np.testing.assert_array_equal(generic.profit, named.profit)
+    assert np.isnan(generic.spread)
+
+
+@pytest.mark.parametrize(
+    "half,skew,name",
+    [([0.5, -0.1], [0.0, 0.0], "half_spread"), ([[0.5]], [[0.0]], "half_spread"),
+     ([0.5, np.nan], [0.0, 0.0], "half_spread"), ([0.5, 0.5], [0.0], "skew"),
+     ([0.5], [np.inf], "skew")],
+)
+def test_linear_quotes_reject_bad_schedules(half, skew, name):
+    with pytest.raises(ValueError, match=rf"^{name}"):
+        simulate_linear_quotes(half, skew)

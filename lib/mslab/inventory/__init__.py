@@ -2,17 +2,19 @@
 quote-driven dealer markets."""
 
 from mslab.inventory.avellaneda_stoikov import (
-    ASResult,
     QuotePaths,
+    QuotingResult,
     optimal_spread,
     reservation_price,
     simulate_avellaneda_stoikov,
+    simulate_linear_quotes,
 )
 
 __all__ = [
-    "ASResult",
     "QuotePaths",
+    "QuotingResult",
     "optimal_spread",
     "reservation_price",
     "simulate_avellaneda_stoikov",
+    "simulate_linear_quotes",
 ]

@@ -52,25 +52,18 @@ class QuotePaths:
 
 
 @dataclass(frozen=True)
-class ASResult:
-    """Outcome of :func:`simulate_avellaneda_stoikov`.
+class QuotingResult:
+    """Outcome of a quoting simulation (:func:`simulate_avellaneda_stoikov` or
+    :func:`simulate_linear_quotes`).
 
-    ``profit`` (currency) and ``final_inventory`` (shares) hold one value per path;
-    ``spread`` is (2/γ)·ln(1 + γ/k), the paper's "Spread" column (the time-independent part
-    of the optimal total spread).
+    ``profit`` (currency), ``final_inventory`` (shares) and the fill counts hold one value per
+    path. ``spread`` is (2/γ)·ln(1 + γ/k), the paper's "Spread" column, for Avellaneda–Stoikov
+    runs (NaN otherwise); ``params`` records what the simulation was run with.
     """
 
-    strategy: str
-    symmetric_spread: str
-    gamma: float
-    k: float
-    A: float
-    sigma: float
-    s0: float
-    T: float
+    params: dict[str, object]
     dt: float
     n_steps: int
-    seed: int
     spread: float
     profit: np.ndarray
     final_inventory: np.ndarray
@@ -175,6 +168,81 @@ def n_steps_for(T: float, dt: float) -> int:
     return int(n)
 
 
+def simulate_linear_quotes(
+    half_spread: np.ndarray,
+    skew: np.ndarray,
+    k: float = 1.5,
+    A: float = 140.0,
+    sigma: float = 2.0,
+    s0: float = 100.0,
+    dt: float = 0.005,
+    n_paths: int = 1000,
+    seed: int = 0,
+    record_paths: int = 0,
+) -> QuotingResult:
+    """Monte Carlo of the Avellaneda–Stoikov discrete scheme for any *linear quoting rule*:
+    on step n the agent quotes bid/ask = s − q·skew[n] ∓ half_spread[n].
+
+    ``half_spread`` (currency, ≥ 0) and ``skew`` (currency per share) are arrays with one value
+    per step; the horizon is ``len(half_spread)·dt``. Both Avellaneda–Stoikov strategies are
+    such rules; the chapter also uses this to test readings of the paper.
+    Other parameters as in :func:`simulate_avellaneda_stoikov`.
+    """
+    half_spread = _schedule("half_spread", half_spread, nonnegative=True)
+    skew = _schedule("skew", skew, nonnegative=False)
+    if skew.shape != half_spread.shape:
+        raise ValueError(f"skew has {skew.size} steps but half_spread has {half_spread.size}: "
+                         "skew must have one value per step, like half_spread")
+    return _run(half_spread, skew, k=k, A=A, sigma=sigma, s0=s0, dt=dt, n_paths=n_paths,
+                seed=seed, record_paths=record_paths, spread=float("nan"), params={})
+
+
+def _schedule(name: str, values: object, *, nonnegative: bool) -> np.ndarray:
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim != 1 or arr.size < 1 or not np.all(np.isfinite(arr)) or (
+            nonnegative and np.any(arr < 0)):
+        kind = "non-negative " if nonnegative else ""
+        raise ValueError(f"{name}={values!r} is not allowed: {name} must be a non-empty 1-D "
+                         f"array of finite {kind}numbers, one per time step")
+    return np.ascontiguousarray(arr)
+
+
+def _run(half: np.ndarray, skew: np.ndarray, *, k: float, A: float, sigma: float, s0: float,
+         dt: float, n_paths: int, seed: int, record_paths: int, spread: float,
+         params: dict[str, object]) -> QuotingResult:
+    k = _validate.positive("k", k)
+    A = _validate.nonnegative("A", A)
+    sigma = _validate.nonnegative("sigma", sigma)
+    s0 = _validate.real("s0", s0)
+    dt = _validate.positive("dt", dt)
+    n_paths = _validate.integer("n_paths", n_paths, low=1)
+    seed = _validate.seed("seed", seed)
+    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths)
+    n_steps = half.size
+    base_p = A * dt * np.exp(-k * half)
+
+    states = rng.path_states(seed, n_paths)
+    profit = np.empty(n_paths)
+    final_q = np.empty(n_paths, dtype=np.int64)
+    n_bid = np.empty(n_paths, dtype=np.int64)
+    n_ask = np.empty(n_paths, dtype=np.int64)
+    levels = (record_paths, n_steps + 1)
+    mid, bid, ask, cash = (np.empty(levels) for _ in range(4))
+    inv = np.empty(levels, dtype=np.int64)
+    bid_fill, ask_fill = (np.zeros((record_paths, n_steps), dtype=np.bool_) for _ in range(2))
+    _simulate(states, skew, half, base_p, k, dt, s0, sigma, n_steps, profit, final_q, n_bid,
+              n_ask, mid, bid, ask, inv, cash, bid_fill, ask_fill)
+
+    paths = None
+    if record_paths:
+        paths = QuotePaths(times=np.arange(n_steps + 1) * dt, mid=mid, bid=bid, ask=ask,
+                           inventory=inv, cash=cash, bid_fill=bid_fill, ask_fill=ask_fill)
+    params = dict(params, k=k, A=A, sigma=sigma, s0=s0, dt=dt, n_paths=n_paths, seed=seed)
+    return QuotingResult(params=params, dt=dt, n_steps=n_steps, spread=spread, profit=profit,
+                         final_inventory=final_q, n_bid_fills=n_bid, n_ask_fills=n_ask,
+                         paths=paths)
+
+
 def simulate_avellaneda_stoikov(
     gamma: float = 0.1,
     k: float = 1.5,
@@ -188,7 +256,7 @@ def simulate_avellaneda_stoikov(
     strategy: str = "inventory",
     symmetric_spread: str = "full",
     record_paths: int = 0,
-) -> ASResult:
+) -> QuotingResult:
     """Monte Carlo of the Avellaneda–Stoikov discrete scheme (defaults: the paper's parameters).
 
     Parameters
@@ -209,16 +277,11 @@ def simulate_avellaneda_stoikov(
     """
     gamma = _validate.positive("gamma", gamma)
     k = _validate.positive("k", k)
-    A = _validate.nonnegative("A", A)
     sigma = _validate.nonnegative("sigma", sigma)
-    s0 = _validate.real("s0", s0)
     T = _validate.positive("T", T)
     dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True)
-    n_paths = _validate.integer("n_paths", n_paths, low=1)
-    seed = _validate.seed("seed", seed)
     strategy = _validate.choice("strategy", strategy, STRATEGIES)
     symmetric_spread = _validate.choice("symmetric_spread", symmetric_spread, SYMMETRIC_SPREADS)
-    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths)
     n_steps = n_steps_for(T, dt)
 
     tau = T - np.arange(n_steps) * dt
@@ -227,25 +290,7 @@ def simulate_avellaneda_stoikov(
     else:
         half = 0.5 * optimal_spread(gamma, k, sigma, tau)
     skew = gamma * sigma**2 * tau if strategy == "inventory" else np.zeros(n_steps)
-    base_p = A * dt * np.exp(-k * half)
-
-    states = rng.path_states(seed, n_paths)
-    profit = np.empty(n_paths)
-    final_q = np.empty(n_paths, dtype=np.int64)
-    n_bid = np.empty(n_paths, dtype=np.int64)
-    n_ask = np.empty(n_paths, dtype=np.int64)
-    levels = (record_paths, n_steps + 1)
-    mid, bid, ask, cash = (np.empty(levels) for _ in range(4))
-    inv = np.empty(levels, dtype=np.int64)
-    bid_fill, ask_fill = (np.zeros((record_paths, n_steps), dtype=np.bool_) for _ in range(2))
-    _simulate(states, skew, half, base_p, k, dt, s0, sigma, n_steps, profit, final_q, n_bid,
-              n_ask, mid, bid, ask, inv, cash, bid_fill, ask_fill)
-
-    paths = None
-    if record_paths:
-        paths = QuotePaths(times=np.arange(n_steps + 1) * dt, mid=mid, bid=bid, ask=ask,
-                           inventory=inv, cash=cash, bid_fill=bid_fill, ask_fill=ask_fill)
-    return ASResult(strategy=strategy, symmetric_spread=symmetric_spread, gamma=gamma, k=k, A=A,
-                    sigma=sigma, s0=s0, T=T, dt=dt, n_steps=n_steps, seed=seed,
-                    spread=float((2.0 / gamma) * np.log1p(gamma / k)), profit=profit,
-                    final_inventory=final_q, n_bid_fills=n_bid, n_ask_fills=n_ask, paths=paths)
+    params = dict(gamma=gamma, T=T, strategy=strategy, symmetric_spread=symmetric_spread)
+    return _run(half, skew, k=k, A=A, sigma=sigma, s0=s0, dt=dt, n_paths=n_paths, seed=seed,
+                record_paths=record_paths, spread=float((2.0 / gamma) * np.log1p(gamma / k)),
+                params=params)
