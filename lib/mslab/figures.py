@@ -1,0 +1,221 @@
+"""Altair setup for the book: an offline renderer and a house theme.
+
+Call :func:`enable` once at the top of every chapter notebook::
+
+    import altair as alt
+    from mslab import figures
+    figures.enable()
+
+Why a custom renderer
+---------------------
+The book must read fully offline, including from ``file://``. Altair's default ``html``
+renderer loads Vega, Vega-Lite and vega-embed from a CDN (via require.js or ES-module imports),
+so its charts are blank without network. The ``"mslab"`` renderer registered here emits, for
+each chart,
+
+* ``text/html``: an empty ``<div class="mslab-chart" id="mslab-chart-...">`` followed by an
+  inline classic script that calls the global ``vegaEmbed`` with the inlined spec
+  (``mode: "vega-lite"``, ``actions: false``, ``renderer: "svg"``). ``vegaEmbed`` comes from
+  ``book/_static/vega-bundle.js`` (vendored by ``tools/vendor_js.py``), which Jupyter Book adds
+  to every page. If it is not there yet the script waits for the window ``load`` event; if
+  rendering fails the error is written into a ``<pre class="mslab-chart-error">`` inside the
+  div, which ``tests/test_book_offline.py`` looks for.
+* the Vega-Lite spec under ``application/vnd.vegalite.v6+json`` (the major version follows
+  Altair's schema), for front ends that render it natively, plus a short ``text/plain``.
+  (Altair 6's own constant, ``application/vnd.vegalite.v6.json``, lacks the ``+json`` suffix,
+  and nbformat then rejects a dict value: papermill fails with NotebookValidationError.)
+
+Ids are ``mslab-chart-<first 12 hex of sha256(spec)>`` plus ``-<n>`` for the n-th repeat of the
+same spec in a kernel session, so re-executing a notebook yields byte-identical outputs.
+
+Data: Altair's default data transformer is kept (data is inlined into the page, and it refuses
+more than 5000 rows). Do not disable the limit: aggregate or thin out in pandas first (a
+simulation path of 10^6 steps belongs in a summary table or a decimated series, not in the
+HTML).
+
+In JupyterLab: Lab ranks ``text/html`` above its Vega renderer, and a live Lab has no
+``window.vegaEmbed``, so the chart cell shows the ``mslab-chart-error`` message there. For
+interactive work switch the renderer after :func:`enable` (the theme stays), e.g.
+``alt.renderers.enable("default")`` when online; chapters executed for the book must keep
+``"mslab"``.
+
+Captioned, cross-referenced figures (the pattern chapters must use)
+-------------------------------------------------------------------
+Code cell (``display=False`` so the chart is not also shown where it is computed)::
+
+    from myst_nb import glue
+    chart = alt.Chart(df).mark_line().encode(x="t:Q", y="inventory:Q")
+    glue("fig-inventory-paths", chart, display=False)
+
+Markdown cell::
+
+    ```{glue:figure} fig-inventory-paths
+    :name: fig-inventory-paths
+
+    Inventory paths under the optimal quotes.
+    ```
+
+    As {numref}`fig-inventory-paths` shows, ...
+
+``glue:figure`` takes the glued ``text/html`` output (myst-nb's HTML render priority puts it
+first; the Vega-Lite MIME type is ignored by Sphinx), wraps it in a numbered ``<figure>`` with
+the caption, and ``{numref}`` resolves to "Fig. N" (``numfig: true`` in ``_config.yml``).
+Rules: the glue key and ``:name:`` must be unique across the whole book (use a chapter-specific
+prefix); the ``glue`` call and the directive must be in the same notebook; do not give the
+chart an Altair ``title`` when it has a caption; and do not display the glued chart a second
+time in the same cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from typing import Any
+
+import altair as alt
+
+RENDERER = "mslab"
+THEME = "mslab"
+
+#: Options passed to vegaEmbed (see https://github.com/vega/vega-embed#options).
+EMBED_OPTIONS: dict[str, Any] = {"mode": "vega-lite", "actions": False, "renderer": "svg"}
+
+#: System font stack: nothing is fetched, every platform has one of these.
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif'
+WIDTH = 600  # fits the sphinx-book-theme text column with the y axis (~660 px in all)
+HEIGHT = 360
+
+_seen: Counter[str] = Counter()
+
+
+def _vegalite_mime_type() -> str:
+    """``application/vnd.vegalite.v<major>+json`` for the Vega-Lite version Altair targets.
+
+    Not Altair 6's own ``VEGALITE_MIME_TYPE`` (``application/vnd.vegalite.v6.json``): without
+    the ``+json`` suffix nbformat requires a string value, so a dict spec under that key makes
+    papermill/nbformat reject the notebook (``NotebookValidationError``).
+    """
+    major = alt.SCHEMA_VERSION.lstrip("v").split(".")[0]
+    return f"application/vnd.vegalite.v{major}+json"
+
+
+def reset_ids() -> None:
+    """Forget the ids handed out so far (the counter of repeated specs)."""
+    _seen.clear()
+
+
+def _chart_id(spec: dict[str, Any]) -> str:
+    digest = hashlib.sha256(
+        json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()[:12]
+    _seen[digest] += 1
+    n = _seen[digest]
+    return f"mslab-chart-{digest}" if n == 1 else f"mslab-chart-{digest}-{n}"
+
+
+def _js_literal(obj: Any) -> str:
+    """JSON that is safe inside an HTML <script> element."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=True, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+_SCRIPT = """<script type="text/javascript">
+(function () {
+  var id = %(id)s, spec = %(spec)s, opt = %(opt)s;
+  var cur = document.currentScript, el = null;
+  function target() {
+    if (!el || !el.isConnected) {
+      var prev = cur && cur.previousElementSibling;
+      el = (prev && prev.id === id) ? prev : document.getElementById(id);
+    }
+    return el;
+  }
+  function fail(err) {
+    var t = target();
+    if (window.console) { console.error("mslab chart " + id + ":", err); }
+    if (!t) { return; }
+    var pre = document.createElement("pre");
+    pre.className = "mslab-chart-error";
+    pre.textContent = "Chart could not be rendered: " + ((err && err.message) || err);
+    t.appendChild(pre);
+  }
+  function show() {
+    var t = target();
+    if (!t) { return; }
+    if (typeof window.vegaEmbed !== "function") {
+      fail(new Error("vegaEmbed is not loaded (the book ships it as _static/vega-bundle.js)"));
+      return;
+    }
+    try { Promise.resolve(window.vegaEmbed(t, spec, opt)).catch(fail); } catch (err) { fail(err); }
+  }
+  target();
+  if (typeof window.vegaEmbed === "function" || document.readyState === "complete") { show(); }
+  else { window.addEventListener("load", show); }
+})();
+</script>"""
+
+
+def _html(spec: dict[str, Any], chart_id: str, opt: dict[str, Any]) -> str:
+    div = (
+        f'<div class="mslab-chart" id="{chart_id}" '
+        'style="max-width:100%;overflow-x:auto;"></div>'
+    )
+    script = _SCRIPT % {
+        "id": _js_literal(chart_id),
+        "spec": _js_literal(spec),
+        "opt": _js_literal(opt),
+    }
+    return div + "\n" + script
+
+
+def renderer(spec: dict[str, Any], embed_options: dict[str, Any] | None = None, **_: Any):
+    """Altair renderer: offline ``text/html`` + the Vega-Lite MIME type (see module docs)."""
+    opt = dict(EMBED_OPTIONS)
+    if embed_options:
+        opt.update(embed_options)
+    chart_id = _chart_id(spec)
+    bundle = {
+        "text/html": _html(spec, chart_id, opt),
+        _vegalite_mime_type(): spec,
+        "text/plain": f"<Altair chart {chart_id}>",
+    }
+    return bundle
+
+
+def theme() -> dict[str, Any]:
+    """The book's chart theme: system fonts, 600x360 views, left-aligned titles."""
+    return {
+        "config": {
+            "font": FONT,
+            "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
+            "title": {"fontSize": 15, "fontWeight": 600, "anchor": "start", "offset": 10},
+            "axis": {
+                "labelFontSize": 12,
+                "titleFontSize": 13,
+                "titleFontWeight": 600,
+                "gridColor": "#e6e6e6",
+                "domainColor": "#888888",
+                "tickColor": "#888888",
+            },
+            "legend": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": 600},
+            "header": {"labelFontSize": 12, "titleFontSize": 13},
+            "line": {"strokeWidth": 2},
+            "point": {"size": 40},
+        }
+    }
+
+
+def enable() -> None:
+    """Register and enable the ``"mslab"`` renderer and theme (idempotent)."""
+    if RENDERER not in alt.renderers.names():
+        alt.renderers.register(RENDERER, renderer)
+    alt.renderers.enable(RENDERER)
+    themes = getattr(alt, "theme", None)
+    if themes is None:  # Altair < 5.5
+        themes = alt.themes
+        if THEME not in themes.names():
+            themes.register(THEME, theme)
+    elif THEME not in themes.names():
+        themes.register(THEME, enable=False)(theme)
+    themes.enable(THEME)
