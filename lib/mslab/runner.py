@@ -1,0 +1,447 @@
+"""``mslab-run``: execute the chapter notebooks with papermill and drop them into the book.
+
+Each ``chapters/<name>.ipynb`` is a parameterized notebook (one cell tagged ``parameters``).
+Running a chapter
+
+1. checks every override against the chapter's ``parameters`` cell (``papermill.inspect_notebook``),
+2. injects the *full* parameter set after that cell: every default as written in the chapter
+   (so a derived default such as ``dt = T / n_steps`` follows an overridden ``T``), with the
+   overridden ones replaced by their values and marked ``# overridden``. (papermill skips a
+   parameters-cell line holding two ``=``, e.g. in its comment: such a name is no parameter),
+3. tags the ``parameters`` and ``injected-parameters`` cells ``hide-cell`` (collapsed in the HTML),
+4. executes the notebook with the chapters directory as working directory into a temporary file
+   inside the output directory and moves it to ``<output-dir>/<name>.ipynb`` only on success.
+
+A failed chapter is saved to ``<output-dir>/_failed/<name>.ipynb`` and any earlier
+``<output-dir>/<name>.ipynb`` is removed, so the book never renders a stale or half-run chapter.
+Chapters run concurrently in worker processes; ``NUMBA_NUM_THREADS`` is set for their kernels so
+that workers x threads does not exceed the available cores.
+
+Examples::
+
+    mslab-run                                     # every chapter
+    mslab-run inventory_risk -p gamma 0.5 -p strategy inventory
+    mslab-run -f params.yaml -j 2
+    mslab-run --list
+
+Exit codes: 0 success, 1 some chapter failed, 2 bad command line (nothing executed), 130 Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+from tqdm import tqdm
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+HIDE = "hide-cell"
+INJECTED = "injected-parameters"
+
+
+class UsageError(Exception):
+    """A bad chapter name, parameter or option: reported before anything runs (exit code 2)."""
+
+
+@dataclass
+class Job:
+    """One chapter to run: where it is, where it goes and what it is run with."""
+
+    name: str
+    source: Path
+    output_dir: Path
+    cwd: Path
+    kernel: str
+    defaults: dict[str, dict[str, str]]  # papermill.inspect_notebook(source), in cell order
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """What a worker reports back (plain data, so it pickles across processes)."""
+
+    name: str
+    ok: bool
+    message: str = ""
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def parse_value(text: str) -> Any:
+    """Parse a ``-p`` value like papermill: a YAML scalar (or flow list/mapping), else a string.
+
+    ``0.5`` -> float, ``3`` -> int, ``1e-3`` -> float, ``true``/``True`` -> bool,
+    ``None``/``null`` -> None, ``[1, 2]`` -> list, ``inventory`` -> ``'inventory'``,
+    ``"'7'"`` -> ``'7'`` (quote to force a string).
+    Anything YAML would turn into another type (dates, ...) stays the string given.
+    """
+    if text in ("None", "True", "False"):  # papermill's spellings
+        return {"None": None, "True": True, "False": False}[text]
+    try:
+        value = yaml.safe_load(text) if text.strip() else text
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, bool) and text.lower() not in ("true", "false"):
+        return text  # YAML 1.1 yes/no/on/off stay strings, as in papermill
+    if isinstance(value, str):
+        if value != text:  # quoted: a string on purpose
+            return value
+        try:  # YAML 1.1 reads 1e-3 as a string; papermill reads it as a float
+            return float(value) if any(c.isdigit() for c in value) else value
+        except ValueError:
+            return value
+    return value if isinstance(value, (bool, int, float, list, dict, type(None))) else text
+
+
+def collect_overrides(pairs: Sequence[Sequence[str]] | None,
+                      yaml_file: str | None) -> dict[str, Any]:
+    """Merge ``-f params.yaml`` (a mapping) and ``-p NAME VALUE`` pairs; ``-p`` wins."""
+    overrides: dict[str, Any] = {}
+    if yaml_file:
+        try:
+            loaded = yaml.safe_load(Path(yaml_file).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise UsageError(f"-f {yaml_file}: cannot read a YAML mapping: {exc}") from exc
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict) or not all(isinstance(k, str) for k in loaded):
+            raise UsageError(f"-f {yaml_file}: must be a YAML mapping of parameter names to "
+                             f"values, got {type(loaded).__name__}")
+        overrides.update(loaded)
+    for name, value in pairs or ():
+        overrides[name] = parse_value(value)
+    return overrides
+
+
+# --------------------------------------------------------------------------- chapters
+
+
+def discover(chapters_dir: Path) -> dict[str, Path]:
+    """Chapter name (file stem) -> notebook, for every ``*.ipynb`` directly in ``chapters_dir``."""
+    if not chapters_dir.is_dir():
+        raise UsageError(f"--chapters-dir={str(chapters_dir)!r} is not a directory")
+    return {p.stem: p for p in sorted(chapters_dir.glob("*.ipynb")) if not p.name.startswith(".")}
+
+
+def chapter_parameters(path: Path) -> dict[str, dict[str, str]]:
+    """The parameters of the chapter's ``parameters`` cell: name -> {default, help, ...}."""
+    import papermill
+
+    try:
+        return papermill.inspect_notebook(path)
+    except Exception as exc:  # noqa: BLE001 - not JSON, not a notebook, ...
+        raise UsageError(f"cannot read chapter {path}: {type(exc).__name__}: {exc}") from exc
+
+
+def plan(chapters: dict[str, Path], names: Sequence[str], overrides: dict[str, Any],
+         output_dir: Path, cwd: Path | None, kernel: str) -> list[Job]:
+    """Resolve chapter names and give each chapter the overrides it has a parameter for.
+
+    Raises ``UsageError`` for an unknown chapter, or for an override that is not a parameter of
+    the chapter (one chapter) or of any selected chapter (several chapters).
+    """
+    unknown = [n for n in names if n not in chapters]
+    if unknown:
+        available = ", ".join(chapters) or "(none)"
+        raise UsageError(f"unknown chapter {', '.join(map(repr, unknown))}: "
+                         f"available chapters are {available}")
+    selected = list(dict.fromkeys(names)) or list(chapters)
+    if not selected:
+        raise UsageError("no chapters (*.ipynb) to run")
+    jobs = [Job(name, chapters[name], output_dir, cwd or chapters[name].parent, kernel,
+                chapter_parameters(chapters[name])) for name in selected]
+    for key, value in overrides.items():
+        takers = [job for job in jobs if key in job.defaults]
+        if not takers:
+            allowed = "; ".join(f"chapter {job.name!r} allows {', '.join(job.defaults) or '(none)'}"
+                                for job in jobs)
+            which = f"chapter {jobs[0].name!r}" if len(jobs) == 1 else "any selected chapter"
+            raise UsageError(f"{key}={value!r} is not allowed: {key!r} is not a parameter of "
+                             f"{which} ({allowed})")
+        for job in takers:
+            job.overrides[key] = value
+    return jobs
+
+
+# --------------------------------------------------------------------------- one chapter
+
+
+def prepare(job: Job) -> nbformat.NotebookNode:
+    """The chapter with its full parameter set injected and both parameter cells hidden."""
+    from papermill.translators import PythonTranslator as Py
+
+    nb = nbformat.read(job.source, as_version=4)
+    nb.cells = [c for c in nb.cells if INJECTED not in c.metadata.get("tags", [])]
+    lines = [f"# Parameters: every value chapter {job.name!r} ran with (injected by mslab-run)"]
+    recorded: dict[str, Any] = {}
+    for name, info in job.defaults.items():
+        if name in job.overrides:
+            recorded[name] = job.overrides[name]
+            lines.append(f"{name} = {Py.translate(job.overrides[name])}  # overridden")
+            continue
+        default = info["default"]
+        try:
+            ast.parse(default, mode="eval")
+        except SyntaxError:  # papermill could not isolate the expression: leave it to the cell
+            lines.append(f"# {name}: default kept from the parameters cell")
+            continue
+        lines.append(f"{name} = {default}")
+        try:
+            recorded[name] = ast.literal_eval(default)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            pass  # an expression: visible in the cell, not recordable as a value
+    recorded = {k: v for k, v in recorded.items() if _is_json(v)}
+    injected = nbformat.v4.new_code_cell("\n".join(lines) + "\n")
+    injected.metadata["tags"] = [INJECTED, HIDE]
+    at = next((i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), -1)
+    if at >= 0:
+        tags = nb.cells[at].metadata.setdefault("tags", [])
+        if HIDE not in tags:
+            tags.append(HIDE)
+    nb.cells.insert(at + 1, injected)
+    nb.metadata.setdefault("papermill", {})["parameters"] = recorded
+    return nb
+
+
+def _is_json(value: Any) -> bool:
+    """Whether ``value`` can go into the notebook metadata (JSON)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def describe_failure(job: Job, nb: nbformat.NotebookNode, exc: BaseException) -> str:
+    """``chapter 'x' failed in cell <i> (In [n]: <first line>): <Type>: <message>``.
+
+    The cell index is 0-based and counts the cells of ``chapters/<name>.ipynb`` (the injected
+    cell is not counted); ``In [n]`` is the execution count in the executed notebook.
+    """
+    from papermill.exceptions import PapermillExecutionError
+
+    if not isinstance(exc, PapermillExecutionError):
+        return f"chapter {job.name!r} failed: {type(exc).__name__}: {exc}"
+    injected = next(i for i, c in enumerate(nb.cells) if INJECTED in c.metadata.get("tags", []))
+    first = next((ln.strip() for ln in exc.source.splitlines() if ln.strip()), "")
+    where = ("the injected parameters cell" if exc.cell_index == injected
+             else f"cell {exc.cell_index - (exc.cell_index > injected)}")
+    return (f"chapter {job.name!r} failed in {where} (In [{exc.exec_count}]: {first}): "
+            f"{exc.ename}: {exc.evalue}")
+
+
+def _finish(tmp: Path, dest: Path, job: Job) -> None:
+    """Point the papermill metadata at the real paths and move ``tmp`` to ``dest`` atomically."""
+    nb = nbformat.read(tmp, as_version=4)
+    nb.metadata.papermill.update(input_path=str(job.source), output_path=str(dest))
+    nbformat.write(nb, tmp)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, dest)
+
+
+def run_chapter(job: Job, progress_bar: bool = False) -> Result:
+    """Execute one chapter (in a worker process); never raises for a failing notebook."""
+    import papermill
+
+    final = job.output_dir / f"{job.name}.ipynb"
+    failed = job.output_dir / "_failed" / f"{job.name}.ipynb"
+    in_worker = multiprocessing.parent_process() is not None
+    if in_worker:
+        signal.signal(signal.SIGINT, _interrupt_once)
+    job.output_dir.mkdir(parents=True, exist_ok=True)
+    nb = prepare(job)
+    # The temporary files live in the output directory so that the final move is a rename.
+    with tempfile.TemporaryDirectory(dir=job.output_dir, prefix=f".{job.name}-running-") as tmp:
+        tmp_in, tmp_out = Path(tmp, "input.ipynb").resolve(), Path(tmp, job.source.name).resolve()
+        nbformat.write(nb, tmp_in)
+        try:
+            papermill.execute_notebook(tmp_in, tmp_out, kernel_name=job.kernel,
+                                       cwd=job.cwd.resolve(), progress_bar=progress_bar)
+        except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+            message = describe_failure(job, nb, exc)
+            final.unlink(missing_ok=True)  # never leave an older build looking current
+            if tmp_out.exists():
+                _finish(tmp_out, failed, job)
+                message += f"\n  the failed notebook is saved in {failed}"
+            return Result(job.name, False, message)
+        finally:
+            if in_worker:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # idle workers ignore Ctrl-C
+        _finish(tmp_out, final, job)
+    failed.unlink(missing_ok=True)
+    return Result(job.name, True)
+
+
+# --------------------------------------------------------------------------- many chapters
+
+
+def available_cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _interrupt_once(signum: int, frame: object) -> None:
+    """Ctrl-C in a worker running a chapter: raise ``KeyboardInterrupt`` once, so that
+    nbclient's clean-up (kernel shutdown) and the temporary-file removal are not interrupted."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _init_worker(numba_threads: int) -> None:
+    """Worker set-up: Ctrl-C is handled by the parent; kernels inherit the thread budget."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["NUMBA_NUM_THREADS"] = str(numba_threads)
+
+
+def run_jobs(jobs: list[Job], max_workers: int) -> list[Result] | None:
+    """Run the chapters in up to ``max_workers`` processes; ``None`` if interrupted by Ctrl-C.
+
+    At most ``max_workers`` chapters are submitted at a time, so "started" means started.
+    """
+    workers = max(1, min(max_workers, len(jobs)))
+    threads = max(1, available_cores() // workers)
+    single = len(jobs) == 1  # then papermill's own per-cell progress bar is shown
+
+    def say(msg: str) -> None:
+        tqdm.write(msg, file=sys.stderr)
+
+    say(f"running {len(jobs)} chapter(s) in {workers} process(es), NUMBA_NUM_THREADS={threads}")
+    bar = None if single else tqdm(total=len(jobs), unit="chapter", desc="chapters",
+                                   file=sys.stderr)
+    queue: list[Job] = list(jobs)
+    running: dict[Future[Result], tuple[Job, float]] = {}  # future -> (chapter, start time)
+    results: list[Result] = []
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(threads,))
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                job = queue.pop(0)
+                running[pool.submit(run_chapter, job, single)] = (job, time.monotonic())
+                say(f"started  {job.name}")
+            if bar is not None:
+                bar.set_postfix_str(", ".join(j.name for j, _ in running.values()))
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                job, start = running.pop(future)
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OOM killer
+                    result = Result(job.name, False, f"chapter {job.name!r} failed: "
+                                                     f"{type(exc).__name__}: {exc}")
+                results.append(result)
+                status = "finished" if result.ok else "FAILED  "
+                say(f"{status} {job.name} after {time.monotonic() - start:.1f} s")
+                if not result.ok:
+                    say(result.message)
+                if bar is not None:
+                    bar.update()
+    except KeyboardInterrupt:
+        say("interrupted: stopping the running chapters ...")
+        for future in running:
+            future.cancel()
+        # Ctrl-C in a terminal reaches the workers too, `kill -INT <pid>` only this process:
+        # forward it (a worker reacts once; see _interrupt_once). The pool's process table is
+        # private API, hence the defensive getattr.
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            if proc.is_alive():
+                os.kill(proc.pid, signal.SIGINT)
+        pool.shutdown(wait=True, cancel_futures=True)
+        return None
+    finally:
+        if bar is not None:
+            bar.close()
+    pool.shutdown(wait=True)
+    return results
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``mslab-run`` argument parser."""
+    p = argparse.ArgumentParser(
+        prog="mslab-run",
+        description="Execute the parameterized chapter notebooks with papermill and write the "
+                    "executed copies where the Jupyter Book build picks them up.",
+        epilog="Parameter values are YAML scalars, as in papermill: -p gamma 0.5 is a float, "
+               "-p strategy inventory a string. An override applies to the selected chapters "
+               "that have that parameter and must exist in at least one of them.")
+    p.add_argument("chapters", nargs="*", metavar="CHAPTER",
+                   help="chapter names (file stems in --chapters-dir); default: all chapters")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   dest="parameters", help="override a parameter (repeatable; wins over -f)")
+    p.add_argument("-f", "--parameters-file", metavar="YAML",
+                   help="YAML mapping of parameter overrides")
+    p.add_argument("--chapters-dir", default="chapters", type=Path, metavar="DIR",
+                   help="where the chapter notebooks are (default: %(default)s)")
+    p.add_argument("--output-dir", default="book", type=Path, metavar="DIR",
+                   help="where the executed notebooks go (default: %(default)s)")
+    p.add_argument("--cwd", type=Path, default=None, metavar="DIR",
+                   help="working directory of the kernels (default: the chapters directory)")
+    p.add_argument("-j", "--jobs", type=int, default=available_cores(), metavar="N",
+                   help="chapters run at the same time (default: available cores, %(default)s)")
+    p.add_argument("--kernel", default="python3", metavar="NAME",
+                   help="Jupyter kernel (default: %(default)s)")
+    p.add_argument("--list", action="store_true",
+                   help="list the chapters and their parameters with defaults, run nothing")
+    return p
+
+
+def list_chapters(chapters: dict[str, Path]) -> None:
+    """Print every chapter with its parameters, defaults and help comments."""
+    for name, path in chapters.items():
+        print(f"{name}  ({path})")
+        for pname, info in chapter_parameters(path).items():
+            hint = f"  # {info['help']}" if info.get("help") else ""
+            print(f"    {pname} = {info['default']}{hint}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``mslab-run`` / ``python -m mslab.runner``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.jobs < 1:
+            raise UsageError(f"--jobs={args.jobs} is not allowed: --jobs must be an integer >= 1")
+        chapters = discover(args.chapters_dir)
+        if args.list:
+            list_chapters(chapters)
+            return EXIT_OK
+        overrides = collect_overrides(args.parameters, args.parameters_file)
+        jobs = plan(chapters, args.chapters, overrides, args.output_dir, args.cwd, args.kernel)
+    except UsageError as exc:
+        print(f"mslab-run: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    results = run_jobs(jobs, args.jobs)
+    if results is None:
+        print("mslab-run: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    failed = [r.name for r in results if not r.ok]
+    ok = len(results) - len(failed)
+    summary = f"mslab-run: {ok} of {len(results)} chapter(s) succeeded"
+    if failed:
+        summary += f"; failed: {', '.join(failed)} (see {args.output_dir / '_failed'})"
+    print(summary, file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
