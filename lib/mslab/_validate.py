@@ -11,7 +11,8 @@ from collections.abc import Collection
 from numbers import Integral, Real
 
 
-def _fail(name: str, value: object, allowed: str) -> None:
+def fail(name: str, value: object, allowed: str) -> None:
+    """Raise the library's standard ValueError: the parameter, its value, what is allowed."""
     raise ValueError(f"{name}={value!r} is not allowed: {name} must be {allowed}")
 
 
@@ -22,14 +23,14 @@ def real(name: str, value: object, *, low: float | None = None, high: float | No
     interval = f"{lo_br}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi_br}"
     allowed = f"a finite real number in {interval}"
     if isinstance(value, bool) or not isinstance(value, Real):
-        _fail(name, value, allowed)
+        fail(name, value, allowed)
     x = float(value)
     if not math.isfinite(x):
-        _fail(name, value, allowed)
+        fail(name, value, allowed)
     if low is not None and (x < low or (low_open and x == low)):
-        _fail(name, value, allowed)
+        fail(name, value, allowed)
     if high is not None and (x > high or (high_open and x == high)):
-        _fail(name, value, allowed)
+        fail(name, value, allowed)
     return x
 
 
@@ -48,10 +49,10 @@ def integer(name: str, value: object, *, low: int | None = None, high: int | Non
     bounds = f"{'-inf' if low is None else low} <= {name} <= {'inf' if high is None else high}"
     allowed = f"an integer with {bounds}"
     if isinstance(value, bool) or not isinstance(value, Integral):
-        _fail(name, value, allowed)
+        fail(name, value, allowed)
     v = int(value)
     if (low is not None and v < low) or (high is not None and v > high):
-        _fail(name, value, allowed)
+        fail(name, value, allowed)
     return v
 
 
@@ -63,5 +64,5 @@ def seed(name: str, value: object) -> int:
 def choice(name: str, value: object, allowed: Collection[str]) -> str:
     """One of a fixed set of strings."""
     if not isinstance(value, str) or value not in allowed:
-        _fail(name, value, "one of " + ", ".join(repr(a) for a in allowed))
+        fail(name, value, "one of " + ", ".join(repr(a) for a in allowed))
     return value  # type: ignore[return-value]

@@ -9,12 +9,38 @@ from mslab.inventory.avellaneda_stoikov import (
     simulate_avellaneda_stoikov,
     simulate_linear_quotes,
 )
+from mslab.inventory.dealers import (
+    CompetitionResult,
+    DealerResult,
+    HedgingDealerResult,
+    simulate_dealer,
+    simulate_dealer_competition,
+    simulate_hedging_dealer,
+)
+from mslab.inventory.glft import (
+    GLFTAsymptoticQuotes,
+    GLFTQuotes,
+    glft_asymptotic_quotes,
+    glft_exact_quotes,
+    simulate_glft,
+)
 
 __all__ = [
+    "CompetitionResult",
+    "DealerResult",
+    "GLFTAsymptoticQuotes",
+    "GLFTQuotes",
+    "HedgingDealerResult",
     "QuotePaths",
     "QuotingResult",
+    "glft_asymptotic_quotes",
+    "glft_exact_quotes",
     "optimal_spread",
     "reservation_price",
     "simulate_avellaneda_stoikov",
+    "simulate_dealer",
+    "simulate_dealer_competition",
+    "simulate_glft",
+    "simulate_hedging_dealer",
     "simulate_linear_quotes",
 ]
