@@ -260,12 +260,21 @@ GOOD_SIM = dict(gamma=0.01, k=0.3, A=0.9, sigma=0.3, Q=5, s0=100.0, T=60.0, dt=0
                 seed=0, record_paths=1)
 BAD_SIM = [("gamma", -0.01), ("k", 0.0), ("A", -1.0), ("sigma", float("inf")), ("Q", -1),
            ("s0", float("nan")), ("T", -60.0), ("dt", 0.0), ("dt", 61.0), ("dt", 0.7),
-           ("dt", 5.0), ("n_paths", 0), ("n_paths", 2.0), ("seed", -1), ("seed", 1.5),
+           ("n_paths", 0), ("n_paths", 2.0), ("seed", -1), ("seed", 1.5),
            ("record_paths", -1), ("record_paths", 5)]
 
 
 @pytest.mark.parametrize(("name", "value"), BAD_SIM)
 def test_simulation_rejects_bad_parameters(name, value):
-    """``dt = 5`` divides T but makes fill probabilities A exp(-k delta) dt exceed 1."""
     with pytest.raises(ValueError, match=f"^{name}="):
         simulate_glft(**{**GOOD_SIM, name: value})
+
+
+def test_fill_probability_is_capped_at_one():
+    """With dt = 5 s the quotes near the bounds have A exp(-k delta) dt > 1: like the
+    Avellaneda–Stoikov scheme, such a quote fills on every step instead of raising."""
+    res = simulate_glft(**{**GOOD_SIM, "dt": 5.0, "record_paths": 4, "n_paths": 4})
+    p = res.paths
+    assert np.all(np.abs(p.inventory) <= GOOD_SIM["Q"])
+    np.testing.assert_array_equal(np.diff(p.inventory, axis=1),
+                                  p.bid_fill.astype(int) - p.ask_fill.astype(int))
