@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import run_in_subprocess
 from mslab.inventory import (
     optimal_spread,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import run_in_subprocess
-from mslab.inventory.dealers import (simulate_dealer, simulate_dealer_competition,
-                                     simulate_hedging_dealer)
+from mslab.inventory.dealers import (
+    simulate_dealer,
+    simulate_dealer_competition,
+    simulate_hedging_dealer,
+)
 
 MARKET = dict(sigma=0.2, arrival_rate=2.0, mean_size=2.0, price_sensitivity=5.0, s0=100.0,
               T=100.0, dt=0.1, n_paths=300, seed=2024)

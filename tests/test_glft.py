@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.linalg
-
 from mslab.inventory.avellaneda_stoikov import simulate_avellaneda_stoikov
 from mslab.inventory.glft import glft_asymptotic_quotes, glft_exact_quotes, simulate_glft
 

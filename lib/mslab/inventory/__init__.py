@@ -2,8 +2,6 @@
 quote-driven dealer markets."""
 
 from mslab.inventory.avellaneda_stoikov import (
-    QuotePaths,
-    QuotingResult,
     optimal_spread,
     reservation_price,
     simulate_avellaneda_stoikov,
@@ -24,6 +22,7 @@ from mslab.inventory.glft import (
     glft_exact_quotes,
     simulate_glft,
 )
+from mslab.inventory.quoting import QuotePaths, QuotingResult
 
 __all__ = [
     "CompetitionResult",

@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit, prange
 
 from mslab import _validate, rng
-from mslab.inventory.avellaneda_stoikov import n_steps_for
+from mslab.inventory.quoting import n_steps_for
 
 # Two quotes count as the same price (a tie) if they differ by at most this fraction of
 # max(1, |best price|): far above rounding noise, far below any economic difference.

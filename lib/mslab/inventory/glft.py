@@ -36,10 +36,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from mslab import _validate, rng
-from mslab.inventory.avellaneda_stoikov import QuotePaths, QuotingResult, n_steps_for
+from mslab import _validate
+from mslab.inventory.quoting import QuotingResult, n_steps_for, simulate_scheme
 
 # Largest ||P h|| per uniformisation sub-step: the Taylor sum then grows by at most e^30 (far
 # from overflow) and needs ~90 terms, i.e. ~3 matrix-vector products per unit of ||P|| tau.
@@ -207,61 +207,6 @@ def glft_asymptotic_quotes(gamma: float, k: float, A: float, sigma: float, q: in
     return GLFTAsymptoticQuotes(inventory=inventory, bid_depth=bid, ask_depth=ask)
 
 
-@njit(parallel=True, cache=True)
-def _glft_paths(states, p_bid, p_ask, bid_depth, ask_depth, Q, s0, ds, profit, final_q, n_bid,
-                n_ask, rec_mid, rec_bid, rec_ask, rec_q, rec_cash, rec_bf, rec_af):
-    """Kernel, the draws of ``avellaneda_stoikov._simulate``: per step, uniform u1 lifts the
-    ask if below ``p_ask[n, q]``, u2 hits the bid if below ``p_bid[n, q]`` (both at the
-    inventory of the start of the step), and the lowest bit of u2 moves the mid by ``+-ds``."""
-    n_rec = rec_mid.shape[0]
-    n_steps = p_bid.shape[0]
-    for i in prange(states.shape[0]):
-        a, b, c, d = states[i, 0], states[i, 1], states[i, 2], states[i, 3]
-        s = s0
-        q = 0
-        cash = 0.0
-        nb = 0
-        na = 0
-        for n in range(n_steps):
-            j = q + Q
-            bid = s - bid_depth[n, j]  # NaN when not quoted; then p_bid[n, j] = 0
-            ask = s + ask_depth[n, j]
-            u1, a, b, c, d = rng.xoshiro_step(a, b, c, d)
-            u2, a, b, c, d = rng.xoshiro_step(a, b, c, d)
-            ask_hit = rng.to_unit(u1) < p_ask[n, j]
-            bid_hit = rng.to_unit(u2) < p_bid[n, j]
-            if i < n_rec:
-                rec_mid[i, n] = s
-                rec_bid[i, n] = bid
-                rec_ask[i, n] = ask
-                rec_q[i, n] = q
-                rec_cash[i, n] = cash
-                rec_af[i, n] = ask_hit
-                rec_bf[i, n] = bid_hit
-            if ask_hit:
-                q -= 1
-                cash += ask
-                na += 1
-            if bid_hit:
-                q += 1
-                cash -= bid
-                nb += 1
-            if u2 & np.uint64(1):
-                s += ds
-            else:
-                s -= ds
-        if i < n_rec:
-            rec_mid[i, n_steps] = s
-            rec_bid[i, n_steps] = np.nan
-            rec_ask[i, n_steps] = np.nan
-            rec_q[i, n_steps] = q
-            rec_cash[i, n_steps] = cash
-        profit[i] = cash + q * s
-        final_q[i] = q
-        n_bid[i] = nb
-        n_ask[i] = na
-
-
 def simulate_glft(gamma: float, k: float, A: float, sigma: float, Q: int, s0: float, T: float,
                   dt: float, n_paths: int, seed: int, record_paths: int = 0) -> QuotingResult:
     """Monte Carlo of the GLFT optimal strategy in the discrete Avellaneda–Stoikov scheme.
@@ -294,30 +239,7 @@ def simulate_glft(gamma: float, k: float, A: float, sigma: float, Q: int, s0: fl
     n_steps = n_steps_for(T, dt)
 
     quotes = glft_exact_quotes(gamma, k, A, sigma, Q, T, np.arange(n_steps) * dt)
-    with np.errstate(over="ignore"):
-        p_bid = np.where(np.isnan(quotes.bid_depth), 0.0,
-                         np.minimum(1.0, A * np.exp(-k * quotes.bid_depth) * dt))
-        p_ask = np.where(np.isnan(quotes.ask_depth), 0.0,
-                         np.minimum(1.0, A * np.exp(-k * quotes.ask_depth) * dt))
-
-    profit = np.empty(n_paths)
-    final_q = np.empty(n_paths, dtype=np.int64)
-    n_bid = np.empty(n_paths, dtype=np.int64)
-    n_ask = np.empty(n_paths, dtype=np.int64)
-    levels = (record_paths, n_steps + 1)
-    mid, bid, ask, cash = (np.empty(levels) for _ in range(4))
-    inv = np.empty(levels, dtype=np.int64)
-    bid_fill, ask_fill = (np.zeros((record_paths, n_steps), dtype=np.bool_) for _ in range(2))
-    _glft_paths(rng.path_states(seed, n_paths), p_bid, p_ask, quotes.bid_depth, quotes.ask_depth,
-                Q, s0, sigma * np.sqrt(dt), profit, final_q, n_bid, n_ask, mid, bid, ask, inv,
-                cash, bid_fill, ask_fill)
-
-    paths = None
-    if record_paths:
-        paths = QuotePaths(times=np.arange(n_steps + 1) * dt, mid=mid, bid=bid, ask=ask,
-                           inventory=inv, cash=cash, bid_fill=bid_fill, ask_fill=ask_fill)
-    params = dict(strategy="glft", gamma=gamma, k=k, A=A, sigma=sigma, Q=Q, s0=s0, T=T, dt=dt,
-                  n_paths=n_paths, seed=seed)
-    return QuotingResult(params=params, dt=dt, n_steps=n_steps, spread=float("nan"),
-                         profit=profit, final_inventory=final_q, n_bid_fills=n_bid,
-                         n_ask_fills=n_ask, paths=paths)
+    return simulate_scheme(bid_depth=quotes.bid_depth, ask_depth=quotes.ask_depth, k=k, A=A,
+                           sigma=sigma, s0=s0, dt=dt, n_paths=n_paths, seed=seed,
+                           record_paths=record_paths,
+                           params=dict(strategy="glft", gamma=gamma, Q=Q, T=T))
