@@ -154,3 +154,21 @@ def test_linear_quotes_reproduce_the_avellaneda_stoikov_strategy():
 def test_linear_quotes_reject_bad_schedules(half, skew, name):
     with pytest.raises(ValueError, match=rf"^{name}"):
         simulate_linear_quotes(half, skew)
+
+
+@pytest.mark.parametrize(
+    "call,name",
+    [
+        (lambda: reservation_price(100.0, 1, 0.0, 2.0, 1.0), "gamma"),
+        (lambda: reservation_price(100.0, 1, 0.1, -2.0, 1.0), "sigma"),
+        (lambda: reservation_price(100.0, 1, 0.1, 2.0, -1.0), "tau"),
+        (lambda: reservation_price([100.0, np.nan], 1, 0.1, 2.0, 1.0), "s"),
+        (lambda: reservation_price(100.0, "one", 0.1, 2.0, 1.0), "q"),
+        (lambda: optimal_spread(0.1, 0.0, 2.0, 1.0), "k"),
+        (lambda: optimal_spread(-0.1, 1.5, 2.0, 1.0), "gamma"),
+        (lambda: optimal_spread(0.1, 1.5, 2.0, [1.0, -0.5]), "tau"),
+    ],
+)
+def test_closed_forms_reject_bad_parameters(call, name):
+    with pytest.raises(ValueError, match=rf"^{name}="):
+        call()

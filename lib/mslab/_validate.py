@@ -10,6 +10,8 @@ import math
 from collections.abc import Collection
 from numbers import Integral, Real
 
+import numpy as np
+
 
 def fail(name: str, value: object, allowed: str) -> None:
     """Raise the library's standard ValueError: the parameter, its value, what is allowed."""
@@ -66,3 +68,16 @@ def choice(name: str, value: object, allowed: Collection[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
         fail(name, value, "one of " + ", ".join(repr(a) for a in allowed))
     return value  # type: ignore[return-value]
+
+
+def real_array(name: str, value: object, *, low: float | None = None) -> np.ndarray:
+    """A scalar or array of finite real numbers (>= low if given), returned as a float array."""
+    allowed = "finite real numbers" + ("" if low is None else f" >= {low}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fail(name, value, allowed)
+    if np.asarray(value).dtype == bool or not np.all(np.isfinite(arr)) or (
+            low is not None and np.any(arr < low)):
+        fail(name, value, allowed)
+    return arr

@@ -36,13 +36,23 @@ SYMMETRIC_SPREADS = ("full", "constant")
 
 def reservation_price(s: float | np.ndarray, q: float | np.ndarray, gamma: float, sigma: float,
                       tau: float | np.ndarray) -> np.ndarray:
-    """Reservation price r = s − q·γ·σ²·τ with τ = T − t the time to the horizon."""
-    return np.asarray(s) - np.asarray(q) * gamma * sigma**2 * np.asarray(tau)
+    """Reservation price r = s − q·γ·σ²·τ (currency) with τ = T − t ≥ 0 the time to the
+    horizon; s, q and τ may be arrays (broadcast)."""
+    s = _validate.real_array("s", s)
+    q = _validate.real_array("q", q)
+    gamma = _validate.positive("gamma", gamma)
+    sigma = _validate.nonnegative("sigma", sigma)
+    tau = _validate.real_array("tau", tau, low=0.0)
+    return s - q * gamma * sigma**2 * tau
 
 
 def optimal_spread(gamma: float, k: float, sigma: float, tau: float | np.ndarray) -> np.ndarray:
-    """Total optimal spread δᵃ + δᵇ = γσ²τ + (2/γ)·ln(1 + γ/k)."""
-    return gamma * sigma**2 * np.asarray(tau) + (2.0 / gamma) * np.log1p(gamma / k)
+    """Total optimal spread δᵃ + δᵇ = γσ²τ + (2/γ)·ln(1 + γ/k) (currency), τ = T − t ≥ 0."""
+    gamma = _validate.positive("gamma", gamma)
+    k = _validate.positive("k", k)
+    sigma = _validate.nonnegative("sigma", sigma)
+    tau = _validate.real_array("tau", tau, low=0.0)
+    return gamma * sigma**2 * tau + (2.0 / gamma) * np.log1p(gamma / k)
 
 
 def simulate_linear_quotes(
