@@ -8,6 +8,11 @@ STAMP := $(VENV)/.installed-stamp
 # Compiled numba kernels are cached here, so rebuilding the book does not recompile.
 export NUMBA_CACHE_DIR := $(CURDIR)/build/numba-cache
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
+# Chapters and tests already run in parallel; multi-threaded BLAS on top of that makes small
+# statsmodels fits (e.g. Engle–Granger lag selection) an order of magnitude slower.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
 
 # Chapter(s) and parameters for `make chapters`, e.g.
 #   make chapters CHAPTER=inventory_risk ARGS="-p gamma 0.5"
@@ -45,7 +50,8 @@ test: book
 	$(BIN)/python -m pytest --nbval tests chapters
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_avellaneda_stoikov.py
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 vendor: $(STAMP)
 	$(BIN)/python tools/vendor_js.py

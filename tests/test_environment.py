@@ -17,9 +17,11 @@ def _split(req: str) -> tuple[str, str]:
 
 def test_environment_yml_names_the_same_packages_as_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    pip_reqs = dict(_split(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"])
+    extras = [r for reqs in project["optional-dependencies"].values() for r in reqs]
+    pip_reqs = dict(_split(r) for r in project["dependencies"] + extras)
     deps = yaml.safe_load((REPO / "environment.yml").read_text())["dependencies"]
-    conda_reqs = dict(_split(d) for d in deps if isinstance(d, str))
+    pip_section = [r for d in deps if isinstance(d, dict) for r in d.get("pip", [])]
+    conda_reqs = dict(_split(d) for d in [*deps, *pip_section] if isinstance(d, str))
     conda_reqs.pop("pip", None)
     assert conda_reqs.pop("python") == ">=3.11" == project["requires-python"]
     assert conda_reqs == pip_reqs

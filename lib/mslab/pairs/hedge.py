@@ -1,0 +1,148 @@
+"""Hedge ratios for a pair: a static OLS fit and Chan's (2013) Kalman filter.
+
+Both regress y on x with an intercept, y_t = β x_t + α + e_t, on whatever the caller passes
+(prices, as in Chan, or log-prices, as in the cointegration tests); the units of β are those
+of y per unit of x. The spread is y − βx, whose mean is α.
+
+Kalman filter (E. Chan, *Algorithmic Trading*, 2013, §3): the state s_t = [β_t, α_t] is a
+random walk, s_t = s_{t−1} + w_t with w_t ~ N(0, V_w), V_w = δ/(1 − δ)·I₂, observed through
+y_t = [x_t, 1]·s_t + ε_t, ε_t ~ N(0, V_e). Defaults are Chan's: δ = 1e-4, V_e = 1e-3, initial
+state 0 with covariance 0. Each day t the filter
+
+1. predicts: ŝ_t = s_{t−1}, R_t = P_{t−1} + V_w (at t = 0: ŝ_0 = initial state, R_0 = initial
+   covariance, no V_w added);
+2. forecasts y_t: ŷ_t = [x_t, 1]·ŝ_t, error e_t = y_t − ŷ_t, variance Q_t = h R_t hᵀ + V_e;
+3. updates: K = R_t hᵀ/Q_t, s_t = ŝ_t + K e_t, P_t = R_t − K h R_t.
+
+This is pykalman's convention (``KalmanFilter.filter`` treats ``initial_state_mean`` and
+``initial_state_covariance`` as the *predicted* state of the first observation and updates it
+without a prediction step) and Chan's MATLAB loop (with R = 0 before the first day). With
+Chan's zero initial covariance the first update has zero gain, so s_0 = 0 and P_0 = 0: the
+filter learns from the second day on. ``beta``/``alpha`` are the *filtered* values s_t, which
+use y_t; e_t and Q_t use only data up to t − 1 plus x_t, and Chan trades e_t against ±√Q_t.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from mslab import _validate
+from mslab.pairs.data import pair_prices
+
+
+@dataclass(frozen=True)
+class StaticHedge:
+    """OLS fit of y on x (with intercept unless it was disabled): ``spread`` = y − βx,
+    ``residuals`` = spread − α."""
+
+    beta: float
+    alpha: float
+    r_squared: float
+    spread: pd.Series
+    residuals: pd.Series
+
+
+@dataclass(frozen=True)
+class KalmanHedge:
+    """Output of :func:`kalman_hedge`, one value per date: filtered ``beta`` and ``alpha``, the
+    forecast ``y_hat`` and its error ``error`` (e_t) with variance ``error_var`` (Q_t), and the
+    filtered state covariance ``state_cov`` (n, 2, 2) of [β, α]."""
+
+    beta: pd.Series
+    alpha: pd.Series
+    y_hat: pd.Series
+    error: pd.Series
+    error_var: pd.Series
+    state_cov: np.ndarray
+    params: dict[str, float]
+
+    @property
+    def zscore(self) -> pd.Series:
+        """e_t/√Q_t, the standardised forecast error Chan trades at ±1."""
+        return self.error / np.sqrt(self.error_var)
+
+
+def ols_hedge(y: pd.Series, x: pd.Series, *, intercept: bool = True) -> StaticHedge:
+    """Static hedge ratio: least squares of ``y`` on ``x`` (and a constant if ``intercept``).
+
+    ``y`` and ``x`` are Series on the same dates (any finite values: prices or log-prices).
+    """
+    if not isinstance(intercept, bool):
+        _validate.fail("intercept", intercept, "True or False")
+    table = pair_prices(y, x, positive=False, min_rows=3)
+    yv, xv = table.iloc[:, 0].to_numpy(), table.iloc[:, 1].to_numpy()
+    design = np.column_stack([xv, np.ones_like(xv)]) if intercept else xv[:, None]
+    coef, *_ = np.linalg.lstsq(design, yv, rcond=None)
+    beta, alpha = float(coef[0]), float(coef[1]) if intercept else 0.0
+    spread = yv - beta * xv
+    resid = spread - alpha
+    centre = yv.mean() if intercept else 0.0
+    r2 = 1.0 - float(resid @ resid) / float((yv - centre) @ (yv - centre))
+    return StaticHedge(beta, alpha, r2, pd.Series(spread, index=table.index, name="spread"),
+                       pd.Series(resid, index=table.index, name="residual"))
+
+
+@njit(cache=True)
+def _kalman(y, x, w, ve, s0, p0, beta, alpha, y_hat, err, q, cov):
+    """Kernel: the filter of the module docstring with V_w = w·I₂, 2×2 algebra written out."""
+    b, a = s0[0], s0[1]
+    p00, p01, p11 = p0[0, 0], p0[0, 1], p0[1, 1]
+    for t in range(y.shape[0]):
+        if t == 0:
+            r00, r01, r11 = p00, p01, p11
+        else:
+            r00, r01, r11 = p00 + w, p01, p11 + w
+        xt = x[t]
+        rh0 = r00 * xt + r01  # R hᵀ with h = [x_t, 1]
+        rh1 = r01 * xt + r11
+        qt = xt * rh0 + rh1 + ve
+        yh = xt * b + a
+        e = y[t] - yh
+        k0, k1 = rh0 / qt, rh1 / qt
+        b += k0 * e
+        a += k1 * e
+        p00 = r00 - k0 * rh0  # P = R − K (h R), h R = (R hᵀ)ᵀ
+        p01 = r01 - k0 * rh1
+        p11 = r11 - k1 * rh1
+        beta[t], alpha[t], y_hat[t], err[t], q[t] = b, a, yh, e, qt
+        cov[t, 0, 0], cov[t, 0, 1], cov[t, 1, 0], cov[t, 1, 1] = p00, p01, p01, p11
+
+
+def kalman_hedge(y: pd.Series, x: pd.Series, *, delta: float = 1e-4, obs_var: float = 1e-3,
+                 initial_state: tuple[float, float] = (0.0, 0.0),
+                 initial_cov: float = 0.0) -> KalmanHedge:
+    """Time-varying hedge ratio by Chan's Kalman filter (see the module docstring).
+
+    Parameters
+    ----------
+    y, x : Series on the same dates (finite values; prices in Chan's examples).
+    delta : δ in (0, 1); the state noise covariance is δ/(1 − δ)·I₂ per day.
+    obs_var : observation noise variance V_e > 0 (units of y²).
+    initial_state : [β, α] before the first observation.
+    initial_cov : c ≥ 0, the initial state covariance c·I₂ (Chan: 0).
+    """
+    delta = _validate.real("delta", delta, low=0.0, high=1.0, low_open=True, high_open=True)
+    obs_var = _validate.positive("obs_var", obs_var)
+    initial_cov = _validate.nonnegative("initial_cov", initial_cov)
+    if not isinstance(initial_state, (tuple, list)) or len(initial_state) != 2:
+        _validate.fail("initial_state", initial_state, "a (beta, alpha) pair of finite reals")
+    s0 = np.array([_validate.real("initial_state[0]", initial_state[0]),
+                   _validate.real("initial_state[1]", initial_state[1])])
+    table = pair_prices(y, x, positive=False)
+    yv = np.ascontiguousarray(table.iloc[:, 0].to_numpy())
+    xv = np.ascontiguousarray(table.iloc[:, 1].to_numpy())
+    n = yv.size
+    out = [np.empty(n) for _ in range(5)]
+    cov = np.empty((n, 2, 2))
+    w = delta / (1.0 - delta)
+    _kalman(yv, xv, w, obs_var, s0, initial_cov * np.eye(2), *out, cov)
+    idx = table.index
+    names = ("beta", "alpha", "y_hat", "error", "error_var")
+    series = [pd.Series(v, index=idx, name=nm) for v, nm in zip(out, names)]
+    params = dict(delta=delta, obs_var=obs_var, state_var=w, initial_beta=float(s0[0]),
+                  initial_alpha=float(s0[1]), initial_cov=initial_cov)
+    return KalmanHedge(*series, state_cov=cov, params=params)

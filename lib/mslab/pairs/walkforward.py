@@ -1,0 +1,280 @@
+"""Walk-forward (rolling out-of-sample) evaluation of a pairs strategy, as in Gatev, Goetzmann &
+Rouwenhorst (2006).
+
+Windows (units: rows of the price table, i.e. trading days). Window w forms pairs on the
+``formation`` days starting at row ``w·step`` (default 252, twelve months) and trades them on the
+next ``trading`` days (default 126, six months); the last trading window may be shorter. With
+the default ``step = trading`` the trading windows do not overlap and tile the sample after the
+first formation period. A smaller ``step`` runs Gatev's overlapping portfolios (they start one
+every month, ``step = 21``, so six are active at once): the out-of-sample return of a day is
+the average of the returns of the portfolios trading that day.
+
+Per window:
+
+1. *Eligible* assets are those with a finite price > 0 on every formation day (a stock that is
+   not listed yet is left out, without looking at the trading window).
+2. ``strategy.select(formation_prices)`` picks pairs ``(y, x)`` among the eligible assets from
+   the formation window only.
+3. ``strategy.signal(y, x, start)`` gets the pair's prices from the first formation day to the
+   last trading day and ``start``, the position of the first trading day, and returns the
+   desired position for each trading day and the hedge ratio (shares of x per share of y; a
+   scalar or one per trading day). The signal of a day may use prices up to that day only: the
+   walk-forward cannot check this, the tests of each strategy do.
+4. The pairs are backtested together (:func:`mslab.pairs.backtest.backtest_portfolio`) on the
+   formation and trading days, flat during formation (which only serves as history for
+   trailing estimates), every pair getting ``capital / n_pairs``. Positions open at the end of
+   the trading window are closed at its last close. Only trading days enter the results.
+
+A window with no selected pair earns 0 (its capital stays uninvested).
+
+Ready-made strategies (built on :mod:`mslab.pairs.selection`, :mod:`mslab.pairs.hedge` and
+:mod:`mslab.pairs.meanrev`):
+
+:func:`gatev_strategy`          the distance method with Gatev et al.'s rules: the ``top_n``
+                                pairs with the smallest sum of squared differences of
+                                normalised formation prices; in trading, the difference of the
+                                two prices normalised to 1 on the first trading day, in units
+                                of the formation spread's standard deviation, opens a position
+                                beyond ±``threshold`` (2) and closes it when the prices cross
+                                (0). Dollar-neutral at entry: hedge ``y_t/x_t`` shares, frozen
+                                for the trade ($1 long, $1 short per $1 of y).
+:func:`cointegration_strategy`  Engle–Granger on formation log prices (Benjamini–Hochberg at
+                                ``alpha`` over all candidate pairs by default, the ``top_n``
+                                smallest p-values); hedge β from OLS of log y on log x over
+                                formation (dollars of x per dollar of y, converted to shares
+                                at entry);
+                                Avellaneda–Lee s-score of the log spread from a rolling OU fit
+                                (``window`` days, reaching back into formation), with their
+                                thresholds: open long below −1.25, close above −0.50, open
+                                short above +1.25, close below +0.75.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from mslab import _validate
+from mslab.pairs import metrics
+from mslab.pairs.backtest import Execution, Risk, backtest_portfolio, share_hedge
+from mslab.pairs.hedge import ols_hedge
+from mslab.pairs.meanrev import rolling_sscore, score_positions
+from mslab.pairs.selection import adjust_pvalues, distance_pairs, engle_granger_pairs
+
+SelectFn = Callable[[pd.DataFrame], Sequence[tuple[str, str]]]
+SignalFn = Callable[[pd.Series, pd.Series, int], tuple[object, object]]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A pairs strategy for :func:`walk_forward`: ``select(formation_prices) -> [(y, x), ...]``
+    and ``signal(y_prices, x_prices, start) -> (signals, hedge)`` (module docstring)."""
+
+    select: SelectFn
+    signal: SignalFn
+    name: str = "strategy"
+
+
+@dataclass(frozen=True)
+class WalkForwardResult:
+    """Concatenated out-of-sample daily ``returns`` and ``turnover`` (traded notional over
+    capital), one row per window in ``windows`` and every trade in ``trades`` (columns as in
+    :class:`mslab.pairs.backtest.BacktestResult`, plus ``window``; ``entry``/``exit`` are rows
+    of ``prices``, ``pair`` the pair's position in its window's selection)."""
+
+    strategy: str
+    returns: pd.Series
+    turnover: pd.Series
+    windows: pd.DataFrame
+    trades: pd.DataFrame
+    params: dict[str, object] = field(default_factory=dict)
+
+    def performance(self, periods_per_year: int = 252) -> metrics.Performance:
+        return metrics.performance(self.returns, turnover=self.turnover, trades=self.trades,
+                                   periods_per_year=periods_per_year)
+
+    def sharpe_test(self, **kwargs: object) -> metrics.SharpeTest:
+        """Out-of-sample Sharpe ratio and its bootstrap p-value (:func:`metrics.sharpe_pvalue`)."""
+        return metrics.sharpe_pvalue(self.returns, **kwargs)
+
+
+def walk_forward(prices: pd.DataFrame, strategy: Strategy, *, formation: int = 252,
+                 trading: int = 126, step: int | None = None, volumes: pd.DataFrame | None = None,
+                 half_spread_bps: pd.DataFrame | None = None,
+                 execution: Execution = Execution(), risk: Risk = Risk(),
+                 capital: float = 1.0, max_portfolio_gross: float | None = None,
+                 rehedge: bool = False) -> WalkForwardResult:
+    """Run ``strategy`` window by window over ``prices`` (dates × assets, strictly increasing
+    dates; NaN allowed where an asset is not listed) and collect the out-of-sample results.
+    ``volumes`` and ``half_spread_bps`` are tables like ``prices``; the remaining arguments go
+    to :func:`mslab.pairs.backtest.backtest_portfolio`."""
+    if not isinstance(strategy, Strategy):
+        _validate.fail("strategy", strategy, "a Strategy(select, signal)")
+    if not isinstance(prices, pd.DataFrame):
+        _validate.fail("prices", type(prices).__name__, "a pandas DataFrame (dates × assets)")
+    formation = _validate.integer("formation", formation, low=2)
+    trading = _validate.integer("trading", trading, low=2)
+    step = trading if step is None else _validate.integer("step", step, low=1)
+    n = len(prices)
+    if n < formation + 2:
+        _validate.fail("formation", formation, f"at most len(prices) - 2 = {n - 2}")
+    for name, table in (("volumes", volumes), ("half_spread_bps", half_spread_bps)):
+        if table is not None and (not isinstance(table, pd.DataFrame)
+                                  or not table.index.equals(prices.index)
+                                  or not table.columns.equals(prices.columns)):
+            raise ValueError(f"{name} must be a DataFrame with the dates and columns of prices")
+    values = prices.to_numpy(dtype=float)
+
+    rows, trades, daily = [], [], []
+    for w, f0 in enumerate(range(0, n - formation - 1, step)):
+        t0, t1 = f0 + formation, min(f0 + formation + trading, n)
+        form = values[f0:t0]
+        eligible = prices.columns[(np.isfinite(form) & (form > 0)).all(axis=0)]
+        pairs = _checked_pairs(strategy.select(prices.iloc[f0:t0][eligible]), eligible)
+        hist = prices.iloc[f0:t1]
+        rets = pd.Series(0.0, index=prices.index[t0:t1])
+        turn = rets.copy()
+        n_trades = 0
+        if pairs:
+            signals, hedges = _window_signals(strategy, hist, pairs, formation)
+            sub = list(dict.fromkeys(a for pair in pairs for a in pair))
+            bt = backtest_portfolio(
+                hist[sub], pairs, signals, hedges,
+                volumes=None if volumes is None else volumes.iloc[f0:t1][sub],
+                half_spread_bps=None if half_spread_bps is None
+                else half_spread_bps.iloc[f0:t1][sub],
+                execution=execution, risk=risk, capital=capital,
+                max_portfolio_gross=max_portfolio_gross, rehedge=rehedge, close_at_end=True)
+            rets = bt.returns.iloc[formation:]
+            turn = bt.turnover.iloc[formation:]
+            tr = bt.trades.assign(window=w)
+            tr["entry"] += f0
+            tr.loc[tr["exit"] >= 0, "exit"] += f0
+            n_trades = len(tr)
+            trades.append(tr)
+        daily.append(pd.DataFrame({"returns": rets, "turnover": turn, "window": w}))
+        rows.append({
+            "window": w, "formation_start": prices.index[f0],
+            "formation_end": prices.index[t0 - 1], "trading_start": prices.index[t0],
+            "trading_end": prices.index[t1 - 1], "n_eligible": len(eligible),
+            "n_pairs": len(pairs), "pairs": tuple(pairs), "return": float(rets.sum()),
+            "sharpe": metrics.sharpe_ratio(rets.to_numpy()) if len(rets) > 1 else np.nan,
+            "n_trades": n_trades})
+
+    stacked = pd.concat(daily)
+    by_day = stacked.groupby(level=0, sort=True)[["returns", "turnover"]].mean()
+    by_day.index.name = prices.index.name
+    all_trades = pd.concat(trades, ignore_index=True) if trades else _empty_trades()
+    return WalkForwardResult(
+        strategy=strategy.name, returns=by_day["returns"].rename("returns"),
+        turnover=by_day["turnover"].rename("turnover"), windows=pd.DataFrame(rows),
+        trades=all_trades,
+        params=dict(formation=formation, trading=trading, step=step, execution=execution,
+                    risk=risk, capital=capital, max_portfolio_gross=max_portfolio_gross,
+                    rehedge=rehedge))
+
+
+def gatev_strategy(top_n: int | None = 20, threshold: float = 2.0) -> Strategy:
+    """Gatev, Goetzmann & Rouwenhorst's distance method (module docstring); ``top_n=None``
+    trades every pair."""
+    if top_n is not None:
+        top_n = _validate.integer("top_n", top_n, low=1)
+    threshold = _validate.positive("threshold", threshold)
+
+    # Formation spread std of each selected pair, keyed by (y, x, first formation date), so
+    # that signal() need not rank the pair again; computed afresh if missing.
+    spread_std: dict[tuple[object, object, pd.Timestamp], float] = {}
+
+    def select(formation: pd.DataFrame) -> list[tuple[str, str]]:
+        if formation.shape[1] < 2:
+            return []
+        table = distance_pairs(formation, top_n=top_n)
+        pairs = list(zip(table["asset1"], table["asset2"]))
+        for pair, sd in zip(pairs, table["spread_std"]):
+            spread_std[(*pair, formation.index[0])] = float(sd)
+        return pairs
+
+    def signal(y: pd.Series, x: pd.Series, start: int) -> tuple[pd.Series, np.ndarray]:
+        key = (y.name, x.name, y.index[0])
+        if key not in spread_std:
+            table = distance_pairs(pd.concat([y.iloc[:start], x.iloc[:start]], axis=1))
+            spread_std[key] = float(table["spread_std"].iloc[0])
+        ty, tx = y.to_numpy()[start:], x.to_numpy()[start:]
+        z = pd.Series((ty / ty[0] - tx / tx[0]) / spread_std[key], index=y.index[start:])
+        pos = score_positions(z, open_long=-threshold, close_long=0.0, open_short=threshold,
+                              close_short=0.0)
+        return pos, ty / tx
+
+    return Strategy(select, signal, name=f"distance (Gatev), top {top_n or 'all'}")
+
+
+def cointegration_strategy(alpha: float = 0.05, top_n: int | None = 20,
+                           correction: str = "fdr_bh", lags: int | None = 1, window: int = 60,
+                           min_kappa: float = 1.0 / 30.0) -> Strategy:
+    """Engle–Granger selection and Avellaneda–Lee s-score trading (module docstring).
+    ``correction``: the multiple-testing decision of :func:`mslab.pairs.adjust_pvalues`
+    (``"fdr_bh"``, ``"bonferroni"`` or ``"raw"``); ``lags``: ADF lags of the test (None: chosen
+    by AIC, much slower)."""
+    alpha = _validate.real("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
+    correction = _validate.choice("correction", correction, ("fdr_bh", "bonferroni", "raw"))
+    if top_n is not None:
+        top_n = _validate.integer("top_n", top_n, low=1)
+    window = _validate.integer("window", window, low=4)
+
+    def select(formation: pd.DataFrame) -> list[tuple[str, str]]:
+        if formation.shape[1] < 2:
+            return []
+        table = adjust_pvalues(engle_granger_pairs(formation, lags=lags), alpha=alpha)
+        table = table[table[f"reject_{correction}"]].sort_values("pvalue", kind="stable")
+        return list(zip(table["asset1"], table["asset2"]))[:top_n]
+
+    def signal(y: pd.Series, x: pd.Series, start: int) -> tuple[pd.Series, np.ndarray]:
+        ly, lx = np.log(y), np.log(x)
+        beta = ols_hedge(ly.iloc[:start], lx.iloc[:start]).beta
+        score = rolling_sscore(ly - beta * lx, window=window, min_kappa=min_kappa)
+        pos = score_positions(score["sscore"], score["tradable"])
+        return pos.iloc[start:], share_hedge(beta, y, x)[start:]
+
+    return Strategy(select, signal,
+                    name=f"cointegration ({correction}) + s-score, top {top_n or 'all'}")
+
+
+def _checked_pairs(pairs: object, eligible: pd.Index) -> list[tuple[str, str]]:
+    out = []
+    for pair in pairs:
+        if (not isinstance(pair, (tuple, list)) or len(pair) != 2 or pair[0] == pair[1]
+                or pair[0] not in eligible or pair[1] not in eligible):
+            raise ValueError(f"strategy.select returned {pair!r}: pairs must be (y, x) with two "
+                             f"different eligible assets ({', '.join(map(str, eligible))})")
+        out.append((pair[0], pair[1]))
+    return out
+
+
+def _window_signals(strategy: Strategy, hist: pd.DataFrame, pairs: list[tuple[str, str]],
+                    start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Signals and hedges over the window (flat during formation) from strategy.signal."""
+    n, n_trade = len(hist), len(hist) - start
+    signals = np.zeros((n, len(pairs)))
+    hedges = np.zeros((n, len(pairs)))
+    columns = {a: hist[a] for a in dict.fromkeys(a for pair in pairs for a in pair)}
+    for k, (y, x) in enumerate(pairs):
+        sig, hedge = strategy.signal(columns[y], columns[x], start)
+        sig = np.asarray(sig, dtype=float)
+        hedge = np.asarray(hedge, dtype=float)
+        if sig.shape != (n_trade,) or hedge.shape not in ((), (n_trade,)):
+            raise ValueError(f"strategy.signal for pair ({y!r}, {x!r}) returned signals of "
+                             f"shape {sig.shape} and hedge of shape {hedge.shape}: both must "
+                             f"have one value per trading day ({n_trade},), or a scalar hedge")
+        signals[start:, k] = sig
+        hedges[start:, k] = hedge
+        hedges[:start, k] = hedge if hedge.ndim == 0 else hedge[0]
+    return signals, hedges
+
+
+def _empty_trades() -> pd.DataFrame:
+    return pd.DataFrame(columns=["pair", "y", "x", "direction", "entry", "exit", "entry_date",
+                                 "exit_date", "gross_pnl", "cost", "pnl", "traded_notional",
+                                 "entry_gross", "return", "cost_bps", "exit_reason", "window"])

@@ -1,0 +1,220 @@
+"""Walk-forward: window layout, formation-only selection, no look-ahead, overlapping portfolios,
+eligibility and errors; the ready-made strategies on synthetic and real data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mslab.pairs import load_sp500, make_synthetic_universe
+from mslab.pairs.backtest import Execution, backtest_pair
+from mslab.pairs.metrics import Performance
+from mslab.pairs.walkforward import (
+    Strategy,
+    cointegration_strategy,
+    gatev_strategy,
+    walk_forward,
+)
+
+F, T = 252, 126
+
+
+def _prices(n=680, m=5, seed=0):
+    g = np.random.default_rng(seed)
+    common = np.cumsum(g.normal(0, 0.01, n))
+    logp = common[:, None] + 0.3 * np.cumsum(g.normal(0, 0.005, (n, m)), axis=0)
+    logp += g.normal(0, 0.01, (n, m))
+    return pd.DataFrame(100 * np.exp(logp), index=pd.bdate_range("2001-01-01", periods=n),
+                        columns=list("ABCDEFGH"[:m]))
+
+
+def _select(formation):
+    """Stand-in distance method: the 3 closest pairs of normalised prices."""
+    norm = formation / formation.iloc[0]
+    cols = list(formation.columns)
+    ssd = {(a, b): float(((norm[a] - norm[b]) ** 2).sum())
+           for i, a in enumerate(cols) for b in cols[i + 1:]}
+    return sorted(ssd, key=ssd.get)[:3]
+
+
+def _signal(y, x, start):
+    """Stand-in causal rule: normalised spread beyond 2 formation σ opens, crossing closes."""
+    s = (y / y.iloc[0] - x / x.iloc[0]).to_numpy()
+    sd = s[:start].std()
+    out, pos = np.zeros(s.size - start), 0
+    for i, v in enumerate(s[start:]):
+        if pos == 0 and abs(v) > 2 * sd:
+            pos = -int(np.sign(v))
+        elif pos != 0 and np.sign(v) == pos:
+            pos = 0
+        out[i] = pos
+    return out, float(y.iloc[0] / x.iloc[0])
+
+
+STAND_IN = Strategy(_select, _signal, "stand-in")
+
+
+def test_windows_tile_the_out_of_sample_period():
+    prices = _prices()
+    r = walk_forward(prices, STAND_IN, execution=Execution(fee_bps=5))
+    w = r.windows
+    # Formation starts every 126 days; trading windows follow and do not overlap.
+    assert list(w.formation_start) == list(prices.index[[0, 126, 252, 378]])
+    assert list(w.trading_start) == list(prices.index[[252, 378, 504, 630]])
+    assert list(w.trading_end) == list(prices.index[[377, 503, 629, 679]])  # the last is short
+    assert (w.formation_end < w.trading_start).all()
+    assert r.returns.index.equals(prices.index[F:])
+    assert r.turnover.index.equals(prices.index[F:])
+    np.testing.assert_allclose(w["return"], r.returns.groupby(
+        np.repeat(np.arange(4), [T, T, T, 50])).sum().to_numpy())
+    assert (w.n_pairs == 3).all() and w.n_trades.sum() == len(r.trades) > 0
+    assert (r.trades.entry_date >= prices.index[F]).all()
+    assert (r.trades.exit_reason != "open").all()
+    p = r.performance()
+    assert isinstance(p, Performance) and p.n_trades == len(r.trades)
+    assert p.avg_cost_bps == pytest.approx(5.0)
+    assert r.sharpe_test(n_boot=49).n_boot == 49
+
+
+def test_selection_sees_the_formation_window_only():
+    prices = _prices()
+    seen_select, seen_signal = [], []
+
+    def select(formation):
+        seen_select.append(formation.index)
+        return [("A", "B")]
+
+    def signal(y, x, start):
+        seen_signal.append((y.index, start))
+        return np.zeros(len(y) - start), 1.0
+
+    walk_forward(prices, Strategy(select, signal))
+    for k, (idx, (hist, start)) in enumerate(zip(seen_select, seen_signal)):
+        f0 = k * T
+        assert idx.equals(prices.index[f0:f0 + F])
+        assert start == F and hist.equals(prices.index[f0:min(f0 + F + T, len(prices))])
+
+
+@pytest.mark.parametrize("cut", [300, 420, 600])
+def test_no_look_ahead(cut):
+    prices = _prices()
+    base = walk_forward(prices, STAND_IN, execution=Execution(half_spread_bps=3))
+    changed = prices.copy()
+    g = np.random.default_rng(cut)
+    changed.iloc[cut + 1:] *= np.exp(g.normal(0, 0.05, changed.iloc[cut + 1:].shape))
+    alt = walk_forward(changed, STAND_IN, execution=Execution(half_spread_bps=3))
+    upto = prices.index[cut]
+    pd.testing.assert_series_equal(base.returns[:upto], alt.returns[:upto])
+    assert not base.returns.equals(alt.returns)
+
+
+def test_overlapping_portfolios_average_the_active_ones():
+    """Always long A − B (1:1) while trading: each portfolio's P&L is known in closed form."""
+    prices = _prices(n=600)
+    step = 42
+    r = walk_forward(prices, Strategy(lambda f: [("A", "B")],
+                                      lambda y, x, s: (np.ones(len(y) - s), 1.0)),
+                     step=step)
+    a, b = prices.A.to_numpy(), prices.B.to_numpy()
+    n = len(prices)
+    expected = {}
+    for f0 in range(0, n - F - 1, step):
+        t0, t1 = f0 + F, min(f0 + F + T, n)
+        u = 2.0 / (a[t0] + b[t0])              # decided at the first trading close
+        for d in range(t0, t1):
+            held = t0 + 1 <= d - 1 <= t1 - 2    # holdings carried into day d
+            pnl = u * ((a[d] - a[d - 1]) - (b[d] - b[d - 1])) if held else 0.0
+            expected.setdefault(d, []).append(pnl)
+    exp = pd.Series({prices.index[d]: np.mean(v) for d, v in expected.items()})
+    np.testing.assert_allclose(r.returns.to_numpy(), exp.sort_index().to_numpy(), atol=1e-15)
+    assert r.returns.index.is_unique and len(r.windows) == len(range(0, n - F - 1, step))
+
+
+def test_eligibility_and_missing_trading_prices():
+    prices = _prices()
+    prices.loc[prices.index[:300], "E"] = np.nan      # listed on day 300
+    r = walk_forward(prices, STAND_IN)
+    assert list(r.windows.n_eligible) == [4, 4, 4, 5]    # formations start on 0, 126, 252, 378
+    assert all("E" not in pair for pairs in r.windows.pairs[:3] for pair in pairs)
+    prices.loc[prices.index[400], "A"] = np.nan       # a gap inside a trading window
+    with pytest.raises(ValueError, match=r"prices\['A'\] at row 274 \(2002-07-15.*missing"):
+        walk_forward(prices, Strategy(lambda f: [("A", "B")] if "A" in f else [], _signal))
+
+
+def test_no_pair_selected_earns_zero():
+    r = walk_forward(_prices(), Strategy(lambda f: [], _signal))
+    assert (r.returns == 0).all() and r.trades.empty and (r.windows.n_pairs == 0).all()
+    assert r.performance().n_trades == 0
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(strategy=Strategy(lambda f: [("A", "Z")], _signal)), r"strategy.select returned"),
+    (dict(strategy=Strategy(lambda f: [("A", "B")], lambda y, x, s: (np.zeros(3), 1.0))),
+     r"strategy.signal for pair \('A', 'B'\) returned signals of shape \(3,\)"),
+    (dict(formation=700), "formation=700 is not allowed"),
+    (dict(step=0), "step=0 is not allowed"),
+    (dict(trading=1), "trading=1 is not allowed"),
+    (dict(strategy=(_select, _signal)), "strategy=.* is not allowed"),
+    (dict(volumes=pd.DataFrame({"A": [1.0]})), "volumes must be a DataFrame with the dates"),
+])
+def test_bad_arguments(kwargs, match):
+    args = dict(strategy=STAND_IN)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        walk_forward(_prices(), **args)
+
+
+# ------------------------------------------------------------ ready-made strategies
+
+
+@pytest.fixture(scope="module")
+def universe():
+    return make_synthetic_universe(n_pairs_coint=3, n_random_walks=4, n_days=900, seed=0,
+                                   beta_range=(0.9, 1.1), half_life_range=(3.0, 10.0),
+                                   sigma_eq_range=(0.04, 0.06))
+
+
+@pytest.mark.parametrize("make", [lambda: gatev_strategy(top_n=3),
+                                  lambda: cointegration_strategy(top_n=3)])
+def test_strategy_signals_are_causal(universe, make):
+    """A signal on day t is the same whether or not later prices exist."""
+    strategy = make()
+    p = universe.prices.iloc[:F + T]
+    y, x = p.columns[0], p.columns[1]
+    full, hedge = strategy.signal(p[y], p[x], F)
+    full, hedge = np.asarray(full), np.asarray(hedge)
+    for k in (5, 40, 100):
+        part, h = strategy.signal(p[y].iloc[:F + k], p[x].iloc[:F + k], F)
+        np.testing.assert_array_equal(np.asarray(part), full[:k])
+        np.testing.assert_allclose(np.asarray(h), hedge[:k])
+
+
+def test_strategies_find_and_trade_synthetic_cointegrated_pairs(universe):
+    """3 fast mean-reverting pairs among 10 stocks (45 candidate pairs, 1 in 15 true): both
+    strategies pick true pairs far above chance and earn a significant out-of-sample Sharpe."""
+    true = universe.true_pairs
+    for strategy in (gatev_strategy(top_n=3), cointegration_strategy(top_n=3)):
+        r = walk_forward(universe.prices, strategy, execution=Execution(half_spread_bps=1))
+        chosen = [frozenset(p) for pairs in r.windows.pairs for p in pairs]
+        assert len(chosen) >= 4 and np.mean([p in true for p in chosen]) >= 0.5, strategy.name
+        assert r.performance().sharpe > 1.5, strategy.name
+        assert r.sharpe_test(n_boot=199).p_value < 0.01, strategy.name
+
+
+def test_gatev_rules_on_real_prices():
+    prices = load_sp500(["KO", "PEP", "XOM", "CVX", "JPM", "BAC"], start="2010-01-01",
+                        end="2012-12-31")
+    r = walk_forward(prices, gatev_strategy(top_n=2), execution=Execution(half_spread_bps=2))
+    assert len(r.windows) == 4 and (r.windows.n_pairs == 2).all()
+    tr = r.trades
+    assert len(tr) > 0 and (prices.index[tr.entry] == tr.entry_date).all()
+    assert np.isfinite(r.performance().annual_volatility)
+    # The hedge y_t/x_t, frozen at entry, makes both legs worth the same at the decision close.
+    y, x = r.windows.pairs[0][0]
+    hist = prices.iloc[:F + T]
+    sig, hedge = gatev_strategy(top_n=2).signal(hist[y], hist[x], F)
+    bt = backtest_pair(hist[y].iloc[F:], hist[x].iloc[F:], sig, hedge)
+    k = int(bt.trades.entry.iloc[0])
+    assert bt.shares_y[k, 0] * hist[y].iloc[F + k - 1] == pytest.approx(
+        -bt.shares_x[k, 0] * hist[x].iloc[F + k - 1])
