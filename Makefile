@@ -50,7 +50,6 @@ test: book
 	$(BIN)/python -m pytest --nbval tests chapters
 
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 vendor: $(STAMP)

@@ -1,0 +1,298 @@
+"""Throughput of the order-book replay and backtest, against plain Python and hftbacktest.
+
+On one synthetic LOBSTER stream (the Cont–Stoikov–Talreja generator of
+:mod:`mslab.orderbook.synthetic`, or a small self-made flow if it is missing):
+
+1. ``replay_lobster`` (10 and 1 levels) in book events per second, end to end and for the
+   kernel alone (output array allocated beforehand), against a plain-Python dict replay;
+2. ``run_backtest`` with a join-the-best grid quoter at several decision intervals;
+3. hftbacktest 2.4.4 (``HashMapMarketDepthBacktest`` fed the same stream as depth and trade
+   events) running the same quoter with the same latencies, post-only orders and no partial
+   fills, for each queue model both implement: events per second and agreement of fills,
+   traded volume, position and cash.
+
+Everything is single-threaded (the kernels are not parallel); rates are the best of several
+runs (events = LOBSTER messages). Run with ``python benchmarks/bench_orderbook.py``
+(hftbacktest is optional).
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import os
+import time
+
+import numpy as np
+from mslab.orderbook import book as _book
+from mslab.orderbook import grid_quoter, replay_lobster, run_backtest
+from mslab.orderbook.messages import message_arrays
+from numba import njit
+
+HOURS = 4.0
+FEED, ENTRY, RESPONSE = 1_000_000, 2_000_000, 1_000_000  # latencies, ns
+INTERVAL = 100_000_000  # decision interval, ns
+
+
+def synthetic_stream(hours: float) -> tuple[dict[str, np.ndarray], int, str]:
+    """(messages, tick, description)."""
+    try:
+        from mslab.orderbook.synthetic import CSTParams, simulate_cst
+    except ImportError:
+        return self_made_stream(int(hours * 45_000)), 100, "self-made random flow"
+    params = CSTParams(k=1.9, alpha=0.52, mu=0.94, theta=0.2, max_distance=10, lot=100,
+                       mean_lots=2.0, partial_cancel=0.3)
+    flow = simulate_cst(params, duration=hours * 3600.0, levels=10, seed=1)
+    return flow.messages(), flow.tick, f"Cont-Stoikov-Talreja flow, {hours:g} h"
+
+
+def self_made_stream(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Limit orders near the best, cancellations and market orders walking up to two levels."""
+    rng = np.random.default_rng(seed)
+    book = {1: {999 - i: 300 for i in range(8)}, -1: {1000 + i: 300 for i in range(8)}}
+    rows = [(34200.0, 1, q, p, d) for d in (1, -1) for p, q in book[d].items()]
+    t = 34200.0
+    for _ in range(n):
+        t += rng.exponential(0.02)
+        d = 1 if rng.random() < 0.5 else -1
+        side, opp = book[d], book[-d]
+        best_opp = (min(opp) if d > 0 else max(opp)) if opp else 1000
+        u = rng.random()
+        if u < 0.45 or len(side) < 3:
+            p = best_opp - d * int(rng.geometric(0.35))
+            side[p] = side.get(p, 0) + 100
+            rows.append((t, 1, 100, p, d))
+        elif u < 0.85:
+            p = sorted(side, reverse=d > 0)[int(rng.integers(min(5, len(side))))]
+            q = side.pop(p)
+            rows.append((t, 3, q, p, d))
+        else:
+            left = 100 * int(rng.integers(1, 6))
+            for p in sorted(side, reverse=d > 0)[:2]:
+                q = min(left, side[p])
+                side[p] -= q
+                left -= q
+                if side[p] == 0:
+                    del side[p]
+                rows.append((t, 4, q, p, d))
+                if left == 0:
+                    break
+    t, k, s, p, d = (np.array(c) for c in zip(*rows))
+    return {"time": t, "type": k, "size": s, "price": p * 100, "direction": d}
+
+
+def python_replay(msgs: dict[str, np.ndarray], levels: int) -> list[list[int]]:
+    """The same replay in plain Python: a dict per side, top levels by heapq."""
+    book: dict[int, dict[int, int]] = {1: {}, -1: {}}
+    out = []
+    for k, s, p, d in zip(msgs["type"].tolist(), msgs["size"].tolist(), msgs["price"].tolist(),
+                          msgs["direction"].tolist()):
+        if 1 <= k <= 4:
+            side = book[d]
+            q = side.get(p, 0) + (s if k == 1 else -s)
+            if q > 0:
+                side[p] = q
+            else:
+                side.pop(p, None)
+        asks = heapq.nsmallest(levels, book[-1].items())
+        bids = heapq.nlargest(levels, book[1].items())
+        row = []
+        for lev in range(levels):
+            row += asks[lev] if lev < len(asks) else (9_999_999_999, 0)
+            row += bids[lev] if lev < len(bids) else (-9_999_999_999, 0)
+        out.append(row)
+    return out
+
+
+def best_time(fn, repeats: int = 3) -> float:
+    best = math.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+# ------------------------------------------------------------------------------ hftbacktest
+
+def hftbacktest_events(msgs: dict[str, np.ndarray], tick: int) -> np.ndarray:
+    """Trade events (types 4, 5) then depth events with the level's new size (types 1-4)."""
+    from hftbacktest import event_dtype
+    from hftbacktest.types import (
+        BUY_EVENT,
+        DEPTH_EVENT,
+        EXCH_EVENT,
+        LOCAL_EVENT,
+        SELL_EVENT,
+        TRADE_EVENT,
+    )
+    kind, size, price, d = msgs["type"], msgs["size"], msgs["price"], msgs["direction"]
+    new = _level_sizes(kind, size, price, d)
+    t = np.round(msgs["time"] * 1e9).astype(np.int64)
+    trade = (kind == 4) | (kind == 5)
+    depth = (kind >= 1) & (kind <= 4)
+    first = np.concatenate([[0], np.cumsum(trade.astype(int) + depth)[:-1]])
+    ev = np.zeros(int(trade.sum() + depth.sum()), event_dtype)
+    for rows, mask, flag, qty in (
+            (first[trade], trade, TRADE_EVENT | np.where(d[trade] < 0, BUY_EVENT, SELL_EVENT),
+             size[trade]),
+            (first[depth] + trade[depth], depth,
+             DEPTH_EVENT | np.where(d[depth] > 0, BUY_EVENT, SELL_EVENT), new[depth])):
+        ev["ev"][rows] = flag | EXCH_EVENT | LOCAL_EVENT
+        ev["exch_ts"][rows] = t[mask]
+        ev["local_ts"][rows] = t[mask] + FEED
+        ev["px"][rows] = price[mask] / 10_000
+        ev["qty"][rows] = qty
+    return ev
+
+
+@njit
+def _level_sizes(kind, size, price, direction):
+    """Visible size of each message's level after the message."""
+    levels = {(np.int64(0), np.int64(0)): np.int64(0)}
+    out = np.zeros(kind.size, np.int64)
+    for i in range(kind.size):
+        key = (np.int64(direction[i]), np.int64(price[i]))
+        q = levels.get(key, np.int64(0))
+        if kind[i] == 1:
+            q += size[i]
+        elif kind[i] <= 4:
+            q -= size[i]
+        levels[key] = q
+        out[i] = q
+    return out
+
+
+def make_join_best():
+    from hftbacktest.order import BUY, GTX, LIMIT
+
+    @njit
+    def join_best(bt, interval, size, max_inv, tick):
+        """grid_quoter(0.5) in hftbacktest: bid floor(mid − 0.5), ask ceil(mid + 0.5)."""
+        rc = 0
+        while True:
+            rc = bt.elapse(interval)
+            if rc != 0:
+                break
+            bt.clear_inactive_orders(0)
+            depth = bt.depth(0)
+            if depth.best_bid_qty <= 0 or depth.best_ask_qty <= 0:
+                continue
+            mid = 0.5 * (depth.best_bid_tick + depth.best_ask_tick)
+            bid, ask = int(np.floor(mid - 0.5)), int(np.ceil(mid + 0.5))
+            has_bid, has_ask, open_buy, open_sell = False, False, 0.0, 0.0
+            orders = bt.orders(0)
+            values = orders.values()
+            while values.has_next():
+                o = values.get()
+                if o.side == BUY:
+                    open_buy += o.leaves_qty
+                    if o.price_tick == bid:
+                        has_bid = True
+                    elif o.cancellable:
+                        bt.cancel(0, o.order_id, False)
+                else:
+                    open_sell += o.leaves_qty
+                    if o.price_tick == ask:
+                        has_ask = True
+                    elif o.cancellable:
+                        bt.cancel(0, o.order_id, False)
+            pos = bt.position(0)
+            if not has_bid and pos + open_buy + size <= max_inv:
+                bt.submit_buy_order(0, bt.current_timestamp + 1, bid * tick, size, GTX, LIMIT,
+                                    False)
+            if not has_ask and pos - open_sell - size >= -max_inv:
+                bt.submit_sell_order(0, bt.current_timestamp + 2, ask * tick, size, GTX, LIMIT,
+                                     False)
+        sv = bt.state_values(0)
+        return rc, sv.position, sv.num_trades, sv.trading_volume, sv.balance
+
+    return join_best
+
+
+def run_hftbacktest(join_best, events, tick, model, partial=False):
+    import hftbacktest as hbt
+    asset = (hbt.BacktestAsset().data(events).linear_asset(1.0)
+             .constant_order_latency(ENTRY, RESPONSE).tick_size(tick / 10_000).lot_size(1.0))
+    asset = {"risk_averse": asset.risk_adverse_queue_model,
+             "power": lambda: asset.power_prob_queue_model(2.0),
+             "log": asset.log_prob_queue_model}[model]()
+    asset = asset.partial_fill_exchange() if partial else asset.no_partial_fill_exchange()
+    return join_best(hbt.HashMapMarketDepthBacktest([asset]), INTERVAL, 100.0, 1000.0,
+                     tick / 10_000)
+
+
+def main() -> None:
+    msgs, tick, what = synthetic_stream(HOURS)
+    n = msgs["type"].size
+    print(f"Order-book benchmark: {what}, {n:,} messages, one core "
+          f"(of {len(os.sched_getaffinity(0))})")
+
+    print("\nReplay (LOBSTER order-book rows after each message)")
+    sub = {k: v[:100_000] for k, v in msgs.items()}
+    py_rate = sub["type"].size / best_time(lambda: python_replay(sub, 10), repeats=1)
+    msg = message_arrays(msgs, tick)
+    init = _book.initial_levels(None, tick)
+    for levels in (10, 1):
+        replay_lobster(msgs, levels, tick)  # compile / load the cache
+        rate = n / best_time(lambda: replay_lobster(msgs, levels, tick), repeats=5)
+        rows = np.empty((n, 4 * levels), np.int64)
+        kernel = n / best_time(lambda: _book._replay(msg.type, msg.size, msg.price_tick,
+                                                     msg.direction, tick, *init, rows), repeats=5)
+        print(f"  {levels:2d} levels: replay_lobster {rate / 1e6:6.2f} M events/s "
+              f"({rate / py_rate:,.0f}x plain Python), kernel alone {kernel / 1e6:6.2f} M events/s")
+    print(f"  plain Python (dict per side + heapq, 10 levels): {py_rate / 1e6:6.3f} M events/s")
+    assert np.array_equal(replay_lobster(sub, 10, tick), np.array(python_replay(sub, 10)))
+
+    print("\nBacktest (join-the-best grid quoter, latencies 1/2/1 ms, risk-averse queue)")
+    for interval in (60.0, 1.0, 0.1, 0.01):
+        kw = dict(tick=tick, decision_interval=interval, feed_latency=FEED * 1e-9,
+                  entry_latency=ENTRY * 1e-9, response_latency=RESPONSE * 1e-9)
+        run_backtest(msgs, grid_quoter(0.5), **kw)
+        dt = best_time(lambda: run_backtest(msgs, grid_quoter(0.5), **kw))
+        r = run_backtest(msgs, grid_quoter(0.5), **kw)
+        print(f"  decisions every {interval:5g} s: {n / dt / 1e6:6.2f} M events/s "
+              f"({r.counts['decisions']:,} decisions, {r.fills.qty.size:,} fills)")
+
+    try:
+        import hftbacktest
+    except ImportError:
+        print("\nhftbacktest is not installed: comparison skipped")
+        return
+    print(f"\nAgainst hftbacktest {hftbacktest.__version__} (HashMapMarketDepthBacktest, same "
+          f"stream, quoter, latencies; post-only, no partial fills; decisions every "
+          f"{INTERVAL / 1e9:g} s)")
+    on_grid = (msgs["type"] != 5) | (msgs["price"] % tick == 0)
+    if not on_grid.all():  # hftbacktest rounds trade prices to ticks
+        msgs = {k: v[on_grid] for k, v in msgs.items()}
+        n = msgs["type"].size
+    events = hftbacktest_events(msgs, tick)
+    join_best = make_join_best()
+    run_hftbacktest(join_best, events, tick, "risk_averse")  # compile
+    print(f"  {'queue model':12s} {'mslab M ev/s':>12s} {'hbt M ev/s':>11s}   fills (mslab / hbt)"
+          "   volume            position      cash")
+    for model in ("risk_averse", "power", "log"):
+        t_hbt = best_time(lambda: run_hftbacktest(join_best, events, tick, model))
+        rc, position, n_trades, volume, balance = run_hftbacktest(join_best, events, tick, model)
+        kw = dict(tick=tick, decision_interval=INTERVAL * 1e-9, queue_model=model,
+                  queue_power=2.0, partial_fills=False, post_only=True,
+                  feed_latency=FEED * 1e-9, entry_latency=ENTRY * 1e-9,
+                  response_latency=RESPONSE * 1e-9)
+        t_ours = best_time(lambda: run_backtest(msgs, grid_quoter(0.5), **kw))
+        r = run_backtest(msgs, grid_quoter(0.5), **kw)
+        f = r.fills
+        cash = -np.sum(f.side * f.price * f.qty)
+        print(f"  {model:12s} {n / t_ours / 1e6:12.2f} {n / t_hbt / 1e6:11.2f}   "
+              f"{f.qty.size:6d} / {n_trades:<6d}   {f.qty.sum():7d} / {volume:<8.0f}"
+              f"  {r.inventory[-1]:5d} / {position:<5.0f} {cash:9.2f} / {balance:.2f}")
+    print("  (log: hftbacktest's f(x) = ln(1 + x) is NaN once the estimated queue ahead falls "
+          "below -1 share,\n   which sends the order to the back of its queue; mslab takes "
+          "f(x) = 0 for x <= 0 and keeps it at the front)")
+    rc, *_ = run_hftbacktest(join_best, events, tick, "risk_averse", partial=True)
+    if rc != 1:
+        print(f"  hftbacktest's PartialFillExchange stopped with code {rc} "
+              "(14 = InvalidOrderStatus) on this stream: partial fills not compared")
+
+
+if __name__ == "__main__":
+    main()

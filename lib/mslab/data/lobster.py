@@ -1,0 +1,349 @@
+"""LOBSTER message and order-book files (lobsterdata.com): checked loading and writing.
+
+Files are named ``TICKER_YYYY-MM-DD_STARTms_ENDms_message_LEVEL.csv`` and
+``TICKER_YYYY-MM-DD_STARTms_ENDms_orderbook_LEVEL.csv``: no header, one row per event in each,
+and row i of the order book is the state of the book *after* message i. START and END are
+milliseconds after midnight (34200000 = 09:30, 57600000 = 16:00).
+
+Message columns (units):
+
+* ``time``      seconds after midnight (decimals up to nanoseconds);
+* ``type``      1 new limit order, 2 partial cancellation, 3 total deletion, 4 execution of a
+  visible limit order, 5 execution of a hidden limit order, 6 cross trade (auction),
+  7 trading halt;
+* ``order_id``  order reference number;
+* ``size``      shares;
+* ``price``     dollars × 10000 (integer);
+* ``direction`` −1 sell limit order, 1 buy limit order; the execution of a sell (buy) limit
+  order is a buyer- (seller-) initiated trade.
+
+Order-book columns, for each level i = 1..LEVEL: ask price i, ask size i, bid price i, bid
+size i (prices in dollars × 10000, sizes in shares). Empty levels carry the dummy prices
+9999999999 (ask) and −9999999999 (bid) with size 0.
+
+Trading-halt messages (type 7) carry size 0 and price −1 (halt), 0 (quoting resumes) or 1
+(trading resumes); the size and price checks below therefore apply to types 1–6 only.
+
+Checks (see :mod:`mslab.data.report` for dropped / flagged / note):
+
+* dropped: wrong number of fields (``malformed_row``), a non-numeric value
+  (``unparseable_value``), an empty or non-integer value where an integer is required
+  (``missing_value``, ``non_integer_value``), a row whose partner in the other file was dropped
+  (``paired_row_dropped``), rows beyond the end of the shorter file (``row_count_mismatch``);
+* flagged messages: ``unknown_type`` (not 1–7), ``bad_direction`` (not ±1),
+  ``non_positive_size`` and ``bad_price`` (price ≤ 0 or a dummy price; types 1–6; for type 7
+  a price outside {−1, 0, 1}), ``non_monotonic_time``, ``time_outside_window`` (outside
+  [START, END] of the file name);
+* flagged order-book rows: ``negative_size``, ``dummy_price_convention`` (an empty level
+  without the dummy price, or a dummy price with a positive size), ``non_positive_price``,
+  ``levels_not_sorted`` (ask prices not increasing / bid prices not decreasing over non-empty
+  levels, or a non-empty level below an empty one), ``crossed_book`` (ask 1 < bid 1) and
+  ``locked_book`` (ask 1 = bid 1), on rows where both level-1 quotes are present;
+* notes: a file name outside the convention (then the time window is not checked), no
+  order-book file found, file names that disagree (``file_name_mismatch`` is flagged).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mslab import _validate
+from mslab.data import report as rep
+from mslab.data.report import Collector, DataValidationError, ValidationReport
+
+MESSAGE_COLUMNS = ("time", "type", "order_id", "size", "price", "direction")
+MESSAGE_TYPES = (1, 2, 3, 4, 5, 6, 7)
+DUMMY_ASK = 9_999_999_999
+DUMMY_BID = -9_999_999_999
+PRICE_SCALE = 10_000  # LOBSTER prices are dollars × 10000
+
+_NAME = re.compile(r"^(?P<ticker>.+?)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<start>\d+)_(?P<end>\d+)_"
+                   r"(?P<kind>message|orderbook)_(?P<levels>\d+)\.csv$")
+
+
+@dataclass(frozen=True)
+class LobsterName:
+    """The parts of a conventional LOBSTER file name (start/end in milliseconds)."""
+
+    ticker: str
+    date: str
+    start_ms: int
+    end_ms: int
+    kind: str
+    levels: int
+
+    def sibling(self, kind: str) -> str:
+        return f"{self.ticker}_{self.date}_{self.start_ms}_{self.end_ms}_{kind}_{self.levels}.csv"
+
+
+def parse_name(path: str | Path) -> LobsterName | None:
+    """Parse a LOBSTER file name; None when it does not follow the convention."""
+    m = _NAME.match(Path(path).name)
+    if m is None:
+        return None
+    return LobsterName(m["ticker"], m["date"], int(m["start"]), int(m["end"]), m["kind"],
+                       int(m["levels"]))
+
+
+def book_columns(levels: int) -> list[str]:
+    """Names of the order-book columns in LOBSTER order."""
+    return [f"{name}_{i}" for i in range(1, levels + 1)
+            for name in ("ask_price", "ask_size", "bid_price", "bid_size")]
+
+
+@dataclass(frozen=True, eq=False)
+class LobsterData:
+    """A loaded LOBSTER message file and (when found) its order-book file.
+
+    ``messages`` has columns ``time`` (float64, seconds after midnight) and ``type``,
+    ``order_id``, ``size``, ``price`` (dollars × 10000), ``direction`` (int64), indexed by row
+    number. ``book`` is the int64 (n, 4·levels) array in LOBSTER column order, row i aligned
+    with ``messages.iloc[i]`` (None without an order-book file). ``ticker``, ``date``
+    (YYYY-MM-DD), ``start``/``end`` (seconds after midnight) come from the file name, None when
+    it does not follow the convention.
+    """
+
+    messages: pd.DataFrame
+    book: np.ndarray | None
+    levels: int | None
+    ticker: str | None
+    date: str | None
+    start: float | None
+    end: float | None
+    message_path: Path
+    orderbook_path: Path | None
+    report: ValidationReport
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The messages as contiguous numpy arrays (``time`` float64, the rest int64)."""
+        return {c: np.ascontiguousarray(self.messages[c].to_numpy()) for c in MESSAGE_COLUMNS}
+
+    def book_frame(self) -> pd.DataFrame:
+        """The order book as a DataFrame (columns ``ask_price_1, ask_size_1, bid_price_1, ...``)
+        sharing the messages' index."""
+        if self.book is None or self.levels is None:
+            raise ValueError("this LobsterData has no order-book file")
+        return pd.DataFrame(self.book, columns=book_columns(self.levels),
+                            index=self.messages.index)
+
+
+def _to_int64(table: rep.Table, columns: list[str], collector: Collector) -> None:
+    """Columns → int64; rows with an empty or non-integral value are dropped."""
+    other = [c for c in columns if not pd.api.types.is_integer_dtype(table.frame[c])]
+    if other:  # columns pandas did not read as integers: check value by value
+        rep.to_numeric(table, other, collector)
+        values = table.frame[other].to_numpy(dtype=np.float64)
+        missing = np.isnan(values).any(axis=1)
+        rep.drop_rows(table, missing, collector, "missing_value",
+                      "an empty or NaN value where an integer is required")
+        values = values[~missing]
+        frac = (values != np.round(values)).any(axis=1) | (np.abs(values) > 2.0**62).any(axis=1)
+        rep.drop_rows(table, frac, collector, "non_integer_value",
+                      "a value that is not an integer where one is required")
+        table.frame[other] = values[~frac].astype(np.int64)
+    table.frame = table.frame.astype({c: np.int64 for c in columns})
+
+
+def _read_messages(path: Path, collector: Collector) -> rep.Table:
+    table = rep.read_csv(path, collector, header=False, names=MESSAGE_COLUMNS)
+    rep.to_numeric(table, ["time"], collector)
+    rep.drop_rows(table, np.isnan(table.frame["time"].to_numpy()), collector, "missing_value",
+                  "an empty or NaN time")
+    _to_int64(table, list(MESSAGE_COLUMNS[1:]), collector)
+    return table
+
+
+def _read_book(path: Path, levels: int | None, collector: Collector) -> tuple[rep.Table, int]:
+    if levels is None:
+        table = rep.read_csv(path, collector, header=False)
+        n = len(table.columns)
+        if n % 4:
+            raise DataValidationError(f"{path}: the first row has {n} fields; an order-book "
+                                      "file has 4 per level (ask price, ask size, bid price, "
+                                      "bid size)")
+        levels = n // 4
+        table.columns = book_columns(levels)
+        table.frame.columns = table.columns
+    else:
+        table = rep.read_csv(path, collector, header=False, names=book_columns(levels))
+    _to_int64(table, table.columns, collector)
+    return table, levels
+
+
+def _check_messages(file: str, msg: pd.DataFrame, start: float | None, end: float | None,
+                    collector: Collector) -> None:
+    idx = msg.index
+    t = msg["time"].to_numpy()
+    typ = msg["type"].to_numpy()
+    size = msg["size"].to_numpy()
+    price = msg["price"].to_numpy()
+    direction = msg["direction"].to_numpy()
+    rep.flag(collector, file, idx, ~np.isin(typ, MESSAGE_TYPES), "unknown_type",
+             "message type not in 1..7")
+    rep.flag(collector, file, idx, (direction != 1) & (direction != -1), "bad_direction",
+             "direction must be -1 (sell limit order) or 1 (buy limit order)")
+    regular = np.isin(typ, MESSAGE_TYPES[:6])
+    rep.flag(collector, file, idx, regular & (size <= 0), "non_positive_size",
+             "size must be positive (message types 1-6)")
+    dummy = (price == DUMMY_ASK) | (price == DUMMY_BID)
+    rep.flag(collector, file, idx, regular & ((price <= 0) | dummy), "bad_price",
+             "price must be positive and not a dummy price (message types 1-6)")
+    rep.flag(collector, file, idx, (typ == 7) & ~np.isin(price, (-1, 0, 1)), "bad_price",
+             "a trading-halt message (type 7) has price -1, 0 or 1")
+    rep.flag_time_order(collector, file, idx, msg["time"], duplicates=False)
+    if start is not None and end is not None:
+        rep.flag(collector, file, idx, (t < start) | (t > end), "time_outside_window",
+                 f"time outside the file's window [{start:g}, {end:g}] s")
+
+
+def _check_book(file: str, index: pd.Index, book: np.ndarray, collector: Collector) -> None:
+    ask_p, ask_s = book[:, 0::4], book[:, 1::4]
+    bid_p, bid_s = book[:, 2::4], book[:, 3::4]
+    for side, p, s, dummy in (("ask", ask_p, ask_s, DUMMY_ASK), ("bid", bid_p, bid_s, DUMMY_BID)):
+        rep.flag(collector, file, index, (s < 0).any(axis=1), "negative_size",
+                 f"a negative {side} size")
+        empty, is_dummy = s == 0, p == dummy
+        rep.flag(collector, file, index, ((empty & ~is_dummy) | (~empty & is_dummy)).any(axis=1),
+                 "dummy_price_convention",
+                 f"an empty {side} level must have price {dummy} and size 0, and only an empty "
+                 "one")
+        rep.flag(collector, file, index, ((s > 0) & ~is_dummy & (p <= 0)).any(axis=1),
+                 "non_positive_price", f"a non-positive {side} price")
+        if p.shape[1] > 1:
+            live = s[:, 1:] > 0
+            step = np.diff(p, axis=1)
+            wrong = step <= 0 if side == "ask" else step >= 0
+            gap = live & (s[:, :-1] <= 0)
+            rep.flag(collector, file, index, (live & (wrong | gap)).any(axis=1),
+                     "levels_not_sorted",
+                     f"{side} levels must be non-empty first, with prices "
+                     f"{'increasing' if side == 'ask' else 'decreasing'} by level")
+    both = (ask_s[:, 0] > 0) & (bid_s[:, 0] > 0)
+    rep.flag(collector, file, index, both & (ask_p[:, 0] < bid_p[:, 0]), "crossed_book",
+             "ask price 1 < bid price 1")
+    rep.flag(collector, file, index, both & (ask_p[:, 0] == bid_p[:, 0]), "locked_book",
+             "ask price 1 = bid price 1")
+
+
+def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = None, *,
+                 strict: bool = False) -> LobsterData:
+    """Load and check a LOBSTER message file and its order-book file.
+
+    ``orderbook_path=None`` looks for the sibling order-book file named by the convention
+    (same ticker, date, window and level); without one the result has ``book=None`` and the
+    report a note. Rows are paired by position: a row dropped from one file is dropped from
+    the other too (``paired_row_dropped``). With ``strict=True`` any dropped or flagged row
+    raises :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned
+    with its report (see the module docstring for the checks).
+    """
+    message_path = rep.check_path("message_path", message_path)
+    if orderbook_path is not None:
+        orderbook_path = rep.check_path("orderbook_path", orderbook_path)
+    strict = rep.check_strict("strict", strict)
+    collector = Collector()
+    mfile = str(message_path)
+
+    name = parse_name(message_path)
+    if name is None or name.kind != "message":
+        collector.note(mfile, "file_name", "the name does not follow the LOBSTER convention "
+                       "TICKER_YYYY-MM-DD_STARTms_ENDms_message_LEVEL.csv; ticker, date and "
+                       "levels are unknown and the time window is not checked")
+        name = None
+    if orderbook_path is None and name is not None:
+        candidate = message_path.with_name(name.sibling("orderbook"))
+        if candidate.is_file():
+            orderbook_path = candidate
+        else:
+            collector.note(mfile, "no_orderbook_file", f"no order-book file {candidate.name} "
+                           "next to the message file; loaded messages only")
+
+    levels = name.levels if name is not None else None
+    if orderbook_path is not None:
+        bname = parse_name(orderbook_path)
+        if bname is None or bname.kind != "orderbook":
+            collector.note(str(orderbook_path), "file_name", "the name does not follow the "
+                           "LOBSTER convention TICKER_YYYY-MM-DD_STARTms_ENDms_orderbook_"
+                           "LEVEL.csv")
+        elif name is not None and bname.sibling("message") != message_path.name:
+            collector.note(str(orderbook_path), "file_name_mismatch",
+                           f"ticker/date/window/levels differ from {message_path.name}",
+                           action="flagged")
+        elif levels is None:
+            levels = bname.levels
+
+    msg = _read_messages(message_path, collector)
+    start = name.start_ms / 1000.0 if name is not None else None
+    end = name.end_ms / 1000.0 if name is not None else None
+    rows_read = {mfile: msg.n_rows}
+    book = None
+    if orderbook_path is None:
+        messages = msg.frame
+    else:
+        bt, levels = _read_book(orderbook_path, levels, collector)
+        bfile = bt.file
+        rows_read[bfile] = bt.n_rows
+        n_common = min(msg.n_rows, bt.n_rows)
+        keep = np.intersect1d(msg.frame.index, bt.frame.index)
+        keep = keep[keep <= n_common]
+        for table, other, other_n in ((msg, bfile, bt.n_rows), (bt, mfile, msg.n_rows)):
+            # no header: row numbers are 1..n_rows
+            collector.add(table.file, "row_count_mismatch", "dropped",
+                          np.arange(other_n + 1, table.n_rows + 1),
+                          f"{table.n_rows} rows but {other} has {other_n}; rows without a "
+                          "partner dropped")
+            lost = np.setdiff1d(table.frame.index, keep)
+            collector.add(table.file, "paired_row_dropped", "dropped", lost[lost <= other_n],
+                          f"the same row of {other} was dropped")
+        messages = msg.frame if msg.frame.index.equals(pd.Index(keep)) else msg.frame.loc[keep]
+        bframe = bt.frame if bt.frame.index.equals(pd.Index(keep)) else bt.frame.loc[keep]
+        book = np.ascontiguousarray(bframe.to_numpy(dtype=np.int64))
+        _check_book(bfile, messages.index, book, collector)
+    _check_messages(mfile, messages, start, end, collector)
+
+    report = rep.finish(collector, rows_read, len(messages), strict)
+    return LobsterData(messages=messages, book=book, levels=levels,
+                       ticker=name.ticker if name else None, date=name.date if name else None,
+                       start=start, end=end, message_path=message_path,
+                       orderbook_path=orderbook_path, report=report)
+
+
+def write_lobster(directory: str | Path, ticker: str, date: str, start_ms: int, end_ms: int,
+                  messages: dict[str, np.ndarray], book: np.ndarray) -> tuple[Path, Path]:
+    """Write messages and order-book rows as a conventionally named LOBSTER file pair.
+
+    ``messages`` maps the six message columns to equal-length arrays; ``book`` is the int64
+    (n, 4·levels) array. Times are written with 9 decimals (nanoseconds). Returns the
+    (message, order-book) paths.
+    """
+    if not isinstance(ticker, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+", ticker):
+        _validate.fail("ticker", ticker, "a non-empty string of letters, digits, '.' or '-'")
+    if not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+        _validate.fail("date", date, "a date string YYYY-MM-DD")
+    start_ms = _validate.integer("start_ms", start_ms, low=0, high=86_400_000)
+    end_ms = _validate.integer("end_ms", end_ms, low=start_ms, high=86_400_000)
+    missing = [c for c in MESSAGE_COLUMNS if c not in messages]
+    if missing:
+        _validate.fail("messages", sorted(messages), f"a mapping with keys {MESSAGE_COLUMNS}")
+    cols = [np.asarray(messages[c]) for c in MESSAGE_COLUMNS]
+    n = cols[0].shape[0]
+    book = np.asarray(book)
+    if (any(c.shape != (n,) for c in cols) or book.ndim != 2 or book.shape[0] != n
+            or book.shape[1] % 4 or book.shape[1] == 0 or book.dtype.kind not in "iu"):
+        _validate.fail("book", f"array of shape {book.shape}",
+                       f"an integer array of shape ({n}, 4*levels) matching the messages")
+    levels = book.shape[1] // 4
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    name = LobsterName(ticker, date, start_ms, end_ms, "message", levels)
+    mpath, bpath = out / name.sibling("message"), out / name.sibling("orderbook")
+    frame = pd.DataFrame({c: col.astype(np.float64 if c == "time" else np.int64)
+                          for c, col in zip(MESSAGE_COLUMNS, cols, strict=True)})
+    frame.to_csv(mpath, header=False, index=False, float_format="%.9f", lineterminator="\n")
+    pd.DataFrame(book.astype(np.int64)).to_csv(bpath, header=False, index=False,
+                                               lineterminator="\n")
+    return mpath, bpath

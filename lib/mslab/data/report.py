@@ -1,0 +1,380 @@
+"""Validation reports shared by the data loaders, and the checked CSV/Parquet reader behind them.
+
+Every loader reads a whole file, checks it, and returns typed data together with a
+:class:`ValidationReport`. Nothing is dropped silently:
+
+* a row that cannot be represented in the typed result (wrong number of fields, a value that
+  does not parse, an empty field where an integer is required, ...) is **dropped**, and the
+  report lists it with its row number and the reason;
+* a row that parses but breaks a rule of the format (crossed book, time going backwards, ...)
+  is **kept** and **flagged** in the report;
+* a remark about a whole file (a file name outside the naming convention, ignored columns) is a
+  **note**.
+
+Row numbers are what a text editor shows: 1-based line numbers for CSV files (a header, if
+any, is line 1), 1-based row positions for Parquet files. Typed results use the same numbers as
+their index (named ``row``), so ``frame.loc[issue.rows]`` selects a flagged row.
+
+With ``strict=True`` a loader raises :class:`DataValidationError` (a ``ValueError``) listing
+every dropped or flagged row instead of returning. Structural problems that leave nothing to
+type (an unreadable file, missing columns) raise it in both modes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mslab import _validate
+
+_CHUNK_LINES = 50_000
+_SHOW_ROWS = 8
+
+
+@dataclass(frozen=True, eq=False)
+class Issue:
+    """One problem found in one file.
+
+    ``rows`` holds the affected row numbers (empty for a note about the whole file); ``count``
+    is the number of affected rows, or for a note the number of items it is about (e.g.
+    ignored columns).
+    """
+
+    file: str
+    problem: str
+    action: str
+    rows: np.ndarray
+    count: int
+    detail: str
+
+    def __str__(self) -> str:
+        where = ""
+        if self.rows.size:
+            shown = ", ".join(str(r) for r in self.rows[:_SHOW_ROWS])
+            extra = self.rows.size - _SHOW_ROWS
+            more = f", … (+{extra} more)" if extra > 0 else ""
+            where = f" at row{'s' if self.rows.size > 1 else ''} {shown}{more}"
+        return f"{self.file}: {self.problem} ×{self.count} ({self.action}){where}: {self.detail}"
+
+
+@dataclass(frozen=True, eq=False)
+class ValidationReport:
+    """All issues found while loading, plus row counts.
+
+    ``rows_read`` maps each file to the number of data rows in it (header excluded), and
+    ``rows_kept`` is the number of rows in the typed result.
+    """
+
+    issues: tuple[Issue, ...]
+    rows_read: dict[str, int]
+    rows_kept: int
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing was dropped or flagged (notes are allowed)."""
+        return all(i.action == "note" for i in self.issues)
+
+    @property
+    def n_dropped(self) -> int:
+        """Number of distinct rows dropped, summed over files."""
+        total = 0
+        for name in {i.file for i in self.issues}:
+            dropped = [i.rows for i in self.issues if i.file == name and i.action == "dropped"]
+            total += np.unique(np.concatenate(dropped)).size if dropped else 0
+        return total
+
+    def rows(self, problem: str, file: str | None = None) -> np.ndarray:
+        """Sorted row numbers with the given problem (in one file, or in any)."""
+        found = [i.rows for i in self.issues
+                 if i.problem == problem and (file is None or i.file == file)]
+        return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+
+    def summary(self) -> pd.DataFrame:
+        """One line per issue: file, problem, action, count, first rows, detail."""
+        cols = ["file", "problem", "action", "count", "first_rows", "detail"]
+        data = [[i.file, i.problem, i.action, i.count,
+                 ", ".join(str(r) for r in i.rows[:_SHOW_ROWS]), i.detail] for i in self.issues]
+        return pd.DataFrame(data, columns=cols)
+
+    def __str__(self) -> str:
+        files = ", ".join(f"{f} ({n} rows)" for f, n in self.rows_read.items())
+        head = (f"Validation report: read {files}; kept {self.rows_kept} rows, dropped "
+                f"{self.n_dropped}; {len(self.issues)} issue(s)")
+        return "\n".join([head] + [f"  - {i}" for i in self.issues])
+
+
+class DataValidationError(ValueError):
+    """A file failed validation; ``report`` holds every issue found (when there is one)."""
+
+    def __init__(self, message: str, report: ValidationReport | None = None):
+        super().__init__(message)
+        self.report = report
+
+
+class Collector:
+    """Accumulates issues while a loader runs (internal to the loaders)."""
+
+    def __init__(self) -> None:
+        self._issues: dict[tuple[str, str, str], tuple[list[np.ndarray], list[str]]] = {}
+        self._notes: list[Issue] = []
+
+    def add(self, file: str, problem: str, action: str, rows: object, detail: str) -> None:
+        """Record ``rows`` (row numbers) of ``file`` as having ``problem``; no-op when empty.
+        Repeated calls with the same (file, problem, action) are merged."""
+        if action not in ("dropped", "flagged"):
+            raise ValueError(f"action={action!r} is not allowed: action must be 'dropped' or "
+                             "'flagged' (use note() for file-level remarks)")
+        rows = np.asarray(rows, dtype=np.int64).ravel()
+        if rows.size == 0:
+            return
+        parts, details = self._issues.setdefault((file, problem, action), ([], []))
+        parts.append(rows)
+        if detail not in details:
+            details.append(detail)
+
+    def note(self, file: str, problem: str, detail: str, count: int = 1,
+             action: str = "note") -> None:
+        """A remark about a whole file (no rows); ``action="flagged"`` makes it count as a
+        problem (strict mode raises)."""
+        self._notes.append(Issue(file, problem, action, np.empty(0, dtype=np.int64), count,
+                                 detail))
+
+    def report(self, rows_read: dict[str, int], rows_kept: int) -> ValidationReport:
+        issues = list(self._notes)
+        for (file, problem, action), (parts, details) in self._issues.items():
+            rows = np.unique(np.concatenate(parts))
+            issues.append(Issue(file, problem, action, rows, int(rows.size), "; ".join(details)))
+        return ValidationReport(tuple(issues), dict(rows_read), int(rows_kept))
+
+
+def finish(collector: Collector, rows_read: dict[str, int], rows_kept: int,
+           strict: bool) -> ValidationReport:
+    """Build the report; in strict mode raise if anything was dropped or flagged."""
+    report = collector.report(rows_read, rows_kept)
+    if strict and not report.ok:
+        raise DataValidationError(f"strict validation failed\n{report}", report)
+    return report
+
+
+def check_strict(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        _validate.fail(name, value, "True or False")
+    return value  # type: ignore[return-value]
+
+
+def check_path(name: str, value: object) -> Path:
+    if not isinstance(value, (str, Path)):
+        _validate.fail(name, value, "a path (str or pathlib.Path)")
+    path = Path(value)  # type: ignore[arg-type]
+    if not path.is_file():
+        _validate.fail(name, str(value), "an existing file")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Checked reading
+
+
+@dataclass
+class Table:
+    """Parsed rows of one file: ``frame`` holds pandas-inferred columns indexed by row number
+    (rows with the wrong number of fields already dropped and reported); ``n_rows`` counts all
+    data rows in the file."""
+
+    file: str
+    columns: list[str]
+    frame: pd.DataFrame
+    n_rows: int
+
+
+def _field_count(line: str) -> int:
+    return len(next(csv.reader([line.rstrip("\n")]))) if '"' in line else line.count(",") + 1
+
+
+def _field_counts(lines: list[str], text: str) -> np.ndarray:
+    """Comma-separated field count of each line (``text`` is the lines joined)."""
+    if '"' in text:  # quoted fields may contain commas: parse those lines properly
+        return np.fromiter((_field_count(ln) for ln in lines), dtype=np.int64,
+                           count=len(lines))
+    buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(buf == ord("\n"))
+    if ends.size < len(lines):  # last line without a newline
+        ends = np.append(ends, buf.size)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    commas = np.flatnonzero(buf == ord(","))
+    return np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
+
+
+def _chunks(path: Path, skip: int) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number of the first line, lines with their newlines) after ``skip`` lines."""
+    with open(path, encoding="utf-8", newline=None) as fh:
+        for _ in range(skip):
+            fh.readline()
+        first = skip + 1
+        while True:
+            lines = list(itertools.islice(fh, _CHUNK_LINES))
+            if not lines:
+                return
+            yield first, lines
+            first += len(lines)
+
+
+def read_csv(path: Path, collector: Collector, *, header: bool,
+             n_fields: int | None = None, names: Sequence[str] | None = None) -> Table:
+    """Read a comma-separated file in chunks of lines. With ``header`` the first line names
+    the columns; otherwise ``names`` does, or (``names=None``) ``n_fields`` unnamed columns
+    ``0..n-1`` where ``n_fields=None`` takes the field count of the first line. Lines with the
+    wrong number of fields are dropped and reported as ``malformed_row``."""
+    file = str(path)
+    skip = 0
+    if header:
+        with open(path, encoding="utf-8", newline=None) as fh:
+            first_line = fh.readline().rstrip("\n")
+        if not first_line.strip():
+            raise DataValidationError(f"{file}: the first line must be a header naming the "
+                                      "columns, but it is empty")
+        columns = [c.strip() for c in next(csv.reader([first_line]))]
+        skip = 1
+    elif names is not None:
+        columns = list(names)
+    else:
+        if n_fields is None:
+            with open(path, encoding="utf-8", newline=None) as fh:
+                n_fields = _field_count(fh.readline())
+        columns = [str(i) for i in range(n_fields)]
+    expected = len(columns)
+
+    frames = []
+    n_rows = 0
+    for first, lines in _chunks(path, skip):
+        n_rows += len(lines)
+        text = "".join(lines)
+        counts = _field_counts(lines, text)
+        numbers = np.arange(first, first + len(lines), dtype=np.int64)
+        bad = counts != expected
+        if bad.any():
+            found = ", ".join(str(c) for c in np.unique(counts[bad])[:5])
+            collector.add(file, "malformed_row", "dropped", numbers[bad],
+                          f"expected {expected} comma-separated fields, found {found}")
+            text = "".join(ln for ln, b in zip(lines, bad, strict=True) if not b)
+            if not text:
+                continue
+        chunk = pd.read_csv(io.StringIO(text), header=None, names=range(expected),
+                            index_col=False, skip_blank_lines=False, low_memory=False)
+        chunk.columns = columns
+        chunk.index = pd.Index(numbers[~bad], name="row")
+        frames.append(chunk)
+    if frames:
+        frame = pd.concat(frames) if len(frames) > 1 else frames[0]
+    else:
+        frame = pd.DataFrame({c: pd.Series(dtype=float) for c in columns},
+                             index=pd.Index([], dtype=np.int64, name="row"))
+    return Table(file, columns, frame, n_rows)
+
+
+def read_parquet(path: Path) -> Table:
+    """Read a Parquet file; rows are numbered 1..n."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise DataValidationError(f"{path}: cannot be read as Parquet ({exc})") from exc
+    frame = frame.reset_index(drop=True)
+    frame.index = pd.Index(np.arange(1, len(frame) + 1, dtype=np.int64), name="row")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return Table(str(path), list(frame.columns), frame, len(frame))
+
+
+def read_table(path: Path, collector: Collector) -> Table:
+    """A CSV (with header) or Parquet file, chosen by suffix (``.parquet``/``.pq`` is Parquet)."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return read_parquet(path)
+    return read_csv(path, collector, header=True)
+
+
+def require_columns(table: Table, required: Sequence[str]) -> None:
+    """Raise DataValidationError naming every missing column."""
+    present = set(table.columns)
+    missing = [c for c in required if c not in present]
+    if missing:
+        shown = ", ".join(repr(c) for c in missing[:20])
+        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        raise DataValidationError(f"{table.file}: {len(missing)} required column(s) missing: "
+                                  f"{shown}{more}")
+
+
+NA_TEXT = {"", "nan", "na", "n/a", "null", "none", "<na>", "-nan", "-na"}
+
+
+def to_numeric(table: Table, columns: Sequence[str], collector: Collector) -> None:
+    """Convert ``columns`` of ``table.frame`` to float64 in place. Rows with a value that is
+    neither a number nor a missing-value marker (empty, NaN, NA, null) are dropped and reported
+    as ``unparseable_value``; missing values become NaN (the caller decides about them)."""
+    frame = table.frame
+    bad_rows = np.zeros(len(frame), dtype=bool)
+    bad_cols: list[str] = []
+    for col in columns:
+        values = frame[col]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            frame[col] = values.astype(np.float64)
+            continue
+        converted = pd.to_numeric(values, errors="coerce")
+        text = values.astype(str).str.strip().str.lower()
+        bad = converted.isna().to_numpy() & ~values.isna().to_numpy() & \
+            ~text.isin(NA_TEXT).to_numpy()
+        if pd.api.types.is_bool_dtype(values):  # True/False are not numbers here
+            bad[:] = True
+        if bad.any():
+            bad_cols.append(col)
+            bad_rows |= bad
+        frame[col] = converted.astype(np.float64)
+    if bad_rows.any():
+        shown = ", ".join(bad_cols[:10]) + (" …" if len(bad_cols) > 10 else "")
+        collector.add(table.file, "unparseable_value", "dropped", frame.index[bad_rows],
+                      f"a value that is not a number in column(s) {shown}")
+        table.frame = frame.loc[~bad_rows].copy()
+
+
+def drop_rows(table: Table, mask: np.ndarray, collector: Collector, problem: str,
+              detail: str) -> None:
+    """Drop the rows of ``table.frame`` where ``mask`` is true, reporting them."""
+    if mask.any():
+        collector.add(table.file, problem, "dropped", table.frame.index[mask], detail)
+        table.frame = table.frame.loc[~mask].copy()
+
+
+def flag(collector: Collector, file: str, index: pd.Index, mask: np.ndarray, problem: str,
+         detail: str) -> None:
+    """Flag (keep) the rows of ``index`` where ``mask`` is true."""
+    if np.any(mask):
+        collector.add(file, problem, "flagged", index[np.asarray(mask)], detail)
+
+
+def flag_time_order(collector: Collector, file: str, index: pd.Index, times: pd.Series,
+                    *, duplicates: bool) -> None:
+    """Flag rows whose time is earlier than the previous row's (``non_monotonic_time``) and,
+    when ``duplicates``, equal to it (``duplicate_time``). ``times`` is a float (seconds) or
+    datetime Series; missing times are skipped."""
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_dtype(times):
+        valid = times.notna().to_numpy()
+        x = times.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+    else:
+        x = times.to_numpy(dtype=np.float64)
+        valid = ~np.isnan(x)
+    pos = np.flatnonzero(valid)
+    if pos.size < 2:
+        return
+    prev, cur = x[pos[:-1]], x[pos[1:]]
+    flag(collector, file, index[pos[1:]], cur < prev, "non_monotonic_time",
+         "time is earlier than on the previous row")
+    if duplicates:
+        flag(collector, file, index[pos[1:]], cur == prev, "duplicate_time",
+             "time equals the previous row's")

@@ -1,0 +1,62 @@
+"""Limit order books: a price-level book replayed from LOBSTER messages, queue-position
+models for resting orders, and an event-driven market-making backtest with latencies, fees
+and pluggable quoting strategies; a Cont–Stoikov–Talreja order-flow generator; and a
+micromarket-style snapshot backtest for L2 snapshots without a message stream."""
+
+from mslab.orderbook.backtest import BacktestResult, Fills, run_backtest
+from mslab.orderbook.book import crossing_state, replay_lobster
+from mslab.orderbook.metrics import BacktestMetrics, compute_metrics
+from mslab.orderbook.queue import queue_after
+from mslab.orderbook.snapshot import SnapshotBacktest, SnapshotSweepTask, backtest_snapshots
+from mslab.orderbook.strategies import (
+    STRATEGY_SIGNATURE,
+    MarketView,
+    Strategy,
+    avellaneda_stoikov_quoter,
+    custom_strategy,
+    glft_quoter,
+    grid_quoter,
+)
+from mslab.orderbook.synthetic import (
+    Calibration,
+    CalibrationTargets,
+    CSTParams,
+    FlowStatistics,
+    SyntheticFlow,
+    calibrate,
+    calibration_table,
+    flow_statistics,
+    simulate_cst,
+    simulate_snapshots,
+)
+
+__all__ = [
+    "STRATEGY_SIGNATURE",
+    "BacktestMetrics",
+    "BacktestResult",
+    "CSTParams",
+    "Calibration",
+    "CalibrationTargets",
+    "Fills",
+    "FlowStatistics",
+    "MarketView",
+    "SnapshotBacktest",
+    "SnapshotSweepTask",
+    "Strategy",
+    "SyntheticFlow",
+    "avellaneda_stoikov_quoter",
+    "backtest_snapshots",
+    "calibrate",
+    "calibration_table",
+    "compute_metrics",
+    "crossing_state",
+    "custom_strategy",
+    "flow_statistics",
+    "glft_quoter",
+    "grid_quoter",
+    "queue_after",
+    "replay_lobster",
+    "run_backtest",
+    "simulate_cst",
+    "simulate_snapshots",
+]

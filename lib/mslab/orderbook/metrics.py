@@ -1,0 +1,72 @@
+"""Performance summary of an order-book backtest (:func:`mslab.orderbook.run_backtest`).
+
+All money amounts in dollars, quantities in shares. The Sharpe ratio is annualised from the
+equity increments between samples, ``mean/std · sqrt(seconds_per_year / sample_interval)``
+(std with ``ddof=1``); it is NaN when there are fewer than two increments or they have zero
+variance (a strategy that never trades), rather than an infinite or arbitrary number. The
+default year, 252 days of 6.5 hours, is the US equity trading year.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from mslab import _validate
+
+
+@dataclass(frozen=True)
+class BacktestMetrics:
+    """``final_pnl`` (last equity sample), ``max_drawdown`` (largest fall of equity from its
+    running peak, ≥ 0), ``sharpe`` (annualised, NaN if undefined), fill counts, ``maker_share``
+    (share of traded shares filled as maker, NaN without fills), ``fees`` (total, split into
+    ``maker_fees`` and ``taker_fees``; negative means net rebates), ``mean_abs_inventory``
+    (over samples), ``traded_volume`` (shares) and ``turnover`` (traded value)."""
+
+    final_pnl: float
+    max_drawdown: float
+    sharpe: float
+    n_fills: int
+    n_maker_fills: int
+    n_taker_fills: int
+    maker_share: float
+    fees: float
+    maker_fees: float
+    taker_fees: float
+    mean_abs_inventory: float
+    traded_volume: int
+    turnover: float
+
+
+def compute_metrics(result: object, seconds_per_year: float = 252 * 6.5 * 3600) -> BacktestMetrics:
+    """Summary statistics of a :class:`~mslab.orderbook.backtest.BacktestResult`."""
+    seconds_per_year = _validate.positive("seconds_per_year", seconds_per_year)
+    equity = result.equity
+    fills = result.fills
+    dt = float(result.params["sample_interval"])
+    steps = np.diff(equity)
+    sharpe = float("nan")
+    if steps.size >= 2:
+        sd = float(np.std(steps, ddof=1))
+        if sd > 0.0:
+            sharpe = float(np.mean(steps)) / sd * math.sqrt(seconds_per_year / dt)
+    drawdown = float(np.max(np.maximum.accumulate(equity) - equity)) if equity.size else 0.0
+    volume = int(fills.qty.sum())
+    maker_volume = int(fills.qty[fills.maker].sum())
+    return BacktestMetrics(
+        final_pnl=float(equity[-1]),
+        max_drawdown=drawdown,
+        sharpe=sharpe,
+        n_fills=int(fills.qty.size),
+        n_maker_fills=int(fills.maker.sum()),
+        n_taker_fills=int((~fills.maker).sum()),
+        maker_share=maker_volume / volume if volume else float("nan"),
+        fees=float(fills.fee.sum()),
+        maker_fees=float(fills.fee[fills.maker].sum()),
+        taker_fees=float(fills.fee[~fills.maker].sum()),
+        mean_abs_inventory=float(np.mean(np.abs(result.inventory))),
+        traded_volume=volume,
+        turnover=float(fills.value.sum()),
+    )

@@ -1,0 +1,367 @@
+"""A snapshot-driven market-making backtest with a fill-probability model (the "micromarket" rule).
+
+Data: one row per order-book snapshot ``t = 0, ..., n - 1`` in time order, with the columns of
+the crypto L2 snapshot schema that the rule needs:
+
+* ``midpoint`` ``m_t`` (price units, > 0) and ``spread`` ``s_t`` = best ask − best bid (price
+  units, >= 0);
+* ``bids_distance_0`` / ``asks_distance_0``: signed relative distance of the best bid / ask from
+  the mid, so the market's best quotes are ``B_t = m_t (1 + bids_distance_0)`` and
+  ``A_t = m_t (1 + asks_distance_0)``;
+* ``buys`` / ``sells``: taker buy / sell volume traded in the bucket that *ends* at snapshot
+  ``t``, i.e. between snapshots ``t - 1`` and ``t`` (shift the columns first if a data set
+  labels buckets by their start). ``volume_units`` says whether they are notional (quote
+  currency, like the data set's ``*_notional_*`` columns; the default) or shares.
+
+The maker (inventory ``q_t`` in shares, cash ``x_t`` in price units, both 0 at ``t = 0``) does,
+at every snapshot ``t < n - 1``:
+
+1. **Quotes** one order of ``order_size`` shares per side around a reservation price
+   ``r_t = m_t − inventory_penalty · q_t`` (``inventory_penalty`` in price units per share
+   held) with half-spread ``h_t = spread_multiplier · s_t / 2`` (a multiple of the *observed*
+   half-spread, so the rule is scale-free across instruments and regimes; it is not a
+   volatility-based spread):  ``bid_t = min(r_t − h_t, m_t)``, ``ask_t = max(r_t + h_t, m_t)``.
+   The clip at the mid keeps a strongly skewed quote passive (at worst at the mid, inside the
+   spread) instead of crossing the book, which this model could not price.
+2. **Caps inventory**: a side is quoted only if its fill keeps ``|q| <= max_inventory``.
+3. **Fills** over the bucket ``(t, t + 1]``. The ask fills iff all of
+     (a) *price reach*: ``ask_t <= max(A_t, A_{t+1})``: a quote at or inside the market's best
+         ask is first in line for taker buys; one behind it is reached only if the next
+         snapshot shows the best ask at or beyond it (the levels in front were consumed);
+     (b) *volume reach*: ``buys_{t+1} >= order_size · ask_t`` (notional) or ``>= order_size``
+         (shares);
+     (c) *coin flip*: ``U < fill_probability`` with ``U`` uniform on [0, 1);
+   and symmetrically the bid fills iff ``bid_t >= min(B_t, B_{t+1})``, ``sells_{t+1}`` reaches
+   the order, and its own coin flip succeeds. Both sides may fill in one bucket.
+   A fill at price ``p`` moves ``q`` by ``∓order_size`` and cash by ``±p · order_size``, and
+   costs ``fee_per_share · order_size + slippage_per_volume · p · order_size`` (a fixed fee per
+   share plus slippage proportional to the traded notional volume).
+4. **Marks to market** at the next snapshot: ``equity_{t+1} = x_{t+1} + q_{t+1} · m_{t+1}``.
+
+No quotes are placed at the last snapshot and the final inventory is not liquidated: it is
+marked at the last mid (``equity`` is the mark-to-mid P&L in price units).
+
+Why this is a crude model (compare the queue-aware event-driven engine,
+:mod:`mslab.orderbook.backtest`): a snapshot says nothing about the order of events inside the
+bucket, so the rule ignores the maker's place in the queue (a quote joining a level sits behind
+all resting volume there), lets any taker volume fill a quote it may never have reached, treats
+the trade-through of a level as proof of a fill, charges no adverse selection beyond what the
+next mid happens to show, and lets the quote live for the whole bucket without latency. The
+``fill_probability`` coin is a single scalar standing in for all of that, which is why its
+value (like micromarket's 0.6–0.9) drives the results more than any economic parameter.
+
+Random numbers: two uniforms per bucket (bid coin, then ask coin), drawn from one xoshiro256**
+stream of ``seed`` whether or not a side is quoted, so configurations sharing a seed see the
+same coins (common random numbers) and results depend only on the inputs and the seed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from mslab import _validate, rng
+from mslab.walkforward import split_slices
+
+COLUMNS = ("midpoint", "spread", "buys", "sells", "bids_distance_0", "asks_distance_0")
+VOLUME_UNITS = ("notional", "shares")
+SECONDS_PER_YEAR = 365.25 * 86400.0  # crypto trades around the clock
+_SHARPE_RTOL = 1e-10  # a standard deviation below this fraction of the RMS return is rounding
+
+
+@dataclass(frozen=True)
+class SnapshotBacktest:
+    """Result of :func:`backtest_snapshots`.
+
+    Arrays have one value per snapshot (length ``n``): ``mid``, ``equity``, ``cash`` (price
+    units), ``inventory`` (shares, after the fills of the previous bucket), the quotes ``bid``
+    and ``ask`` posted at the snapshot (NaN when that side is not quoted, and at the last
+    snapshot) and ``bid_fill`` / ``ask_fill`` (whether that quote filled in the following
+    bucket). ``equity == cash + inventory * mid`` at every snapshot.
+
+    Scalars: ``final_pnl`` = ``equity[-1]``; ``max_drawdown`` the largest fall of equity from
+    its running peak (>= 0, price units); ``sharpe`` the annualised Sharpe ratio of the equity
+    increments (:func:`sharpe_ratio`; NaN when they have no variance); ``fees`` and
+    ``slippage`` the total costs paid; ``turnover`` the traded notional Σ p·size;
+    ``mean_abs_inventory`` the average of ``|inventory|`` over the snapshots;
+    ``periods_per_year`` what the Sharpe ratio was annualised with.
+    """
+
+    params: dict[str, object]
+    mid: np.ndarray
+    equity: np.ndarray
+    cash: np.ndarray
+    inventory: np.ndarray
+    bid: np.ndarray
+    ask: np.ndarray
+    bid_fill: np.ndarray
+    ask_fill: np.ndarray
+    final_pnl: float
+    max_drawdown: float
+    sharpe: float
+    fees: float
+    slippage: float
+    turnover: float
+    mean_abs_inventory: float
+    periods_per_year: float
+
+    @property
+    def n_bid_fills(self) -> int:
+        return int(self.bid_fill.sum())
+
+    @property
+    def n_ask_fills(self) -> int:
+        return int(self.ask_fill.sum())
+
+    def metrics(self) -> dict[str, float | int]:
+        """The scalar results as a flat dict (one row of an experiments table)."""
+        return {
+            "final_pnl": self.final_pnl,
+            "max_drawdown": self.max_drawdown,
+            "sharpe": self.sharpe,
+            "n_fills": self.n_bid_fills + self.n_ask_fills,
+            "n_bid_fills": self.n_bid_fills,
+            "n_ask_fills": self.n_ask_fills,
+            "fees": self.fees,
+            "slippage": self.slippage,
+            "turnover": self.turnover,
+            "mean_abs_inventory": self.mean_abs_inventory,
+            "final_inventory": float(self.inventory[-1]),
+            "n_periods": int(self.equity.size - 1),
+            "periods_per_year": self.periods_per_year,
+        }
+
+
+@njit(cache=True)
+def _backtest(mid, half_spread, best_bid, best_ask, buys, sells, multiplier, fill_probability,
+              max_lots, size, penalty, fee, slip, notional, state, equity, cash_out, inventory,
+              bid_out, ask_out, bid_fill, ask_fill):
+    """Kernel of the rule in the module docstring; inventory is held as a whole number of lots
+    of ``size`` shares. Returns (fees, slippage, turnover)."""
+    a, b, c, d = state[0], state[1], state[2], state[3]
+    n = mid.size
+    lots = 0
+    cash = 0.0
+    fees = 0.0
+    slippage = 0.0
+    turnover = 0.0
+    equity[0] = 0.0
+    cash_out[0] = 0.0
+    inventory[0] = 0.0
+    for t in range(n - 1):
+        q = lots * size
+        centre = mid[t] - penalty * q
+        h = multiplier * half_spread[t]
+        bid = min(centre - h, mid[t])
+        ask = max(centre + h, mid[t])
+        u_bid, a, b, c, d = rng.xoshiro_step(a, b, c, d)
+        u_ask, a, b, c, d = rng.xoshiro_step(a, b, c, d)
+        bid_out[t] = np.nan
+        ask_out[t] = np.nan
+        bid_hit = False
+        ask_hit = False
+        if lots + 1 <= max_lots:
+            bid_out[t] = bid
+            need = size * bid if notional else size
+            bid_hit = (bid >= min(best_bid[t], best_bid[t + 1]) and sells[t + 1] >= need
+                       and rng.to_unit(u_bid) < fill_probability)
+        if lots - 1 >= -max_lots:
+            ask_out[t] = ask
+            need = size * ask if notional else size
+            ask_hit = (ask <= max(best_ask[t], best_ask[t + 1]) and buys[t + 1] >= need
+                       and rng.to_unit(u_ask) < fill_probability)
+        if bid_hit:
+            lots += 1
+            cash -= bid * size + fee * size + slip * bid * size
+            fees += fee * size
+            slippage += slip * bid * size
+            turnover += bid * size
+        if ask_hit:
+            lots -= 1
+            cash += ask * size - fee * size - slip * ask * size
+            fees += fee * size
+            slippage += slip * ask * size
+            turnover += ask * size
+        bid_fill[t] = bid_hit
+        ask_fill[t] = ask_hit
+        cash_out[t + 1] = cash
+        inventory[t + 1] = lots * size
+        equity[t + 1] = cash + lots * size * mid[t + 1]
+    bid_out[n - 1] = np.nan
+    ask_out[n - 1] = np.nan
+    bid_fill[n - 1] = False
+    ask_fill[n - 1] = False
+    return fees, slippage, turnover
+
+
+def sharpe_ratio(increments: np.ndarray, periods_per_year: float) -> float:
+    """Annualised Sharpe ratio ``mean / sd · sqrt(periods_per_year)`` of per-period P&L
+    increments (``sd`` with ``ddof = 1``; no risk-free rate: the P&L is already an excess).
+
+    Returns NaN — the ratio is undefined — when there are fewer than two increments or they have
+    no variance: ``sd <= 1e-10 · RMS`` (which covers an all-zero series, e.g. a maker that never
+    trades, and a constant non-zero one, whose computed ``sd`` is rounding noise that would
+    otherwise give a spurious, huge ratio). Never ±inf.
+    """
+    x = np.asarray(increments, dtype=float)
+    if x.size < 2 or not np.all(np.isfinite(x)):
+        return float("nan")
+    sd = float(np.std(x, ddof=1))
+    rms = float(np.sqrt(np.mean(x * x)))
+    if sd <= _SHARPE_RTOL * rms or sd == 0.0:
+        return float("nan")
+    return float(np.mean(x) / sd * math.sqrt(periods_per_year))
+
+
+def max_drawdown(equity: np.ndarray) -> float:
+    """Largest fall of ``equity`` from its running maximum (>= 0, same units)."""
+    e = np.asarray(equity, dtype=float)
+    return float(np.max(np.maximum.accumulate(e) - e))
+
+
+def infer_periods_per_year(system_time: object) -> float:
+    """Snapshots per year from the median spacing of ``system_time`` (a 24/7 market:
+    365.25 days a year). The times must be strictly increasing."""
+    times = pd.to_datetime(pd.Series(system_time), utc=True)
+    if times.size < 2:
+        _validate.fail("system_time", f"<{times.size} timestamp(s)>", "at least two timestamps")
+    gaps = times.diff().dt.total_seconds().to_numpy()[1:]
+    if not np.all(gaps > 0):
+        bad = int(np.argmax(~(gaps > 0))) + 1
+        _validate.fail("system_time", f"<row {bad}: {times.iloc[bad]}>",
+                       "strictly increasing (sort the snapshots and drop duplicates first)")
+    return SECONDS_PER_YEAR / float(np.median(gaps))
+
+
+def _columns(snapshots: pd.DataFrame | Mapping[str, object]) -> dict[str, np.ndarray]:
+    missing = [c for c in COLUMNS if c not in snapshots]
+    if missing:
+        _validate.fail("snapshots", f"<columns {sorted(snapshots.keys())}>",
+                       "a DataFrame or mapping with the columns " + ", ".join(COLUMNS)
+                       + f" (missing: {', '.join(missing)})")
+    out = {c: np.ascontiguousarray(np.asarray(snapshots[c], dtype=float)) for c in COLUMNS}
+    n = out["midpoint"].size
+    if n < 2 or any(v.ndim != 1 or v.size != n for v in out.values()):
+        _validate.fail("snapshots", f"<{n} rows>", "at least 2 snapshots, every column 1-D and "
+                       "of the same length")
+    checks = {"midpoint": lambda v: v > 0, "spread": lambda v: v >= 0,
+              "buys": lambda v: v >= 0, "sells": lambda v: v >= 0,
+              "bids_distance_0": lambda v: v > -1, "asks_distance_0": lambda v: v > -1}
+    for name, ok in checks.items():
+        good = np.isfinite(out[name]) & ok(out[name])
+        if not good.all():
+            row = int(np.argmin(good))
+            _validate.fail(name, out[name][row], f"finite and valid in every row (first bad row "
+                           f"{row}; midpoint > 0, spread/buys/sells >= 0, distances > -1)")
+    return out
+
+
+def backtest_snapshots(
+    snapshots: pd.DataFrame | Mapping[str, object],
+    *,
+    spread_multiplier: float,
+    fill_probability: float,
+    max_inventory: float,
+    inventory_penalty: float,
+    fee_per_share: float = 0.0,
+    slippage_per_volume: float = 0.0,
+    order_size: float = 1.0,
+    volume_units: str = "notional",
+    seed: int = 0,
+    periods_per_year: float | None = None,
+) -> SnapshotBacktest:
+    """Run the snapshot market-making rule of the module docstring over ``snapshots``.
+
+    ``snapshots``: a DataFrame (or mapping of equal-length arrays) with the columns
+    :data:`COLUMNS`, in time order. ``spread_multiplier`` (> 0) scales the observed half-spread;
+    ``fill_probability`` in [0, 1]; ``max_inventory`` (shares, >= 0) caps ``|q|``, in whole
+    orders of ``order_size`` shares (> 0); ``inventory_penalty`` (>= 0, price units per share)
+    skews both quotes; ``fee_per_share`` (price units per share) and ``slippage_per_volume``
+    (fraction of traded notional) are >= 0; ``volume_units`` is ``"notional"`` or ``"shares"``
+    (the units of ``buys``/``sells``). ``periods_per_year`` annualises the Sharpe ratio; when
+    None it is inferred from a ``system_time`` column (:func:`infer_periods_per_year`).
+    """
+    multiplier = _validate.positive("spread_multiplier", spread_multiplier)
+    p_fill = _validate.real("fill_probability", fill_probability, low=0.0, high=1.0)
+    max_inventory = _validate.nonnegative("max_inventory", max_inventory)
+    penalty = _validate.nonnegative("inventory_penalty", inventory_penalty)
+    fee = _validate.nonnegative("fee_per_share", fee_per_share)
+    slip = _validate.nonnegative("slippage_per_volume", slippage_per_volume)
+    size = _validate.positive("order_size", order_size)
+    volume_units = _validate.choice("volume_units", volume_units, VOLUME_UNITS)
+    seed = _validate.seed("seed", seed)
+    if periods_per_year is None:
+        if "system_time" not in snapshots:
+            _validate.fail("periods_per_year", None, "a positive number when the snapshots have "
+                           "no system_time column to infer it from")
+        periods_per_year = infer_periods_per_year(snapshots["system_time"])
+    ppy = _validate.positive("periods_per_year", periods_per_year)
+    cols = _columns(snapshots)
+
+    mid = cols["midpoint"]
+    n = mid.size
+    max_lots = math.floor(max_inventory / size * (1.0 + 1e-12))
+    equity, cash, inventory, bid, ask = (np.empty(n) for _ in range(5))
+    bid_fill, ask_fill = (np.empty(n, dtype=np.bool_) for _ in range(2))
+    fees, slippage, turnover = _backtest(
+        mid, cols["spread"] / 2.0, mid * (1.0 + cols["bids_distance_0"]),
+        mid * (1.0 + cols["asks_distance_0"]), cols["buys"], cols["sells"], multiplier, p_fill,
+        max_lots, size, penalty, fee, slip, volume_units == "notional",
+        rng.path_states(seed, 1)[0], equity, cash, inventory, bid, ask, bid_fill, ask_fill)
+
+    params = dict(spread_multiplier=multiplier, fill_probability=p_fill,
+                  max_inventory=max_inventory, inventory_penalty=penalty, fee_per_share=fee,
+                  slippage_per_volume=slip, order_size=size, volume_units=volume_units, seed=seed)
+    return SnapshotBacktest(
+        params=params, mid=mid, equity=equity, cash=cash, inventory=inventory, bid=bid, ask=ask,
+        bid_fill=bid_fill, ask_fill=ask_fill, final_pnl=float(equity[-1]),
+        max_drawdown=max_drawdown(equity), sharpe=sharpe_ratio(np.diff(equity), ppy),
+        fees=float(fees), slippage=float(slippage), turnover=float(turnover),
+        mean_abs_inventory=float(np.mean(np.abs(inventory))), periods_per_year=ppy)
+
+
+@lru_cache(maxsize=8)
+def _read_snapshots(path: str, mtime_ns: int) -> tuple[pd.DataFrame, float | None]:
+    """An instrument's snapshots and, if they have ``system_time``, their periods per year:
+    each worker process reads a file once (again if its modification time changes)."""
+    frame = pd.read_parquet(path)
+    ppy = infer_periods_per_year(frame["system_time"]) if "system_time" in frame else None
+    return frame[[c for c in ("system_time", *COLUMNS) if c in frame.columns]], ppy
+
+
+@dataclass(frozen=True)
+class SnapshotSweepTask:
+    """A picklable sweep task (for :func:`mslab.sweeps.run_sweep`): backtest ``params`` (keyword
+    arguments of :func:`backtest_snapshots`) on one walk-forward ``split`` of an instrument.
+
+    ``paths`` maps instrument names to Parquet files of cleaned snapshots (e.g. the output of
+    the crypto loader); ``fractions`` are the train/validation/test shares
+    (:func:`mslab.walkforward.split_slices`); each split is backtested on its own, starting
+    flat. ``periods_per_year`` None: inferred from each file's ``system_time``, on the whole
+    file, so all splits are annualised alike. The files are not part of the experiment key:
+    change the sweep's ``version`` when they change.
+    """
+
+    paths: Mapping[str, str | os.PathLike]
+    fractions: tuple[float, float, float] = (0.6, 0.2, 0.2)
+    periods_per_year: float | None = None
+
+    def __call__(self, params: Mapping[str, object], instrument: str,
+                 split: str) -> dict[str, float | int]:
+        if instrument not in self.paths:
+            _validate.fail("instrument", instrument, "one of " + ", ".join(map(repr, self.paths)))
+        path = str(self.paths[instrument])
+        frame, file_ppy = _read_snapshots(path, os.stat(path).st_mtime_ns)
+        ppy = file_ppy if self.periods_per_year is None else self.periods_per_year
+        slices = split_slices(len(frame), self.fractions)
+        if split not in slices:
+            _validate.fail("split", split, "one of " + ", ".join(map(repr, slices)))
+        part = frame.iloc[slices[split]]
+        return backtest_snapshots(part, **{"periods_per_year": ppy, **params}).metrics()

@@ -1,0 +1,188 @@
+"""Quoting strategies for the order-book backtest (:func:`mslab.orderbook.run_backtest`).
+
+Interface. A strategy is a numba function compiled for :data:`STRATEGY_SIGNATURE`,
+
+    strategy(view: MarketView, params: float64[::1], orders: int64[:, ::1],
+             quotes: int64[:, ::1]) -> None
+
+which the backtest kernel calls as a first-class function, without leaving compiled code, at
+each decision time (only when the local book has both sides). ``view`` is what the market
+maker knows at that moment (:class:`MarketView`: the book as last received through the feed,
+its own inventory and cash as last reported); ``params`` are the strategy's parameters;
+``orders`` is its own order table (one row per slot: ``ORDER_SIDE`` +1 buy / −1 sell,
+``ORDER_TICK``, ``ORDER_LEAVES`` shares, ``ORDER_STATE`` ``FREE`` / ``OPEN`` / ``CANCELLING``
+/ ``FINISHED``; read only). The strategy fills ``quotes``, one row per quote level with
+columns ``BID_TICK``, ``BID_QTY``, ``ASK_TICK``, ``ASK_QTY`` (prices in ticks, sizes in
+shares; a size of 0, the value on entry, means no quote). The backtest then keeps the
+resting orders whose price is still quoted (and their queue positions), cancels the others
+and sends the missing ones.
+
+Because the kernel takes the strategy as a typed function pointer, one compiled (and cached)
+kernel serves every strategy, including ones written in a notebook:
+
+    @njit(STRATEGY_SIGNATURE)
+    def join_best(view, params, orders, quotes):
+        quotes[0, BID_TICK], quotes[0, BID_QTY] = view.best_bid, view.order_size
+        quotes[0, ASK_TICK], quotes[0, ASK_QTY] = view.best_ask, view.order_size
+
+    run_backtest(messages, custom_strategy(join_best), ...)
+
+Built-in rules (prices in ticks, time in seconds, inventory ``q`` in lots of ``order_size``;
+bids are rounded down and asks up to the tick grid, so a quote is never closer to the
+reference price than the formula says):
+
+``grid_quoter``  ``levels`` quotes per side at ``mid ∓ (half_spread + l·step)``.
+``avellaneda_stoikov_quoter``  around the reservation price ``r = mid − q·γσ²τ`` with total
+    spread ``γσ²τ + (2/γ)·ln(1 + γ/k)``, ``τ = max(horizon − elapsed, 0)``
+    (:func:`mslab.inventory.reservation_price`, :func:`mslab.inventory.optimal_spread`).
+``glft_quoter``  the Guéant–Lehalle–Fernandez-Tapia asymptotic depths
+    ``mid − δᵇ(q)``, ``mid + δᵃ(q)`` (:func:`mslab.inventory.glft_asymptotic_quotes`).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, types
+from numba.core.dispatcher import Dispatcher
+
+from mslab import _validate
+
+MarketView = namedtuple("MarketView", [
+    "time",           # local clock, seconds after midnight
+    "elapsed",        # seconds since the first message of the stream
+    "best_bid",       # ticks
+    "best_ask",       # ticks
+    "bid_qty",        # shares at the best bid
+    "ask_qty",        # shares at the best ask
+    "mid",            # ticks, (best_bid + best_ask) / 2
+    "inventory",      # shares, as reported by fills received so far
+    "cash",           # dollars, net of fees, as reported so far
+    "open_bid_qty",   # shares in own buy orders not known to be finished
+    "open_ask_qty",   # shares in own sell orders not known to be finished
+    "order_size",     # shares, the backtest's order size
+    "max_inventory",  # shares, the backtest's inventory limit
+])
+_I, _F = types.int64, types.float64
+MARKET_VIEW_TYPE = types.NamedTuple([_F, _F, _I, _I, _I, _I, _F, _I, _F, _I, _I, _I, _I],
+                                    MarketView)
+STRATEGY_SIGNATURE = types.void(MARKET_VIEW_TYPE, types.float64[::1], types.int64[:, ::1],
+                                types.int64[:, ::1])
+STRATEGY_TYPE = types.FunctionType(STRATEGY_SIGNATURE)
+
+BID_TICK, BID_QTY, ASK_TICK, ASK_QTY = 0, 1, 2, 3  # columns of the quote table
+ORDER_SIDE, ORDER_TICK, ORDER_LEAVES, ORDER_STATE = 0, 1, 2, 3  # columns of the order table
+FREE, OPEN, CANCELLING, FINISHED = 0, 1, 2, 3  # ORDER_STATE values
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A quoting rule for :func:`~mslab.orderbook.run_backtest`: ``function`` (compiled for
+    :data:`STRATEGY_SIGNATURE`), its ``params`` (float64 array) and the number of quote
+    ``levels`` per side it may fill."""
+
+    name: str
+    function: Dispatcher
+    params: np.ndarray
+    levels: int
+
+
+@njit(STRATEGY_SIGNATURE, cache=True)
+def grid_rule(view, params, orders, quotes):
+    """``params = (half_spread, step)``: level l at mid ∓ (half_spread + l·step)."""
+    half, step = params[0], params[1]
+    for lev in range(quotes.shape[0]):
+        d = half + lev * step
+        quotes[lev, BID_TICK] = int(np.floor(view.mid - d))
+        quotes[lev, BID_QTY] = view.order_size
+        quotes[lev, ASK_TICK] = int(np.ceil(view.mid + d))
+        quotes[lev, ASK_QTY] = view.order_size
+
+
+@njit(STRATEGY_SIGNATURE, cache=True)
+def avellaneda_stoikov_rule(view, params, orders, quotes):
+    """``params = (gamma, sigma, k, horizon)``; see the module docstring."""
+    gamma, sigma, k, horizon = params[0], params[1], params[2], params[3]
+    q = view.inventory / view.order_size
+    tau = max(horizon - view.elapsed, 0.0)
+    reservation = view.mid - q * gamma * sigma**2 * tau
+    half = 0.5 * (gamma * sigma**2 * tau + (2.0 / gamma) * np.log1p(gamma / k))
+    quotes[0, BID_TICK] = int(np.floor(reservation - half))
+    quotes[0, BID_QTY] = view.order_size
+    quotes[0, ASK_TICK] = int(np.ceil(reservation + half))
+    quotes[0, ASK_QTY] = view.order_size
+
+
+@njit(STRATEGY_SIGNATURE, cache=True)
+def glft_rule(view, params, orders, quotes):
+    """``params = (base, C, drift)`` with base = ln(1 + γ/k)/γ, C the GLFT constant and
+    drift = μ/(γσ²): δᵇ = base + (−drift + (2q + 1)/2)·C, δᵃ = base + (drift − (2q − 1)/2)·C."""
+    base, c, drift = params[0], params[1], params[2]
+    q = view.inventory / view.order_size
+    quotes[0, BID_TICK] = int(np.floor(view.mid - (base + (-drift + (2.0 * q + 1.0) / 2.0) * c)))
+    quotes[0, BID_QTY] = view.order_size
+    quotes[0, ASK_TICK] = int(np.ceil(view.mid + (base + (drift - (2.0 * q - 1.0) / 2.0) * c)))
+    quotes[0, ASK_QTY] = view.order_size
+
+
+def grid_quoter(half_spread: float = 0.5, levels: int = 1, step: int = 1) -> Strategy:
+    """Fixed-spread grid: ``levels`` quotes per side at ``mid ∓ (half_spread + l·step)`` ticks
+    (l = 0..levels−1), bids rounded down and asks up. ``half_spread`` ≥ 0 (ticks; 0.5 joins the
+    best quotes of a one-tick market), ``step`` ≥ 1 (ticks)."""
+    half_spread = _validate.nonnegative("half_spread", half_spread)
+    levels = _validate.integer("levels", levels, low=1, high=64)
+    step = _validate.integer("step", step, low=1)
+    return Strategy("grid", grid_rule, np.array([half_spread, float(step)]), levels)
+
+
+def avellaneda_stoikov_quoter(gamma: float, sigma: float, k: float, horizon: float) -> Strategy:
+    """Avellaneda–Stoikov quotes: risk aversion ``gamma`` > 0 (per tick per lot), volatility
+    ``sigma`` ≥ 0 (ticks per √s), intensity decay ``k`` > 0 (per tick), ``horizon`` > 0 (s after
+    the first message)."""
+    gamma = _validate.positive("gamma", gamma)
+    sigma = _validate.nonnegative("sigma", sigma)
+    k = _validate.positive("k", k)
+    horizon = _validate.positive("horizon", horizon)
+    return Strategy("avellaneda_stoikov", avellaneda_stoikov_rule,
+                    np.array([gamma, sigma, k, horizon]), 1)
+
+
+def glft_quoter(gamma: float, sigma: float, k: float, A: float, mu: float = 0.0) -> Strategy:
+    """GLFT asymptotic quotes with inventory skew: ``gamma`` > 0 (per tick per lot), ``sigma``
+    > 0 (ticks per √s), ``k`` > 0 (per tick), ``A`` > 0 (fills per s at zero depth), drift
+    ``mu`` (ticks per s)."""
+    gamma = _validate.positive("gamma", gamma)
+    sigma = _validate.positive("sigma", sigma)
+    k = _validate.positive("k", k)
+    A = _validate.positive("A", A)
+    mu = _validate.real("mu", mu)
+    base = np.log1p(gamma / k) / gamma
+    c = np.sqrt(sigma**2 * gamma / (2.0 * k * A) * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
+    return Strategy("glft", glft_rule, np.array([base, c, mu / (gamma * sigma**2)]), 1)
+
+
+def custom_strategy(function: object, params: object = (), levels: int = 1,
+                    name: str = "custom") -> Strategy:
+    """Wrap a user rule: ``function`` is an ``@njit`` function that compiles for
+    :data:`STRATEGY_SIGNATURE`, ``params`` a 1-D sequence of finite floats it receives,
+    ``levels`` (1..64) the rows of its quote table."""
+    if not isinstance(function, Dispatcher):
+        _validate.fail("function", function, "a numba @njit function")
+    try:
+        if tuple(STRATEGY_SIGNATURE.args) not in function.overloads:
+            function.compile(STRATEGY_SIGNATURE)
+    except Exception as exc:  # numba raises several error types
+        _validate.fail("function", function, "compilable for STRATEGY_SIGNATURE "
+                       f"(view, params, orders, quotes) -> None; numba said: {exc}")
+    try:
+        arr = np.asarray(params, dtype=np.float64)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim != 1 or not np.all(np.isfinite(arr)):
+        _validate.fail("params", params, "a 1-D sequence of finite numbers")
+    levels = _validate.integer("levels", levels, low=1, high=64)
+    if not isinstance(name, str):
+        _validate.fail("name", name, "a string")
+    return Strategy(name, function, np.ascontiguousarray(arr, dtype=np.float64), levels)

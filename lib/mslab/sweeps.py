@@ -1,0 +1,427 @@
+"""Parameter sweeps with a resumable, duplicate-free experiments table.
+
+A sweep runs a function ``func(params, instrument, split) -> dict of scalar metrics`` on every
+(configuration, instrument, split) task. ``func`` must be picklable (a module-level function,
+a ``functools.partial`` of one, or an instance of a module-level class such as
+:class:`mslab.orderbook.snapshot.SnapshotSweepTask`), since tasks run in worker processes.
+
+Experiments table
+-----------------
+A Parquet file with one row per task: ``key``, ``function``, ``version``, ``instrument``,
+``split``, ``params_json``, one column per parameter, then the metrics. ``key`` is the SHA-256
+(first 32 hex digits) of the canonical JSON (sorted keys, no spaces, shortest float repr) of
+``{"function", "version", "instrument", "split", "params"}``, so it is stable across runs and
+machines. JSON keeps ``20`` and ``20.0`` apart: use one type per parameter. Anything else that
+changes results (code, data files) must change ``version``.
+
+* Re-running skips every task whose key is already in the table.
+* Results are appended in chunks as they finish (every ``chunk_size`` results or
+  ``flush_seconds``, and on any exit, including an exception or Ctrl-C): each append rewrites
+  the table to a temporary file and renames it over the old one (atomic on POSIX), so a killed
+  sweep leaves the last complete table and resumes from there.
+* An append holds an exclusive lock (``<table>.lock``) while it reads, merges and replaces the
+  table, and never adds a key that is already there, so duplicates cannot appear, even from
+  two sweeps writing the same table at once.
+
+Where tasks run
+---------------
+By default on ``n_workers`` local processes (spawned, default: the available cores; each gets
+``NUMBA_NUM_THREADS = cores // n_workers``); ``n_workers=1`` runs them in the calling process.
+Given ``scheduler`` (a ``dask.distributed`` scheduler address), the same tasks run on that Dask
+cluster through ``distributed.Client(scheduler).get_executor()``; this needs the
+``distributed`` package. At most two tasks per worker (thread, on Dask) are in flight, so a
+failure or Ctrl-C wastes little work. When a task raises, the sweep submits nothing more, waits
+for the tasks in flight (keeping their results), writes the table and re-raises the error.
+Results depend only on the task, never on the worker count or the order of completion.
+Local workers are spawned, so a *script* running a sweep must do so under
+``if __name__ == "__main__":`` (notebooks need nothing).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import functools
+import hashlib
+import itertools
+import json
+import math
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from mslab import _validate
+
+MICROMARKET_GRID: dict[str, tuple[float, ...]] = {
+    "spread_multiplier": (0.3, 0.5, 0.8, 1.2),
+    "fill_probability": (0.6, 0.75, 0.9),
+    "max_inventory": (20, 50, 100),
+    "inventory_penalty": (1e-4, 1e-3, 2e-3, 5e-3),
+}
+"""The micromarket grid: 4 × 3 × 3 × 4 = 144 configurations (it backtested 40 of them)."""
+
+MICROMARKET_COSTS: dict[str, float] = {"fee_per_share": 2e-4, "slippage_per_volume": 5e-5}
+"""micromarket's costs, the same for every configuration (``fixed`` of :func:`expand_grid`)."""
+
+KEY_COLUMNS = ("key", "function", "version", "instrument", "split", "params_json")
+
+Scalar = str | int | float | bool | None
+Task = Callable[[dict[str, Scalar], str, str], Mapping[str, Scalar]]
+
+
+# --------------------------------------------------------------------------- configurations
+
+
+def _scalar(name: str, value: object, *, finite: bool = True) -> Scalar:
+    """A str, int, float, bool or None (numpy scalars unwrapped); with ``finite``, no NaN/inf
+    (parameters must be; metrics may be NaN, e.g. an undefined Sharpe ratio)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is not None and not isinstance(value, (str, int, float, bool)):
+        _validate.fail(name, value, "a str, int, float, bool or None")
+    if finite and isinstance(value, float) and not math.isfinite(value):
+        _validate.fail(name, value, "finite")
+    return value
+
+
+def _config(params: Mapping[str, object]) -> dict[str, Scalar]:
+    if not isinstance(params, Mapping):
+        _validate.fail("configs", params, "a sequence of mappings from parameter names to values")
+    out = {}
+    for name, value in params.items():
+        if not isinstance(name, str) or name in KEY_COLUMNS:
+            _validate.fail("parameter name", name,
+                           "a str other than " + ", ".join(KEY_COLUMNS))
+        out[name] = _scalar(name, value)
+    return out
+
+
+def expand_grid(grid: Mapping[str, Sequence[object]],
+                fixed: Mapping[str, object] | None = None) -> list[dict[str, Scalar]]:
+    """All combinations of ``grid`` (parameter -> non-empty list of values), in
+    ``itertools.product`` order (last parameter fastest), each merged with the constant
+    parameters ``fixed``. ``expand_grid(MICROMARKET_GRID, MICROMARKET_COSTS)`` gives the 144
+    micromarket configurations."""
+    fixed = _config(fixed or {})
+    names = list(grid)
+    for name in names:
+        values = grid[name]
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+            _validate.fail(name, values, "a non-empty list of values")
+        if name in fixed:
+            _validate.fail(name, values, "in grid or in fixed, not both")
+    return [_config({**dict(zip(names, combo, strict=True)), **fixed})
+            for combo in itertools.product(*(grid[n] for n in names))]
+
+
+def stratified_sample(configs: Sequence[Mapping[str, object]], n: int, *,
+                      by: str | Sequence[str], seed: int = 0) -> list[dict[str, Scalar]]:
+    """``n`` of ``configs`` drawn without replacement, stratified by the values of the
+    parameter(s) ``by``: each stratum gets its proportional share of ``n`` (rounded by largest
+    remainder, ties to the stratum met first) and its members are drawn uniformly with
+    ``numpy.random.default_rng(seed)``. Returned in the order of ``configs``. E.g. 40 of the
+    144 micromarket configurations ``by="spread_multiplier"``: 10 per multiplier."""
+    configs = [_config(c) for c in configs]
+    n = _validate.integer("n", n, low=1, high=len(configs))
+    by = [by] if isinstance(by, str) else list(by)
+    for name in by:
+        if not all(name in c for c in configs):
+            _validate.fail("by", name, "a parameter present in every configuration")
+    seed = _validate.seed("seed", seed)
+    strata: dict[str, list[int]] = {}
+    for i, c in enumerate(configs):
+        strata.setdefault(canonical_json([c[name] for name in by]), []).append(i)
+    members = list(strata.values())
+    exact = [n * len(m) / len(configs) for m in members]
+    quota = [math.floor(e) for e in exact]
+    by_remainder = sorted(range(len(members)), key=lambda j: (-(exact[j] - quota[j]), j))
+    for j in by_remainder[: n - sum(quota)]:
+        quota[j] += 1
+    generator = np.random.default_rng(seed)
+    chosen = [int(i) for m, k in zip(members, quota, strict=True)
+              for i in generator.choice(m, size=k, replace=False)]
+    return [configs[i] for i in sorted(chosen)]
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def canonical_json(obj: object) -> str:
+    """JSON with sorted keys, no whitespace, no NaN/inf: equal objects give equal strings."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False,
+                      ensure_ascii=False)
+
+
+def task_key(function: str, version: str, instrument: str, split: str,
+             params: Mapping[str, object]) -> str:
+    """The experiment key: first 32 hex digits of the SHA-256 of the canonical JSON of the task."""
+    text = canonical_json({"function": function, "version": version, "instrument": instrument,
+                           "split": split, "params": _config(params)})
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def function_name(func: Callable[..., object]) -> str:
+    """``module.qualname`` of a function (of the wrapped function for ``functools.partial``,
+    of the class for a callable instance): the default ``name`` of a sweep."""
+    target = func.func if isinstance(func, functools.partial) else func
+    owner = target if hasattr(target, "__qualname__") else type(target)
+    return f"{owner.__module__}.{owner.__qualname__}"
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """The experiments table at ``path`` (an empty table if there is none yet)."""
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in KEY_COLUMNS})
+    return pd.read_parquet(path)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_atomic(frame: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        frame.to_parquet(tmp, index=False)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class _TableWriter:
+    """Buffers finished rows and appends them to the table in chunks."""
+
+    def __init__(self, path: Path, chunk_size: int, flush_seconds: float) -> None:
+        self.path, self.chunk_size, self.flush_seconds = path, chunk_size, flush_seconds
+        self.rows: list[dict[str, Scalar]] = []
+        self.last = time.monotonic()
+
+    def add(self, row: dict[str, Scalar]) -> None:
+        self.rows.append(row)
+        if (len(self.rows) >= self.chunk_size
+                or time.monotonic() - self.last >= self.flush_seconds):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            with _locked(self.path):
+                existing = read_table(self.path)
+                new = pd.DataFrame(self.rows).drop_duplicates("key")
+                new = new[~new["key"].isin(existing["key"])]
+                if len(new):
+                    merged = pd.concat([existing, new], ignore_index=True) if len(existing) else new
+                    _write_atomic(merged, self.path)
+            self.rows.clear()
+        self.last = time.monotonic()
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class _Todo:
+    key: str
+    params_json: str
+    params: dict[str, Scalar]
+    instrument: str
+    split: str
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _init_worker(numba_threads: int) -> None:
+    """Local worker set-up: Ctrl-C is handled by the parent; kernels get a share of the cores."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["NUMBA_NUM_THREADS"] = str(numba_threads)
+
+
+def _executor(n_workers: int,
+              scheduler: str | None) -> tuple[Executor, int, Callable[[bool], None]]:
+    """(executor, tasks to keep in flight, close(wait))."""
+    if scheduler is not None:
+        from distributed import Client
+
+        client = Client(scheduler)
+        executor = client.get_executor(pure=False)
+        threads = max(1, sum(client.nthreads().values()))
+
+        def close(wait: bool) -> None:
+            executor.shutdown(wait=wait)
+            client.close()
+
+        return executor, 2 * threads, close
+    threads = max(1, _available_cores() // n_workers)
+    pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(threads,))
+    return pool, 2 * n_workers, lambda wait: pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _execute(func: Task, todo: list[_Todo], n_workers: int, scheduler: str | None,
+             record: Callable[[_Todo, Mapping[str, Scalar]], None]) -> None:
+    if scheduler is None and n_workers == 1:
+        for task in todo:
+            try:
+                metrics = func(dict(task.params), task.instrument, task.split)
+            except Exception as exc:
+                exc.add_note(f"in sweep task {task.instrument}/{task.split} {task.params_json}")
+                raise
+            record(task, metrics)
+        return
+    executor, width, close = _executor(n_workers, scheduler)
+    queue = iter(todo)
+    running: dict[Future, _Todo] = {}
+    error: BaseException | None = None
+    clean = False
+    try:
+        while True:
+            while error is None and len(running) < width and (task := next(queue, None)):
+                running[executor.submit(func, dict(task.params), task.instrument,
+                                        task.split)] = task
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = running.pop(future)
+                exc = future.exception()
+                if exc is None:
+                    record(task, future.result())
+                elif error is None:
+                    exc.add_note(f"in sweep task {task.instrument}/{task.split} "
+                                 f"{task.params_json}")
+                    error = exc
+        clean = True
+    finally:
+        close(clean)
+    if error is not None:
+        raise error
+
+
+def _row(name: str, version: str, task: _Todo,
+         metrics: Mapping[str, object]) -> dict[str, Scalar]:
+    if not isinstance(metrics, Mapping):
+        raise TypeError(f"sweep function returned {type(metrics).__name__} for task "
+                        f"{task.instrument}/{task.split} {task.params_json}: it must return a "
+                        "mapping from metric names to scalars")
+    row: dict[str, Scalar] = {"key": task.key, "function": name, "version": version,
+                              "instrument": task.instrument, "split": task.split,
+                              "params_json": task.params_json, **task.params}
+    for metric, value in metrics.items():
+        if not isinstance(metric, str) or metric in row:
+            raise ValueError(f"metric name {metric!r} returned by the sweep function clashes "
+                             f"with a parameter or key column ({', '.join(row)})")
+        row[metric] = _scalar(metric, value, finite=False)
+    return row
+
+
+def run_sweep(
+    func: Task,
+    configs: Sequence[Mapping[str, object]],
+    *,
+    instruments: Sequence[str],
+    splits: Sequence[str],
+    table: str | os.PathLike,
+    version: str = "1",
+    name: str | None = None,
+    n_workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int = 256,
+    flush_seconds: float = 10.0,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run ``func(params, instrument, split)`` for every configuration × instrument × split
+    not yet in the experiments table ``table`` (see the module docstring) and return the table's
+    rows for all these tasks, in that order (configurations outermost). Duplicate tasks run
+    once.
+
+    ``name`` (default :func:`function_name`) and ``version`` enter the key. ``n_workers``:
+    local processes (default: available cores; 1: in this process); ``scheduler``: a
+    ``dask.distributed`` scheduler address to run on instead (then leave ``n_workers`` None).
+    ``chunk_size`` (>= 1) and ``flush_seconds`` (>= 0) set how often results are written;
+    ``progress`` shows a tqdm bar.
+    """
+    if not callable(func):
+        _validate.fail("func", func, "a picklable callable func(params, instrument, split)")
+    name = function_name(func) if name is None else name
+    for label, value in (("name", name), ("version", version)):
+        if not isinstance(value, str) or not value:
+            _validate.fail(label, value, "a non-empty str")
+    for label, values in (("instruments", instruments), ("splits", splits)):
+        if (isinstance(values, str) or not isinstance(values, Sequence) or not values
+                or not all(isinstance(v, str) and v for v in values)):
+            _validate.fail(label, values, "a non-empty list of non-empty strings")
+    if isinstance(configs, Mapping) or not isinstance(configs, Sequence) or not configs:
+        _validate.fail("configs", configs, "a non-empty list of parameter mappings "
+                       "(see expand_grid)")
+    if scheduler is not None:
+        if not isinstance(scheduler, str) or not scheduler:
+            _validate.fail("scheduler", scheduler, "a dask.distributed scheduler address")
+        if n_workers is not None:
+            _validate.fail("n_workers", n_workers, "None when a scheduler is given (the "
+                           "cluster decides)")
+        n_workers = 0
+    else:
+        n_workers = _validate.integer("n_workers", _available_cores()
+                                      if n_workers is None else n_workers, low=1)
+    chunk_size = _validate.integer("chunk_size", chunk_size, low=1)
+    flush_seconds = _validate.nonnegative("flush_seconds", flush_seconds)
+    path = Path(table)
+    if not path.parent.is_dir():
+        _validate.fail("table", str(path), "a file path in an existing directory")
+
+    tasks: dict[str, _Todo] = {}
+    for params in configs:
+        params = _config(params)
+        params_json = canonical_json(params)
+        for instrument in instruments:
+            for split in splits:
+                key = task_key(name, version, instrument, split, params)
+                tasks.setdefault(key, _Todo(key, params_json, params, instrument, split))
+    done = set(read_table(path)["key"])
+    todo = [t for k, t in tasks.items() if k not in done]
+
+    writer = _TableWriter(path, chunk_size, flush_seconds)
+    with tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=name.rsplit(".", 1)[-1],
+              unit="task", disable=not progress) as bar:
+
+        def record(task: _Todo, metrics: Mapping[str, Scalar]) -> None:
+            writer.add(_row(name, version, task, metrics))
+            bar.update()
+
+        try:
+            if todo:
+                _execute(func, todo, n_workers, scheduler, record)
+        finally:
+            writer.flush()
+    rows = read_table(path).set_index("key")
+    return rows.loc[list(tasks)].reset_index()

@@ -1,0 +1,144 @@
+"""Walk-forward evaluation: a time-ordered train/validation/test split and the selection of a
+configuration from an experiments table, with the selection bias made measurable.
+
+The split cuts each instrument's snapshots, in time order, into consecutive slices (60/20/20 by
+default); each slice is backtested on its own. The honest protocol picks the configuration with
+the best metric on the *validation* slice and reports its metric on the untouched *test*
+slice. Picking by the test metric itself (what "micromarket" did) reports the maximum of N
+noisy estimates, which is biased upwards even when no configuration has any skill: for N
+independent configurations with true Sharpe ratio 0, each estimated on T periods, the
+annualised estimates are roughly normal with standard error ``sqrt(periods_per_year / T)``
+(Lo, 2002), so the reported maximum is inflated by about ``E[max of N standard normals]``
+times that standard error (correlated configurations inflate less; the same ``N`` is the
+effective number of independent trials in Bailey & López de Prado's deflated Sharpe ratio).
+
+Tables are the experiments tables of :mod:`mslab.sweeps`: one row per (configuration,
+instrument, split), the configuration identified by its canonical JSON in ``params_json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.integrate import trapezoid
+from scipy.special import ndtr
+
+from mslab import _validate
+
+SPLITS = ("train", "validation", "test")
+FRACTIONS = (0.6, 0.2, 0.2)
+
+
+def split_slices(n: int, fractions: Sequence[float] = FRACTIONS) -> dict[str, slice]:
+    """Consecutive slices of ``range(n)`` named :data:`SPLITS`, of lengths proportional to
+    ``fractions`` (three positive numbers summing to 1): the boundaries are
+    ``floor(n·f₀)`` and ``floor(n·(f₀ + f₁))``. Every slice must hold at least two snapshots
+    (one P&L increment)."""
+    n = _validate.integer("n", n, low=2)
+    f = [_validate.positive("fractions", x) for x in fractions]
+    if len(f) != 3 or abs(sum(f) - 1.0) > 1e-9:
+        _validate.fail("fractions", tuple(fractions), "three positive numbers summing to 1")
+    b1 = int(np.floor(round(n * f[0], 9)))
+    b2 = int(np.floor(round(n * (f[0] + f[1]), 9)))
+    bounds = (0, b1, b2, n)
+    if min(np.diff(bounds)) < 2:
+        _validate.fail("n", n, f"large enough for every split to hold >= 2 snapshots with "
+                       f"fractions={tuple(fractions)} (boundaries {bounds})")
+    return {name: slice(bounds[i], bounds[i + 1]) for i, name in enumerate(SPLITS)}
+
+
+def expected_max_normal(n: int) -> float:
+    """``E[max(Z₁, ..., Z_n)]`` for independent standard normals (0 for n = 1; about 1.54 for
+    10, 2.51 for 100), by quadrature of ``∫ x · n φ(x) Φ(x)^(n−1) dx``."""
+    n = _validate.integer("n", n, low=1)
+    x = np.linspace(-12.0, 12.0, 48001)
+    density = n * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi) * ndtr(x) ** (n - 1)
+    return float(trapezoid(x * density, x))
+
+
+def _wide(table: pd.DataFrame, metric: str, splits: Sequence[str]) -> pd.DataFrame:
+    """One row per (instrument, params_json) with ``metric`` per split as columns."""
+    for col in ("instrument", "split", "params_json", metric):
+        if col not in table.columns:
+            _validate.fail("table", f"<columns {list(table.columns)}>",
+                           f"an experiments table with a {col!r} column")
+    missing = set(splits) - set(table["split"])
+    if missing:
+        _validate.fail("table", f"<splits {sorted(set(table['split']))}>",
+                       f"a table holding the splits {sorted(missing)}")
+    rows = table[table["split"].isin(splits)]
+    if rows.duplicated(["instrument", "params_json", "split"]).any():
+        _validate.fail("table", "<duplicate rows>", "one row per (instrument, params_json, "
+                       "split): select one function and version of a shared table first")
+    wide = rows.pivot(index=["instrument", "params_json"], columns="split", values=metric)
+    return wide.reindex(columns=list(splits))
+
+
+def _pick(wide: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per instrument, the row with the largest ``column`` (NaN never beats a number; ties go to
+    the smallest ``params_json``, so the pick is deterministic)."""
+    ordered = wide.reset_index().sort_values(["instrument", "params_json"], kind="stable")
+    ordered = ordered.sort_values(["instrument", column], ascending=[True, False],
+                                  na_position="last", kind="stable")
+    return ordered.groupby("instrument", sort=True).head(1).set_index("instrument")
+
+
+def select_best(table: pd.DataFrame, *, metric: str = "sharpe", select_on: str = "validation",
+                report_on: str = "test") -> pd.DataFrame:
+    """Per instrument, the configuration with the best ``metric`` on the ``select_on`` split and
+    its ``metric`` on the ``report_on`` split (the honest out-of-sample figure when
+    ``select_on="validation"``). Returns one row per instrument: ``params_json``,
+    ``<metric>_<select_on>``, ``<metric>_<report_on>``, the number of configurations compared
+    (those with a finite ``metric`` on ``select_on``), ``n_configs``, and the chosen parameters,
+    one column each."""
+    _validate.choice("select_on", select_on, SPLITS)
+    _validate.choice("report_on", report_on, SPLITS)
+    splits = list(dict.fromkeys([select_on, report_on]))
+    wide = _wide(table, metric, splits)
+    best = _pick(wide, select_on)
+    out = pd.DataFrame({"params_json": best["params_json"],
+                        f"{metric}_{select_on}": best[select_on],
+                        f"{metric}_{report_on}": best[report_on]})
+    out["n_configs"] = wide[select_on].notna().groupby(level="instrument").sum()
+    params = pd.DataFrame([json.loads(p) for p in out["params_json"]], index=out.index)
+    return out.join(params.drop(columns=[c for c in params if c in out], errors="ignore"))
+
+
+def selection_bias(table: pd.DataFrame, *, metric: str = "sharpe") -> pd.DataFrame:
+    """The two selection protocols side by side, per instrument.
+
+    Columns: ``n_configs`` (N); ``validation_pick_validation`` (the validation-picked
+    configuration's validation metric: in-sample, inflated); ``validation_pick_test`` (its test
+    metric: the honest out-of-sample figure); ``test_pick_test`` (the best test metric:
+    micromarket's number, inflated by selection); ``test_mean`` and ``test_sd`` (mean and
+    standard deviation of the test metric across configurations); and, for ``metric="sharpe"``
+    when the table has ``n_periods`` and ``periods_per_year`` columns, ``null_se`` (the standard
+    error ``sqrt(periods_per_year / T)`` of an annualised Sharpe ratio with true value 0 over
+    the test slice's T periods) and ``expected_max_under_null`` (``E[max of N] · null_se``: what
+    the test pick reports on average when no configuration has skill and the N are independent).
+    Configurations whose metric is NaN on either split (e.g. they never traded) are not
+    candidates: they are left out of N and of every column.
+    """
+    wide = _wide(table, metric, ["validation", "test"])
+    wide = wide[wide["validation"].notna() & wide["test"].notna()]
+    by_val = _pick(wide, "validation")
+    by_test = _pick(wide, "test")
+    grouped = wide.groupby(level="instrument")["test"]
+    out = pd.DataFrame({
+        "n_configs": grouped.size(),
+        "validation_pick_validation": by_val["validation"],
+        "validation_pick_test": by_val["test"],
+        "test_pick_test": by_test["test"],
+        "test_mean": grouped.mean(),
+        "test_sd": grouped.std(ddof=1),
+    })
+    if metric == "sharpe" and {"n_periods", "periods_per_year"} <= set(table.columns):
+        test = table[table["split"] == "test"]
+        per = test.groupby("instrument")[["n_periods", "periods_per_year"]].median()
+        out["null_se"] = np.sqrt(per["periods_per_year"] / per["n_periods"])
+        e_max = {int(k): expected_max_normal(int(k)) for k in out["n_configs"].unique()}
+        out["expected_max_under_null"] = out["n_configs"].map(e_max) * out["null_se"]
+    return out
