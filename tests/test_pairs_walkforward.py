@@ -218,3 +218,24 @@ def test_gatev_rules_on_real_prices():
     k = int(bt.trades.entry.iloc[0])
     assert bt.shares_y[k, 0] * hist[y].iloc[F + k - 1] == pytest.approx(
         -bt.shares_x[k, 0] * hist[x].iloc[F + k - 1])
+
+
+@pytest.mark.parametrize("thresholds", [(-1.25, -1.5, 1.25, 0.75), (-1.25, -0.5, 0.5, 0.75),
+                                        (-1.25, -0.5, 1.25), (-1.25, float("nan"), 1.25, 0.75)])
+def test_cointegration_strategy_rejects_bad_thresholds(thresholds):
+    with pytest.raises(ValueError, match=r"^thresholds="):
+        cointegration_strategy(thresholds=thresholds)
+
+
+def test_cointegration_strategy_uses_its_thresholds():
+    """Wider entry levels can only open fewer or equal positions on the same score path."""
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2000-01-03", periods=400)
+    x = pd.Series(100 * np.exp(np.cumsum(0.01 * rng.standard_normal(400))), index=days)
+    spread = np.zeros(400)
+    for t in range(1, 400):
+        spread[t] = 0.9 * spread[t - 1] + 0.02 * rng.standard_normal()
+    y = pd.Series(x.to_numpy() * np.exp(spread), index=days)
+    narrow = cointegration_strategy(thresholds=(-0.5, -0.1, 0.5, 0.1)).signal(y, x, 200)[0]
+    wide = cointegration_strategy(thresholds=(-2.5, -0.1, 2.5, 0.1)).signal(y, x, 200)[0]
+    assert (narrow != 0).sum() > (wide != 0).sum()

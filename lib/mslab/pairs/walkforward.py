@@ -213,12 +213,21 @@ def gatev_strategy(top_n: int | None = 20, threshold: float = 2.0) -> Strategy:
 
 def cointegration_strategy(alpha: float = 0.05, top_n: int | None = 20,
                            correction: str = "fdr_bh", lags: int | None = 1, window: int = 60,
-                           min_kappa: float = 1.0 / 30.0) -> Strategy:
+                           min_kappa: float = 1.0 / 30.0,
+                           thresholds: tuple[float, float, float, float] = (-1.25, -0.50, 1.25,
+                                                                             0.75)) -> Strategy:
     """Engle–Granger selection and Avellaneda–Lee s-score trading (module docstring).
     ``correction``: the multiple-testing decision of :func:`mslab.pairs.adjust_pvalues`
     (``"fdr_bh"``, ``"bonferroni"`` or ``"raw"``); ``lags``: ADF lags of the test (None: chosen
-    by AIC, much slower)."""
+    by AIC, much slower); ``thresholds``: the s-score levels (open long, close long, open short,
+    close short), Avellaneda and Lee's by default."""
     alpha = _validate.real("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
+    levels = _validate.real_array("thresholds", thresholds)
+    if levels.shape != (4,) or not (levels[0] < levels[1] and levels[3] < levels[2]):
+        _validate.fail("thresholds", thresholds, "four numbers (open long, close long, open "
+                       "short, close short) with open long < close long and close short < "
+                       "open short")
+    open_long, close_long, open_short, close_short = (float(v) for v in levels)
     correction = _validate.choice("correction", correction, ("fdr_bh", "bonferroni", "raw"))
     if top_n is not None:
         top_n = _validate.integer("top_n", top_n, low=1)
@@ -235,7 +244,9 @@ def cointegration_strategy(alpha: float = 0.05, top_n: int | None = 20,
         ly, lx = np.log(y), np.log(x)
         beta = ols_hedge(ly.iloc[:start], lx.iloc[:start]).beta
         score = rolling_sscore(ly - beta * lx, window=window, min_kappa=min_kappa)
-        pos = score_positions(score["sscore"], score["tradable"])
+        pos = score_positions(score["sscore"], score["tradable"], open_long=open_long,
+                              close_long=close_long, open_short=open_short,
+                              close_short=close_short)
         return pos.iloc[start:], share_hedge(beta, y, x)[start:]
 
     return Strategy(select, signal,
