@@ -48,6 +48,8 @@ import nbformat
 import yaml
 from tqdm import tqdm
 
+from mslab._system import available_cores
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 HIDE = "hide-cell"
 INJECTED = "injected-parameters"
@@ -288,14 +290,6 @@ def run_chapter(job: Job, progress_bar: bool = False) -> Result:
 
 
 # --------------------------------------------------------------------------- many chapters
-
-
-def available_cores() -> int:
-    """Cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def _interrupt_once(signum: int, frame: object) -> None:

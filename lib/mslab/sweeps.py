@@ -60,6 +60,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from mslab import _validate
+from mslab._system import available_cores
 
 MICROMARKET_GRID: dict[str, tuple[float, ...]] = {
     "spread_multiplier": (0.3, 0.5, 0.8, 1.2),
@@ -253,13 +254,6 @@ class _Todo:
     split: str
 
 
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def _init_worker(numba_threads: int) -> None:
     """Local worker set-up: Ctrl-C is handled by the parent; kernels get a share of the cores."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -281,7 +275,7 @@ def _executor(n_workers: int,
             client.close()
 
         return executor, 2 * threads, close
-    threads = max(1, _available_cores() // n_workers)
+    threads = max(1, available_cores() // n_workers)
     pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_init_worker, initargs=(threads,))
     return pool, 2 * n_workers, lambda wait: pool.shutdown(wait=wait, cancel_futures=True)
@@ -391,7 +385,7 @@ def run_sweep(
                            "cluster decides)")
         n_workers = 0
     else:
-        n_workers = _validate.integer("n_workers", _available_cores()
+        n_workers = _validate.integer("n_workers", available_cores()
                                       if n_workers is None else n_workers, low=1)
     chunk_size = _validate.integer("chunk_size", chunk_size, low=1)
     flush_seconds = _validate.nonnegative("flush_seconds", flush_seconds)
