@@ -5,6 +5,13 @@ micromarket-style snapshot backtest for L2 snapshots without a message stream.""
 
 from mslab.orderbook.backtest import BacktestResult, Fills, run_backtest
 from mslab.orderbook.book import crossing_state, replay_lobster
+from mslab.orderbook.fills import (
+    Markouts,
+    fit_fill_intensity,
+    market_order_reach,
+    markouts,
+    mid_volatility,
+)
 from mslab.orderbook.metrics import BacktestMetrics, compute_metrics
 from mslab.orderbook.queue import queue_after
 from mslab.orderbook.snapshot import SnapshotBacktest, SnapshotSweepTask, backtest_snapshots
@@ -40,6 +47,7 @@ __all__ = [
     "Fills",
     "FlowStatistics",
     "MarketView",
+    "Markouts",
     "SnapshotBacktest",
     "SnapshotSweepTask",
     "Strategy",
@@ -51,9 +59,13 @@ __all__ = [
     "compute_metrics",
     "crossing_state",
     "custom_strategy",
+    "fit_fill_intensity",
     "flow_statistics",
     "glft_quoter",
     "grid_quoter",
+    "market_order_reach",
+    "markouts",
+    "mid_volatility",
     "queue_after",
     "replay_lobster",
     "run_backtest",

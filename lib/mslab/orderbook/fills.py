@@ -1,0 +1,188 @@
+"""Fill analysis of an order-book market maker: markouts of its fills, and the quoter inputs
+measured on a message stream (the fill intensity λ(δ) = A·exp(−kδ) and the mid's volatility).
+
+Prices of the mid series are in ticks (any unit, as long as ``tick`` converts fill prices to
+it); times in seconds. The mid series is a step function: ``mid[i]`` holds from ``times[i]``
+until ``times[i + 1]`` (the mid after message ``i``).
+
+Markout of a fill of side ``s`` (+1 bought, −1 sold) at price ``p`` (in ticks), with ``m₀``
+the mid just before the fill (after the last message strictly earlier than the fill) and
+``m₁`` the mid ``horizon`` seconds later (after the last message at or before
+``time + horizon``)::
+
+    capture = s · (m₀ − p)      spread captured against the pre-fill mid
+    adverse = s · (m₁ − m₀)     move of the mid after the fill, from our side (negative: adverse
+                                selection)
+    markout = capture + adverse = s · (m₁ − p)
+
+all per share; the summary numbers are weighted by the fills' quantities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from mslab import _validate
+
+#: The depths (ticks from the mid) at which :func:`fit_fill_intensity` counts reaches by default.
+DEFAULT_DEPTHS = np.arange(0.5, 10.01, 0.5)
+
+
+def _series(times: object, mid: object) -> tuple[np.ndarray, np.ndarray]:
+    """``times`` (finite, non-decreasing, 1-d, non-empty) and ``mid`` (finite, same length)."""
+    t = _validate.real_array("times", times)
+    if t.ndim != 1 or t.size == 0 or np.any(np.diff(t) < 0):
+        _validate.fail("times", times, "a non-empty 1-d array of non-decreasing finite times")
+    m = _validate.real_array("mid", mid)
+    if m.shape != t.shape:
+        _validate.fail("mid", f"array of shape {m.shape}",
+                       f"a 1-d array of finite prices of the length of times ({t.size})")
+    return t, m
+
+
+@dataclass(frozen=True)
+class Markouts:
+    """Outcome of :func:`markouts`. ``per_fill`` has one row per fill: ``time``, ``side``,
+    ``qty``, ``price`` (ticks), ``mid_before``, ``mid_after`` and the per-share ``capture``,
+    ``adverse`` and ``markout`` (ticks). ``capture``, ``adverse`` and ``markout`` are their
+    quantity-weighted means (ticks per share; NaN without fills); ``volume`` is the shares
+    filled and ``horizon`` the markout horizon (s)."""
+
+    per_fill: pd.DataFrame
+    capture: float
+    adverse: float
+    markout: float
+    volume: float
+    horizon: float
+
+
+def markouts(fills: object, times: object, mid: object, horizon: float,
+             tick: float = 1.0) -> Markouts:
+    """The markout decomposition of ``fills`` (an object with arrays ``time``, ``side``,
+    ``price`` and ``qty``, such as :class:`~mslab.orderbook.backtest.Fills`) against the mid
+    series ``mid`` (ticks) at ``times``; see the module docstring. ``tick`` is one tick in the
+    fills' price unit (fill prices are divided by it), ``horizon`` ≥ 0 in seconds. Every fill
+    must come after ``times[0]``, so that a mid before it exists."""
+    t, m = _series(times, mid)
+    horizon = _validate.nonnegative("horizon", horizon)
+    tick = _validate.positive("tick", tick)
+    cols = {}
+    for name in ("time", "side", "price", "qty"):
+        if not hasattr(fills, name):
+            _validate.fail("fills", fills, "an object with arrays time, side, price and qty")
+        cols[name] = _validate.real_array(f"fills.{name}", getattr(fills, name))
+    n = cols["time"].size
+    if any(c.ndim != 1 or c.size != n for c in cols.values()):
+        _validate.fail("fills", fills, "an object with 1-d arrays time, side, price and qty "
+                       "of one length")
+    if not np.all(np.isin(cols["side"], (-1.0, 1.0))):
+        _validate.fail("fills.side", fills.side, "+1 (bought) or -1 (sold) for each fill")
+    if np.any(cols["qty"] <= 0):
+        _validate.fail("fills.qty", fills.qty, "positive quantities")
+    if n and cols["time"].min() <= t[0]:
+        _validate.fail("fills.time", fills.time,
+                       f"after times[0]={t[0]!r} (the first mid) for each fill")
+    side, qty = cols["side"], cols["qty"]
+    before = np.searchsorted(t, cols["time"], side="left") - 1
+    after = np.searchsorted(t, cols["time"] + horizon, side="right") - 1
+    price = cols["price"] / tick
+    mid_before, mid_after = m[before], m[after]
+    capture = side * (mid_before - price)
+    adverse = side * (mid_after - mid_before)
+    per_fill = pd.DataFrame({"time": cols["time"], "side": side, "qty": qty, "price": price,
+                             "mid_before": mid_before, "mid_after": mid_after,
+                             "capture": capture, "adverse": adverse,
+                             "markout": capture + adverse})
+    volume = float(qty.sum())
+    cap = adv = float("nan")
+    if n:
+        w = qty / volume
+        cap, adv = float(np.sum(w * capture)), float(np.sum(w * adverse))
+    return Markouts(per_fill=per_fill, capture=cap, adverse=adv, markout=cap + adv,
+                    volume=volume, horizon=horizon)
+
+
+def market_order_reach(times: object, type: object, direction: object, price: object,
+                       mid: object, tick: float = 1.0) -> np.ndarray:
+    """How far each market order of a LOBSTER message stream reached from the mid (ticks).
+
+    A market order is a run of consecutive executions (types 4 and 5) with the same time and
+    direction; its reach is the largest ``−direction · (price / tick − m₀)`` over its
+    executions, ``m₀`` being ``mid`` after the message before the run (a buy order lifting
+    asks, direction −1, reaches above the mid). ``mid`` is the mid after each message (ticks),
+    ``price`` in the stream's unit, ``tick`` one tick in that unit. The stream may not begin
+    with an execution (there is no mid before it). Returns one reach per market order.
+    """
+    t, m = _series(times, mid)
+    n = t.size
+    typ = np.asarray(type)
+    d = _validate.real_array("direction", direction)
+    p = _validate.real_array("price", price)
+    if typ.shape != (n,) or not np.issubdtype(typ.dtype, np.integer):
+        _validate.fail("type", type, f"a 1-d array of integer message types of length {n}")
+    if d.shape != (n,) or not np.all(np.isin(d, (-1.0, 1.0))):
+        _validate.fail("direction", direction, f"a 1-d array of +1/-1 of length {n}")
+    if p.shape != (n,):
+        _validate.fail("price", f"array of shape {p.shape}", f"a 1-d array of length {n}")
+    tick = _validate.positive("tick", tick)
+    ex = np.flatnonzero(np.isin(typ, (4, 5)))
+    if ex.size == 0:
+        return np.empty(0)
+    if ex[0] == 0:
+        _validate.fail("type", type, "a stream whose first message is not an execution")
+    starts = np.ones(ex.size, dtype=bool)
+    starts[1:] = (ex[1:] != ex[:-1] + 1) | (t[ex[1:]] != t[ex[:-1]]) | (d[ex[1:]] != d[ex[:-1]])
+    order_of = np.cumsum(starts) - 1
+    mid_before = m[ex[starts] - 1][order_of]
+    reach = -d[ex] * (p[ex] / tick - mid_before)
+    return np.maximum.reduceat(reach, np.flatnonzero(starts))
+
+
+def fit_fill_intensity(reach: object, duration: float, depths: object = None, *,
+                       min_hits: int = 5, sides: int = 2) -> tuple[float, float]:
+    """Fit ``λ(δ) = A·exp(−kδ)``, the rate at which market orders reach depth δ (ticks) from
+    the mid on one side of the book, to the reaches of market orders (:func:`market_order_reach`).
+
+    For each depth in ``depths`` (default :data:`DEFAULT_DEPTHS`, 0.5 to 10 ticks by halves)
+    the orders reaching at least that far are counted (with a 1e-9 tolerance) and turned into a
+    rate per side, ``hits / (sides · duration)`` (``sides = 2`` when the reaches of buy and sell
+    orders are pooled); a straight line is fitted by least squares to the log rates of the
+    depths with at least ``min_hits`` hits. Returns ``(A, k)``: A per second, k per tick.
+    """
+    r = _validate.real_array("reach", reach)
+    if r.ndim != 1:
+        _validate.fail("reach", reach, "a 1-d array of finite reaches (ticks)")
+    duration = _validate.positive("duration", duration)
+    dep = DEFAULT_DEPTHS if depths is None else _validate.real_array("depths", depths)
+    if dep.ndim != 1 or dep.size < 2 or np.unique(dep).size != dep.size:
+        _validate.fail("depths", depths, "a 1-d array of at least two distinct finite depths")
+    min_hits = _validate.integer("min_hits", min_hits, low=1)
+    sides = _validate.integer("sides", sides, low=1, high=2)
+    hits = np.array([(r >= x - 1e-9).sum() for x in dep])
+    use = hits >= min_hits
+    if np.unique(dep[use]).size < 2:
+        _validate.fail("reach", f"{r.size} reaches", f"reaches with at least {min_hits} hits at "
+                       "two or more of the depths (too few market orders to fit)")
+    slope, intercept = np.polyfit(dep[use], np.log(hits[use] / (sides * duration)), 1)
+    return float(np.exp(intercept)), float(-slope)
+
+
+def mid_volatility(times: object, mid: object, start: float, end: float,
+                   interval: float = 1.0) -> float:
+    """Volatility of the mid (ticks per √second): the standard deviation (ddof = 1) of the
+    increments of ``mid`` sampled every ``interval`` seconds on ``[start, end)`` — the value
+    after the last message at or before each grid time — divided by √interval. ``start`` must
+    be ≥ ``times[0]`` and the grid must hold at least three points."""
+    t, m = _series(times, mid)
+    start = _validate.real("start", start, low=float(t[0]))
+    end = _validate.real("end", end, low=start, low_open=True)
+    interval = _validate.positive("interval", interval)
+    grid = np.arange(start, end, interval)
+    if grid.size < 3:
+        _validate.fail("interval", interval, f"small enough for three samples on "
+                       f"[{start!r}, {end!r})")
+    sampled = m[np.searchsorted(t, grid, side="right") - 1]
+    return float(np.std(np.diff(sampled), ddof=1)) / float(np.sqrt(interval))
