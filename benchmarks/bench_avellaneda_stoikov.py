@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 import os
 import random
-import time
 
 import numba
 import numpy as np
 
 from mslab.inventory import simulate_avellaneda_stoikov
+from timing import best_time
 
 P = dict(gamma=0.1, k=1.5, A=140.0, sigma=2.0, s0=100.0, T=1.0, dt=0.005)
 N_STEPS = 200
@@ -69,12 +69,7 @@ def numpy_vectorised(n_paths: int, seed: int = 0) -> np.ndarray:
 
 def best_rate(fn, n_paths: int, repeats: int = 3) -> float:
     """Best of `repeats` runs, in path-steps per second."""
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(n_paths)
-        best = min(best, time.perf_counter() - t0)
-    return n_paths * N_STEPS / best
+    return n_paths * N_STEPS / best_time(lambda: fn(n_paths), repeats)
 
 
 def main() -> None:

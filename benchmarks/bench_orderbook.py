@@ -19,15 +19,14 @@ runs (events = LOBSTER messages). Run with ``python benchmarks/bench_orderbook.p
 from __future__ import annotations
 
 import heapq
-import math
 import os
-import time
 
 import numpy as np
 from mslab.orderbook import book as _book
 from mslab.orderbook import grid_quoter, replay_lobster, run_backtest
 from mslab.orderbook.messages import message_arrays
-from numba import njit
+from peers import hftbacktest_events, run_hftbacktest
+from timing import best_time
 
 HOURS = 4.0
 FEED, ENTRY, RESPONSE = 1_000_000, 2_000_000, 1_000_000  # latencies, ns
@@ -104,124 +103,6 @@ def python_replay(msgs: dict[str, np.ndarray], levels: int) -> list[list[int]]:
     return out
 
 
-def best_time(fn, repeats: int = 3) -> float:
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-# ------------------------------------------------------------------------------ hftbacktest
-
-def hftbacktest_events(msgs: dict[str, np.ndarray], tick: int) -> np.ndarray:
-    """Trade events (types 4, 5) then depth events with the level's new size (types 1-4)."""
-    from hftbacktest import event_dtype
-    from hftbacktest.types import (
-        BUY_EVENT,
-        DEPTH_EVENT,
-        EXCH_EVENT,
-        LOCAL_EVENT,
-        SELL_EVENT,
-        TRADE_EVENT,
-    )
-    kind, size, price, d = msgs["type"], msgs["size"], msgs["price"], msgs["direction"]
-    new = _level_sizes(kind, size, price, d)
-    t = np.round(msgs["time"] * 1e9).astype(np.int64)
-    trade = (kind == 4) | (kind == 5)
-    depth = (kind >= 1) & (kind <= 4)
-    first = np.concatenate([[0], np.cumsum(trade.astype(int) + depth)[:-1]])
-    ev = np.zeros(int(trade.sum() + depth.sum()), event_dtype)
-    for rows, mask, flag, qty in (
-            (first[trade], trade, TRADE_EVENT | np.where(d[trade] < 0, BUY_EVENT, SELL_EVENT),
-             size[trade]),
-            (first[depth] + trade[depth], depth,
-             DEPTH_EVENT | np.where(d[depth] > 0, BUY_EVENT, SELL_EVENT), new[depth])):
-        ev["ev"][rows] = flag | EXCH_EVENT | LOCAL_EVENT
-        ev["exch_ts"][rows] = t[mask]
-        ev["local_ts"][rows] = t[mask] + FEED
-        ev["px"][rows] = price[mask] / 10_000
-        ev["qty"][rows] = qty
-    return ev
-
-
-@njit
-def _level_sizes(kind, size, price, direction):
-    """Visible size of each message's level after the message."""
-    levels = {(np.int64(0), np.int64(0)): np.int64(0)}
-    out = np.zeros(kind.size, np.int64)
-    for i in range(kind.size):
-        key = (np.int64(direction[i]), np.int64(price[i]))
-        q = levels.get(key, np.int64(0))
-        if kind[i] == 1:
-            q += size[i]
-        elif kind[i] <= 4:
-            q -= size[i]
-        levels[key] = q
-        out[i] = q
-    return out
-
-
-def make_join_best():
-    from hftbacktest.order import BUY, GTX, LIMIT
-
-    @njit
-    def join_best(bt, interval, size, max_inv, tick):
-        """grid_quoter(0.5) in hftbacktest: bid floor(mid − 0.5), ask ceil(mid + 0.5)."""
-        rc = 0
-        while True:
-            rc = bt.elapse(interval)
-            if rc != 0:
-                break
-            bt.clear_inactive_orders(0)
-            depth = bt.depth(0)
-            if depth.best_bid_qty <= 0 or depth.best_ask_qty <= 0:
-                continue
-            mid = 0.5 * (depth.best_bid_tick + depth.best_ask_tick)
-            bid, ask = int(np.floor(mid - 0.5)), int(np.ceil(mid + 0.5))
-            has_bid, has_ask, open_buy, open_sell = False, False, 0.0, 0.0
-            orders = bt.orders(0)
-            values = orders.values()
-            while values.has_next():
-                o = values.get()
-                if o.side == BUY:
-                    open_buy += o.leaves_qty
-                    if o.price_tick == bid:
-                        has_bid = True
-                    elif o.cancellable:
-                        bt.cancel(0, o.order_id, False)
-                else:
-                    open_sell += o.leaves_qty
-                    if o.price_tick == ask:
-                        has_ask = True
-                    elif o.cancellable:
-                        bt.cancel(0, o.order_id, False)
-            pos = bt.position(0)
-            if not has_bid and pos + open_buy + size <= max_inv:
-                bt.submit_buy_order(0, bt.current_timestamp + 1, bid * tick, size, GTX, LIMIT,
-                                    False)
-            if not has_ask and pos - open_sell - size >= -max_inv:
-                bt.submit_sell_order(0, bt.current_timestamp + 2, ask * tick, size, GTX, LIMIT,
-                                     False)
-        sv = bt.state_values(0)
-        return rc, sv.position, sv.num_trades, sv.trading_volume, sv.balance
-
-    return join_best
-
-
-def run_hftbacktest(join_best, events, tick, model, partial=False):
-    import hftbacktest as hbt
-    asset = (hbt.BacktestAsset().data(events).linear_asset(1.0)
-             .constant_order_latency(ENTRY, RESPONSE).tick_size(tick / 10_000).lot_size(1.0))
-    asset = {"risk_averse": asset.risk_adverse_queue_model,
-             "power": lambda: asset.power_prob_queue_model(2.0),
-             "log": asset.log_prob_queue_model}[model]()
-    asset = asset.partial_fill_exchange() if partial else asset.no_partial_fill_exchange()
-    return join_best(hbt.HashMapMarketDepthBacktest([asset]), INTERVAL, 100.0, 1000.0,
-                     tick / 10_000)
-
-
 def main() -> None:
     msgs, tick, what = synthetic_stream(HOURS)
     n = msgs["type"].size
@@ -266,14 +147,14 @@ def main() -> None:
     if not on_grid.all():  # hftbacktest rounds trade prices to ticks
         msgs = {k: v[on_grid] for k, v in msgs.items()}
         n = msgs["type"].size
-    events = hftbacktest_events(msgs, tick)
-    join_best = make_join_best()
-    run_hftbacktest(join_best, events, tick, "risk_averse")  # compile
+    events = hftbacktest_events(msgs, FEED)
+    hbt_kw = {"entry_ns": ENTRY, "response_ns": RESPONSE, "interval_ns": INTERVAL}
+    run_hftbacktest(events, tick, "risk_averse", **hbt_kw)  # compile
     print(f"  {'queue model':12s} {'mslab M ev/s':>12s} {'hbt M ev/s':>11s}   fills (mslab / hbt)"
           "   volume            position      cash")
     for model in ("risk_averse", "power", "log"):
-        t_hbt = best_time(lambda: run_hftbacktest(join_best, events, tick, model))
-        rc, position, n_trades, volume, balance = run_hftbacktest(join_best, events, tick, model)
+        t_hbt = best_time(lambda: run_hftbacktest(events, tick, model, **hbt_kw))
+        rc, position, n_trades, volume, balance = run_hftbacktest(events, tick, model, **hbt_kw)
         kw = dict(tick=tick, decision_interval=INTERVAL * 1e-9, queue_model=model,
                   queue_power=2.0, partial_fills=False, post_only=True,
                   feed_latency=FEED * 1e-9, entry_latency=ENTRY * 1e-9,
@@ -288,7 +169,7 @@ def main() -> None:
     print("  (log: hftbacktest's f(x) = ln(1 + x) is NaN once the estimated queue ahead falls "
           "below -1 share,\n   which sends the order to the back of its queue; mslab takes "
           "f(x) = 0 for x <= 0 and keeps it at the front)")
-    rc, *_ = run_hftbacktest(join_best, events, tick, "risk_averse", partial=True)
+    rc, *_ = run_hftbacktest(events, tick, "risk_averse", partial=True, **hbt_kw)
     if rc != 1:
         print(f"  hftbacktest's PartialFillExchange stopped with code {rc} "
               "(14 = InvalidOrderStatus) on this stream: partial fills not compared")

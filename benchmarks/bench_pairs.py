@@ -16,7 +16,6 @@ Run with ``python benchmarks/bench_pairs.py``.
 
 from __future__ import annotations
 
-import math
 import time
 from itertools import combinations
 
@@ -26,6 +25,7 @@ import pandas as pd
 from mslab.pairs import kalman_hedge, load_sp500
 from mslab.pairs.backtest import Execution, backtest_portfolio
 from mslab.pairs.walkforward import Strategy, gatev_strategy, walk_forward
+from timing import best_time
 
 FEE = 5.0  # bps per leg traded
 
@@ -40,15 +40,6 @@ def universe() -> tuple[pd.DataFrame, str]:
         idx = pd.bdate_range("1990-01-02", periods=n, name="date")
         return (pd.DataFrame(50 * np.exp(logp), index=idx,
                              columns=[f"S{i:02d}" for i in range(m)]), "synthetic 20 x 8313")
-
-
-def best_time(fn, repeats: int = 3) -> float:
-    best = math.inf
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def timed_strategy(strategy: Strategy, clock: list[float]) -> Strategy:

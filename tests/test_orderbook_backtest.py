@@ -444,93 +444,36 @@ def test_metrics():
 
 # ---------------------------------------------------------------- peer library
 
-def _hftbacktest_events(msgs, feed_ns):
-    """The stream as hftbacktest events: a trade event for each print (types 4 and 5), then a
-    depth event with the level's new size for each visible change (types 1-4)."""
-    from hftbacktest import event_dtype
-    from hftbacktest.types import (
-        BUY_EVENT,
-        DEPTH_EVENT,
-        EXCH_EVENT,
-        LOCAL_EVENT,
-        SELL_EVENT,
-        TRADE_EVENT,
-    )
-    level = {}
-    events = []
-    for t, k, s, p, d in zip(np.round(msgs["time"] * 1e9).astype(np.int64), msgs["type"],
-                             msgs["size"], msgs["price"], msgs["direction"]):
-        if k in (4, 5):  # execution of a sell (buy) limit order: a buyer- (seller-) initiated
-            events.append((TRADE_EVENT | (BUY_EVENT if d < 0 else SELL_EVENT), t, p, s))
-        if 1 <= k <= 4:
-            level[d, p] = level.get((d, p), 0) + (s if k == 1 else -s)
-            events.append((DEPTH_EVENT | (BUY_EVENT if d > 0 else SELL_EVENT), t, p,
-                           level[d, p]))
-    ev = np.zeros(len(events), event_dtype)
-    flags, ts, px, qty = (np.array(c) for c in zip(*events))
-    ev["ev"] = flags | EXCH_EVENT | LOCAL_EVENT
-    ev["exch_ts"], ev["local_ts"] = ts, ts + feed_ns
-    ev["px"], ev["qty"] = px / 10_000, qty
-    return ev
+def _peers(repo):
+    """The peer-library harness shared with the benchmark (benchmarks/peers.py), loaded from
+    its file: benchmarks/ is not a package and stays off sys.path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_mslab_bench_peers",
+                                                  repo / "benchmarks" / "peers.py")
+    peers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(peers)
+    return peers
 
 
-def test_agrees_with_hftbacktest():
+def test_agrees_with_hftbacktest(repo):
     """Join-the-best quoting (post-only, no partial fills): with the risk-averse and the power
     queue models both backtests produce the same fills, position and cash. Hidden prints
     between two ticks are left out: hftbacktest rounds a trade's price to the nearest tick, so
     a print half a tick below our bid advances its queue there instead of trading through."""
-    hbt = pytest.importorskip("hftbacktest")
-    from hftbacktest.order import BUY, GTX, LIMIT
-
-    @njit
-    def join_best(bt, interval, size, max_inv, tick):
-        while bt.elapse(interval) == 0:
-            bt.clear_inactive_orders(0)
-            depth = bt.depth(0)
-            if depth.best_bid_qty <= 0 or depth.best_ask_qty <= 0:
-                continue
-            mid = 0.5 * (depth.best_bid_tick + depth.best_ask_tick)
-            bid, ask = int(np.floor(mid - 0.5)), int(np.ceil(mid + 0.5))
-            has_bid, has_ask, open_buy, open_sell = False, False, 0.0, 0.0
-            orders = bt.orders(0)  # keep the dict alive while iterating over it
-            values = orders.values()
-            while values.has_next():
-                o = values.get()
-                if o.side == BUY:
-                    open_buy += o.leaves_qty
-                    if o.price_tick == bid:
-                        has_bid = True
-                    elif o.cancellable:
-                        bt.cancel(0, o.order_id, False)
-                else:
-                    open_sell += o.leaves_qty
-                    if o.price_tick == ask:
-                        has_ask = True
-                    elif o.cancellable:
-                        bt.cancel(0, o.order_id, False)
-            pos = bt.position(0)
-            if not has_bid and pos + open_buy + size <= max_inv:
-                bt.submit_buy_order(0, bt.current_timestamp + 1, bid * tick, size, GTX, LIMIT,
-                                    False)
-            if not has_ask and pos - open_sell - size >= -max_inv:
-                bt.submit_sell_order(0, bt.current_timestamp + 2, ask * tick, size, GTX, LIMIT,
-                                     False)
-        sv = bt.state_values(0)
-        return sv.position, sv.num_trades, sv.trading_volume, sv.balance
+    pytest.importorskip("hftbacktest")
+    peers = _peers(repo)
 
     msgs = flow(8000, seed=6)
     on_grid = (msgs["type"] != 5) | (msgs["price"] % TICK == 0)
     msgs = {name: col[on_grid] for name, col in msgs.items()}
     feed, entry, response, interval = 1_000_000, 2_000_000, 1_000_000, 100_000_000
-    events = _hftbacktest_events(msgs, feed)  # hftbacktest reads this memory: keep it alive
+    # hftbacktest reads this memory: keep `events` alive while it runs
+    events = peers.hftbacktest_events(msgs, feed)
     for model in ("risk_averse", "power"):
-        asset = (hbt.BacktestAsset().data(events).linear_asset(1.0)
-                 .constant_order_latency(entry, response).tick_size(TICK / 10_000)
-                 .lot_size(1.0).no_partial_fill_exchange())
-        asset = (asset.risk_adverse_queue_model() if model == "risk_averse"
-                 else asset.power_prob_queue_model(2.0))
-        position, n_trades, volume, balance = join_best(
-            hbt.HashMapMarketDepthBacktest([asset]), interval, 100.0, 500.0, TICK / 10_000)
+        _, position, n_trades, volume, balance = peers.run_hftbacktest(
+            events, TICK, model, entry_ns=entry, response_ns=response, interval_ns=interval,
+            size=100.0, max_inventory=500.0, power=2.0, partial=False)
         ours = run(msgs, grid_quoter(0.5), queue_model=model, queue_power=2.0,
                    partial_fills=False, post_only=True, max_inventory=500,
                    feed_latency=feed * 1e-9, entry_latency=entry * 1e-9,
