@@ -48,7 +48,26 @@ _EPS = 2.0**-53
 
 
 @dataclass(frozen=True)
-class GLFTQuotes:
+class _Depths:
+    """Bid and ask depths (price units, measured from the mid) by inventory."""
+
+    inventory: np.ndarray
+    bid_depth: np.ndarray
+    ask_depth: np.ndarray
+
+    @property
+    def spread(self) -> np.ndarray:
+        """Quoted spread ``bid_depth + ask_depth``; NaN where one side is not quoted."""
+        return self.bid_depth + self.ask_depth
+
+
+@dataclass(frozen=True)
+class GLFTAsymptoticQuotes(_Depths):
+    """Long-horizon (``T - t -> infinity``) approximate depths, price units, for ``inventory``."""
+
+
+@dataclass(frozen=True)
+class GLFTQuotes(_Depths):
     """Optimal depths (price units, measured from the mid) of the bounded-inventory problem.
 
     ``bid_depth[i, j]`` and ``ask_depth[i, j]`` are the depths at ``times[i]`` for inventory
@@ -56,28 +75,6 @@ class GLFTQuotes:
     """
 
     times: np.ndarray
-    inventory: np.ndarray
-    bid_depth: np.ndarray
-    ask_depth: np.ndarray
-
-    @property
-    def spread(self) -> np.ndarray:
-        """Quoted spread ``bid_depth + ask_depth``; NaN at the bounds, where one side is absent."""
-        return self.bid_depth + self.ask_depth
-
-
-@dataclass(frozen=True)
-class GLFTAsymptoticQuotes:
-    """Long-horizon (``T - t -> infinity``) approximate depths, price units, for ``inventory``."""
-
-    inventory: np.ndarray
-    bid_depth: np.ndarray
-    ask_depth: np.ndarray
-
-    @property
-    def spread(self) -> np.ndarray:
-        """Quoted spread ``bid_depth + ask_depth``."""
-        return self.bid_depth + self.ask_depth
 
 
 def _times(name: str, value: object, T: float) -> np.ndarray:

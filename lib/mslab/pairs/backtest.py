@@ -336,6 +336,14 @@ def _leg_cost(dq, price, rate, impact, adv):
 
 
 @njit(cache=True)
+def _pair_cost(dy, dx, price_y, price_x, rate_y, rate_x, impact, adv_y, adv_x):
+    """Cost ($) and notional ($) of trading dy shares of y and dx shares of x."""
+    cy, vy = _leg_cost(dy, price_y, rate_y, impact, adv_y)
+    cx, vx = _leg_cost(dx, price_x, rate_x, impact, adv_x)
+    return cy + cx, vy + vx
+
+
+@njit(cache=True)
 def _simulate(p, iy, ix, sig, hedge, adv, hs, fixed, impact, max_part, vol_sizing, target_vol,
               window, max_gross, pair_capital, port_cap, stop_sigma, stop_loss, rehedge,
               close_at_end, ann, qy, qx, pnl, cost, traded, tr_i, tr_f):
@@ -379,12 +387,12 @@ def _simulate(p, iy, ix, sig, hedge, adv, hs, fixed, impact, max_part, vol_sizin
                 if r >= 0 and (final or tdir[k] != tr_i[r, 1]):       # closing order first
                     f = _fraction(cur_y[k], cur_x[k], cap_y, cap_x)
                     dy, dx = -f * cur_y[k], -f * cur_x[k]
-                    cy, vy = _leg_cost(dy, p[t, a], rate_y, impact, adv[t - 1, a])
-                    cx, vx = _leg_cost(dx, p[t, b], rate_x, impact, adv[t - 1, b])
-                    tr_f[r, 1] += cy + cx
-                    tr_f[r, 2] += vy + vx
-                    c_day += cy + cx
-                    v_day += vy + vx
+                    c, v = _pair_cost(dy, dx, p[t, a], p[t, b], rate_y, rate_x, impact,
+                                      adv[t - 1, a], adv[t - 1, b])
+                    tr_f[r, 1] += c
+                    tr_f[r, 2] += v
+                    c_day += c
+                    v_day += v
                     cap_y -= abs(dy)
                     cap_x -= abs(dx)
                     if f == 1.0:
@@ -418,12 +426,12 @@ def _simulate(p, iy, ix, sig, hedge, adv, hs, fixed, impact, max_part, vol_sizin
                             dy, dx = f * dy, f * dx
                             cur_y[k] += dy
                             cur_x[k] += dx
-                        cy, vy = _leg_cost(dy, p[t, a], rate_y, impact, adv[t - 1, a])
-                        cx, vx = _leg_cost(dx, p[t, b], rate_x, impact, adv[t - 1, b])
-                        tr_f[r, 1] += cy + cx
-                        tr_f[r, 2] += vy + vx
-                        c_day += cy + cx
-                        v_day += vy + vx
+                        c, v = _pair_cost(dy, dx, p[t, a], p[t, b], rate_y, rate_x, impact,
+                                          adv[t - 1, a], adv[t - 1, b])
+                        tr_f[r, 1] += c
+                        tr_f[r, 2] += v
+                        c_day += c
+                        v_day += v
                 pnl[t, k] = g - c_day
                 cost[t, k] = c_day
                 traded[t, k] = v_day
