@@ -1,0 +1,185 @@
+"""Numbers into prose: the one place that formats and glues what a chapter's text quotes.
+
+Every chapter glues its headline numbers (``myst_nb.glue``) instead of typing them, so that a
+re-run with other parameters rewrites the text. The helpers here are the only ones chapters use:
+
+* :func:`number` formats a number for prose (thousands separators, a fixed number of decimals,
+  never scientific ``e`` notation: tiny or huge values are written ``2.5 × 10⁻⁵``);
+* :func:`pm` writes ``mean ± standard error``;
+* :func:`glue_num` glues a plain Python number (for ``{glue:text}`key:.2f```), :func:`glue_text`
+  a piece of Markdown, :func:`glue_number` a number already formatted by :func:`number`;
+* :func:`compare` turns a computed comparison into the word the prose uses, so a re-run that
+  reverses a comparison changes the sentence instead of contradicting it;
+* :func:`one_row` looks a row up by exact keys and fails on none or more than one match, so a
+  glued value can never come silently from the wrong row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+
+from mslab import _validate
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def number(value: float, digits: int = 2, *, percent: bool = False, signed: bool = False) -> str:
+    """Format ``value`` for prose.
+
+    Parameters
+    ----------
+    value : float
+        The number. NaN is written ``n/a``; ±inf as ``∞`` with its sign.
+    digits : int
+        Decimals shown (0 to 12). A non-zero value that would round to zero at this precision,
+        or one of magnitude ≥ 10¹⁵, is written in scientific form with ``digits`` significant
+        decimals, e.g. ``2.5 × 10⁻⁵``.
+    percent : bool
+        Multiply by 100 and append ``%``.
+    signed : bool
+        Always show the sign (``+1.20``).
+
+    Returns
+    -------
+    str
+        The formatted number, with a true minus sign (U+2212) and thin thousands separators
+        written as commas.
+
+    Examples
+    --------
+    >>> number(1234.5678)
+    '1,234.57'
+    >>> number(0.000025, 2)
+    '2.50 × 10⁻⁵'
+    >>> number(0.123, 1, percent=True)
+    '12.3%'
+    """
+    digits = _validate.integer("digits", digits, low=0, high=12)
+    if isinstance(value, bool) or not isinstance(value, (Real, np.number)):
+        _validate.fail("value", value, "a real number")
+    x = float(value) * (100.0 if percent else 1.0)
+    suffix = "%" if percent else ""
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return ("−∞" if x < 0 else ("+∞" if signed else "∞")) + suffix
+    sign = "−" if x < 0 else ("+" if signed else "")
+    a = abs(x)
+    if a != 0.0 and (round(a, digits) == 0.0 or a >= 1e15):
+        mantissa, exponent = f"{a:.{max(digits, 1)}e}".split("e")
+        text = f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    else:
+        text = f"{a:,.{digits}f}"
+        if float(text.replace(",", "")) == 0.0:
+            sign = "+" if signed else ""
+    return f"{sign}{text}{suffix}"
+
+
+def pm(mean: float, se: float, digits: int = 2, *, percent: bool = False) -> str:
+    """``mean ± se`` with both parts formatted by :func:`number`.
+
+    >>> pm(64.876, 0.5312)
+    '64.88 ± 0.53'
+    """
+    return f"{number(mean, digits, percent=percent)} ± {number(se, digits, percent=percent)}"
+
+
+def pm_column(means: Sequence[float], ses: Sequence[float], digits: int = 2, *,
+              percent: bool = False) -> list[str]:
+    """:func:`pm` applied pairwise, for a table column (non-breaking spaces around ``±``)."""
+    means, ses = list(means), list(ses)
+    if len(means) != len(ses):
+        _validate.fail("ses", f"<{len(ses)} values>", f"as many values as means ({len(means)})")
+    return [pm(m, s, digits, percent=percent).replace(" ± ", "\u00a0±\u00a0")
+            for m, s in zip(means, ses)]
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python int/float it holds (glue would store its repr otherwise)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def glue_num(name: str, value: float) -> None:
+    """Glue a plain Python number under ``name`` without displaying it.
+
+    Use in prose as ``{glue:text}`name:.2f``` (the format spec is applied by MyST-NB).
+    """
+    from myst_nb import glue
+
+    value = _plain(value)
+    if isinstance(value, bool) or not isinstance(value, Real):
+        _validate.fail("value", value, f"a real number to glue under {name!r}")
+    glue(name, value, display=False)
+
+
+def glue_text(name: str, text: str) -> None:
+    """Glue a piece of Markdown under ``name`` (use in prose as ``{glue:md}`name```)."""
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    if not isinstance(text, str):
+        _validate.fail("text", text, f"a string to glue under {name!r}")
+    glue(name, Markdown(text), display=False)
+
+
+def glue_number(name: str, value: float, digits: int = 2, *, percent: bool = False,
+                signed: bool = False) -> str:
+    """Glue ``number(value, digits, ...)`` as Markdown under ``name`` and return the text."""
+    text = number(value, digits, percent=percent, signed=signed)
+    glue_text(name, text)
+    return text
+
+
+def compare(a: float, b: float, words: tuple[str, str, str] = ("above", "below", "equal to"),
+            *, tolerance: float = 0.0) -> str:
+    """The word that states how ``a`` compares with ``b``.
+
+    Returns ``words[0]`` if ``a > b + tolerance``, ``words[1]`` if ``a < b - tolerance`` and
+    ``words[2]`` otherwise. Raises ``ValueError`` if either value is NaN, so that prose never
+    states a comparison the numbers cannot support.
+
+    >>> compare(2.0, 1.0, ("beats", "trails", "ties"))
+    'beats'
+    """
+    a = _validate.real("a", _plain(a)) if not (isinstance(a, float) and math.isinf(a)) else a
+    b = _validate.real("b", _plain(b)) if not (isinstance(b, float) and math.isinf(b)) else b
+    tolerance = _validate.nonnegative("tolerance", tolerance)
+    if len(words) != 3 or not all(isinstance(w, str) for w in words):
+        _validate.fail("words", words, "three strings (greater, smaller, equal)")
+    if a > b + tolerance:
+        return words[0]
+    if a < b - tolerance:
+        return words[1]
+    return words[2]
+
+
+def one_row(frame: pd.DataFrame, **keys: object) -> pd.Series:
+    """The single row of ``frame`` whose columns equal ``keys`` exactly.
+
+    Raises ``ValueError`` naming the keys if no row or more than one row matches: a glued value
+    must come from exactly the row the prose describes.
+
+    >>> t = pd.DataFrame({"method": ["Bonferroni", "Benjamini–Hochberg"], "n": [1, 3]})
+    >>> int(one_row(t, method="Benjamini–Hochberg")["n"])
+    3
+    """
+    if not isinstance(frame, pd.DataFrame):
+        _validate.fail("frame", type(frame).__name__, "a pandas DataFrame")
+    if not keys:
+        _validate.fail("keys", keys, "at least one column=value pair")
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in keys.items():
+        if column not in frame.columns:
+            _validate.fail(column, value, f"a column of the frame ({', '.join(map(str, frame.columns))})")
+        mask &= (frame[column] == value).to_numpy()
+    n = int(mask.sum())
+    if n != 1:
+        found = "no row" if n == 0 else f"{n} rows"
+        raise ValueError(f"one_row({', '.join(f'{k}={v!r}' for k, v in keys.items())}): "
+                         f"{found} match; exactly one is required")
+    return frame.loc[mask].iloc[0]
