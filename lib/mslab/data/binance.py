@@ -1,0 +1,840 @@
+"""Binance market-data captures — REST depth snapshots, depth diffs, best bid/offer and trades —
+loaded with a validation report, and the L2 book rebuilt from them.
+
+**Raw capture format** (as written by hftbacktest's collector): one message per line,
+``<local receive time, ns since epoch> <JSON>``, plain text or gzip. A JSON line is either a
+REST depth snapshot (``{"lastUpdateId": L, "bids": [[price, qty], ...], "asks": ...}``, futures
+snapshots also ``E``, ``T``) or a combined-stream message ``{"stream": "<symbol>@<channel>",
+"data": {...}}`` whose channel is ``depth`` (any speed: ``depth@100ms``, ``depth@0ms``),
+``bookTicker`` or ``trade``; an unwrapped event (``{"e": "depthUpdate", ...}``) is accepted
+too. A snapshot can appear anywhere (the collector fetches it after the stream has started, so
+it is usually a few lines in, after the diff that bridges it). A capture may be split over
+several files (e.g. one per UTC day): pass them in time order.
+
+**Compact format**: the Parquet file written by :func:`write_binance_capture` — one row per kept
+message in the same order, columns (null where a field does not apply):
+
+* ``kind`` (``snapshot``, ``depth``, ``bookTicker``, ``trade``), ``stream`` (the stream name,
+  null for snapshots), ``symbol`` (null where the message does not name it);
+* ``local_ns`` local receive time, ns since the epoch (the capturing machine's clock);
+* ``event_ms`` (``E``) and ``transaction_ms`` (``T``), exchange times, ms since the epoch (UTC);
+* ``first_id``, ``last_id``, ``prev_id`` — ``U``, ``u``, ``pu`` of a depth diff; ``last_id`` is
+  also a snapshot's ``lastUpdateId`` and a bookTicker's ``u``;
+* ``trade_id``, ``price``, ``qty``, ``buyer_maker`` — a trade's ``t``, ``p``, ``q``, ``m``;
+* ``bid``, ``bid_qty``, ``ask``, ``ask_qty`` — a bookTicker's ``b``, ``B``, ``a``, ``A``;
+* ``bid_prices``, ``bid_qtys``, ``ask_prices``, ``ask_qtys`` — the levels of a snapshot or diff
+  (lists; quantity 0 in a diff removes the level).
+
+Quantities in both formats are as Binance sends them.
+
+**Venue and units.** The venue is inferred from the messages: COIN-M when the symbol has a
+delivery suffix (``BTCUSD_PERP``) or messages carry ``ps``; USDⓈ-M when depth diffs carry
+``pu`` or bookTickers carry exchange times; spot otherwise. Prices are in the quote currency
+(USDT for ``BTCUSDT``; USD for ``BTCUSD_PERP``). Every quantity the loader returns is in base
+units (BTC): spot and USDⓈ-M quantities already are; **COIN-M quantities are contracts of a
+fixed USD value** (100 USD for BTC contracts, 10 USD for the others), converted as
+``qty = contracts × contract_size / price`` at the price of the level or trade.
+
+**Times.** ``event_ms``/``transaction_ms`` are the exchange's clock, ``local_ns`` the capturing
+machine's: the two clocks are offset, so ``local − exchange`` measures latency only relative to
+its own floor. Spot bookTickers carry no exchange time (``event_ms`` is ``<NA>``).
+
+Checks (see :mod:`mslab.data.report`; rows are line numbers of raw files, 1-based row
+positions of Parquet files):
+
+* dropped: ``blank_line``, ``bad_encoding`` (not UTF-8), ``bad_local_time`` (no leading integer
+  receive time), ``bad_json``, ``unknown_stream`` (a channel other than depth diffs, bookTicker,
+  trade — e.g. partial-depth or aggTrade streams — or a JSON object of no known kind),
+  ``bad_message`` (a required field missing or not a number), ``other_symbol`` (a message for
+  another instrument than the capture's);
+* flagged: ``non_monotonic_time`` (local time earlier than on the previous line, across files
+  too), ``non_monotonic_exchange_time`` (per kind), ``crossed_bbo`` / ``locked_bbo`` (bookTicker
+  bid > / = ask), ``non_positive_price``, ``negative_qty``, ``bad_update_ids`` (``U`` > ``u``),
+  ``duplicate_trade`` (a trade id not above the previous one), ``chain_break`` (a diff that
+  does not continue the update-id chain, with the ids), ``diff_not_applied`` (diffs after a
+  break, before the book is resynchronised), ``stale_diff``, ``snapshot_not_bridged``;
+* notes: a byte-order mark, ``diffs_before_snapshot`` (older than the first snapshot: normal),
+  ``no_snapshot``, snapshots ignored while the book was live or never reached, trade-id gaps,
+  the inferred venue when it differs from ``venue=``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from mslab import _validate
+from mslab.data import l2book
+from mslab.data import report as rep
+from mslab.data.parquet import write_parquet
+from mslab.data.report import Collector, DataValidationError, ValidationReport
+
+KINDS = ("snapshot", "depth", "bookTicker", "trade")
+VENUES = ("spot", "usdm", "coinm")
+MAX_LEVELS = 1000
+MAX_BOOK_CELLS = 50_000_000  # diffs × levels sampled by rebuild_book (4 float arrays)
+_QUOTES = ("USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USD", "BTC", "ETH", "BNB", "EUR", "TRY")
+_COINM_BTC_CONTRACT_USD = 100.0
+_COINM_OTHER_CONTRACT_USD = 10.0
+
+_F64 = pa.float64()
+_LIST = pa.list_(_F64)
+_DICT = pa.dictionary(pa.int32(), pa.string())
+SCHEMA = pa.schema([
+    ("kind", _DICT), ("stream", _DICT), ("symbol", _DICT), ("local_ns", pa.int64()),
+    ("event_ms", pa.int64()), ("transaction_ms", pa.int64()), ("first_id", pa.int64()),
+    ("last_id", pa.int64()), ("prev_id", pa.int64()), ("trade_id", pa.int64()),
+    ("price", _F64), ("qty", _F64), ("buyer_maker", pa.bool_()), ("bid", _F64),
+    ("bid_qty", _F64), ("ask", _F64), ("ask_qty", _F64), ("bid_prices", _LIST),
+    ("bid_qtys", _LIST), ("ask_prices", _LIST), ("ask_qtys", _LIST),
+])
+_LEVEL_LISTS = ("bid_prices", "bid_qtys", "ask_prices", "ask_qtys")
+_PLAN_NAMES = {l2book.APPLY: "apply", l2book.SYNC: "sync", l2book.STALE: "stale",
+               l2book.WAIT: "wait"}
+_SNAP_NAMES = {l2book.USED: "used", l2book.NOT_BRIDGED: "not_bridged",
+               l2book.IGNORED: "ignored", l2book.UNREACHED: "unreached"}
+
+
+# --------------------------------------------------------------------------------------------
+# Result types
+
+
+@dataclass(frozen=True, eq=False)
+class BinanceCapture:
+    """A loaded capture of one instrument on one venue.
+
+    Frames share the columns ``file`` (the source file), ``line`` (its line or Parquet row),
+    ``local_ns`` (int64) and ``event_ms``/``transaction_ms`` (nullable Int64); prices in the
+    quote currency, quantities in base units (see the module docstring for COIN-M):
+
+    * ``snapshots``: ``last_id``, ``n_bids``, ``n_asks``, ``status`` (``used``,
+      ``not_bridged``, ``ignored``, ``unreached``: what the book rebuild did with it);
+    * ``depth``: ``first_id``, ``last_id``, ``prev_id`` (``U``, ``u``, ``pu``; ``prev_id``
+      ``<NA>`` on spot), ``n_bids``, ``n_asks``, ``action`` (``sync``, ``apply``, ``stale``,
+      ``wait``), ``chain_break`` (bool);
+    * ``snapshot_levels`` and ``depth_levels``: one row per level, ``snapshot``/``diff`` (the
+      position in ``snapshots``/``depth``), ``side`` (+1 bid, −1 ask), ``price``, ``qty``;
+    * ``bbo``: ``update_id``, ``bid``, ``bid_qty``, ``ask``, ``ask_qty``, ``mid``;
+    * ``trades``: ``trade_id``, ``price``, ``qty``, ``side`` (aggressor: +1 buyer-initiated,
+      −1 seller-initiated, i.e. ``m`` true), ``buyer_maker``.
+
+    ``records`` is the pyarrow table of kept messages in the compact schema (what
+    :func:`write_binance_capture` writes).
+    """
+
+    venue: str
+    symbol: str
+    base: str | None
+    quote: str | None
+    contract_size: float | None
+    snapshots: pd.DataFrame
+    snapshot_levels: pd.DataFrame
+    depth: pd.DataFrame
+    depth_levels: pd.DataFrame
+    bbo: pd.DataFrame
+    trades: pd.DataFrame
+    records: pa.Table
+    paths: tuple[Path, ...]
+    report: ValidationReport
+
+    @property
+    def futures(self) -> bool:
+        return self.venue != "spot"
+
+
+@dataclass(frozen=True, eq=False)
+class L2Book:
+    """The book rebuilt from a capture, sampled after every depth diff.
+
+    Row i is the book after ``capture.depth`` row i: ``bid_price``/``bid_qty``/``ask_price``/
+    ``ask_qty`` are (n, levels) float64 arrays, level 0 the best, NaN where a side has fewer
+    levels or the book is not live (``live`` false: before the first bridged snapshot or after
+    a chain break). ``update_id`` is the diff's ``u``; ``local_ns`` the time the state could
+    first be known locally (the later of the diff's and, for diffs received before their
+    snapshot, the snapshot's receive time); ``event_ms`` the diff's exchange time.
+    ``final_bids``/``final_asks`` hold the whole book after the last diff (price, qty; best
+    first; empty unless the book is live at the end).
+    """
+
+    levels: int
+    local_ns: np.ndarray
+    event_ms: np.ndarray
+    update_id: np.ndarray
+    bid_price: np.ndarray
+    bid_qty: np.ndarray
+    ask_price: np.ndarray
+    ask_qty: np.ndarray
+    live: np.ndarray
+    final_bids: pd.DataFrame
+    final_asks: pd.DataFrame
+
+    def top(self) -> pd.DataFrame:
+        """Level 1 after each diff: ``local_ns, event_ms, update_id, bid, bid_qty, ask,
+        ask_qty, mid`` (NaN where the book is not live)."""
+        bid, ask = self.bid_price[:, 0], self.ask_price[:, 0]
+        return pd.DataFrame({"local_ns": self.local_ns, "event_ms": self.event_ms,
+                             "update_id": self.update_id, "bid": bid,
+                             "bid_qty": self.bid_qty[:, 0], "ask": ask,
+                             "ask_qty": self.ask_qty[:, 0], "mid": 0.5 * (bid + ask)})
+
+
+# --------------------------------------------------------------------------------------------
+# Reading raw captures
+
+
+class _Records:
+    """Column lists of the compact schema, filled line by line, plus each row's file/line."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list] = {f.name: [] for f in SCHEMA}
+        self.file: list[int] = []
+        self.line: list[int] = []
+
+    def add(self, file: int, line: int, **values: object) -> None:
+        for name, col in self.cols.items():
+            col.append(values.get(name))
+        self.file.append(file)
+        self.line.append(line)
+
+    def table(self) -> pa.Table:
+        return pa.table({f.name: pa.array(self.cols[f.name], type=f.type) for f in SCHEMA},
+                        schema=SCHEMA)
+
+
+def _levels(pairs: object) -> tuple[list[float], list[float]]:
+    if not isinstance(pairs, list):
+        raise TypeError("levels must be a list")
+    return [float(p) for p, _ in pairs], [float(q) for _, q in pairs]
+
+
+def _opt_int(d: dict, key: str) -> int | None:
+    v = d.get(key)
+    return None if v is None else int(v)
+
+
+def _event(obj: dict, channel: str | None) -> tuple[str, dict] | None:
+    """(kind, fields) of a parsed message, None when its kind is unknown; raises KeyError /
+    TypeError / ValueError for a known kind with a missing or malformed field."""
+    if channel is None:  # unwrapped event or REST snapshot
+        if "lastUpdateId" in obj and "bids" in obj:
+            kind = "snapshot"
+        elif obj.get("e") == "depthUpdate":
+            kind = "depth"
+        elif obj.get("e") == "trade":
+            kind = "trade"
+        elif obj.get("e") == "bookTicker" or {"u", "b", "B", "a", "A"} <= obj.keys():
+            kind = "bookTicker"
+        else:
+            return None
+    elif channel == "depth" or (channel.startswith("depth@") and channel[6:].endswith("ms")):
+        kind = "depth"
+    elif channel in ("bookTicker", "trade"):
+        kind = channel
+    else:
+        return None
+    f: dict = {"kind": kind, "symbol": obj.get("s", obj.get("symbol")),
+               "event_ms": _opt_int(obj, "E"), "transaction_ms": _opt_int(obj, "T")}
+    if kind == "snapshot":
+        f["last_id"] = int(obj["lastUpdateId"])
+        f["bid_prices"], f["bid_qtys"] = _levels(obj["bids"])
+        f["ask_prices"], f["ask_qtys"] = _levels(obj["asks"])
+    elif kind == "depth":
+        f["first_id"], f["last_id"] = int(obj["U"]), int(obj["u"])
+        f["prev_id"] = _opt_int(obj, "pu")
+        f["event_ms"] = int(obj["E"])
+        f["bid_prices"], f["bid_qtys"] = _levels(obj["b"])
+        f["ask_prices"], f["ask_qtys"] = _levels(obj["a"])
+    elif kind == "bookTicker":
+        f["last_id"] = int(obj["u"])
+        f["bid"], f["bid_qty"] = float(obj["b"]), float(obj["B"])
+        f["ask"], f["ask_qty"] = float(obj["a"]), float(obj["A"])
+    else:
+        f["trade_id"], f["event_ms"] = int(obj["t"]), int(obj["E"])
+        f["price"], f["qty"] = float(obj["p"]), float(obj["q"])
+        if not isinstance(obj["m"], bool):
+            raise TypeError("m must be true or false")
+        f["buyer_maker"] = obj["m"]
+    if "ps" in obj or "pair" in obj:
+        f["coinm"] = True
+    return kind, f
+
+
+def _lines(path: Path, collector: Collector) -> list[bytes | str]:
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise DataValidationError(f"{path}: a gzip file that cannot be read ({exc})") from exc
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        collector.note(str(path), "encoding", "UTF-16 text with a byte-order mark; decoded")
+        return data.decode("utf-16").split("\n")
+    if data[:3] == b"\xef\xbb\xbf":
+        collector.note(str(path), "byte_order_mark", "UTF-8 byte-order mark at the start; "
+                       "ignored")
+        data = data[3:]
+    lines: list[bytes | str] = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def _read_raw(path: Path, fidx: int, records: _Records, collector: Collector,
+              coinm_votes: list[int]) -> int:
+    """Parse one raw capture file into ``records``; returns its number of lines."""
+    file = str(path)
+    bad: dict[str, list[int]] = {}
+    lines = _lines(path, collector)
+    for no, raw in enumerate(lines, 1):
+        if isinstance(raw, bytes):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                bad.setdefault("bad_encoding", []).append(no)
+                continue
+        else:
+            text = raw
+        text = text.strip()
+        if not text:
+            bad.setdefault("blank_line", []).append(no)
+            continue
+        head, _, body = text.partition(" ")
+        if not head.isdigit():
+            bad.setdefault("bad_local_time", []).append(no)
+            continue
+        try:
+            obj = json.loads(body)
+        except ValueError:
+            bad.setdefault("bad_json", []).append(no)
+            continue
+        channel = None
+        if isinstance(obj, dict) and "stream" in obj and "data" in obj:
+            stream = obj["stream"]
+            channel = stream.partition("@")[2] if isinstance(stream, str) else "?"
+            obj = obj["data"]
+        else:
+            stream = None
+        if not isinstance(obj, dict):
+            bad.setdefault("unknown_stream", []).append(no)
+            continue
+        try:
+            found = _event(obj, channel)
+        except (KeyError, TypeError, ValueError):
+            bad.setdefault("bad_message", []).append(no)
+            continue
+        if found is None:
+            bad.setdefault("unknown_stream", []).append(no)
+            continue
+        _, fields = found
+        if fields.pop("coinm", False):
+            coinm_votes.append(1)
+        records.add(fidx, no, stream=stream, local_ns=int(head), **fields)
+    details = {"blank_line": "an empty line", "bad_encoding": "bytes that are not UTF-8",
+               "bad_local_time": "the line does not start with an integer receive time (ns)",
+               "bad_json": "the text after the receive time is not valid JSON",
+               "unknown_stream": "not a depth diff, bookTicker, trade or REST depth snapshot",
+               "bad_message": "a required field is missing or not a number"}
+    for problem, rows in bad.items():
+        collector.add(file, problem, "dropped", rows, details[problem])
+    return len(lines)
+
+
+def _read_parquet(path: Path) -> pa.Table:
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise DataValidationError(f"{path}: cannot be read as Parquet ({exc})") from exc
+    missing = [f.name for f in SCHEMA if f.name not in table.column_names]
+    if missing:
+        raise DataValidationError(f"{path}: {len(missing)} required column(s) missing: "
+                                  + ", ".join(missing))
+    try:
+        return table.select([f.name for f in SCHEMA]).cast(SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+        raise DataValidationError(f"{path}: columns of the wrong type ({exc})") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Validation and assembly
+
+
+class _Rows:
+    """File and line of every record, for reporting by file."""
+
+    def __init__(self, files: list[str], fidx: np.ndarray, line: np.ndarray):
+        self.files, self.fidx, self.line = files, fidx, line
+
+    def flag(self, collector: Collector, mask: np.ndarray, problem: str, detail: str,
+             action: str = "flagged", positions: np.ndarray | None = None) -> None:
+        """Report the records where ``mask`` is true (or at ``positions``, record numbers)."""
+        pos = np.flatnonzero(mask) if positions is None else positions[mask]
+        for f in np.unique(self.fidx[pos]):
+            sel = pos[self.fidx[pos] == f]
+            collector.add(self.files[f], problem, action, self.line[sel], detail)
+
+    def where(self, pos: int) -> str:
+        return f"{Path(self.files[self.fidx[pos]]).name} line {self.line[pos]}"
+
+
+def _col(table: pa.Table, name: str, dtype: str = "float64") -> np.ndarray:
+    col = table.column(name)
+    if dtype == "float64":
+        return col.to_numpy(zero_copy_only=False).astype(np.float64)
+    return np.asarray(col.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _nullable(table: pa.Table, name: str) -> pd.Series:
+    return pd.Series(table.column(name).to_pandas(), dtype="Int64")
+
+
+def _flat_levels(table: pa.Table, prices: str, qtys: str) -> tuple[np.ndarray, ...]:
+    """Offsets (n + 1) and flat price/qty arrays of a list-column pair."""
+    p = table.column(prices).combine_chunks()
+    q = table.column(qtys).combine_chunks()
+    lens_p = pc.fill_null(pc.list_value_length(p), 0).to_numpy(zero_copy_only=False)
+    lens_q = pc.fill_null(pc.list_value_length(q), 0).to_numpy(zero_copy_only=False)
+    if not np.array_equal(lens_p, lens_q):
+        raise DataValidationError(f"{prices} and {qtys} differ in length on some rows")
+    off = np.concatenate(([0], np.cumsum(lens_p))).astype(np.int64)
+    flat_p = pc.list_flatten(p).to_numpy(zero_copy_only=False).astype(np.float64)
+    flat_q = pc.list_flatten(q).to_numpy(zero_copy_only=False).astype(np.float64)
+    return off, flat_p, flat_q
+
+
+def _split_symbol(symbol: str, venue: str) -> tuple[str | None, str | None]:
+    pair = symbol.split("_")[0]
+    for quote in _QUOTES:
+        if pair.endswith(quote) and len(pair) > len(quote):
+            return pair[: -len(quote)], quote
+    return None, None
+
+
+def _infer_venue(kinds: np.ndarray, table: pa.Table, symbol: str, coinm_votes: int) -> str:
+    if "_" in symbol or coinm_votes:
+        return "coinm"
+    depth = kinds == "depth"
+    prev = table.column("prev_id").is_valid().to_numpy(zero_copy_only=False)
+    ticker_time = table.column("event_ms").is_valid().to_numpy(zero_copy_only=False)
+    if (depth & prev).any() or ((kinds == "bookTicker") & ticker_time).any():
+        return "usdm"
+    if (kinds == "snapshot").any() and table.column("event_ms").is_valid().to_numpy(
+            zero_copy_only=False)[kinds == "snapshot"].any():
+        return "usdm"
+    return "spot"
+
+
+def _base_qty(qty: np.ndarray, price: np.ndarray, contract_size: float | None) -> np.ndarray:
+    """Quantities in base units: COIN-M contracts × contract_size (USD) / price."""
+    if contract_size is None:
+        return qty
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(price > 0, qty * contract_size / price, np.nan)
+
+
+def _check_order(rows: _Rows, collector: Collector, values: np.ndarray, pos: np.ndarray,
+                 problem: str, detail: str) -> None:
+    """Flag records (at ``pos``) whose value is below the previous one's (−1 = missing)."""
+    keep = values >= 0
+    v, p = values[keep], pos[keep]
+    if v.size > 1:
+        back = np.concatenate(([False], v[1:] < v[:-1]))
+        rows.flag(collector, back, problem, detail, positions=p)
+
+
+def _assemble(table: pa.Table, rows: _Rows, collector: Collector, venue: str | None,
+              contract_size: float | None, coinm_votes: int, paths: tuple[Path, ...],
+              rows_read: dict[str, int], strict: bool) -> BinanceCapture:
+    kinds = np.asarray(table.column("kind").to_pandas().astype(object).to_numpy(), dtype=object)
+    unknown = ~np.isin(kinds, KINDS)
+    rows.flag(collector, unknown, "unknown_stream", "kind is not one of " + ", ".join(KINDS),
+              action="dropped")
+    symbols = table.column("symbol").to_pandas().astype(object).to_numpy()
+    named = pd.Series(symbols[~unknown]).dropna()
+    if named.empty:
+        raise DataValidationError(f"{', '.join(rows.files)}: no message names its symbol")
+    symbol = str(named.value_counts().index[0])
+    other = pd.notna(symbols) & (symbols != symbol) & ~unknown
+    rows.flag(collector, other, "other_symbol", f"a message for another symbol than {symbol}",
+              action="dropped")
+    keep = ~unknown & ~other
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+        rows = _Rows(rows.files, rows.fidx[keep], rows.line[keep])
+        kinds = kinds[keep]
+
+    inferred = _infer_venue(kinds, table, symbol, coinm_votes)
+    if venue is None:
+        venue = inferred
+    elif venue != inferred:
+        collector.note(rows.files[0], "venue", f"venue={venue!r} given; the messages look like "
+                       f"{inferred!r}")
+    if venue == "coinm" and contract_size is None:
+        contract_size = (_COINM_BTC_CONTRACT_USD if symbol.startswith("BTCUSD")
+                         else _COINM_OTHER_CONTRACT_USD)
+    if venue != "coinm":
+        contract_size = None
+    base, quote = _split_symbol(symbol, venue)
+
+    local = table.column("local_ns").to_numpy()
+    n = local.size
+    if n > 1:
+        rows.flag(collector, np.concatenate(([False], local[1:] < local[:-1])),
+                  "non_monotonic_time", "local receive time earlier than on the previous line")
+    event = _col(table, "event_ms", "int")
+    tx = _col(table, "transaction_ms", "int")
+    pos_all = np.arange(n)
+
+    def frame(mask: np.ndarray) -> pd.DataFrame:
+        sub = table.filter(pa.array(mask))
+        return pd.DataFrame({
+            "file": pd.Categorical([rows.files[f] for f in rows.fidx[mask]],
+                                   categories=rows.files),
+            "line": rows.line[mask], "local_ns": local[mask],
+            "event_ms": _nullable(sub, "event_ms"),
+            "transaction_ms": _nullable(sub, "transaction_ms")})
+
+    # snapshots and depth diffs
+    is_snap, is_depth = kinds == "snapshot", kinds == "depth"
+    snap_tab, depth_tab = table.filter(pa.array(is_snap)), table.filter(pa.array(is_depth))
+    snap_pos, depth_pos = pos_all[is_snap], pos_all[is_depth]
+    level_frames = []
+    offsets = {}
+    for name, tab, pos in (("snapshot", snap_tab, snap_pos), ("diff", depth_tab, depth_pos)):
+        parts = []
+        for side, (pcol, qcol) in ((1, _LEVEL_LISTS[:2]), (-1, _LEVEL_LISTS[2:])):
+            off, price, qty = _flat_levels(tab, pcol, qcol)
+            owner = np.repeat(np.arange(off.size - 1), np.diff(off))
+            offsets[(name, side)] = (off, price, qty)
+            rows.flag(collector, np.isin(np.arange(pos.size), owner[qty < 0]), "negative_qty",
+                      "a negative level quantity", positions=pos)
+            rows.flag(collector, np.isin(np.arange(pos.size), owner[price <= 0]),
+                      "non_positive_price", "a level price <= 0", positions=pos)
+            parts.append(pd.DataFrame({name: owner, "side": np.int8(side), "price": price,
+                                       "qty": _base_qty(qty, price, contract_size)}))
+        level_frames.append(pd.concat(parts, ignore_index=True).sort_values(
+            [name, "side"], ascending=[True, False], kind="stable", ignore_index=True))
+
+    first_id = _col(depth_tab, "first_id", "int")
+    last_id = _col(depth_tab, "last_id", "int")
+    prev_id = _col(depth_tab, "prev_id", "int")
+    snap_last = _col(snap_tab, "last_id", "int")
+    rows.flag(collector, first_id > last_id, "bad_update_ids", "U > u", positions=depth_pos)
+    _check_order(rows, collector, event[is_depth], depth_pos, "non_monotonic_exchange_time",
+                 "depth diff event time E earlier than the previous diff's")
+    plan = l2book.chain_plan(first_id, last_id, prev_id, depth_pos, snap_last, snap_pos,
+                             venue != "spot")
+    action, snapshot_of, broken, snap_status = plan
+    _report_chain(rows, collector, venue, first_id, last_id, prev_id, depth_pos, snap_last,
+                  snap_pos, action, broken, snap_status)
+
+    snapshots = frame(is_snap)
+    snapshots["last_id"] = snap_last
+    snapshots["n_bids"] = np.diff(offsets[("snapshot", 1)][0])
+    snapshots["n_asks"] = np.diff(offsets[("snapshot", -1)][0])
+    snapshots["status"] = [_SNAP_NAMES[s] for s in snap_status]
+    depth = frame(is_depth)
+    depth["first_id"], depth["last_id"] = first_id, last_id
+    depth["prev_id"] = _nullable(depth_tab, "prev_id")
+    depth["n_bids"] = np.diff(offsets[("diff", 1)][0])
+    depth["n_asks"] = np.diff(offsets[("diff", -1)][0])
+    depth["action"] = pd.Categorical([_PLAN_NAMES[a] for a in action],
+                                     categories=list(_PLAN_NAMES.values()))
+    depth["chain_break"] = broken
+    depth["sync_snapshot"] = snapshot_of
+
+    # best bid/offer
+    is_bbo = kinds == "bookTicker"
+    bbo_tab = table.filter(pa.array(is_bbo))
+    bbo = frame(is_bbo)
+    bbo["update_id"] = _col(bbo_tab, "last_id", "int")
+    bid, ask = _col(bbo_tab, "bid"), _col(bbo_tab, "ask")
+    bbo["bid"], bbo["bid_qty"] = bid, _base_qty(_col(bbo_tab, "bid_qty"), bid, contract_size)
+    bbo["ask"], bbo["ask_qty"] = ask, _base_qty(_col(bbo_tab, "ask_qty"), ask, contract_size)
+    bbo["mid"] = 0.5 * (bid + ask)
+    bpos = pos_all[is_bbo]
+    rows.flag(collector, bid > ask, "crossed_bbo", "bookTicker bid > ask", positions=bpos)
+    rows.flag(collector, bid == ask, "locked_bbo", "bookTicker bid = ask", positions=bpos)
+    rows.flag(collector, (bid <= 0) | (ask <= 0), "non_positive_price",
+              "bookTicker bid or ask <= 0", positions=bpos)
+    rows.flag(collector, (bbo["bid_qty"].to_numpy() < 0) | (bbo["ask_qty"].to_numpy() < 0),
+              "negative_qty", "bookTicker quantity < 0", positions=bpos)
+    _check_order(rows, collector, event[is_bbo], bpos, "non_monotonic_exchange_time",
+                 "bookTicker event time E earlier than the previous bookTicker's")
+
+    # trades
+    is_trade = kinds == "trade"
+    tr_tab = table.filter(pa.array(is_trade))
+    trades = frame(is_trade)
+    tid = _col(tr_tab, "trade_id", "int")
+    price = _col(tr_tab, "price")
+    maker = np.asarray(tr_tab.column("buyer_maker").to_numpy(zero_copy_only=False), dtype=bool)
+    trades["trade_id"], trades["price"] = tid, price
+    trades["qty"] = _base_qty(_col(tr_tab, "qty"), price, contract_size)
+    trades["side"] = np.where(maker, -1, 1).astype(np.int8)
+    trades["buyer_maker"] = maker
+    tpos = pos_all[is_trade]
+    rows.flag(collector, price <= 0, "non_positive_price", "trade price <= 0", positions=tpos)
+    rows.flag(collector, trades["qty"].to_numpy() <= 0, "negative_qty", "trade quantity <= 0",
+              positions=tpos)
+    _check_order(rows, collector, tx[is_trade], tpos, "non_monotonic_exchange_time",
+                 "trade time T earlier than the previous trade's")
+    if tid.size > 1:
+        step = np.diff(tid)
+        rows.flag(collector, np.concatenate(([False], step <= 0)), "duplicate_trade",
+                  "trade id not above the previous trade's", positions=tpos)
+        gaps = int(np.sum(step > 1))
+        if gaps:
+            collector.note(rows.files[0], "trade_id_gaps", f"{gaps} gap(s) in trade ids, "
+                           f"{int(np.sum(step[step > 1] - 1))} id(s) missing", count=gaps)
+
+    report = rep.finish(collector, rows_read, n, strict)
+    return BinanceCapture(venue=venue, symbol=symbol, base=base, quote=quote,
+                          contract_size=contract_size, snapshots=snapshots,
+                          snapshot_levels=level_frames[0], depth=depth,
+                          depth_levels=level_frames[1], bbo=bbo, trades=trades, records=table,
+                          paths=paths, report=report)
+
+
+def _report_chain(rows: _Rows, collector: Collector, venue: str, first_id: np.ndarray,
+                  last_id: np.ndarray, prev_id: np.ndarray, depth_pos: np.ndarray,
+                  snap_last: np.ndarray, snap_pos: np.ndarray, action: np.ndarray,
+                  broken: np.ndarray, snap_status: np.ndarray) -> None:
+    futures = venue != "spot"
+    if snap_last.size == 0 and first_id.size:
+        collector.note(rows.files[0], "no_snapshot", f"no REST depth snapshot: the "
+                       f"{first_id.size} depth diffs cannot build a book")
+        return
+    for b in np.flatnonzero(broken)[:1_000]:
+        prev = int(last_id[b - 1]) if b > 0 else -1
+        got = f"pu={prev_id[b]}" if futures else f"U={first_id[b]}"
+        want = f"pu={prev}" if futures else f"U={prev + 1}"
+        rows.flag(collector, np.array([True]), "chain_break",
+                  f"{rows.where(depth_pos[b])}: previous u={prev}, expected {want}, got {got} "
+                  f"(U={first_id[b]}, u={last_id[b]})", positions=depth_pos[b:b + 1])
+    started = np.cumsum((action == l2book.SYNC) | (action == l2book.APPLY)) > 0
+    wait = action == l2book.WAIT
+    rows.flag(collector, wait & started, "diff_not_applied", "depth diff not applied: the book "
+              "stopped at a chain break and waits for a snapshot", positions=depth_pos)
+    rows.flag(collector, action == l2book.STALE, "stale_diff", "u not beyond the previous "
+              "diff's u (a duplicate or out-of-order diff): skipped", positions=depth_pos)
+    before = int(np.sum(wait & ~started))
+    if before:
+        collector.note(rows.files[0], "diffs_before_snapshot", f"{before} depth diff(s) older "
+                       "than the first bridged snapshot (normal: the stream starts before the "
+                       "snapshot is fetched)", count=before)
+    for s in np.flatnonzero(snap_status == l2book.NOT_BRIDGED):
+        rows.flag(collector, np.array([True]), "snapshot_not_bridged",
+                  f"{rows.where(snap_pos[s])}: no diff bridges lastUpdateId={snap_last[s]} "
+                  f"({'U <= L <= u' if futures else 'U <= L+1 <= u'})",
+                  positions=snap_pos[s:s + 1])
+    for status, what in ((l2book.IGNORED, "received while the book was live; ignored"),
+                         (l2book.UNREACHED, "no later diff; unused")):
+        k = int(np.sum(snap_status == status))
+        if k:
+            collector.note(rows.files[0], "snapshot_unused", f"{k} snapshot(s) {what}", count=k)
+
+
+def load_binance_capture(paths: str | Path | Sequence[str | Path], *, venue: str | None = None,
+                         contract_size: float | None = None,
+                         strict: bool = False) -> BinanceCapture:
+    """Load and check a Binance capture: one file or several parts in time order, each a raw
+    capture (plain or gzip) or a compact Parquet file (``.parquet``/``.pq``).
+
+    ``venue`` (``"spot"``, ``"usdm"``, ``"coinm"``) overrides the inferred venue;
+    ``contract_size`` the USD value of a COIN-M contract (default 100 for BTC, 10 otherwise).
+    With ``strict=True`` any dropped or flagged line raises
+    :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned with its
+    report (see the module docstring for the checks).
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    if not isinstance(paths, Sequence) or not paths:
+        _validate.fail("paths", paths, "a path or a non-empty sequence of paths")
+    checked = tuple(rep.check_path("paths", p) for p in paths)
+    if venue is not None:
+        venue = _validate.choice("venue", venue, VENUES)
+    if contract_size is not None:
+        contract_size = _validate.positive("contract_size", contract_size)
+    strict = rep.check_strict("strict", strict)
+    collector = Collector()
+    tables, fidx, lines = [], [], []
+    rows_read: dict[str, int] = {}
+    coinm_votes: list[int] = []
+    for i, path in enumerate(checked):
+        if path.suffix.lower() in (".parquet", ".pq"):
+            t = _read_parquet(path)
+            tables.append(t)
+            fidx.append(np.full(t.num_rows, i))
+            lines.append(np.arange(1, t.num_rows + 1))
+            rows_read[str(path)] = t.num_rows
+        else:
+            recs = _Records()
+            rows_read[str(path)] = _read_raw(path, i, recs, collector, coinm_votes)
+            tables.append(recs.table())
+            fidx.append(np.asarray(recs.file, dtype=np.int64))
+            lines.append(np.asarray(recs.line, dtype=np.int64))
+    table = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
+    rows = _Rows([str(p) for p in checked], np.concatenate(fidx).astype(np.int64),
+                 np.concatenate(lines).astype(np.int64))
+    if table.num_rows == 0:
+        raise DataValidationError(f"{', '.join(rows.files)}: no valid message\n"
+                                  f"{collector.report(rows_read, 0)}")
+    return _assemble(table, rows, collector, venue, contract_size, len(coinm_votes), checked,
+                     rows_read, strict)
+
+
+def write_binance_capture(capture: BinanceCapture, path: str | Path) -> Path:
+    """Write the capture's kept messages as compact Parquet (deterministic: a re-run writes the
+    same bytes; see :mod:`mslab.data.parquet`). Quantities are written as Binance sent them
+    (contracts on COIN-M)."""
+    if not isinstance(capture, BinanceCapture):
+        _validate.fail("capture", type(capture).__name__, "a BinanceCapture")
+    if not isinstance(path, (str, Path)) or Path(path).suffix.lower() not in (".parquet",
+                                                                                 ".pq"):
+        _validate.fail("path", path, "a path ending in .parquet or .pq")
+    return write_parquet(capture.records, path)
+
+
+# --------------------------------------------------------------------------------------------
+# The book and the series derived from it
+
+
+def _decimals(values: np.ndarray, name: str) -> int:
+    """Smallest number of decimals d ≤ 12 with every value × 10^d an integer (values parsed
+    from decimal strings)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return 0
+    top = float(np.max(np.abs(finite)))
+    for d in range(13):
+        scaled = finite * 10.0**d
+        if top * 10.0**d > 2.0**62:
+            break
+        if np.all(np.abs(scaled - np.round(scaled)) < 1e-2):
+            return d
+    raise DataValidationError(f"{name} are not decimals with at most 12 digits after the point "
+                              "that fit 64-bit integers; the book cannot be rebuilt exactly")
+
+
+def rebuild_book(capture: BinanceCapture, levels: int = 10) -> L2Book:
+    """The L2 book after every depth diff, top ``levels`` (1..1000) per side.
+
+    Built from the capture's REST snapshots and depth diffs chained by update ids (see
+    :mod:`mslab.data.l2book`); where the chain breaks the book stops (NaN, ``live`` false)
+    until a later snapshot is bridged. Quantities in base units. Memory: 4 × 8 bytes per diff
+    and level; refused above ``MAX_BOOK_CELLS`` diffs × levels.
+    """
+    if not isinstance(capture, BinanceCapture):
+        _validate.fail("capture", type(capture).__name__, "a BinanceCapture")
+    levels = _validate.integer("levels", levels, low=1, high=MAX_LEVELS)
+    n = len(capture.depth)
+    if n * levels > MAX_BOOK_CELLS:
+        _validate.fail("levels", levels, f"at most {MAX_BOOK_CELLS // max(n, 1)} for a capture "
+                       f"of {n} depth diffs (bound: diffs × levels <= {MAX_BOOK_CELLS})")
+    rec = capture.records
+    kinds = np.asarray(rec.column("kind").to_pandas().astype(object).to_numpy())
+    snap_tab = rec.filter(pa.array(kinds == "snapshot"))
+    depth_tab = rec.filter(pa.array(kinds == "depth"))
+    flat = {}
+    for name, tab in (("s", snap_tab), ("d", depth_tab)):
+        for side, (pcol, qcol) in (("b", _LEVEL_LISTS[:2]), ("a", _LEVEL_LISTS[2:])):
+            flat[name + side] = _flat_levels(tab, pcol, qcol)
+    all_p = np.concatenate([v[1] for v in flat.values()])
+    all_q = np.concatenate([v[2] for v in flat.values()])
+    pd_, qd = _decimals(all_p, "prices"), _decimals(all_q, "quantities")
+    ps, qs = 10.0**pd_, 10.0**qd
+    args = []
+    for key in ("db", "da", "sb", "sa"):
+        off, p, q = flat[key]
+        args += [off, np.round(p * ps).astype(np.int64), np.round(q * qs).astype(np.int64)]
+    action = capture.depth["action"].cat.codes.to_numpy().astype(np.int8)  # = l2book codes
+    snapshot_of = capture.depth["sync_snapshot"].to_numpy(dtype=np.int64)
+    bt, bq, at, aq, live, final = l2book.replay_levels(action, snapshot_of, *args, levels)
+    empty_b, empty_a = bq == 0, aq == 0
+    bid_price = np.where(empty_b, np.nan, bt / ps)
+    ask_price = np.where(empty_a, np.nan, at / ps)
+    cs = capture.contract_size
+    bid_qty = np.where(empty_b, np.nan, _base_qty(bq / qs, bid_price, cs))
+    ask_qty = np.where(empty_a, np.nan, _base_qty(aq / qs, ask_price, cs))
+
+    local = capture.depth["local_ns"].to_numpy()
+    snap_local = capture.snapshots["local_ns"].to_numpy()
+    sync_local = np.where(snapshot_of >= 0, snap_local[np.maximum(snapshot_of, 0)]
+                          if snap_local.size else 0, 0)
+    known = np.maximum.accumulate(np.where(snapshot_of >= 0, sync_local, 0)) if n else local
+    fb_p, fb_q = final[0] / ps, final[1] / qs
+    fa_p, fa_q = final[2] / ps, final[3] / qs
+    return L2Book(levels=levels, local_ns=np.maximum(local, known),
+                  event_ms=capture.depth["event_ms"].to_numpy(dtype=np.int64, na_value=-1),
+                  update_id=capture.depth["last_id"].to_numpy(), bid_price=bid_price,
+                  bid_qty=bid_qty, ask_price=ask_price, ask_qty=ask_qty, live=live,
+                  final_bids=pd.DataFrame({"price": fb_p, "qty": _base_qty(fb_q, fb_p, cs)}),
+                  final_asks=pd.DataFrame({"price": fa_p, "qty": _base_qty(fa_q, fa_p, cs)}))
+
+
+_SOURCES = ("ticker", "book")
+
+
+def best_bid_offer(capture: BinanceCapture, source: str = "ticker") -> pd.DataFrame:
+    """Best bid and offer over time: ``local_ns, event_ms, bid, bid_qty, ask, ask_qty, mid``.
+
+    ``source="ticker"`` takes the bookTicker stream (every change of the best levels);
+    ``"book"`` the level 1 of the book rebuilt from snapshot and diffs (one row per diff where
+    the book is live; ``event_ms`` the diff's exchange time, ``local_ns`` as in
+    :class:`L2Book`).
+    """
+    if not isinstance(capture, BinanceCapture):
+        _validate.fail("capture", type(capture).__name__, "a BinanceCapture")
+    source = _validate.choice("source", source, _SOURCES)
+    cols = ["local_ns", "event_ms", "bid", "bid_qty", "ask", "ask_qty", "mid"]
+    if source == "ticker":
+        return capture.bbo[cols].reset_index(drop=True)
+    book = rebuild_book(capture, levels=1)
+    top = book.top()[book.live]
+    top["event_ms"] = top["event_ms"].astype("Int64")
+    return top[cols].reset_index(drop=True)
+
+
+def mid_series(capture: BinanceCapture, source: str = "ticker") -> pd.Series:
+    """Mid price (quote currency) indexed by local receive time (``local_ns``); see
+    :func:`best_bid_offer` for ``source``."""
+    bbo = best_bid_offer(capture, source)
+    return pd.Series(bbo["mid"].to_numpy(), index=pd.Index(bbo["local_ns"].to_numpy(),
+                                                           name="local_ns"), name="mid")
+
+
+def ticker_agreement(capture: BinanceCapture, book: L2Book) -> dict[str, float]:
+    """How often the rebuilt book's level 1 equals the bookTicker stream where both describe
+    the same book state: a bookTicker whose update id ``u`` equals the last update id of a
+    live diff. Returns ``tickers``, ``aligned`` (tickers with such a diff), ``agree`` (aligned
+    tickers with equal best bid, best ask and both quantities), ``agree_price`` (equal prices
+    only) and ``rate`` = agree / aligned (NaN when nothing aligns)."""
+    if not isinstance(capture, BinanceCapture):
+        _validate.fail("capture", type(capture).__name__, "a BinanceCapture")
+    if not isinstance(book, L2Book) or book.update_id.size != len(capture.depth):
+        _validate.fail("book", type(book).__name__, "the L2Book rebuilt from this capture")
+    uid = book.update_id[book.live]
+    first = np.flatnonzero(book.live)
+    t = capture.bbo
+    j = np.searchsorted(uid, t["update_id"].to_numpy())
+    jj = np.minimum(j, max(uid.size - 1, 0))
+    aligned = (j < uid.size) & (uid[jj] == t["update_id"].to_numpy()) if uid.size else \
+        np.zeros(len(t), bool)
+    r = first[jj[aligned]]
+    price = ((book.bid_price[r, 0] == t["bid"].to_numpy()[aligned])
+             & (book.ask_price[r, 0] == t["ask"].to_numpy()[aligned]))
+    qty = (np.isclose(book.bid_qty[r, 0], t["bid_qty"].to_numpy()[aligned], rtol=1e-12)
+           & np.isclose(book.ask_qty[r, 0], t["ask_qty"].to_numpy()[aligned], rtol=1e-12))
+    n_al = int(aligned.sum())
+    agree = int(np.sum(price & qty))
+    return {"tickers": len(t), "aligned": n_al, "agree": agree,
+            "agree_price": int(price.sum()), "rate": agree / n_al if n_al else float("nan")}
