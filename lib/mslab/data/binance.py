@@ -277,13 +277,14 @@ def _lines(path: Path, collector: Collector) -> list[bytes | str]:
             raise DataValidationError(f"{path}: a gzip file that cannot be read ({exc})") from exc
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         collector.note(str(path), "encoding", "UTF-16 text with a byte-order mark; decoded")
-        return data.decode("utf-16").split("\n")
-    if data[:3] == b"\xef\xbb\xbf":
-        collector.note(str(path), "byte_order_mark", "UTF-8 byte-order mark at the start; "
-                       "ignored")
-        data = data[3:]
-    lines: list[bytes | str] = data.split(b"\n")
-    if lines and lines[-1] == b"":
+        lines: list[bytes | str] = data.decode("utf-16").split("\n")
+    else:
+        if data[:3] == b"\xef\xbb\xbf":
+            collector.note(str(path), "byte_order_mark", "UTF-8 byte-order mark at the start; "
+                           "ignored")
+            data = data[3:]
+        lines = data.split(b"\n")
+    if lines and not lines[-1]:  # the newline that ends the last line
         lines.pop()
     return lines
 
@@ -613,14 +614,17 @@ def _report_chain(rows: _Rows, collector: Collector, venue: str, first_id: np.nd
         collector.note(rows.files[0], "no_snapshot", f"no REST depth snapshot: the "
                        f"{first_id.size} depth diffs cannot build a book")
         return
+    applied = (action == l2book.APPLY) | (action == l2book.SYNC)
+    last_applied = np.maximum.accumulate(np.where(applied, last_id, -1)) if applied.size else \
+        last_id
     for b in np.flatnonzero(broken)[:1_000]:
-        prev = int(last_id[b - 1]) if b > 0 else -1
+        prev = int(last_applied[b - 1])
         got = f"pu={prev_id[b]}" if futures else f"U={first_id[b]}"
         want = f"pu={prev}" if futures else f"U={prev + 1}"
         rows.flag(collector, np.array([True]), "chain_break",
                   f"{rows.where(depth_pos[b])}: previous u={prev}, expected {want}, got {got} "
                   f"(U={first_id[b]}, u={last_id[b]})", positions=depth_pos[b:b + 1])
-    started = np.cumsum((action == l2book.SYNC) | (action == l2book.APPLY)) > 0
+    started = np.cumsum(applied) > 0
     wait = action == l2book.WAIT
     rows.flag(collector, wait & started, "diff_not_applied", "depth diff not applied: the book "
               "stopped at a chain break and waits for a snapshot", positions=depth_pos)
