@@ -24,11 +24,12 @@ settlement; NaN on the first row).
 
 Checks (see :mod:`mslab.data.report`): dropped — ``malformed_row``, ``unparseable_value``,
 ``missing_value`` (no time or no rate), ``non_integer_value`` (a time that is not whole ms);
-flagged — ``non_monotonic_time``, ``duplicate_settlement`` (the same grid time as the previous
-row), ``gap`` (settlements missing before the row; the detail counts them), ``irregular_interval``
-(a spacing that is not a whole number of intervals), ``off_schedule`` (|jitter| >
-``max_jitter_ms``), ``non_positive_price`` (mark price ≤ 0); notes — missing mark prices (the
-count), the interval found, other spacings seen. Gaps are never filled and duplicates never
+flagged — ``non_monotonic_time``, ``duplicate_settlement`` (within 2 × ``max_jitter_ms`` of
+the previous row), ``gap`` (a spacing of k ≥ 2 intervals: k − 1 settlements missing; the detail
+counts them), ``irregular_interval`` (a spacing farther than 2 × ``max_jitter_ms`` from a whole
+number of intervals), ``off_schedule`` (|jitter| > ``max_jitter_ms``),
+``non_positive_price`` (mark price ≤ 0); notes — missing mark prices (the count), the interval
+found, other spacings seen. Gaps are never filled and duplicates never
 merged. Missing columns raise :class:`~mslab.data.report.DataValidationError`.
 """
 
@@ -149,18 +150,19 @@ def load_funding(path: str | Path, *, interval_hours: float | None = None,
     back = np.concatenate(([False], np.diff(ms) < 0))
     rep.flag(collector, file, idx, back, "non_monotonic_time",
              f"{TIME} earlier than on the previous row")
-    step = np.diff(nominal)
-    dup = np.concatenate(([False], step == 0))
+    # spacing of recorded times, in intervals; two jitters of slack
+    step = np.diff(ms)
+    k = np.round(step / interval).astype(np.int64)
+    on_grid = np.abs(step - k * interval) <= 2 * max_jitter_ms
+    dup = np.concatenate(([False], on_grid & (k == 0)))
     rep.flag(collector, file, idx, dup, "duplicate_settlement",
-             "the same nominal settlement time as the previous row")
-    k = step / interval
-    whole = (step > 0) & (step % interval == 0)
-    gap = np.concatenate(([False], whole & (k > 1)))
+             "the same settlement as the previous row (within two jitters)")
+    gap = np.concatenate(([False], on_grid & (k > 1)))
     if gap.any():
-        missing = int(np.sum(k[whole & (k > 1)] - 1))
+        missing = int(np.sum(k[on_grid & (k > 1)] - 1))
         rep.flag(collector, file, idx, gap, "gap",
                  f"settlements missing before the row ({missing} in all, not filled)")
-    irregular = np.concatenate(([False], (step > 0) & (step % interval != 0)))
+    irregular = np.concatenate(([False], ~on_grid & (step > 0)))
     rep.flag(collector, file, idx, irregular, "irregular_interval",
              f"spacing is not a whole number of {interval / MS_PER_HOUR:g} h intervals")
     rep.flag(collector, file, idx, np.abs(jitter) > max_jitter_ms, "off_schedule",
