@@ -91,6 +91,7 @@ def test_spot_capture_book_bbo_and_trades(tmp_path):
     assert list(cap.snapshots["status"]) == ["used"]
     book = rebuild_book(cap, levels=3)
     np.testing.assert_array_equal(book.live, [False, True, True])
+    np.testing.assert_array_equal(book.complete, [False, True, True])
     assert np.isnan(book.bid_price[0]).all()
     np.testing.assert_array_equal(book.bid_price[1], [100.0, 99.0, np.nan])
     np.testing.assert_array_equal(book.bid_qty[1], [2.0, 3.0, np.nan])
@@ -243,6 +244,8 @@ def test_coinm_quantities_are_converted_from_contracts_to_base_units(tmp_path):
     book = rebuild_book(cap, 2)
     np.testing.assert_allclose(book.bid_qty[0], [500 / 50000.0, 2000 / 49999.9])
     np.testing.assert_allclose(book.ask_qty[0], [1000 / 50000.1, np.nan])
+    # the diff's bid lies below the snapshot's lowest bid: deeper levels may be missing there
+    assert not book.complete[0] and rebuild_book(cap, 1).complete[0]
     assert load_binance_capture(write(tmp_path, lines), contract_size=10.0).trades[
         "qty"].iloc[0] == pytest.approx(4 * 10 / 40000.0)
 

@@ -161,6 +161,9 @@ class L2Book:
     a chain break). ``update_id`` is the diff's ``u``; ``local_ns`` the time the state could
     first be known locally (the later of the diff's and, for diffs received before their
     snapshot, the snapshot's receive time); ``event_ms`` the diff's exchange time.
+    ``complete`` is true where every sampled level lies within the price range of the snapshot
+    the book was built from: beyond it (a REST snapshot holds at most 1000 levels per side) the
+    book knows only the levels that diffs touched since, so deeper sampled levels may be missing.
     ``final_bids``/``final_asks`` hold the whole book after the last diff (price, qty; best
     first; empty unless the book is live at the end).
     """
@@ -174,6 +177,7 @@ class L2Book:
     ask_price: np.ndarray
     ask_qty: np.ndarray
     live: np.ndarray
+    complete: np.ndarray
     final_bids: pd.DataFrame
     final_asks: pd.DataFrame
 
@@ -775,12 +779,29 @@ def rebuild_book(capture: BinanceCapture, levels: int = 10) -> L2Book:
     sync_local = np.where(snapshot_of >= 0, snap_local[np.maximum(snapshot_of, 0)]
                           if snap_local.size else 0, 0)
     known = np.maximum.accumulate(np.where(snapshot_of >= 0, sync_local, 0)) if n else local
+    # the price range each sample's snapshot covered
+    sl = capture.snapshot_levels
+    worst_bid = sl[sl["side"] == 1].groupby("snapshot")["price"].min().reindex(
+        range(len(capture.snapshots))).to_numpy()
+    worst_ask = sl[sl["side"] == -1].groupby("snapshot")["price"].max().reindex(
+        range(len(capture.snapshots))).to_numpy()
+    last_sync = np.maximum.accumulate(np.where(snapshot_of >= 0, np.arange(n), -1)) if n else \
+        snapshot_of
+    built_from = np.where(last_sync >= 0, snapshot_of[np.maximum(last_sync, 0)], -1)
+    s = np.maximum(built_from, 0)
+    with np.errstate(invalid="ignore"):
+        low = np.fmin.reduce(bid_price, axis=1)
+        high = np.fmax.reduce(ask_price, axis=1)
+    complete = live.copy()
+    if worst_bid.size:
+        complete &= ~(low < worst_bid[s]) & ~(high > worst_ask[s])
     fb_p, fb_q = final[0] / ps, final[1] / qs
     fa_p, fa_q = final[2] / ps, final[3] / qs
     return L2Book(levels=levels, local_ns=np.maximum(local, known),
                   event_ms=capture.depth["event_ms"].to_numpy(dtype=np.int64, na_value=-1),
                   update_id=capture.depth["last_id"].to_numpy(), bid_price=bid_price,
                   bid_qty=bid_qty, ask_price=ask_price, ask_qty=ask_qty, live=live,
+                  complete=complete,
                   final_bids=pd.DataFrame({"price": fb_p, "qty": _base_qty(fb_q, fb_p, cs)}),
                   final_asks=pd.DataFrame({"price": fa_p, "qty": _base_qty(fa_q, fa_p, cs)}))
 
