@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO
+from test_data_loaders import only_issue as issue
 from mslab.data.binance import (BinanceCapture, best_bid_offer, load_binance_capture,
                                 mid_series, rebuild_book, ticker_agreement,
                                 write_binance_capture)
@@ -74,12 +75,6 @@ def write(tmp_path, lines, name="capture.txt", gz=False, encoding="utf-8", newli
     data = (newline.join(lines) + newline).encode(encoding)
     path.write_bytes(gzip.compress(data, mtime=0) if gz else data)
     return path
-
-
-def issue(report, problem):
-    found = [i for i in report.issues if i.problem == problem]
-    assert len(found) == 1, report
-    return found[0]
 
 
 def test_spot_capture_book_bbo_and_trades(tmp_path):

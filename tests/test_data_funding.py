@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from conftest import REPO
+from test_data_loaders import only_issue as issue
 from mslab.data.funding import load_funding
 from mslab.data.report import DataValidationError
 
@@ -20,12 +21,6 @@ def write(tmp_path, rows, header="fundingTime,fundingRate,markPrice", name="f.cs
     path = tmp_path / name
     path.write_text("\n".join([header] + rows) + "\n")
     return path
-
-
-def issue(report, problem):
-    found = [i for i in report.issues if i.problem == problem]
-    assert len(found) == 1, report
-    return found[0]
 
 
 def test_clean_history_with_jitter_and_missing_mark_prices(tmp_path):

@@ -196,22 +196,20 @@ class L2Book:
 
 
 class _Records:
-    """Column lists of the compact schema, filled line by line, plus each row's file/line."""
+    """Messages as dicts of compact-schema fields, plus each one's file and line."""
 
     def __init__(self) -> None:
-        self.cols: dict[str, list] = {f.name: [] for f in SCHEMA}
+        self.rows: list[dict] = []
         self.file: list[int] = []
         self.line: list[int] = []
 
-    def add(self, file: int, line: int, **values: object) -> None:
-        for name, col in self.cols.items():
-            col.append(values.get(name))
+    def add(self, file: int, line: int, fields: dict) -> None:
+        self.rows.append(fields)
         self.file.append(file)
         self.line.append(line)
 
     def table(self) -> pa.Table:
-        return pa.table({f.name: pa.array(self.cols[f.name], type=f.type) for f in SCHEMA},
-                        schema=SCHEMA)
+        return pa.Table.from_pylist(self.rows, schema=SCHEMA)
 
 
 def _levels(pairs: object) -> tuple[list[float], list[float]]:
@@ -342,7 +340,8 @@ def _read_raw(path: Path, fidx: int, records: _Records, collector: Collector,
         _, fields = found
         if fields.pop("coinm", False):
             coinm_votes.append(1)
-        records.add(fidx, no, stream=stream, local_ns=int(head), **fields)
+        fields["stream"], fields["local_ns"] = stream, int(head)
+        records.add(fidx, no, fields)
     details = {"blank_line": "an empty line", "bad_encoding": "bytes that are not UTF-8",
                "bad_local_time": "the line does not start with an integer receive time (ns)",
                "bad_json": "the text after the receive time is not valid JSON",
@@ -415,7 +414,8 @@ def _flat_levels(table: pa.Table, prices: str, qtys: str) -> tuple[np.ndarray, .
     return off, flat_p, flat_q
 
 
-def _split_symbol(symbol: str, venue: str) -> tuple[str | None, str | None]:
+def _split_symbol(symbol: str) -> tuple[str | None, str | None]:
+    """(base, quote) of a symbol such as BTCUSDT or BTCUSD_PERP; (None, None) if unknown."""
     pair = symbol.split("_")[0]
     for quote in _QUOTES:
         if pair.endswith(quote) and len(pair) > len(quote):
@@ -487,7 +487,7 @@ def _assemble(table: pa.Table, rows: _Rows, collector: Collector, venue: str | N
                          else _COINM_OTHER_CONTRACT_USD)
     if venue != "coinm":
         contract_size = None
-    base, quote = _split_symbol(symbol, venue)
+    base, quote = _split_symbol(symbol)
 
     local = table.column("local_ns").to_numpy()
     n = local.size
@@ -501,8 +501,7 @@ def _assemble(table: pa.Table, rows: _Rows, collector: Collector, venue: str | N
     def frame(mask: np.ndarray) -> pd.DataFrame:
         sub = table.filter(pa.array(mask))
         return pd.DataFrame({
-            "file": pd.Categorical([rows.files[f] for f in rows.fidx[mask]],
-                                   categories=rows.files),
+            "file": pd.Categorical.from_codes(rows.fidx[mask], categories=rows.files),
             "line": rows.line[mask], "local_ns": local[mask],
             "event_ms": _nullable(sub, "event_ms"),
             "transaction_ms": _nullable(sub, "transaction_ms")})
