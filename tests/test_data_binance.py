@@ -10,6 +10,8 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import REPO
@@ -173,6 +175,41 @@ def test_malformed_lines_are_dropped_and_reported_with_file_and_line(tmp_path):
     with pytest.raises(DataValidationError, match="strict validation failed") as err:
         load_binance_capture(path, strict=True)
     assert err.value.report is not None and not err.value.report.ok
+
+
+def test_non_finite_non_integer_and_out_of_range_values_are_dropped(tmp_path):
+    lines = [
+        spot_trade(1, 1, "NaN", "1", False),                                  # 1
+        spot_trade(2, 2, "101", "inf", False),                                # 2
+        spot_depth(3, 12.5, 13, b=[("100", "1")]),                            # 3 float id
+        spot_depth(4, True, 13, b=[("100", "1")]),                            # 4 bool id
+        spot_depth(5, 12, 13, b=[("100", "1", "x")]),                         # 5 triple
+        spot_ticker(6, " 7", "100", "1", "101", "1"),                         # 6 spaced id
+        f"{2**63} " + SPOT[4].split(" ", 1)[1],                               # 7 > int64
+        "\u0661\u0662 " + SPOT[4].split(" ", 1)[1],                           # 8 Arabic digits
+        spot_trade(9, 2**64, "101", "1", False),                              # 9 id > int64
+        spot_trade(10, 3, "101", "1", False),                                 # 10 valid
+    ]
+    cap = load_binance_capture(write(tmp_path, lines))
+    assert list(issue(cap.report, "bad_message").rows) == [1, 2, 3, 4, 5, 6, 9]
+    assert list(issue(cap.report, "bad_local_time").rows) == [7, 8]
+    assert list(cap.trades["line"]) == [10]
+
+
+def test_parquet_rows_missing_required_fields_are_dropped(tmp_path):
+    cap = load_binance_capture(write(tmp_path, SPOT))
+    rec = cap.records.to_pylist()
+    rec[3]["bid"] = float("nan")          # row 4: bookTicker with a NaN bid
+    rec[5]["last_id"] = None              # row 6: depth diff without u
+    rec[4]["qty"] = None                  # row 5: trade without a quantity
+    rec[1]["bid_qtys"] = [2.0, 1.0]       # row 2: more quantities than prices
+    rec[2]["ask_prices"] = [101.0, None]  # row 3: a null level price in the snapshot
+    table = pa.Table.from_pylist(rec, schema=cap.records.schema)
+    path = tmp_path / "bad.parquet"
+    pq.write_table(table, path)
+    back = load_binance_capture(path)
+    assert list(issue(back.report, "bad_message").rows) == [2, 3, 4, 5, 6]
+    assert len(back.snapshots) == 0 and list(back.trades["line"]) == [8]
 
 
 def futures_capture(tmp_path):

@@ -212,15 +212,40 @@ class _Records:
         return pa.Table.from_pylist(self.rows, schema=SCHEMA)
 
 
+_INT64 = 2**63
+
+
+def _int(value: object) -> int:
+    """A JSON integer or decimal-digit string that fits int64 (no bools, floats or spaces)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise TypeError("not an integer")
+    if isinstance(value, str) and not (value.isascii() and value.lstrip("-").isdigit()):
+        raise ValueError("not an integer")
+    i = int(value)
+    if not -_INT64 <= i < _INT64:
+        raise ValueError("outside int64")
+    return i
+
+
+def _num(value: object) -> float:
+    """A finite number from a JSON number or numeric string."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError("not a number")
+    x = float(value)
+    if not np.isfinite(x):
+        raise ValueError("not finite")
+    return x
+
+
 def _levels(pairs: object) -> tuple[list[float], list[float]]:
     if not isinstance(pairs, list):
         raise TypeError("levels must be a list")
-    return [float(p) for p, _ in pairs], [float(q) for _, q in pairs]
+    return [_num(p) for p, _ in pairs], [_num(q) for _, q in pairs]
 
 
 def _opt_int(d: dict, key: str) -> int | None:
     v = d.get(key)
-    return None if v is None else int(v)
+    return None if v is None else _int(v)
 
 
 def _event(obj: dict, channel: str | None) -> tuple[str, dict] | None:
@@ -243,25 +268,28 @@ def _event(obj: dict, channel: str | None) -> tuple[str, dict] | None:
         kind = channel
     else:
         return None
-    f: dict = {"kind": kind, "symbol": obj.get("s", obj.get("symbol")),
+    symbol = obj.get("s", obj.get("symbol"))
+    if symbol is not None and not isinstance(symbol, str):
+        raise TypeError("symbol must be a string")
+    f: dict = {"kind": kind, "symbol": symbol,
                "event_ms": _opt_int(obj, "E"), "transaction_ms": _opt_int(obj, "T")}
     if kind == "snapshot":
-        f["last_id"] = int(obj["lastUpdateId"])
+        f["last_id"] = _int(obj["lastUpdateId"])
         f["bid_prices"], f["bid_qtys"] = _levels(obj["bids"])
         f["ask_prices"], f["ask_qtys"] = _levels(obj["asks"])
     elif kind == "depth":
-        f["first_id"], f["last_id"] = int(obj["U"]), int(obj["u"])
+        f["first_id"], f["last_id"] = _int(obj["U"]), _int(obj["u"])
         f["prev_id"] = _opt_int(obj, "pu")
-        f["event_ms"] = int(obj["E"])
+        f["event_ms"] = _int(obj["E"])
         f["bid_prices"], f["bid_qtys"] = _levels(obj["b"])
         f["ask_prices"], f["ask_qtys"] = _levels(obj["a"])
     elif kind == "bookTicker":
-        f["last_id"] = int(obj["u"])
-        f["bid"], f["bid_qty"] = float(obj["b"]), float(obj["B"])
-        f["ask"], f["ask_qty"] = float(obj["a"]), float(obj["A"])
+        f["last_id"] = _int(obj["u"])
+        f["bid"], f["bid_qty"] = _num(obj["b"]), _num(obj["B"])
+        f["ask"], f["ask_qty"] = _num(obj["a"]), _num(obj["A"])
     else:
-        f["trade_id"], f["event_ms"] = int(obj["t"]), int(obj["E"])
-        f["price"], f["qty"] = float(obj["p"]), float(obj["q"])
+        f["trade_id"], f["event_ms"] = _int(obj["t"]), _int(obj["E"])
+        f["price"], f["qty"] = _num(obj["p"]), _num(obj["q"])
         if not isinstance(obj["m"], bool):
             raise TypeError("m must be true or false")
         f["buyer_maker"] = obj["m"]
@@ -311,7 +339,7 @@ def _read_raw(path: Path, fidx: int, records: _Records, collector: Collector,
             bad.setdefault("blank_line", []).append(no)
             continue
         head, _, body = text.partition(" ")
-        if not head.isdigit():
+        if not (head.isascii() and head.isdigit() and int(head) < _INT64):
             bad.setdefault("bad_local_time", []).append(no)
             continue
         try:
@@ -401,17 +429,49 @@ def _nullable(table: pa.Table, name: str) -> pd.Series:
 
 
 def _flat_levels(table: pa.Table, prices: str, qtys: str) -> tuple[np.ndarray, ...]:
-    """Offsets (n + 1) and flat price/qty arrays of a list-column pair."""
+    """Offsets (n + 1) and flat price/qty arrays of a list-column pair (of equal lengths, as
+    :func:`_incomplete` ensures)."""
     p = table.column(prices).combine_chunks()
     q = table.column(qtys).combine_chunks()
-    lens_p = pc.fill_null(pc.list_value_length(p), 0).to_numpy(zero_copy_only=False)
-    lens_q = pc.fill_null(pc.list_value_length(q), 0).to_numpy(zero_copy_only=False)
-    if not np.array_equal(lens_p, lens_q):
-        raise DataValidationError(f"{prices} and {qtys} differ in length on some rows")
-    off = np.concatenate(([0], np.cumsum(lens_p))).astype(np.int64)
+    lens = pc.fill_null(pc.list_value_length(p), 0).to_numpy(zero_copy_only=False)
+    off = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
     flat_p = pc.list_flatten(p).to_numpy(zero_copy_only=False).astype(np.float64)
     flat_q = pc.list_flatten(q).to_numpy(zero_copy_only=False).astype(np.float64)
     return off, flat_p, flat_q
+
+
+_REQUIRED = {
+    "snapshot": ("local_ns", "last_id") + _LEVEL_LISTS,
+    "depth": ("local_ns", "event_ms", "first_id", "last_id") + _LEVEL_LISTS,
+    "bookTicker": ("local_ns", "last_id", "bid", "bid_qty", "ask", "ask_qty"),
+    "trade": ("local_ns", "event_ms", "trade_id", "price", "qty", "buyer_maker"),
+}
+
+
+def _incomplete(table: pa.Table, kinds: np.ndarray) -> np.ndarray:
+    """Records missing a field their kind requires, with a non-finite number (in a list too),
+    or with price and quantity lists of different lengths (raw lines never are: the parser
+    drops them; a Parquet file may hold such rows)."""
+    bad = np.zeros(table.num_rows, dtype=bool)
+    for kind, cols in _REQUIRED.items():
+        sel = kinds == kind
+        if not sel.any():
+            continue
+        for name in cols:
+            col = table.column(name).combine_chunks()
+            missing = ~col.is_valid().to_numpy(zero_copy_only=False)
+            if pa.types.is_floating(col.type):
+                missing |= ~np.isfinite(col.to_numpy(zero_copy_only=False))
+            elif pa.types.is_list(col.type):
+                values = pc.list_flatten(col).to_numpy(zero_copy_only=False)
+                parents = pc.list_parent_indices(col).to_numpy(zero_copy_only=False)
+                missing[parents[~np.isfinite(values.astype(np.float64))]] = True
+            bad |= sel & missing
+    for p, q in (_LEVEL_LISTS[:2], _LEVEL_LISTS[2:]):
+        lp = pc.fill_null(pc.list_value_length(table.column(p)), 0).to_numpy()
+        lq = pc.fill_null(pc.list_value_length(table.column(q)), 0).to_numpy()
+        bad |= lp != lq
+    return bad
 
 
 def _split_symbol(symbol: str) -> tuple[str | None, str | None]:
@@ -462,15 +522,19 @@ def _assemble(table: pa.Table, rows: _Rows, collector: Collector, venue: str | N
     unknown = ~np.isin(kinds, KINDS)
     rows.flag(collector, unknown, "unknown_stream", "kind is not one of " + ", ".join(KINDS),
               action="dropped")
+    incomplete = _incomplete(table, kinds) & ~unknown
+    rows.flag(collector, incomplete, "bad_message", "a required field is missing or not a "
+              "finite number", action="dropped")
     symbols = table.column("symbol").to_pandas().astype(object).to_numpy()
-    named = pd.Series(symbols[~unknown]).dropna()
+    named = pd.Series(symbols[~unknown & ~incomplete]).dropna()
     if named.empty:
-        raise DataValidationError(f"{', '.join(rows.files)}: no message names its symbol")
+        raise DataValidationError(f"{', '.join(rows.files)}: no valid message names its "
+                                  f"symbol\n{collector.report(rows_read, 0)}")
     symbol = str(named.value_counts().index[0])
-    other = pd.notna(symbols) & (symbols != symbol) & ~unknown
+    other = pd.notna(symbols) & (symbols != symbol) & ~unknown & ~incomplete
     rows.flag(collector, other, "other_symbol", f"a message for another symbol than {symbol}",
               action="dropped")
-    keep = ~unknown & ~other
+    keep = ~unknown & ~incomplete & ~other
     if not keep.all():
         table = table.filter(pa.array(keep))
         rows = _Rows(rows.files, rows.fidx[keep], rows.line[keep])
