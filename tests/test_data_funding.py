@@ -74,7 +74,8 @@ def test_hourly_interval_is_inferred_and_can_be_given(tmp_path):
 
 def test_bad_rows_are_dropped_and_a_parquet_copy_loads_the_same(tmp_path):
     rows = [f"{T0},0.0001,", "x,0.0001,", f"{T0 + H8},,", f"{T0 + 2 * H8}.5,0.0001,",
-            f"{T0 + 3 * H8},0.0001,1,9", f"{T0 + 4 * H8},0.0001,", f"{T0 + 2 * H8},0.0001,"]
+            f"{T0 + 3 * H8},0.0001,1,9", f"{T0 + 4 * H8},0.0001,", f"{T0 + 2 * H8},0.0001,",
+            "-1,0.0001,", "1e300,0.0001,"]
     h = load_funding(write(tmp_path, rows))
     rep = h.report
     assert list(issue(rep, "unparseable_value").rows) == [3]
@@ -82,6 +83,7 @@ def test_bad_rows_are_dropped_and_a_parquet_copy_loads_the_same(tmp_path):
     assert list(issue(rep, "non_integer_value").rows) == [5]
     assert list(issue(rep, "malformed_row").rows) == [6]
     assert list(issue(rep, "non_monotonic_time").rows) == [8]
+    assert list(issue(rep, "time_out_of_range").rows) == [9, 10]
     assert list(h.frame.index) == [2, 7, 8]
     frame = pd.DataFrame({"fundingTime": np.int64([T0, T0 + H8]), "fundingRate": [1e-4, 2e-4]})
     frame.to_parquet(tmp_path / "f.parquet")
@@ -98,6 +100,7 @@ def test_structural_problems_and_bad_parameters(tmp_path):
     ok = write(tmp_path, [f"{T0},0.0001,", f"{T0 + H8},0.0001,"])
     for kwargs, name in (({"interval_hours": 0}, "interval_hours"),
                          ({"interval_hours": 1e9}, "interval_hours"),
+                         ({"interval_hours": 1e-9}, "interval_hours"),
                          ({"max_jitter_ms": -1}, "max_jitter_ms"),
                          ({"max_jitter_ms": 0.5}, "max_jitter_ms"),
                          ({"strict": "yes"}, "strict")):

@@ -23,7 +23,8 @@ grid time), ``jitter_ms`` (int64, time − settlement), ``rate`` (float64, per i
 settlement; NaN on the first row).
 
 Checks (see :mod:`mslab.data.report`): dropped — ``malformed_row``, ``unparseable_value``,
-``missing_value`` (no time or no rate), ``non_integer_value`` (a time that is not whole ms);
+``missing_value`` (no time or no rate), ``non_integer_value`` (a time that is not whole ms),
+``time_out_of_range`` (before 1970 or after 2262);
 flagged — ``non_monotonic_time``, ``duplicate_settlement`` (within 2 × ``max_jitter_ms`` of
 the previous row), ``gap`` (a spacing of k ≥ 2 intervals: k − 1 settlements missing; the detail
 counts them), ``irregular_interval`` (a spacing farther than 2 × ``max_jitter_ms`` from a whole
@@ -48,6 +49,8 @@ from mslab.data.report import Collector, DataValidationError, ValidationReport
 TIME, RATE, MARK = "fundingTime", "fundingRate", "markPrice"
 MS_PER_HOUR = 3_600_000
 MAX_INTERVAL_HOURS = 24 * 7
+MIN_INTERVAL_HOURS = 1 / 60
+MAX_TIME_MS = 9_000_000_000_000_000  # datetime64[ns] ends in 2262
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,7 +105,7 @@ def load_funding(path: str | Path, *, interval_hours: float | None = None,
                  max_jitter_ms: int = 1_000, strict: bool = False) -> FundingHistory:
     """Load and check a funding history (CSV with header, or ``.parquet``).
 
-    ``interval_hours`` (0 < h ≤ 168) fixes the nominal settlement interval instead of inferring
+    ``interval_hours`` (1/60 ≤ h ≤ 168) fixes the nominal settlement interval instead of inferring
     it; ``max_jitter_ms`` (0..3,600,000) is the largest tolerated distance of a recorded time
     from its nominal settlement. With ``strict=True`` any dropped or flagged row raises
     :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned with its
@@ -110,8 +113,8 @@ def load_funding(path: str | Path, *, interval_hours: float | None = None,
     """
     path = rep.check_path("path", path)
     if interval_hours is not None:
-        interval_hours = _validate.real("interval_hours", interval_hours, low=0.0,
-                                        high=MAX_INTERVAL_HOURS, low_open=True)
+        interval_hours = _validate.real("interval_hours", interval_hours,
+                                        low=MIN_INTERVAL_HOURS, high=MAX_INTERVAL_HOURS)
     max_jitter_ms = _validate.integer("max_jitter_ms", max_jitter_ms, low=0, high=MS_PER_HOUR)
     strict = rep.check_strict("strict", strict)
     collector = Collector()
@@ -133,8 +136,11 @@ def load_funding(path: str | Path, *, interval_hours: float | None = None,
     rep.drop_rows(table, ~np.isfinite(t) | ~np.isfinite(rate), collector, "missing_value",
                   f"an empty, NaN or infinite {TIME} or {RATE}")
     t = table.frame[TIME].to_numpy()
-    rep.drop_rows(table, (t != np.round(t)) | (np.abs(t) > 2.0**53), collector,
-                  "non_integer_value", f"{TIME} must be whole milliseconds")
+    rep.drop_rows(table, t != np.round(t), collector, "non_integer_value",
+                  f"{TIME} must be whole milliseconds")
+    t = table.frame[TIME].to_numpy()
+    rep.drop_rows(table, (t < 0) | (t > MAX_TIME_MS), collector, "time_out_of_range",
+                  f"{TIME} must lie in [0, {MAX_TIME_MS}] ms (1970 to 2262)")
     frame = table.frame
     if frame.empty:
         raise DataValidationError(f"{file}: no valid settlement\n"
