@@ -102,7 +102,8 @@ def test_spot_capture_book_bbo_and_trades(tmp_path):
     assert list(book.final_bids["price"]) == [100.0, 99.5]
     assert list(book.final_asks["qty"]) == [1.0, 2.5]
     assert ticker_agreement(cap, book) == {"tickers": 2, "aligned": 2, "agree": 2,
-                                           "agree_price": 2, "rate": 1.0}
+                                           "agree_price": 2, "rate": 1.0, "compared": 2,
+                                           "agree_price_before": 2}
     assert cap.bbo["event_ms"].isna().all()  # spot bookTicker has no exchange time
     np.testing.assert_array_equal(cap.bbo["mid"], [101.0, 100.75])
     # m true: the buyer was the maker, a seller-initiated trade
@@ -388,18 +389,35 @@ def test_shipped_book_equals_the_plain_python_reference(shipped):
     np.testing.assert_allclose(book.final_asks["qty"], [q for _, q in asks], rtol=1e-12)
 
 
-# Measured on the shipped captures: bookTickers whose update id equals a diff's last id, and
-# how many of those show the rebuilt book's level 1 exactly (prices and quantities).
-AGREEMENT = {"spot_btcusdt_20240808.parquet": (73_174, 1_072),
-             "usdm_btcusdt_20240808.parquet": (66_089, 629),
-             "cm_btcusd_perp_20240808.parquet": (48_355, 1_885)}
+# Measured on the shipped captures (data/README.md): bookTickers, those whose update id equals
+# an applied diff's last id (all of them show the rebuilt level 1 exactly: prices and
+# quantities), and the share of tickers whose prices equal the book after the last diff not
+# newer than them (tickers move between diffs).
+AGREEMENT = {"spot_btcusdt_20240808.parquet": (73_174, 1_072, 51.1),
+             "usdm_btcusdt_20240808.parquet": (66_089, 629, 62.4),
+             "cm_btcusd_perp_20240808.parquet": (48_355, 1_885, 80.1)}
 
 
 def test_shipped_book_agrees_with_book_ticker_where_update_ids_align(shipped):
     cap, book = shipped
-    name = cap.paths[0].name
+    tickers, aligned, before = AGREEMENT[cap.paths[0].name]
     result = ticker_agreement(cap, book)
-    assert (result["tickers"], result["aligned"]) == AGREEMENT[name]
+    assert (result["tickers"], result["aligned"]) == (tickers, aligned)
     assert result["agree"] == result["aligned"] and result["rate"] == 1.0
+    assert round(100 * result["agree_price_before"] / result["compared"], 1) == before
     top = book.top()[book.live]
     assert (top["bid"] < top["ask"]).all()
+
+
+# Share of live diffs whose sampled levels all lie within the snapshot's price range
+# (data/README.md), for 1 and 10 levels.
+COMPLETE = {"spot_btcusdt_20240808.parquet": (85.9, 83.5),
+            "usdm_btcusdt_20240808.parquet": (89.0, 87.0),
+            "cm_btcusd_perp_20240808.parquet": (100.0, 100.0)}
+
+
+def test_shipped_book_marks_levels_beyond_the_snapshot_range(shipped):
+    cap = shipped[0]
+    for levels, share in zip((1, 10), COMPLETE[cap.paths[0].name], strict=True):
+        book = rebuild_book(cap, levels)
+        assert round(100 * book.complete.sum() / book.live.sum(), 1) == share

@@ -905,28 +905,36 @@ def mid_series(capture: BinanceCapture, source: str = "ticker") -> pd.Series:
 
 
 def ticker_agreement(capture: BinanceCapture, book: L2Book) -> dict[str, float]:
-    """How often the rebuilt book's level 1 equals the bookTicker stream where both describe
-    the same book state: a bookTicker whose update id ``u`` equals the last update id of a
-    live diff. Returns ``tickers``, ``aligned`` (tickers with such a diff), ``agree`` (aligned
-    tickers with equal best bid, best ask and both quantities), ``agree_price`` (equal prices
-    only) and ``rate`` = agree / aligned (NaN when nothing aligns)."""
+    """Compare the rebuilt book's level 1 with the bookTicker stream.
+
+    A bookTicker with update id ``u`` is *aligned* when a diff applied to the live book ends at
+    the same ``u``: both then describe the same book state. Returns ``tickers``, ``aligned``,
+    ``agree`` (aligned tickers with equal best bid, best ask and both quantities),
+    ``agree_price`` (equal prices), ``rate`` = agree / aligned (NaN when nothing aligns), and,
+    comparing every ticker with the book after the last applied diff whose ``u`` is not beyond
+    the ticker's, ``compared`` and ``agree_price_before`` (the ticker may have moved since that
+    diff: diffs aggregate many book updates).
+    """
     if not isinstance(capture, BinanceCapture):
         _validate.fail("capture", type(capture).__name__, "a BinanceCapture")
     if not isinstance(book, L2Book) or book.update_id.size != len(capture.depth):
         _validate.fail("book", type(book).__name__, "the L2Book rebuilt from this capture")
-    uid = book.update_id[book.live]
-    first = np.flatnonzero(book.live)
+    applied = np.flatnonzero(book.live & capture.depth["action"].isin(["apply", "sync"])
+                             .to_numpy())
+    uid = book.update_id[applied]
     t = capture.bbo
-    j = np.searchsorted(uid, t["update_id"].to_numpy())
-    jj = np.minimum(j, max(uid.size - 1, 0))
-    aligned = (j < uid.size) & (uid[jj] == t["update_id"].to_numpy()) if uid.size else \
-        np.zeros(len(t), bool)
-    r = first[jj[aligned]]
-    price = ((book.bid_price[r, 0] == t["bid"].to_numpy()[aligned])
-             & (book.ask_price[r, 0] == t["ask"].to_numpy()[aligned]))
-    qty = (np.isclose(book.bid_qty[r, 0], t["bid_qty"].to_numpy()[aligned], rtol=1e-12)
-           & np.isclose(book.ask_qty[r, 0], t["ask_qty"].to_numpy()[aligned], rtol=1e-12))
-    n_al = int(aligned.sum())
-    agree = int(np.sum(price & qty))
+    tid = t["update_id"].to_numpy()
+    k = np.searchsorted(uid, tid, side="right") - 1
+    has = k >= 0
+    r = applied[np.maximum(k, 0)] if applied.size else np.zeros(len(t), np.int64)
+    aligned = has & (uid[np.maximum(k, 0)] == tid) if uid.size else has
+    with np.errstate(invalid="ignore"):
+        price = has & (book.bid_price[r, 0] == t["bid"].to_numpy()) & (
+            book.ask_price[r, 0] == t["ask"].to_numpy()) if uid.size else has
+        qty = np.isclose(book.bid_qty[r, 0], t["bid_qty"].to_numpy(), rtol=1e-12) & np.isclose(
+            book.ask_qty[r, 0], t["ask_qty"].to_numpy(), rtol=1e-12) if uid.size else has
+    n_al, agree = int(aligned.sum()), int(np.sum(aligned & price & qty))
     return {"tickers": len(t), "aligned": n_al, "agree": agree,
-            "agree_price": int(price.sum()), "rate": agree / n_al if n_al else float("nan")}
+            "agree_price": int(np.sum(aligned & price)),
+            "rate": agree / n_al if n_al else float("nan"), "compared": int(has.sum()),
+            "agree_price_before": int(price.sum())}
