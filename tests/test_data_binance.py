@@ -253,6 +253,21 @@ def test_broken_chain_stops_the_book_until_a_snapshot_resynchronises_it(tmp_path
     assert list(book.final_asks["price"]) == [102.5, 103.0]
 
 
+def test_a_capture_in_two_files_chains_across_them_and_reports_each_file(tmp_path):
+    lines = futures_capture(tmp_path).read_text().splitlines()
+    first = write(tmp_path, lines[:3], "day1.txt")
+    second = write(tmp_path, lines[3:], "day2.txt")
+    cap = load_binance_capture([first, second])
+    whole = load_binance_capture(futures_capture(tmp_path))
+    assert list(cap.depth["action"]) == list(whole.depth["action"])
+    brk = issue(cap.report, "chain_break")
+    assert (brk.file, list(brk.rows)) == (str(second), [2]) and "day2.txt line 2" in brk.detail
+    assert list(cap.depth["file"].astype(str)) == [str(first)] * 2 + [str(second)] * 5
+    assert cap.report.rows_read == {str(first): 3, str(second): 6}
+    back = load_binance_capture([second, first])  # wrong order: time goes back at day1 line 1
+    assert issue(back.report, "non_monotonic_time").file == str(first)
+
+
 def test_snapshot_that_no_diff_bridges_is_reported_and_no_book_is_built(tmp_path):
     lines = [line(1, {"lastUpdateId": 100, "bids": [["1.0", "1"]], "asks": [["2.0", "1"]]}),
              spot_depth(2, 105, 110, b=[("1.0", "2")])]
