@@ -99,6 +99,17 @@ def test_spot_capture_book_bbo_and_trades(tmp_path):
     np.testing.assert_array_equal(book.ask_qty[2], [1.0, 2.5, np.nan])
     # the bridging diff was received before the snapshot: the state is known at its receipt
     np.testing.assert_array_equal(book.local_ns[1:], [1002, 1005])
+    seen = book.at(np.array([999, 1001, 1002, 1004, 1005, 5000]))
+    np.testing.assert_array_equal(seen.live, [False, False, True, True, True, True])
+    np.testing.assert_array_equal(seen.update_id, [-1, 99, 102, 102, 105, 105])
+    np.testing.assert_array_equal(seen.bid_price[:, 1], [np.nan, np.nan, 99.0, 99.0, 99.5, 99.5])
+    by_exchange = book.at(np.array([1004, 1005]), clock="exchange")
+    np.testing.assert_array_equal(by_exchange.ask_price[:, 0], [102.0, 101.5])
+    for bad in (np.array([2, 1]), np.array([1.5]), [[1]]):
+        with pytest.raises(ValueError, match="^times="):
+            book.at(bad)
+    with pytest.raises(ValueError, match="^clock="):
+        book.at(np.array([1]), clock="utc")
     assert list(book.final_bids["price"]) == [100.0, 99.5]
     assert list(book.final_asks["qty"]) == [1.0, 2.5]
     assert ticker_agreement(cap, book) == {"tickers": 2, "aligned": 2, "agree": 2,

@@ -126,11 +126,21 @@ def sha(path) -> str:
 
 
 def test_rewriting_the_shipped_files_reproduces_their_bytes(tmp_path):
+    """Byte identity holds for the Parquet library that wrote the files (its version is in the
+    footer); with another version the content must still be identical."""
+    rewritten = []
     for name in BINANCE:
         cap = load_binance_capture(DATA / "binance" / name)
-        out = write_binance_capture(cap, tmp_path / name)
-        assert sha(out) == sha(DATA / "binance" / name), name
+        rewritten.append((DATA / "binance" / name,
+                          write_binance_capture(cap, tmp_path / name)))
     for path in list((DATA / "lobster").glob("*.parquet")) + list(
             (DATA / "funding").glob("*.parquet")):
-        out = write_parquet(pq.read_table(path), tmp_path / path.name)
-        assert sha(out) == sha(path), path.name
+        rewritten.append((path, write_parquet(pq.read_table(path), tmp_path / path.name)))
+    assert len(rewritten) == 11
+    for shipped, out in rewritten:
+        same_writer = (pq.ParquetFile(shipped).metadata.created_by
+                       == pq.ParquetFile(out).metadata.created_by)
+        if same_writer:
+            assert sha(out) == sha(shipped), shipped.name
+        else:
+            assert pq.read_table(out).equals(pq.read_table(shipped)), shipped.name

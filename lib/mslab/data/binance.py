@@ -193,6 +193,43 @@ class L2Book:
                              "bid_qty": self.bid_qty[:, 0], "ask": ask,
                              "ask_qty": self.ask_qty[:, 0], "mid": 0.5 * (bid + ask)})
 
+    def at(self, times: object, clock: str = "local") -> L2Book:
+        """The book as known at each of ``times`` (int64 ns since the epoch on the ``"local"``
+        clock, or ms on the ``"exchange"`` clock; non-decreasing): the last row with
+        ``local_ns`` (or ``event_ms``) ≤ the time. Rows keep the source row's times and update
+        id, so staleness is visible; a time before the first row gives a row that is not live.
+        E.g. 1-second snapshots: ``book.at(np.arange(t0, t1, 10**9))``."""
+        clock = _validate.choice("clock", clock, ("local", "exchange"))
+        t = np.asarray(times)
+        if (t.ndim != 1 or t.dtype.kind not in "iu"
+                or (t.size > 1 and np.any(np.diff(t.astype(np.int64)) < 0))):
+            _validate.fail("times", f"<array of shape {t.shape}, dtype {t.dtype}>",
+                           "a 1-D non-decreasing integer array")
+        if t.size * self.levels > MAX_BOOK_CELLS:
+            _validate.fail("times", f"<array of {t.size} times>", f"at most "
+                           f"{MAX_BOOK_CELLS // self.levels} times for {self.levels} levels")
+        own = self.local_ns if clock == "local" else self.event_ms
+        # rows are in diff order; the clock may step back where the state became known late
+        known = np.maximum.accumulate(own) if own.size else own
+        row = np.searchsorted(known, t.astype(np.int64), side="right") - 1
+        ok = row >= 0
+        r = np.maximum(row, 0)
+
+        def take(a: np.ndarray, fill: float) -> np.ndarray:
+            if a.size == 0:
+                shape = (t.size,) + a.shape[1:]
+                return np.full(shape, fill, dtype=np.result_type(a.dtype, type(fill)))
+            out = a[r].astype(np.result_type(a.dtype, type(fill)))
+            out[~ok] = fill
+            return out
+
+        return L2Book(levels=self.levels, local_ns=take(self.local_ns, -1),
+                      event_ms=take(self.event_ms, -1), update_id=take(self.update_id, -1),
+                      bid_price=take(self.bid_price, np.nan), bid_qty=take(self.bid_qty, np.nan),
+                      ask_price=take(self.ask_price, np.nan), ask_qty=take(self.ask_qty, np.nan),
+                      live=take(self.live, False), complete=take(self.complete, False),
+                      final_bids=self.final_bids, final_asks=self.final_asks)
+
 
 # --------------------------------------------------------------------------------------------
 # Reading raw captures
