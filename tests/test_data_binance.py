@@ -17,7 +17,7 @@ import pytest
 from conftest import REPO
 from test_data_loaders import only_issue as issue
 from mslab.data.binance import (BinanceCapture, best_bid_offer, load_binance_capture,
-                                mid_series, rebuild_book, ticker_agreement,
+                                mid_series, rebuild_book, receive_lag_ms, ticker_agreement,
                                 write_binance_capture)
 from mslab.data.report import DataValidationError
 
@@ -116,6 +116,9 @@ def test_spot_capture_book_bbo_and_trades(tmp_path):
                                            "agree_price": 2, "rate": 1.0, "compared": 2,
                                            "agree_price_before": 2}
     assert cap.bbo["event_ms"].isna().all()  # spot bookTicker has no exchange time
+    assert receive_lag_ms(cap, "bookTicker").isna().all()
+    np.testing.assert_allclose(receive_lag_ms(cap, "trade", "transaction"),
+                               [(1004 - 1004e6) / 1e6, (1007 - 1007e6) / 1e6])
     np.testing.assert_array_equal(cap.bbo["mid"], [101.0, 100.75])
     # m true: the buyer was the maker, a seller-initiated trade
     np.testing.assert_array_equal(cap.trades["side"], [-1, 1])
@@ -336,6 +339,7 @@ def test_parquet_round_trip_keeps_every_frame(tmp_path):
     (lambda p: rebuild_book(load_binance_capture(p / "c.txt"), 0), "levels"),
     (lambda p: rebuild_book(load_binance_capture(p / "c.txt"), 1001), "levels"),
     (lambda p: best_bid_offer(load_binance_capture(p / "c.txt"), "quotes"), "source"),
+    (lambda p: receive_lag_ms(load_binance_capture(p / "c.txt"), "aggTrade"), "kind"),
     (lambda p: write_binance_capture(load_binance_capture(p / "c.txt"), p / "x.csv"), "path"),
 ])
 def test_bad_parameters_raise_value_errors_naming_them(tmp_path, call, name):
