@@ -349,6 +349,10 @@ def test_bad_parameters_raise_value_errors_naming_them(tmp_path, call, name):
 
 
 def test_unreadable_inputs_are_refused_clearly(tmp_path):
+    broken = tmp_path / "broken.gz"
+    broken.write_bytes(gzip.compress("\n".join(SPOT).encode())[:-30])
+    with pytest.raises(DataValidationError, match="gzip file that cannot be read"):
+        load_binance_capture(broken)
     empty = write(tmp_path, ["", "garbage"], "e.txt")
     with pytest.raises(DataValidationError, match="no valid message"):
         load_binance_capture(empty)

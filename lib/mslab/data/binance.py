@@ -72,7 +72,8 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +109,7 @@ SCHEMA = pa.schema([
     ("bid_qtys", _LIST), ("ask_prices", _LIST), ("ask_qtys", _LIST),
 ])
 _LEVEL_LISTS = ("bid_prices", "bid_qtys", "ask_prices", "ask_qtys")
+_BATCH = 50_000
 _PLAN_NAMES = {l2book.APPLY: "apply", l2book.SYNC: "sync", l2book.STALE: "stale",
                l2book.WAIT: "wait"}
 _SNAP_NAMES = {l2book.USED: "used", l2book.NOT_BRIDGED: "not_bridged",
@@ -243,10 +245,13 @@ class L2Book:
 
 
 class _Records:
-    """Messages as dicts of compact-schema fields, plus each one's file and line."""
+    """Messages as dicts of compact-schema fields, turned into Arrow batches every
+    ``_BATCH`` messages (memory stays near the size of the typed result), plus each message's
+    file and line."""
 
     def __init__(self) -> None:
         self.rows: list[dict] = []
+        self.batches: list[pa.Table] = []
         self.file: list[int] = []
         self.line: list[int] = []
 
@@ -254,9 +259,15 @@ class _Records:
         self.rows.append(fields)
         self.file.append(file)
         self.line.append(line)
+        if len(self.rows) == _BATCH:
+            self.batches.append(pa.Table.from_pylist(self.rows, schema=SCHEMA))
+            self.rows = []
 
     def table(self) -> pa.Table:
-        return pa.Table.from_pylist(self.rows, schema=SCHEMA)
+        if self.rows or not self.batches:
+            self.batches.append(pa.Table.from_pylist(self.rows, schema=SCHEMA))
+            self.rows = []
+        return pa.concat_tables(self.batches)
 
 
 _INT64 = 2**63
@@ -279,15 +290,20 @@ def _num(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise TypeError("not a number")
     x = float(value)
-    if not np.isfinite(x):
+    if not math.isfinite(x):
         raise ValueError("not finite")
     return x
 
 
 def _levels(pairs: object) -> tuple[list[float], list[float]]:
+    """Prices and quantities of ``[[price, qty], ...]`` (numeric strings, as Binance sends)."""
     if not isinstance(pairs, list):
         raise TypeError("levels must be a list")
-    return [_num(p) for p, _ in pairs], [_num(q) for _, q in pairs]
+    prices = [float(p) for p, _ in pairs]
+    qtys = [float(q) for _, q in pairs]
+    if not all(map(math.isfinite, prices)) or not all(map(math.isfinite, qtys)):
+        raise ValueError("not finite")
+    return prices, qtys
 
 
 def _opt_int(d: dict, key: str) -> int | None:
@@ -345,25 +361,29 @@ def _event(obj: dict, channel: str | None) -> tuple[str, dict] | None:
     return kind, f
 
 
-def _lines(path: Path, collector: Collector) -> list[bytes | str]:
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise DataValidationError(f"{path}: a gzip file that cannot be read ({exc})") from exc
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        collector.note(str(path), "encoding", "UTF-16 text with a byte-order mark; decoded")
-        lines: list[bytes | str] = data.decode("utf-16").split("\n")
-    else:
-        if data[:3] == b"\xef\xbb\xbf":
-            collector.note(str(path), "byte_order_mark", "UTF-8 byte-order mark at the start; "
-                           "ignored")
-            data = data[3:]
-        lines = data.split(b"\n")
-    if lines and not lines[-1]:  # the newline that ends the last line
-        lines.pop()
-    return lines
+def _lines(path: Path, collector: Collector) -> Iterator[bytes | str]:
+    """The lines of a plain or gzip file, streamed (UTF-16 files are decoded whole)."""
+    with open(path, "rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+    try:
+        with (gzip.open(path, "rb") if gz else open(path, "rb")) as fh:
+            start = fh.read(3)
+            if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                collector.note(str(path), "encoding", "UTF-16 text with a byte-order mark; "
+                               "decoded")
+                lines = (start + fh.read()).decode("utf-16", errors="replace").split("\n")
+                yield from (lines[:-1] if lines and not lines[-1] else lines)
+                return
+            if start == b"\xef\xbb\xbf":
+                collector.note(str(path), "byte_order_mark", "UTF-8 byte-order mark at the "
+                               "start; ignored")
+                start = b""
+            if start:
+                yield start + fh.readline()
+            yield from fh
+    except (OSError, EOFError) as exc:
+        kind = "a gzip file" if gz else "a file"
+        raise DataValidationError(f"{path}: {kind} that cannot be read ({exc})") from exc
 
 
 def _read_raw(path: Path, fidx: int, records: _Records, collector: Collector,
@@ -371,8 +391,8 @@ def _read_raw(path: Path, fidx: int, records: _Records, collector: Collector,
     """Parse one raw capture file into ``records``; returns its number of lines."""
     file = str(path)
     bad: dict[str, list[int]] = {}
-    lines = _lines(path, collector)
-    for no, raw in enumerate(lines, 1):
+    no = 0
+    for no, raw in enumerate(_lines(path, collector), 1):
         if isinstance(raw, bytes):
             try:
                 text = raw.decode("utf-8")
@@ -424,7 +444,7 @@ def _read_raw(path: Path, fidx: int, records: _Records, collector: Collector,
                "bad_message": "a required field is missing or not a number"}
     for problem, rows in bad.items():
         collector.add(file, problem, "dropped", rows, details[problem])
-    return len(lines)
+    return no
 
 
 def _read_parquet(path: Path) -> pa.Table:
