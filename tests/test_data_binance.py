@@ -16,9 +16,9 @@ import pytest
 
 from conftest import REPO
 from test_data_loaders import only_issue as issue
-from mslab.data.binance import (BinanceCapture, best_bid_offer, load_binance_capture,
-                                mid_series, rebuild_book, receive_lag_ms, ticker_agreement,
+from mslab.data.binance import (BinanceCapture, load_binance_capture, receive_lag_ms,
                                 write_binance_capture)
+from mslab.data.binance_book import best_bid_offer, mid_series, rebuild_book, ticker_agreement
 from mslab.data.report import DataValidationError
 
 SHIPPED = REPO / "data" / "binance"

@@ -23,7 +23,8 @@ never continued across a break.
 :func:`replay_levels` applies the plan with the house L2 book of :mod:`mslab.orderbook.book`
 (integer price ticks and integer quantity units, best level last) and samples the top ``levels``
 levels of each side after every diff. Both are jitted and validate nothing: the loader in
-:mod:`mslab.data.binance` checks their inputs.
+:mod:`mslab.data.binance` (which plans) and :mod:`mslab.data.binance_book` (which replays)
+check their inputs.
 """
 
 from __future__ import annotations
