@@ -31,8 +31,10 @@ Public sources (licences and attribution in ``data/README.md``):
   ``data/funding/<SYMBOL>_funding.parquet`` with the Binance columns ``fundingTime`` (int64,
   ms), ``fundingRate`` (float64) and ``markPrice`` (float64, NaN where empty).
 
-Every file is loaded with its ``mslab.data`` loader (strict for the Binance and funding
-files) before it is written, so a raw file with a malformed line stops the conversion.
+The Binance and funding files are loaded with their ``mslab.data`` loaders in strict mode
+before they are written, so a malformed line stops the conversion; the LOBSTER files are read
+with pandas as integer columns (a non-integer value stops it) and checked through
+``mslab.data.load_lobster`` by ``tests/test_data_shipped.py``.
 """
 
 from __future__ import annotations
