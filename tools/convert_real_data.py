@@ -86,13 +86,9 @@ def convert_lobster(src: Path, out: Path) -> list[Path]:
             name = parse_name(raw.name.removesuffix(".gz"))
             if name is None:
                 raise ValueError(f"{raw}: not a LOBSTER file name")
-            frame = pd.read_csv(raw, header=None)
-            if kind == "message":
-                frame.columns = list(MESSAGE_COLUMNS)
-                frame = frame.astype(_MESSAGE_TYPES)
-            else:
-                frame.columns = book_columns(name.levels)
-                frame = frame.astype(np.int64)
+            columns = list(MESSAGE_COLUMNS) if kind == "message" else book_columns(name.levels)
+            dtypes = _MESSAGE_TYPES if kind == "message" else dict.fromkeys(columns, np.int64)
+            frame = pd.read_csv(raw, header=None, names=columns, dtype=dtypes)
             target = out / raw.name.removesuffix(".csv.gz")
             written.append(write_parquet(pa.Table.from_pandas(frame, preserve_index=False),
                                          target.with_suffix(".parquet")))
