@@ -105,6 +105,8 @@ def test_spot_capture_book_bbo_and_trades(tmp_path):
     np.testing.assert_array_equal(seen.bid_price[:, 1], [np.nan, np.nan, 99.0, 99.0, 99.5, 99.5])
     by_exchange = book.at(np.array([1004, 1005]), clock="exchange")
     np.testing.assert_array_equal(by_exchange.ask_price[:, 0], [102.0, 101.5])
+    as_dates = book.at(np.array([1004, 1005], dtype="datetime64[ms]"), clock="exchange")
+    np.testing.assert_array_equal(as_dates.update_id, by_exchange.update_id)
     for bad in (np.array([2, 1]), np.array([1.5]), [[1]]):
         with pytest.raises(ValueError, match="^times="):
             book.at(bad)

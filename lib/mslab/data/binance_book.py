@@ -69,17 +69,20 @@ class L2Book:
                              "ask_qty": self.ask_qty[:, 0], "mid": 0.5 * (bid + ask)})
 
     def at(self, times: object, clock: str = "local") -> L2Book:
-        """The book as known at each of ``times`` (int64 ns since the epoch on the ``"local"``
-        clock, or ms on the ``"exchange"`` clock; non-decreasing): the last row with
+        """The book as known at each of ``times`` (non-decreasing; int64 ns since the epoch on
+        the ``"local"`` clock or ms on the ``"exchange"`` clock, or datetime64): the last row with
         ``local_ns`` (or ``event_ms``) ≤ the time. Rows keep the source row's times and update
         id, so staleness is visible; a time before the first row gives a row that is not live.
         E.g. 1-second snapshots: ``book.at(np.arange(t0, t1, 10**9))``."""
         clock = _validate.choice("clock", clock, ("local", "exchange"))
         t = np.asarray(times)
+        if t.dtype.kind == "M":  # datetimes (UTC) in the clock's unit
+            t = t.astype("datetime64[ns]" if clock == "local" else "datetime64[ms]").astype(
+                np.int64)
         if (t.ndim != 1 or t.dtype.kind not in "iu"
                 or (t.size > 1 and np.any(np.diff(t.astype(np.int64)) < 0))):
             _validate.fail("times", f"<array of shape {t.shape}, dtype {t.dtype}>",
-                           "a 1-D non-decreasing integer array")
+                           "a 1-D non-decreasing integer or datetime64 array")
         if t.size * self.levels > MAX_BOOK_CELLS:
             _validate.fail("times", f"<array of {t.size} times>", f"at most "
                            f"{MAX_BOOK_CELLS // self.levels} times for {self.levels} levels")

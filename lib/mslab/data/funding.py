@@ -107,9 +107,9 @@ def load_funding(path: str | Path, *, interval_hours: float | None = None,
 
     ``interval_hours`` (1/60 ≤ h ≤ 168) fixes the nominal settlement interval instead of
     inferring it; ``max_jitter_ms`` (0..3,600,000) is the largest tolerated distance of a
-    recorded time from its nominal settlement. With ``strict=True`` any dropped or flagged row raises
-    :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned with its
-    report (see the module docstring for the checks).
+    recorded time from its nominal settlement. With ``strict=True`` any dropped or flagged row
+    raises :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned with
+    its report (see the module docstring for the checks).
     """
     path = rep.check_path("path", path)
     if interval_hours is not None:
