@@ -282,7 +282,8 @@ _PAGE_REPORT_JS = """
 """
 
 # Text of every drawn chart (Vega's SVG renderer): a label, title or legend entry that Vega cut
-# short ends with its ellipsis "…"; a text whose box reaches beyond its own chart's <svg> is
+# short ends with its ellipsis "…"; a text whose box reaches beyond its own chart's <svg>, or
+# beyond the page column (a chart wider than the column is scrolled, its right part hidden), is
 # clipped or drawn over its neighbours. Text hidden by Vega (opacity 0, e.g. axis labels
 # removed by labelOverlap) and empty text are ignored; 1 px of tolerance for anti-aliasing.
 _CHART_TEXT_JS = """
@@ -290,7 +291,11 @@ function chartTextReport(div) {
   const svg = div.querySelector("svg");
   const out = { id: div.id, cut: [], outside: [] };
   if (!svg) { return out; }
-  const box = svg.getBoundingClientRect();
+  // The chart's visible area: its <svg>, cut to the width of the page column that holds it
+  // (the chart's div scrolls horizontally, so anything beyond its client width is hidden).
+  const svgBox = svg.getBoundingClientRect(), divBox = div.getBoundingClientRect();
+  const box = { left: Math.max(svgBox.left, divBox.left), top: svgBox.top, bottom: svgBox.bottom,
+                right: Math.min(svgBox.right, divBox.left + div.clientWidth) };
   const hidden = (el) => {
     for (let e = el; e && e !== svg; e = e.parentElement) {
       const op = e.getAttribute("opacity");

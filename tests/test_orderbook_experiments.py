@@ -25,6 +25,7 @@ from mslab.orderbook.experiments import (
     make_market,
     mean_se,
     paired_difference,
+    grid_text,
     rank_correlation,
     summary,
     trading_configurations,
@@ -212,3 +213,11 @@ def test_rank_correlation_is_spearman_per_instrument():
 
 def test_micromarket_grid_has_144_configurations():
     assert len(expand_grid(MICROMARKET_GRID)) == 144
+    assert grid_text(MICROMARKET_GRID["inventory_penalty"]) == "0.0001, 0.001, 0.002, 0.005"
+    assert grid_text(MICROMARKET_GRID["fill_probability"]) == "0.6, 0.75, 0.9"
+    assert grid_text([20, 50, 1000]) == "20, 50, 1,000"
+    assert grid_text([-0.5]) == "−0.5"
+    with pytest.raises(ValueError, match="values"):
+        grid_text([])
+    with pytest.raises(ValueError, match="values"):
+        grid_text([float("nan")])

@@ -27,6 +27,8 @@ def test_markdown_table_house_style():
 def test_markdown_table_without_index_and_validation():
     text = markdown_table(pd.DataFrame({"a": [1.23456], "b": ["x"]}), digits=3)
     assert text.splitlines()[2] == "| 1.235 | x |"
+    unnamed = markdown_table(pd.DataFrame({"v": [1.5]}, index=["mean spread"]), digits=1)
+    assert unnamed.splitlines()[0] == "|  | v |" and unnamed.splitlines()[2] == "| mean spread | 1.5 |"
     with pytest.raises(ValueError, match="frame"):
         markdown_table([1, 2])
     with pytest.raises(ValueError, match="digits"):

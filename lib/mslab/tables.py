@@ -17,7 +17,7 @@ Sphinx cannot number as a table (``{glue:figure}`` would number it as a *figure*
 ``glue:md`` directive parses the glued Markdown when the page is built, so the ``{table}``
 directive receives a real table node and numbers it with the other tables (``numfig``).
 
-House style: the index levels become the leading columns, a value repeated from the row above
+House style: the index levels (unless the index is a plain range) become the leading columns, a value repeated from the row above
 in those columns is left blank (as pandas prints a MultiIndex), numbers are right-aligned and
 formatted by :func:`mslab.glue.number` (integers without decimals; true minus signs, thousands separators, never ``e``
 notation), text is left-aligned, and Markdown syntax in the cells is escaped so that a cell is
@@ -62,7 +62,8 @@ def markdown_table(frame: pd.DataFrame, digits: int | Mapping[str, int] = 2) -> 
     Parameters
     ----------
     frame : pandas.DataFrame
-        The table; a named index (or MultiIndex) becomes its leading column(s).
+        The table; its index (unless it is the default range index) becomes the leading
+        column(s), headed by the index name(s).
     digits : int or mapping
         Decimals of numeric cells (:func:`mslab.glue.number`): one value for every column, or a
         mapping from column name to decimals (columns not named get 2).
@@ -77,7 +78,8 @@ def markdown_table(frame: pd.DataFrame, digits: int | Mapping[str, int] = 2) -> 
     if frame.columns.nlevels != 1:
         _validate.fail("frame", "<DataFrame with MultiIndex columns>", "single-level columns")
     keys: list[str] = []
-    if any(name is not None for name in frame.index.names):
+    if any(name is not None for name in frame.index.names) or not isinstance(
+            frame.index, pd.RangeIndex):
         keys = [str(n) if n is not None else "" for n in frame.index.names]
         frame = frame.reset_index()
         frame.columns = keys + list(map(str, frame.columns[len(keys):]))

@@ -21,7 +21,8 @@ sizes in shares, LOBSTER prices in dollars × 10 000 with ``tick`` in those unit
 
 The module also holds micromarket's parameter grid (:data:`MICROMARKET_GRID`) and the two
 filters the chapter applies to its sweep table before measuring selection bias:
-:func:`trading_configurations` and :func:`rank_correlation`.
+:func:`trading_configurations` and :func:`rank_correlation`; :func:`grid_text` writes a grid
+parameter's values for prose.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from mslab import _validate
+from mslab.glue import number
 from mslab.orderbook.backtest import BacktestResult, run_backtest
 from mslab.orderbook.fills import markouts
 from mslab.orderbook.messages import PRICE_SCALE
@@ -348,6 +350,19 @@ def rank_correlation(table: pd.DataFrame, a: str = "validation", b: str = "test"
             _validate.fail(name, split, f"a split of the table ({sorted(set(table['split']))})")
     wide = table.pivot_table(index=["instrument", "params_json"], columns="split", values=metric)
     return wide.groupby(level="instrument").apply(lambda w: w[a].rank().corr(w[b].rank()))
+
+
+def grid_text(values: Iterable[float]) -> str:
+    """The values of one grid parameter for prose, each with as few decimals as it needs (at
+    most 12), formatted by :func:`mslab.glue.number`: ``0.6, 0.75, 0.9``; ``20, 50, 100``."""
+    values = list(values)
+    if not values:
+        _validate.fail("values", values, "a non-empty list of numbers")
+    texts = []
+    for v in values:
+        v = _validate.real("values", v)
+        texts.append(number(v, next((d for d in range(13) if round(v, d) == v), 12)))
+    return ", ".join(texts)
 
 
 def _book_rows(name: str, book: object) -> np.ndarray:
