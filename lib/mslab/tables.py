@@ -4,13 +4,17 @@ A chapter turns a DataFrame into a Markdown (GFM pipe) table with :func:`markdow
 glues it with :func:`glue_table`; its Markdown cell pastes it inside a ``{table}`` directive,
 which gives the table its number ("Table 2.3") and caption, and a label for ``{numref}``::
 
-    ````{table} Mean profit by strategy (mean ± one standard error).
+    :::{table} Mean profit by strategy (mean ± one standard error).
     :name: tab-ir-reproduction
 
     ```{glue:md} tab-ir-reproduction
     :format: myst
     ```
-    ````
+    :::
+
+Use the colon fence (MyST's ``colon_fence`` extension) for the ``{table}`` directive: the
+caption is its argument, and a backtick fence cannot carry a caption with a role such as
+``{glue:text}`key```, since CommonMark forbids backticks in a backtick fence's info string.
 
 Why Markdown and not the DataFrame itself: a glued DataFrame is pasted as raw HTML, which
 Sphinx cannot number as a table (``{glue:figure}`` would number it as a *figure*). The
