@@ -214,6 +214,7 @@ def theme() -> dict[str, Any]:
                 "tickColor": "#888888",
             },
             "axisQuantitative": {"labelFlush": True, "tickCount": 6},
+            "axisTemporal": {"labelFlush": True},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": 600,
                        "labelLimit": 0, "titleLimit": 0, "symbolOpacity": 1,
                        "labelOverlap": True, "orient": "bottom", "direction": "horizontal"},

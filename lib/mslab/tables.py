@@ -119,12 +119,11 @@ def markdown_table(frame: pd.DataFrame, digits: int | Mapping[str, int] = 2) -> 
     return "\n".join(lines)
 
 
-def glue_table(name: str, frame: pd.DataFrame, digits: int | Mapping[str, int] = 2) -> str:
-    """Glue :func:`markdown_table` of ``frame`` as Markdown under ``name`` and return it.
+def glue_table(name: str, frame: pd.DataFrame, digits: int | Mapping[str, int] = 2) -> None:
+    """Glue :func:`markdown_table` of ``frame`` as Markdown under ``name``.
 
     Paste it with a ``{glue:md}`` directive (``:format: myst``) inside a ``{table}`` directive
-    (see the module docstring).
+    (see the module docstring). Returns nothing, so that a cell ending with this call does not
+    also display the Markdown source.
     """
-    text = markdown_table(frame, digits)
-    glue_text(name, text)
-    return text
+    glue_text(name, markdown_table(frame, digits))
