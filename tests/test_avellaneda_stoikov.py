@@ -10,6 +10,7 @@ from mslab.inventory import (
     reservation_price,
     simulate_avellaneda_stoikov,
     simulate_linear_quotes,
+    symmetric_constant_mean_profit,
 )
 
 PAPER = dict(k=1.5, A=140.0, sigma=2.0, s0=100.0, T=1.0, dt=0.005)
@@ -98,10 +99,29 @@ def test_symmetric_constant_mean_profit_matches_closed_form():
     gamma, n_paths = 0.5, 20000
     r = simulate_avellaneda_stoikov(gamma=gamma, n_paths=n_paths, strategy="symmetric",
                                     symmetric_spread="constant", seed=4, **PAPER)
+    expected = symmetric_constant_mean_profit(gamma, k=PAPER["k"], A=PAPER["A"], T=PAPER["T"],
+                                              dt=PAPER["dt"])
+    # The closed form against an independent computation from the kernel's own spread and
+    # step count: δ = spread/2, p = A·exp(−kδ)·dt (< 1 here), E = 2·n·p·δ.
     delta = r.spread / 2
-    expected = 2 * r.n_steps * PAPER["A"] * np.exp(-PAPER["k"] * delta) * PAPER["dt"] * delta
+    independent = 2 * r.n_steps * PAPER["A"] * np.exp(-PAPER["k"] * delta) * PAPER["dt"] * delta
+    assert expected == pytest.approx(independent, rel=1e-12)
     se = r.profit.std() / np.sqrt(n_paths)
     assert abs(r.profit.mean() - expected) < 4 * se
+
+
+def test_symmetric_constant_mean_profit_caps_fill_probability_and_validates():
+    # A·dt = 100 ≫ 1: every step fills both sides, so E[profit] = n_steps · spread exactly
+    # (the simulation agrees path by path in test_fill_probability_is_capped_at_one).
+    r = simulate_avellaneda_stoikov(A=20000.0, k=1.5, gamma=0.1, n_paths=10, seed=2,
+                                    strategy="symmetric", symmetric_spread="constant")
+    assert symmetric_constant_mean_profit(0.1, k=1.5, A=20000.0) == pytest.approx(
+        r.n_steps * r.spread, rel=1e-12)
+    assert symmetric_constant_mean_profit(0.1, A=0.0) == 0.0
+    for kwargs, name in (({"gamma": 0.0}, "gamma"), ({"gamma": 0.1, "A": -1.0}, "A"),
+                         ({"gamma": 0.1, "dt": 2.0}, "dt"), ({"gamma": 0.1, "k": float("nan")}, "k")):
+        with pytest.raises(ValueError, match=name):
+            symmetric_constant_mean_profit(**kwargs)
 
 
 def test_same_seed_same_result_any_thread_count():

@@ -276,8 +276,47 @@ _PAGE_REPORT_JS = """
     mathErrors: Array.from(new Set(Array.from(document.querySelectorAll("[data-mjx-error], mjx-merror, [data-mml-node='merror']"))
       .map((e) => short(e.getAttribute("data-mjx-error") || e.textContent)))),
     mathjax: mathjax,
+    chartText: charts().map(chartTextReport).filter((r) => r.cut.length || r.outside.length),
   };
 })()
+"""
+
+# Text of every drawn chart (Vega's SVG renderer): a label, title or legend entry that Vega cut
+# short ends with its ellipsis "…"; a text whose box reaches beyond its own chart's <svg>, or
+# beyond the page column (a chart wider than the column is scrolled, its right part hidden), is
+# clipped or drawn over its neighbours. Text hidden by Vega (opacity 0, e.g. axis labels
+# removed by labelOverlap) and empty text are ignored; 1 px of tolerance for anti-aliasing.
+_CHART_TEXT_JS = """
+function chartTextReport(div) {
+  const svg = div.querySelector("svg");
+  const out = { id: div.id, cut: [], outside: [] };
+  if (!svg) { return out; }
+  // The chart's visible area: its <svg>, cut to the width of the page column that holds it
+  // (the chart's div scrolls horizontally, so anything beyond its client width is hidden).
+  const svgBox = svg.getBoundingClientRect(), divBox = div.getBoundingClientRect();
+  const box = { left: Math.max(svgBox.left, divBox.left), top: svgBox.top, bottom: svgBox.bottom,
+                right: Math.min(svgBox.right, divBox.left + div.clientWidth) };
+  const hidden = (el) => {
+    for (let e = el; e && e !== svg; e = e.parentElement) {
+      const op = e.getAttribute("opacity");
+      if (op !== null && parseFloat(op) === 0) { return true; }
+      const cs = window.getComputedStyle(e);
+      if (cs.display === "none" || cs.visibility === "hidden" || parseFloat(cs.opacity) === 0) { return true; }
+    }
+    return false;
+  };
+  for (const t of svg.querySelectorAll("text")) {
+    const s = (t.textContent || "").trim();
+    if (!s || hidden(t)) { continue; }
+    if (s.endsWith("\u2026")) { out.cut.push(s); }
+    const r = t.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) { continue; }
+    if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) {
+      out.outside.push(s);
+    }
+  }
+  return out;
+}
 """
 
 
@@ -332,7 +371,7 @@ def _render(browser: _Chromium, url: str) -> dict:
         browser.wait_event("Page.loadEventFired", session, PAGE_LOAD_TIMEOUT)
         reply = browser.send(
             "Runtime.evaluate",
-            {"expression": _PAGE_REPORT_JS % {"timeout": RENDER_TIMEOUT_MS},
+            {"expression": _CHART_TEXT_JS + _PAGE_REPORT_JS % {"timeout": RENDER_TIMEOUT_MS},
              "awaitPromise": True, "returnByValue": True},
             session=session,
             timeout=RENDER_TIMEOUT_MS / 1000 + 15,
@@ -409,3 +448,55 @@ def test_no_network_requests_or_js_errors(rendered_pages):
         if items:
             problems[page] = items
     assert not problems, "pages tried the network or threw:\n" + _fmt(problems)
+
+
+def _chart_text_problems(report: dict) -> list[str]:
+    items = []
+    for chart in report["chartText"]:
+        items += [f"{chart['id']}: text cut short: {t!r}" for t in chart["cut"]]
+        items += [f"{chart['id']}: text outside its chart: {t!r}" for t in chart["outside"]]
+    return items
+
+
+def test_chart_text_is_never_cut_short(rendered_pages):
+    """No label, title, legend entry or facet header is truncated or reaches outside its chart."""
+    problems = {p: items for p, r in rendered_pages.items() if (items := _chart_text_problems(r))}
+    assert not problems, "chart text is cut short or outside its chart:\n" + _fmt(problems)
+
+
+def test_chart_text_check_catches_cut_and_misplaced_text(tmp_path):
+    """The check above can fail: a legend label Vega truncates, an axis title pushed outside
+    the chart, and a clean chart, rendered offline from a scratch page."""
+    import altair as alt
+    import pandas as pd
+    from mslab import figures
+
+    exe = _chromium_or_skip()
+    bundle = REPO / "book" / "_static" / "vega-bundle.js"
+    data = pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 3.0, 2.0],
+                         "series": ["Avellaneda–Stoikov, γ = 0.1", "GLFT (exact, bounded)", "c"]})
+    base = alt.Chart(data).mark_line(point=True).properties(width=300, height=150)
+    cut = base.encode(x="x:Q", y="y:Q", color=alt.Color(
+        "series:N", legend=alt.Legend(labelLimit=60, title="strategy")))
+    outside = base.encode(x="x:Q", y=alt.Y("y:Q", title="far away", axis=alt.Axis(titleX=-900))
+                          ).properties(autosize=alt.AutoSizeParams(type="none"))
+    clean = base.encode(x="x:Q", y="y:Q", color="series:N")
+    figures.enable()
+    html = "".join(figures.renderer(c.to_dict())["text/html"] for c in (cut, outside, clean))
+    page = tmp_path / "charts.html"
+    page.write_text(f'<!doctype html><html><head><meta charset="utf-8">'
+                    f'<script src="{bundle.as_uri()}"></script></head><body>{html}</body></html>',
+                    encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="mslab-chromium-") as profile:
+        browser = _Chromium(exe, profile)
+        try:
+            report = _render(browser, page.as_uri())
+        finally:
+            browser.close()
+    assert report["charts"] == 3 and not report["chartsWithoutGraphics"]
+    problems = _chart_text_problems(report)
+    flagged = {p.split(":")[0] for p in problems}
+    assert len(report["chartText"]) == 2, problems
+    assert any("text cut short" in p and p.endswith("…'") for p in problems), problems
+    assert any("text outside its chart: 'far away'" in p for p in problems), problems
+    assert len(flagged) == 2

@@ -13,9 +13,10 @@ import pytest
 
 from conftest import REPO
 from mslab import sweeps
+from mslab.orderbook.experiments import MICROMARKET_GRID
 from mslab.orderbook.snapshot import SnapshotSweepTask
-from mslab.sweeps import (MICROMARKET_COSTS, MICROMARKET_GRID, expand_grid, read_table,
-                          run_sweep, stratified_sample, task_key)
+from mslab.sweeps import (MICROMARKET_COSTS, expand_grid, read_table, run_sweep,
+                          stratified_sample, task_key)
 from mslab.walkforward import (expected_max_normal, select_best, selection_bias,
                                split_slices)
 from test_snapshot_backtest import synthetic_snapshots

@@ -83,7 +83,7 @@ EMBED_OPTIONS: dict[str, Any] = {"mode": "vega-lite", "actions": False, "rendere
 
 #: System font stack: nothing is fetched, every platform has one of these.
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif'
-WIDTH = 600  # fits the sphinx-book-theme text column with the y axis (~660 px in all)
+WIDTH = 540  # with the y axis and its title, fits the sphinx-book-theme text column (~690 px)
 HEIGHT = 360
 
 _seen: Counter[str] = Counter()
@@ -184,27 +184,51 @@ def renderer(spec: dict[str, Any], embed_options: dict[str, Any] | None = None, 
 
 
 def theme() -> dict[str, Any]:
-    """The book's chart theme: system fonts, 600x360 views, left-aligned titles."""
+    """The book's chart theme: system fonts, 600x360 views, left-aligned titles.
+
+    No text is ever cut short: Vega truncates axis labels, legend labels and titles and facet
+    headers with an ellipsis beyond a default pixel limit (180 or 160 px, and an axis title at
+    the axis length), so every such limit is switched off (0 means no limit). Charts must
+    therefore be laid out so that their text fits the page column: views are :data:`WIDTH`
+    wide, legends go below the plot in one row (a chart with many or long entries sets
+    ``direction="vertical"`` or uses :data:`LEGEND_BELOW`), and ``tests/test_book_offline.py``
+    fails on any text that ends in "…" or reaches outside its chart or the column. Axis labels that would overlap are
+    thinned out (``labelOverlap``), and the end labels of continuous axes are kept inside the
+    axis extent (``labelFlush``), so a last tick such as "1,000" is not clipped.
+    """
     return {
         "config": {
             "font": FONT,
             "view": {"continuousWidth": WIDTH, "continuousHeight": HEIGHT, "stroke": None},
-            "title": {"fontSize": 15, "fontWeight": 600, "anchor": "start", "offset": 10},
+            "title": {"fontSize": 15, "fontWeight": 600, "anchor": "start", "offset": 10,
+                      "limit": 0},
             "axis": {
                 "labelFontSize": 12,
                 "titleFontSize": 13,
                 "titleFontWeight": 600,
+                "labelLimit": 0,
+                "titleLimit": 0,
+                "labelOverlap": True,
                 "gridColor": "#e6e6e6",
                 "domainColor": "#888888",
                 "tickColor": "#888888",
             },
+            "axisQuantitative": {"labelFlush": True, "tickCount": 6},
+            "axisTemporal": {"labelFlush": True},
             "legend": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": 600,
-                       "labelLimit": 320},
-            "header": {"labelFontSize": 12, "titleFontSize": 13},
+                       "labelLimit": 0, "titleLimit": 0, "symbolOpacity": 1,
+                       "labelOverlap": True, "orient": "bottom", "direction": "horizontal"},
+            "header": {"labelFontSize": 12, "titleFontSize": 13, "labelLimit": 0,
+                       "titleLimit": 0},
             "line": {"strokeWidth": 2},
             "point": {"size": 40},
         }
     }
+
+
+#: Legend placement for wide charts and small multiples: below the plot, entries in rows.
+LEGEND_BELOW: dict[str, Any] = {"orient": "bottom", "direction": "horizontal", "columns": 3,
+                                "titleOrient": "left"}
 
 
 def enable() -> None:

@@ -6,6 +6,7 @@ from mslab.inventory.avellaneda_stoikov import (
     reservation_price,
     simulate_avellaneda_stoikov,
     simulate_linear_quotes,
+    symmetric_constant_mean_profit,
 )
 from mslab.inventory.dealers import (
     CompetitionResult,
@@ -42,4 +43,5 @@ __all__ = [
     "simulate_glft",
     "simulate_hedging_dealer",
     "simulate_linear_quotes",
+    "symmetric_constant_mean_profit",
 ]

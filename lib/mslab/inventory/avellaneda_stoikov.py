@@ -55,6 +55,29 @@ def optimal_spread(gamma: float, k: float, sigma: float, tau: float | np.ndarray
     return gamma * sigma**2 * tau + (2.0 / gamma) * np.log1p(gamma / k)
 
 
+def symmetric_constant_mean_profit(gamma: float, k: float = 1.5, A: float = 140.0,
+                                   T: float = 1.0, dt: float = 0.005) -> float:
+    """Expected profit of the symmetric strategy with the constant spread, in closed form.
+
+    In the discrete scheme both quotes stay at δ = (1/γ)·ln(1 + γ/k) from the mid for all
+    N = T/dt steps, each side fills with probability p = min(1, A·exp(−kδ)·dt) per step, and the
+    inventory term Σ q·dS has mean zero (the mid's steps are independent of the inventory), so
+
+        E[X_T + q_T·S_T] = 2·N·p·δ   (currency).
+
+    Parameters as in :func:`simulate_avellaneda_stoikov` (σ and s₀ do not enter).
+    """
+    gamma = _validate.positive("gamma", gamma)
+    k = _validate.positive("k", k)
+    A = _validate.nonnegative("A", A)
+    T = _validate.positive("T", T)
+    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True)
+    n_steps = n_steps_for(T, dt)
+    delta = np.log1p(gamma / k) / gamma
+    p = min(1.0, A * np.exp(-k * delta) * dt)
+    return float(2 * n_steps * p * delta)
+
+
 def simulate_linear_quotes(
     half_spread: np.ndarray,
     skew: np.ndarray,

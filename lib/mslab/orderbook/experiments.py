@@ -1,0 +1,374 @@
+"""Back-test experiments on an order book: many quoters, settings and sample paths, one table.
+
+The order-book chapter compares quoters (join the best, Avellaneda–Stoikov, GLFT) under queue
+models, latencies and fees on several *markets* — sample paths of one instrument: the data file
+and independent sessions simulated from the flow calibrated to it. This module is that harness.
+
+* :class:`Market` is one sample path: the message stream after the opening book, the book
+  before it (a LOBSTER order-book row), and the exchange's mid after every message, in ticks
+  (:func:`book_mid`). :func:`make_market` builds one from LOBSTER message arrays and book rows.
+* :func:`experiment` runs every *spec* — ``(labels, strategy, overrides)``: the labels that
+  identify the run in the output, the name of a quoter and keyword overrides of
+  :func:`~mslab.orderbook.run_backtest` — on every market, and :func:`summary` reduces each run
+  to per-hour figures and the volume-weighted markout decomposition (ticks per share,
+  :func:`~mslab.orderbook.markouts`).
+* :func:`aggregate` gives, per group, the mean and standard error over the simulated sessions
+  and the value on the file (the market named :data:`FILE`); :func:`paired_difference` the mean
+  and standard error of a paired difference between two settings, session by session.
+
+Units: money in dollars, time in seconds ("per hour" figures divide by the market's duration),
+sizes in shares, LOBSTER prices in dollars × 10 000 with ``tick`` in those units.
+
+The module also holds micromarket's parameter grid (:data:`MICROMARKET_GRID`) and the two
+filters the chapter applies to its sweep table before measuring selection bias:
+:func:`trading_configurations` and :func:`rank_correlation`; :func:`grid_text` writes a grid
+parameter's values for prose.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mslab import _validate
+from mslab.glue import number
+from mslab.orderbook.backtest import BacktestResult, run_backtest
+from mslab.orderbook.fills import markouts
+from mslab.orderbook.messages import PRICE_SCALE
+from mslab.orderbook.strategies import Strategy
+
+FILE = "file"
+"""Name of the market that is the data file itself (the others are simulated sessions)."""
+
+MESSAGE_FIELDS = ("time", "type", "size", "price", "direction")
+"""The LOBSTER message columns a market carries (``order_id`` is not needed for an L2 book)."""
+
+SUMMARY_METRICS = ("pnl", "gross", "fills", "volume", "turnover", "abs_inventory",
+                   "taker_share", "expired", "capture", "adverse", "markout")
+"""The columns :func:`summary` adds to every run (see there for units)."""
+
+MICROMARKET_GRID: dict[str, tuple[float, ...]] = {
+    "spread_multiplier": (0.3, 0.5, 0.8, 1.2),
+    "fill_probability": (0.6, 0.75, 0.9),
+    "max_inventory": (20, 50, 100),
+    "inventory_penalty": (1e-4, 1e-3, 2e-3, 5e-3),
+}
+"""The micromarket grid: 4 × 3 × 3 × 4 = 144 configurations (it backtested 40 of them)."""
+
+Spec = tuple[Mapping[str, Any], str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Market:
+    """One sample path for the back-tests.
+
+    ``messages`` maps the LOBSTER columns of :data:`MESSAGE_FIELDS` to the arrays of the
+    messages *after* the opening book; ``initial_book`` is the order-book row before them;
+    ``time`` (s) and ``mid`` (ticks) are the exchange's mid after *every* message, opening book
+    included (the series markouts are measured against); ``duration`` is the time from the
+    opening book to the last message (s).
+    """
+
+    name: str
+    messages: dict[str, np.ndarray]
+    initial_book: np.ndarray
+    time: np.ndarray
+    mid: np.ndarray
+    duration: float
+
+
+def book_mid(book: object, tick: int) -> np.ndarray:
+    """The mid-price after every order-book row, in ticks.
+
+    Parameters
+    ----------
+    book : array of shape (n, 4·levels)
+        LOBSTER order-book rows (ask price, ask size, bid price, bid size, ... in dollars ×
+        10 000 and shares).
+    tick : int
+        The tick in LOBSTER price units (100 is one cent).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(best ask + best bid) / 2 / tick`` where both sides have size; rows with an empty side
+        carry the last two-sided mid forward (and the first one backward).
+    """
+    rows = _book_rows("book", book)
+    tick = _validate.integer("tick", tick, low=1)
+    two_sided = (rows[:, 1] > 0) & (rows[:, 3] > 0)
+    if not two_sided.any():
+        _validate.fail("book", f"<{rows.shape[0]} rows>", "order-book rows with at least one "
+                       "two-sided row (both best sizes > 0)")
+    mid = np.where(two_sided, 0.5 * (rows[:, 0] + rows[:, 2]) / tick, np.nan)
+    return pd.Series(mid).ffill().bfill().to_numpy()
+
+
+def make_market(name: str, messages: Mapping[str, object], book: object, first: int,
+                tick: int) -> Market:
+    """A :class:`Market` from LOBSTER message arrays and their order-book rows.
+
+    Parameters
+    ----------
+    name : str
+        The market's name in experiment tables (:data:`FILE` for the data file).
+    messages : mapping
+        Arrays ``time``, ``type``, ``size``, ``price`` and ``direction``, one value per message
+        (other keys are ignored).
+    book : array of shape (n, 4·levels)
+        The order-book row after each message.
+    first : int
+        Number of messages that write the opening book (1 ≤ first < n): the back-test starts
+        from the book after message ``first − 1`` and replays the rest.
+    tick : int
+        The tick in LOBSTER price units.
+    """
+    if not isinstance(name, str) or not name:
+        _validate.fail("name", name, "a non-empty string")
+    if not isinstance(messages, Mapping) or not all(f in messages for f in MESSAGE_FIELDS):
+        _validate.fail("messages", type(messages).__name__,
+                       "a mapping with arrays " + ", ".join(MESSAGE_FIELDS))
+    stream = {f: np.asarray(messages[f]) for f in MESSAGE_FIELDS}
+    n = stream["time"].size
+    for f, values in stream.items():
+        if values.ndim != 1 or values.size != n:
+            _validate.fail(f"messages[{f!r}]", f"<array of shape {values.shape}>",
+                           f"a 1-D array with one value per message ({n})")
+    time = _validate.real_array("messages['time']", stream["time"])
+    rows = _book_rows("book", book)
+    if rows.shape[0] != n:
+        _validate.fail("book", f"<{rows.shape[0]} rows>", f"one row per message ({n})")
+    if n < 2:
+        _validate.fail("messages", f"<{n} messages>", "at least two messages")
+    first = _validate.integer("first", first, low=1, high=n - 1)
+    return Market(name=name, messages={f: v[first:] for f, v in stream.items()},
+                  initial_book=rows[first - 1], time=time, mid=book_mid(rows, tick),
+                  duration=float(time[-1] - time[first - 1]))
+
+
+def summary(result: BacktestResult, market: Market, *, markout_horizon: float,
+            tick: int) -> dict[str, float]:
+    """One back-test of ``market`` reduced to the figures the chapter compares.
+
+    Returns
+    -------
+    dict
+        Per hour of the market: ``pnl`` (after fees, $), ``gross`` (before fees, $), ``fills``,
+        ``volume`` (shares), ``turnover`` (traded value, $), ``expired`` (orders ending unfilled
+        on arrival); over the run: ``abs_inventory`` (mean absolute inventory, shares),
+        ``taker_share`` (share of traded shares filled as taker, NaN without fills); and the
+        volume-weighted markout decomposition at ``markout_horizon`` seconds, in ticks per
+        share: ``capture`` + ``adverse`` = ``markout`` (NaN without fills).
+    """
+    if not isinstance(market, Market):
+        _validate.fail("market", type(market).__name__, "a Market (make_market)")
+    if not isinstance(result, BacktestResult):
+        _validate.fail("result", type(result).__name__, "a BacktestResult (run_backtest)")
+    markout_horizon = _validate.nonnegative("markout_horizon", markout_horizon)
+    tick = _validate.integer("tick", tick, low=1)
+    if market.duration <= 0:
+        _validate.fail("market", market.name, "a market with a positive duration")
+    m = result.metrics()
+    hours = market.duration / 3600
+    out = dict(pnl=m.final_pnl / hours, gross=(m.final_pnl + m.fees) / hours,
+               fills=m.n_fills / hours, volume=m.traded_volume / hours,
+               turnover=m.turnover / hours, abs_inventory=m.mean_abs_inventory,
+               taker_share=1 - m.maker_share, expired=result.counts["expired"] / hours)
+    mk = markouts(result.fills, market.time, market.mid, horizon=markout_horizon,
+                  tick=tick / PRICE_SCALE)
+    return {**out, "capture": mk.capture, "adverse": mk.adverse, "markout": mk.markout}
+
+
+def experiment(specs: Iterable[Spec], markets: Sequence[Market],
+               quoters: Mapping[str, Mapping[str, Strategy]], *, markout_horizon: float,
+               **backtest: Any) -> pd.DataFrame:
+    """Run every spec on every market; one row per (spec, market).
+
+    Parameters
+    ----------
+    specs : iterable of (labels, strategy, overrides)
+        ``labels`` (a mapping of column → value) identify the run in the output; ``strategy``
+        names a quoter of ``quoters``; ``overrides`` are :func:`~mslab.orderbook.run_backtest`
+        keywords that replace those of ``backtest`` for this spec.
+    markets : sequence of Market
+        The sample paths, with distinct names.
+    quoters : mapping
+        ``quoters[market.name][strategy]`` is the quoter run on that market (a quoter may depend
+        on the market, e.g. through its horizon).
+    markout_horizon : float
+        Seconds after a fill at which its markout is measured (≥ 0).
+    **backtest
+        Keywords of :func:`~mslab.orderbook.run_backtest` common to every run; ``tick`` (LOBSTER
+        price units) is required. ``initial_book`` is always the market's.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The labels, ``strategy``, ``market`` and the :data:`SUMMARY_METRICS` of :func:`summary`.
+    """
+    markets = list(markets)
+    if not markets or not all(isinstance(m, Market) for m in markets):
+        _validate.fail("markets", markets, "a non-empty sequence of Market")
+    names = [m.name for m in markets]
+    if len(set(names)) != len(names):
+        _validate.fail("markets", names, "markets with distinct names")
+    if "tick" not in backtest:
+        _validate.fail("backtest", sorted(backtest), "keywords of run_backtest including tick")
+    tick = _validate.integer("tick", backtest["tick"], low=1)
+    markout_horizon = _validate.nonnegative("markout_horizon", markout_horizon)
+    specs = list(specs)
+    for spec in specs:
+        ok = (isinstance(spec, tuple) and len(spec) == 3 and isinstance(spec[0], Mapping)
+              and isinstance(spec[1], str) and isinstance(spec[2], Mapping))
+        if not ok:
+            _validate.fail("specs", spec, "(labels mapping, strategy name, overrides mapping) "
+                           "tuples")
+        clash = {"strategy", "market", *SUMMARY_METRICS} & set(spec[0])
+        if clash:
+            _validate.fail("specs", spec, f"labels other than {sorted(clash)}")
+        for m in markets:
+            if spec[1] not in quoters.get(m.name, {}):
+                _validate.fail("quoters", sorted(quoters.get(m.name, {})),
+                               f"a quoter named {spec[1]!r} for market {m.name!r}")
+    rows = []
+    for labels, strategy, overrides in specs:
+        for market in markets:
+            result = run_backtest(market.messages, quoters[market.name][strategy],
+                                  **{**backtest, **overrides, "initial_book": market.initial_book})
+            rows.append({**labels, "strategy": strategy, "market": market.name,
+                         **summary(result, market, markout_horizon=markout_horizon, tick=tick)})
+    return pd.DataFrame(rows)
+
+
+def mean_se(values: object) -> tuple[float, float]:
+    """Mean and standard error of the mean of the finite ``values`` (NaN if fewer than two)."""
+    try:
+        v = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        _validate.fail("values", values, "real numbers")
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan"), float("nan")
+    se = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else float("nan")
+    return float(v.mean()), se
+
+
+def _require_columns(name: str, frame: object, columns: Iterable[str]) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        _validate.fail(name, type(frame).__name__, "a pandas DataFrame")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        _validate.fail(name, f"<DataFrame with columns {list(frame.columns)}>",
+                       f"a DataFrame with columns {missing}")
+    return frame
+
+
+def aggregate(runs: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> pd.DataFrame:
+    """Per group of ``by``: mean and standard error over the simulated sessions, value on the file.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Output of :func:`experiment` (a ``market`` column; :data:`FILE` is the data file).
+    by : sequence of str
+        Grouping columns, in the order groups first appear.
+    metrics : sequence of str
+        Columns to summarise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: the ``by`` columns, and for each metric ``m`` the columns ``m``
+        (session mean), ``m_se`` (its standard error, :func:`mean_se`) and ``m_file`` (the
+        file's value, NaN if the file was not run).
+    """
+    by, metrics = list(by), list(metrics)
+    if not by or not metrics:
+        _validate.fail("by" if not by else "metrics", by if not by else metrics,
+                       "a non-empty list of column names")
+    _require_columns("runs", runs, ["market", *by, *metrics])
+    sessions = runs[runs["market"] != FILE]
+    file = runs[runs["market"] == FILE]
+    out = []
+    for key, group in sessions.groupby(by, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(by, key))
+        f = file
+        for col, val in zip(by, key):
+            f = f[f[col] == val]
+        for metric in metrics:
+            row[metric], row[metric + "_se"] = mean_se(group[metric])
+            row[metric + "_file"] = float(f[metric].iloc[0]) if len(f) else np.nan
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def paired_difference(runs: pd.DataFrame, metric: str, column: str, a: object, b: object,
+                      **where: object) -> tuple[float, float]:
+    """Mean and standard error of ``metric`` under ``column == a`` minus under ``column == b``,
+    paired by simulated session (the same order flow under both settings), among the rows
+    matching ``where`` (column=value pairs)."""
+    _require_columns("runs", runs, ["market", metric, column, *where])
+    sel = runs[runs["market"] != FILE]
+    for col, val in where.items():
+        sel = sel[sel[col] == val]
+    x = sel[sel[column] == a].set_index("market")[metric]
+    y = sel[sel[column] == b].set_index("market")[metric]
+    if x.empty or y.empty or not x.index.is_unique or not y.index.is_unique:
+        _validate.fail(column, (a, b), "two settings with exactly one run per session each "
+                       f"among the rows matching {where}")
+    return mean_se(x - y)
+
+
+def trading_configurations(table: pd.DataFrame, metric: str = "sharpe") -> pd.DataFrame:
+    """The rows of a sweep table whose configuration has a finite ``metric`` on every slice.
+
+    ``table`` is a :func:`mslab.sweeps.run_sweep` table (columns ``instrument``,
+    ``params_json``, ``split`` and ``metric``); a configuration that never trades has no
+    defined Sharpe ratio on some slice and is dropped, with all its rows.
+    """
+    _require_columns("table", table, ["instrument", "params_json", metric])
+    finite = np.isfinite(table[metric].to_numpy(dtype=float))
+    ok = pd.Series(finite, index=table.index).groupby(
+        [table["instrument"], table["params_json"]]).transform("all")
+    return table[ok.to_numpy(dtype=bool)]
+
+
+def rank_correlation(table: pd.DataFrame, a: str = "validation", b: str = "test",
+                     metric: str = "sharpe") -> pd.Series:
+    """Spearman correlation, per instrument, of the configurations' ``metric`` on slices ``a``
+    and ``b`` (ranks with ties averaged; NaN for an instrument with fewer than two
+    configurations)."""
+    _require_columns("table", table, ["instrument", "params_json", "split", metric])
+    for name, split in (("a", a), ("b", b)):
+        if split not in set(table["split"]):
+            _validate.fail(name, split, f"a split of the table ({sorted(set(table['split']))})")
+    wide = table.pivot_table(index=["instrument", "params_json"], columns="split", values=metric)
+    return wide.groupby(level="instrument").apply(lambda w: w[a].rank().corr(w[b].rank()))
+
+
+def grid_text(values: Iterable[float]) -> str:
+    """The values of one grid parameter for prose, each with as few decimals as it needs (at
+    most 12), formatted by :func:`mslab.glue.number`: ``0.6, 0.75, 0.9``; ``20, 50, 100``."""
+    values = list(values)
+    if not values:
+        _validate.fail("values", values, "a non-empty list of numbers")
+    texts = []
+    for v in values:
+        v = _validate.real("values", v)
+        texts.append(number(v, next((d for d in range(13) if round(v, d) == v), 12)))
+    return ", ".join(texts)
+
+
+def _book_rows(name: str, book: object) -> np.ndarray:
+    rows = np.asarray(book)
+    if (rows.ndim != 2 or rows.shape[0] < 1 or rows.shape[1] < 4 or rows.shape[1] % 4
+            or not np.issubdtype(rows.dtype, np.integer)):
+        _validate.fail(name, f"<{rows.dtype} array of shape {rows.shape}>",
+                       "integer LOBSTER order-book rows of shape (n, 4·levels)")
+    return rows

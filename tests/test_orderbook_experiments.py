@@ -1,0 +1,223 @@
+"""The order-book experiment harness: markets, runs, per-hour summaries and aggregation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from mslab.orderbook import (
+    CSTParams,
+    glft_quoter,
+    grid_quoter,
+    markouts,
+    run_backtest,
+    simulate_cst,
+)
+from mslab.orderbook.experiments import (
+    FILE,
+    MICROMARKET_GRID,
+    SUMMARY_METRICS,
+    aggregate,
+    book_mid,
+    experiment,
+    make_market,
+    mean_se,
+    paired_difference,
+    grid_text,
+    rank_correlation,
+    summary,
+    trading_configurations,
+)
+from mslab.sweeps import expand_grid
+
+TICK = 100  # one cent in LOBSTER price units
+PARAMS = CSTParams(k=1.5, alpha=0.8, mu=0.3, theta=0.2, max_distance=5, lot=100)
+
+
+@pytest.fixture(scope="module")
+def markets():
+    flows = [simulate_cst(PARAMS, duration=240.0, levels=5, price=50.0, seed=s) for s in (1, 2, 3)]
+    names = [FILE, "session 1", "session 2"]
+    return [make_market(n, {c: getattr(f, c) for c in ("time", "type", "size", "price",
+                                                       "direction")}, f.book, f.n_initial, TICK)
+            for n, f in zip(names, flows)]
+
+
+@pytest.fixture(scope="module")
+def quoters(markets):
+    return {m.name: {"join": grid_quoter(0.5), "glft": glft_quoter(0.01, 0.3, 0.5, 1.0)}
+            for m in markets}
+
+
+def test_book_mid_carries_the_last_two_sided_mid():
+    rows = np.array([
+        [10_100, 0, 9_900, 5],      # ask side empty: takes the next two-sided mid (backward)
+        [10_100, 3, 9_900, 5],      # (10100 + 9900) / 2 / 100 = 100
+        [10_300, 3, 9_900, 0],      # bid side empty: carries 100 forward
+        [10_300, 3, 10_100, 1],     # 102
+    ], dtype=np.int64)
+    np.testing.assert_array_equal(book_mid(rows, TICK), [100.0, 100.0, 100.0, 102.0])
+    np.testing.assert_array_equal(book_mid(rows, 1), [10_000.0, 10_000.0, 10_000.0, 10_200.0])
+    with pytest.raises(ValueError, match="book"):
+        book_mid(rows[:, :3], TICK)
+    with pytest.raises(ValueError, match="book"):
+        book_mid(rows.astype(float), TICK)
+    with pytest.raises(ValueError, match="book"):
+        book_mid(rows[[0, 2]], TICK)  # never two-sided
+    with pytest.raises(ValueError, match="tick"):
+        book_mid(rows, 0)
+
+
+def test_make_market_starts_after_the_opening_book():
+    time = np.array([0.0, 0.0, 1.0, 2.5])
+    stream = {"time": time, "type": np.array([1, 1, 1, 3]), "size": np.array([5, 5, 3, 5]),
+              "price": np.array([9_900, 10_100, 10_000, 9_900]), "direction": np.array([1, -1, 1, 1])}
+    book = np.array([[9_999_999_999, 0, 9_900, 5], [10_100, 5, 9_900, 5], [10_100, 5, 10_000, 3],
+                     [10_100, 5, 10_000, 3]], dtype=np.int64)
+    m = make_market("x", stream, book, 2, TICK)
+    assert m.duration == 2.5 and m.name == "x"
+    np.testing.assert_array_equal(m.initial_book, book[1])
+    np.testing.assert_array_equal(m.messages["size"], [3, 5])
+    assert m.time.size == 4 and m.mid[1] == 100.0 and m.mid[2] == 100.5
+    for bad, name in ((dict(first=0), "first"), (dict(first=4), "first"), (dict(name=""), "name"),
+                      (dict(book=book[:3]), "book"), (dict(messages={"time": time}), "messages"),
+                      (dict(messages={**stream, "size": stream["size"][:3]}), "size")):
+        kw = {**dict(name="x", messages=stream, book=book, first=2, tick=TICK), **bad}
+        with pytest.raises(ValueError, match=name):
+            make_market(**kw)
+
+
+def test_experiment_runs_every_spec_on_every_market(markets, quoters):
+    common = dict(tick=TICK, order_size=100, max_inventory=500, post_only=True,
+                  decision_events=1, sample_interval=1.0)
+    specs = [({"fee": 0.0}, "join", {}), ({"fee": 1.0}, "join", {"maker_fee": 1e-4}),
+             ({"fee": 0.0}, "glft", {})]
+    runs = experiment(specs, markets, quoters, markout_horizon=5.0, **common)
+    assert len(runs) == len(specs) * len(markets)
+    assert list(runs.columns) == ["fee", "strategy", "market", *SUMMARY_METRICS]
+    # Each row is the back-test of that market from its own opening book, summarised per hour.
+    m = markets[1]
+    res = run_backtest(m.messages, quoters[m.name]["join"], initial_book=m.initial_book, **common)
+    row = runs[(runs["market"] == m.name) & (runs["fee"] == 0.0) & (runs["strategy"] == "join")]
+    hours = m.duration / 3600
+    met = res.metrics()
+    assert row["fills"].item() == pytest.approx(met.n_fills / hours)
+    assert row["pnl"].item() == pytest.approx(met.final_pnl / hours)
+    mk = markouts(res.fills, m.time, m.mid, horizon=5.0, tick=TICK / 10_000)
+    assert row["markout"].item() == pytest.approx(mk.markout)
+    assert row["capture"].item() + row["adverse"].item() == pytest.approx(row["markout"].item())
+    assert met.n_fills > 0
+    # The override reaches the back-test: a maker fee costs money, fills and gross unchanged.
+    fee = runs[(runs["strategy"] == "join") & (runs["fee"] == 1.0)].set_index("market")
+    free = runs[(runs["strategy"] == "join") & (runs["fee"] == 0.0)].set_index("market")
+    assert (fee["pnl"] < free["pnl"]).all()
+    np.testing.assert_allclose(fee["gross"], free["gross"])
+    np.testing.assert_array_equal(fee["fills"], free["fills"])
+
+
+def test_experiment_rejects_bad_specs(markets, quoters):
+    kw = dict(markout_horizon=5.0, tick=TICK)
+    with pytest.raises(ValueError, match="quoters"):
+        experiment([({}, "nope", {})], markets, quoters, **kw)
+    with pytest.raises(ValueError, match="specs"):
+        experiment([({"market": 1}, "join", {})], markets, quoters, **kw)
+    with pytest.raises(ValueError, match="specs"):
+        experiment([("join", {})], markets, quoters, **kw)
+    with pytest.raises(ValueError, match="markets"):
+        experiment([({}, "join", {})], [markets[0], markets[0]], quoters, **kw)
+    with pytest.raises(ValueError, match="backtest"):
+        experiment([({}, "join", {})], markets, quoters, markout_horizon=5.0)
+    with pytest.raises(ValueError, match="markout_horizon"):
+        experiment([({}, "join", {})], markets, quoters, markout_horizon=-1.0, tick=TICK)
+
+
+def test_summary_validates(markets, quoters):
+    m = markets[0]
+    res = run_backtest(m.messages, quoters[m.name]["join"], tick=TICK, decision_events=1,
+                       initial_book=m.initial_book)
+    assert set(summary(res, m, markout_horizon=1.0, tick=TICK)) == set(SUMMARY_METRICS)
+    with pytest.raises(ValueError, match="market"):
+        summary(res, "file", markout_horizon=1.0, tick=TICK)
+    with pytest.raises(ValueError, match="result"):
+        summary(None, m, markout_horizon=1.0, tick=TICK)
+
+
+def test_mean_se():
+    assert mean_se([1.0, 2.0, 3.0, np.nan]) == pytest.approx((2.0, 1.0 / math.sqrt(3)))
+    mean, se = mean_se([4.0])
+    assert mean == 4.0 and math.isnan(se)
+    assert all(math.isnan(x) for x in mean_se([]))
+
+
+def test_aggregate_sessions_and_file():
+    runs = pd.DataFrame({
+        "strategy": ["b", "b", "b", "a", "a", "a"],
+        "market": [FILE, "s1", "s2", FILE, "s1", "s2"],
+        "pnl": [10.0, 1.0, 3.0, -5.0, 4.0, 8.0],
+    })
+    agg = aggregate(runs, ["strategy"], ["pnl"])
+    assert list(agg["strategy"]) == ["b", "a"]  # order of appearance, not sorted
+    np.testing.assert_allclose(agg["pnl"], [2.0, 6.0])
+    np.testing.assert_allclose(agg["pnl_se"], [1.0, 2.0])
+    np.testing.assert_allclose(agg["pnl_file"], [10.0, -5.0])
+    no_file = aggregate(runs[runs["market"] != FILE], ["strategy"], ["pnl"])
+    assert no_file["pnl_file"].isna().all()
+    with pytest.raises(ValueError, match="runs"):
+        aggregate(runs, ["model"], ["pnl"])
+    with pytest.raises(ValueError, match="metrics"):
+        aggregate(runs, ["strategy"], [])
+
+
+def test_paired_difference_pairs_by_session():
+    runs = pd.DataFrame({
+        "strategy": ["x"] * 6, "model": ["log", "log", "ra", "ra", "log", "ra"],
+        "market": ["s1", "s2", "s1", "s2", FILE, FILE], "pnl": [5.0, 1.0, 2.0, 0.0, 100.0, 0.0],
+    })
+    d, se = paired_difference(runs, "pnl", "model", "log", "ra", strategy="x")
+    assert d == pytest.approx(2.0) and se == pytest.approx(1.0)  # differences 3 and 1
+    with pytest.raises(ValueError, match="model"):
+        paired_difference(runs, "pnl", "model", "log", "power", strategy="x")
+
+
+def _sweep_table():
+    rows = []
+    for inst, sharpes in (("A", {"p1": (1.0, 2.0, 3.0), "p2": (2.0, 1.0, 1.0), "p3": (0.0, 3.0, 2.0)}),
+                          ("B", {"p1": (1.0, np.nan, 1.0), "p2": (1.0, 1.0, 2.0)})):
+        for params, values in sharpes.items():
+            for split, v in zip(("train", "validation", "test"), values):
+                rows.append(dict(instrument=inst, params_json=params, split=split, sharpe=v))
+    return pd.DataFrame(rows)
+
+
+def test_trading_configurations_drop_every_row_of_a_configuration_without_a_sharpe():
+    t = _sweep_table()
+    kept = trading_configurations(t)
+    assert len(kept) == len(t) - 3
+    assert not ((kept["instrument"] == "B") & (kept["params_json"] == "p1")).any()
+    with pytest.raises(ValueError, match="table"):
+        trading_configurations(t.drop(columns="params_json"))
+
+
+def test_rank_correlation_is_spearman_per_instrument():
+    t = _sweep_table()
+    rho = rank_correlation(t)
+    # A: validation (2, 1, 3) and test (3, 1, 2) -> ranks (2, 1, 3) vs (3, 1, 2): rho = 0.5.
+    assert rho["A"] == pytest.approx(0.5)
+    # A: train (1, 2, 0) -> ranks (2, 3, 1) vs test ranks (3, 1, 2): rho = -0.5.
+    assert rank_correlation(t, "train", "test")["A"] == pytest.approx(-0.5)
+    with pytest.raises(ValueError, match="b"):
+        rank_correlation(t, "validation", "holdout")
+
+
+def test_micromarket_grid_has_144_configurations():
+    assert len(expand_grid(MICROMARKET_GRID)) == 144
+    assert grid_text(MICROMARKET_GRID["inventory_penalty"]) == "0.0001, 0.001, 0.002, 0.005"
+    assert grid_text(MICROMARKET_GRID["fill_probability"]) == "0.6, 0.75, 0.9"
+    assert grid_text([20, 50, 1000]) == "20, 50, 1,000"
+    assert grid_text([-0.5]) == "−0.5"
+    with pytest.raises(ValueError, match="values"):
+        grid_text([])
+    with pytest.raises(ValueError, match="values"):
+        grid_text([float("nan")])
