@@ -1,4 +1,4 @@
-"""Tests of mslab.sweeps (resumable parameter sweeps) and mslab.walkforward (split, selection)."""
+"""Tests of mslab.sweeps (resumable parameter sweeps) and mslab.selection_bias (split, selection)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from mslab import sweeps
 from mslab.orderbook.snapshot import SnapshotSweepTask
 from mslab.sweeps import (MICROMARKET_COSTS, MICROMARKET_GRID, expand_grid, read_table,
                           run_sweep, stratified_sample, task_key)
-from mslab.walkforward import (expected_max_normal, select_best, selection_bias,
+from mslab.selection_bias import (expected_max_normal, select_best, selection_bias,
                                split_slices)
 from test_snapshot_backtest import synthetic_snapshots
 

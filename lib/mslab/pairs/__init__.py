@@ -1,10 +1,11 @@
 """Pairs trading and statistical arbitrage: price data, a synthetic universe with known
 cointegrated pairs, pair selection (distance, Engle–Granger, Johansen, multiple testing),
 static and Kalman-filter hedge ratios, Ornstein–Uhlenbeck mean-reversion signals, a jitted
-backtest with realistic execution costs, walk-forward evaluation and performance metrics."""
+backtest with realistic execution costs and walk-forward evaluation (performance metrics live in
+:mod:`mslab.performance`)."""
 
 from mslab.pairs.backtest import (
-    BacktestResult,
+    PairBacktestResult,
     Execution,
     Risk,
     backtest_pair,
@@ -20,7 +21,6 @@ from mslab.pairs.meanrev import (
     rolling_zscore,
     score_positions,
 )
-from mslab.pairs.metrics import Performance, SharpeTest, performance, sharpe_pvalue
 from mslab.pairs.selection import (
     SelectionScore,
     adjust_pvalues,
@@ -33,25 +33,24 @@ from mslab.pairs.selection import (
 )
 from mslab.pairs.synthetic import CointegratedPair, SyntheticUniverse, make_synthetic_universe
 from mslab.pairs.walkforward import (
-    Strategy,
+    PairRule,
     WalkForwardResult,
-    cointegration_strategy,
-    gatev_strategy,
+    cointegration_rule,
+    gatev_rule,
+    memoised,
     walk_forward,
 )
 
 __all__ = [
-    "BacktestResult",
+    "PairBacktestResult",
     "CointegratedPair",
     "Execution",
     "KalmanHedge",
     "OUFit",
-    "Performance",
     "Risk",
     "SelectionScore",
-    "SharpeTest",
     "StaticHedge",
-    "Strategy",
+    "PairRule",
     "SyntheticUniverse",
     "WalkForwardResult",
     "adjust_pvalues",
@@ -59,25 +58,24 @@ __all__ = [
     "backtest_portfolio",
     "candidate_pairs",
     "check_prices",
-    "cointegration_strategy",
+    "cointegration_rule",
     "distance_pairs",
     "engle_granger_pairs",
     "fit_ou",
-    "gatev_strategy",
+    "gatev_rule",
     "johansen_pairs",
     "kalman_hedge",
     "load_crude",
     "load_sp500",
     "make_synthetic_universe",
+    "memoised",
     "ols_hedge",
     "pair_prices",
-    "performance",
     "rolling_sscore",
     "rolling_zscore",
     "score_methods",
     "score_positions",
     "score_selection",
     "share_hedge",
-    "sharpe_pvalue",
     "walk_forward",
 ]

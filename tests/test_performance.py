@@ -9,7 +9,7 @@ import pytest
 from arch.bootstrap import optimal_block_length
 from scipy import stats
 
-from mslab.pairs.metrics import (
+from mslab.performance import (
     cagr,
     max_drawdown,
     performance,
