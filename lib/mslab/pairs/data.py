@@ -18,6 +18,7 @@ share one calendar.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,9 @@ def check_prices(prices: object, name: str = "prices", *, min_rows: int = 2,
     (finite only with ``positive=False``, e.g. for log-prices). A missing (NaN) or non-positive
     value is reported with its column and date.
     """
+    if not isinstance(positive, (bool, np.bool_)):
+        _validate.fail("positive", positive, "True or False")
+    min_rows = _validate.integer("min_rows", min_rows, low=0)
     if not isinstance(prices, pd.DataFrame):
         _validate.fail(name, type(prices).__name__, "a pandas DataFrame of prices")
     if not isinstance(prices.index, pd.DatetimeIndex):
@@ -87,6 +91,8 @@ def pair_prices(y: object, x: object, *, positive: bool = True,
     Misalignment is an error, never silently repaired: a date present in one Series but not the
     other is named in the message, as is a missing or non-positive price.
     """
+    if not isinstance(positive, (bool, np.bool_)):
+        _validate.fail("positive", positive, "True or False")
     for nm, s in (("y", y), ("x", x)):
         if not isinstance(s, pd.Series):
             _validate.fail(nm, type(s).__name__, "a pandas Series of prices with a DatetimeIndex")
@@ -117,6 +123,8 @@ def load_sp500(tickers: list[str] | tuple[str, ...] | None = None, start: object
     Reads ``data/pairs/sp500_prices.parquet`` (or ``path``) and checks it with
     :func:`check_prices` before returning it.
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        _validate.fail("path", path, "None or the path of a Parquet file (str or os.PathLike)")
     file = SP500_FILE if path is None else Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"{file} not found: regenerate it with tools/extract_sp500.py "
@@ -149,10 +157,14 @@ def load_crude() -> pd.DataFrame:
 def _date_slice(prices: pd.DataFrame, start: object, end: object) -> pd.DataFrame:
     bounds = []
     for nm, v in (("start", start), ("end", end)):
+        allowed = "a date (anything pandas.Timestamp accepts) or None"
         try:
-            bounds.append(None if v is None else pd.Timestamp(v))
-        except (TypeError, ValueError):
-            _validate.fail(nm, v, "a date (anything pandas.Timestamp accepts) or None")
+            stamp = None if v is None else pd.Timestamp(v)
+        except (TypeError, ValueError, OverflowError):
+            _validate.fail(nm, v, allowed)
+        if v is not None and pd.isna(stamp):   # NaN, NaT, "NaT": not a date, never "no bound"
+            _validate.fail(nm, v, allowed)
+        bounds.append(stamp)
     lo, hi = bounds
     if lo is not None and hi is not None and lo > hi:
         _validate.fail("end", end, f"on or after start={start!r}")
