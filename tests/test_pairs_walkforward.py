@@ -239,3 +239,56 @@ def test_cointegration_strategy_uses_its_thresholds():
     narrow = cointegration_rule(thresholds=(-0.5, -0.1, 0.5, 0.1)).signal(y, x, 200)[0]
     wide = cointegration_rule(thresholds=(-2.5, -0.1, 2.5, 0.1)).signal(y, x, 200)[0]
     assert (narrow != 0).sum() > (wide != 0).sum()
+
+
+# ----------------------------------------------------------------- memoised selection, summary
+
+from mslab.pairs import memoised, summary_table  # noqa: E402
+from mslab.performance import breakeven_cost_bps, sharpe_pvalue  # noqa: E402
+
+
+def test_memoised_rule_selects_each_formation_window_once():
+    calls = []
+
+    def select(formation):
+        calls.append((formation.index[0], tuple(formation.columns)))
+        return _select(formation)
+
+    prices = _prices()
+    rule = memoised(PairRule(select, _signal, "counted"))
+    gross = walk_forward(prices, rule)
+    n_windows = len(calls)
+    net = walk_forward(prices, rule, execution=Execution(half_spread_bps=5))
+    assert len(calls) == n_windows == len(gross.windows)     # the second run selected nothing
+    plain = walk_forward(prices, PairRule(_select, _signal, "counted"),
+                         execution=Execution(half_spread_bps=5))
+    pd.testing.assert_series_equal(net.returns, plain.returns)
+    assert rule.name == "counted"
+    walk_forward(prices.iloc[21:], rule)                      # other windows: selected afresh
+    assert len(calls) > n_windows
+    with pytest.raises(ValueError, match=r"^rule="):
+        memoised(_select)
+
+
+def test_summary_table_rows_are_the_runs_performance():
+    prices = _prices()
+    rule = memoised(STAND_IN)
+    runs = {("stand-in", c): walk_forward(prices, rule, execution=Execution(half_spread_bps=c))
+            for c in (0.0, 4.0)}
+    table = summary_table(runs, n_boot=99, seed=1)
+    assert table[["strategy", "costs"]].values.tolist() == [["stand-in", 0.0], ["stand-in", 4.0]]
+    for (_, c), row in zip(runs, table.itertuples()):
+        wf = runs[("stand-in", c)]
+        p = wf.performance()
+        assert row.sharpe == p.sharpe and row.turnover == p.turnover and row.hit == p.hit_rate
+        assert row.p_value == sharpe_pvalue(wf.returns, n_boot=99, seed=1).p_value
+        assert row.holding == pytest.approx((wf.trades["exit"] - wf.trades["entry"]).mean())
+        assert row.pairs == wf.windows["n_pairs"].mean()
+    gross = table.iloc[0]
+    assert (table["breakeven_bps"] == breakeven_cost_bps(gross.annual_return,
+                                                         gross.turnover)).all()
+    # Costs never change the trades: the return falls by cost × turnover × 1e-4 exactly.
+    assert table.iloc[1].annual_return == pytest.approx(
+        gross.annual_return - 4.0e-4 * gross.turnover, rel=1e-9)
+    with pytest.raises(ValueError, match=r"^runs="):
+        summary_table({})

@@ -25,7 +25,8 @@ returns and no risk-free rate is subtracted.
   Calmar = CAGR / max drawdown;
 * turnover: ``A·mean`` of the per-period traded notional over capital (annual turnover);
 * per trade: hit rate = share of trades with net P&L > 0; average cost in bps = total cost
-  over total traded notional × 10⁴.
+  over total traded notional × 10⁴; break-even cost = gross annual return over annual
+  turnover × 10⁴ (bps of traded notional).
 
 Degenerate cases (the only rules; every function here follows them):
 
@@ -251,6 +252,16 @@ def calmar_ratio(returns: object, periods_per_year: float = 252) -> float:
 def annual_turnover(turnover: object, periods_per_year: float = 252) -> float:
     """A·mean of the per-period traded notional over capital; NaN for an empty series."""
     return annual_return(returns_array(turnover, "turnover"), periods_per_year)
+
+
+def breakeven_cost_bps(gross_annual_return: float, annual_turnover: float) -> float:
+    """The cost per unit of traded notional (bps) that would cancel the gross annual return:
+    ``return / (turnover · 10⁻⁴)``. Exact when costs are a constant rate of traded notional and
+    never change the trades; NaN without turnover."""
+    ret = _validate.real("gross_annual_return", gross_annual_return)
+    if not math.isfinite(annual_turnover) or annual_turnover <= 0.0:
+        return float("nan")
+    return float(ret / (1e-4 * annual_turnover))
 
 
 def hit_rate(pnl: object) -> float:

@@ -5,15 +5,24 @@ backtest with realistic execution costs and walk-forward evaluation (performance
 :mod:`mslab.performance`)."""
 
 from mslab.pairs.backtest import (
-    PairBacktestResult,
     Execution,
+    PairBacktestResult,
     Risk,
     backtest_pair,
     backtest_portfolio,
+    holding_days,
     share_hedge,
 )
-from mslab.pairs.data import check_prices, load_crude, load_sp500, pair_prices
-from mslab.pairs.hedge import KalmanHedge, StaticHedge, kalman_hedge, ols_hedge
+from mslab.pairs.data import check_prices, load_crude, load_sp500, pair_prices, year_blocks
+from mslab.pairs.hedge import (
+    KalmanHedge,
+    KalmanTrading,
+    StaticHedge,
+    kalman_hedge,
+    kalman_trading,
+    ols_hedge,
+    rolling_ols_hedge,
+)
 from mslab.pairs.meanrev import (
     OUFit,
     fit_ou,
@@ -30,6 +39,7 @@ from mslab.pairs.selection import (
     johansen_pairs,
     score_methods,
     score_selection,
+    selection_power,
 )
 from mslab.pairs.synthetic import CointegratedPair, SyntheticUniverse, make_synthetic_universe
 from mslab.pairs.walkforward import (
@@ -38,19 +48,21 @@ from mslab.pairs.walkforward import (
     cointegration_rule,
     gatev_rule,
     memoised,
+    summary_table,
     walk_forward,
 )
 
 __all__ = [
-    "PairBacktestResult",
     "CointegratedPair",
     "Execution",
     "KalmanHedge",
+    "KalmanTrading",
     "OUFit",
+    "PairBacktestResult",
+    "PairRule",
     "Risk",
     "SelectionScore",
     "StaticHedge",
-    "PairRule",
     "SyntheticUniverse",
     "WalkForwardResult",
     "adjust_pvalues",
@@ -63,19 +75,25 @@ __all__ = [
     "engle_granger_pairs",
     "fit_ou",
     "gatev_rule",
+    "holding_days",
     "johansen_pairs",
     "kalman_hedge",
+    "kalman_trading",
     "load_crude",
     "load_sp500",
     "make_synthetic_universe",
     "memoised",
     "ols_hedge",
     "pair_prices",
+    "rolling_ols_hedge",
     "rolling_sscore",
     "rolling_zscore",
     "score_methods",
     "score_positions",
     "score_selection",
+    "selection_power",
     "share_hedge",
+    "summary_table",
     "walk_forward",
+    "year_blocks",
 ]

@@ -169,10 +169,25 @@ class PairBacktestResult:
         return pd.Series(g.sum(axis=1), index=self.index, name="gross_exposure")
 
     @property
+    def holding_days(self) -> float:
+        """Mean holding period of a trade in bars (:func:`holding_days`)."""
+        return holding_days(self.trades)
+
+    @property
     def equity(self) -> pd.Series:
         """Capital plus cumulative net P&L ($; no reinvestment)."""
         return pd.Series(self.capital + np.cumsum(self.pair_pnl.sum(axis=1)), index=self.index,
                          name="equity")
+
+
+def holding_days(trades: pd.DataFrame) -> float:
+    """Mean number of bars from entry to exit execution over ``trades`` (a trade table of
+    :class:`PairBacktestResult`; open trades, with exit −1, are left out); NaN without a
+    closed trade."""
+    closed = trades[trades["exit"] >= 0]
+    if not len(closed):
+        return float("nan")
+    return float((closed["exit"] - closed["entry"]).mean())
 
 
 def share_hedge(beta: object, y: object, x: object) -> np.ndarray:

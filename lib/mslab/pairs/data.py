@@ -10,6 +10,9 @@ Data sets (both are daily or monthly *closing prices in US dollars*, indexed by 
 ``load_crude``  monthly Brent and WTI spot prices, 1987-05 to 2020-01 (393 months), from
                 ``arch.data.crude`` (FRED data shipped with arch); dated the 15th of each month.
 
+:func:`year_blocks` cuts a calendar into consecutive blocks of whole calendar years (for
+sub-period checks), the last block possibly shorter.
+
 A *price table* is a DataFrame with a strictly increasing, duplicate-free DatetimeIndex and
 one column per asset holding finite prices > 0. :func:`check_prices` enforces that and names
 the offending column and date; :func:`pair_prices` does the same for two Series that must
@@ -172,3 +175,37 @@ def _date_slice(prices: pd.DataFrame, start: object, end: object) -> pd.DataFram
     if len(out) < 2:
         _validate.fail("start", start, f"a date range holding at least 2 rows (end={end!r})")
     return out
+
+
+def year_blocks(index: pd.DatetimeIndex, years: int, *, first_year: int | None = None,
+                min_days: int = 1) -> pd.DataFrame:
+    """Consecutive blocks of ``years`` calendar years over the dates ``index`` (increasing),
+    starting with ``first_year`` (default: the year of the first date); the last block holds
+    the remaining years and may be shorter. Blocks with fewer than ``min_days`` dates are
+    dropped.
+
+    Returns one row per block: ``start_year``, ``end_year`` (the last year with a date in the
+    block), ``label`` ("1990–1994"), ``n_years`` (calendar years it spans, end − start + 1),
+    ``n_days`` and the positions ``start``/``stop`` of its dates in ``index`` (a slice).
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        _validate.fail("index", type(index).__name__, "a pandas DatetimeIndex")
+    if len(index) == 0:
+        _validate.fail("index", "<empty>", "at least one date")
+    _check_dates(index, "index")
+    years = _validate.integer("years", years, low=1, high=1000)
+    first_year = index[0].year if first_year is None else _validate.integer(
+        "first_year", first_year, low=1, high=index[-1].year)
+    min_days = _validate.integer("min_days", min_days, low=1)
+    block = (index.year.to_numpy() - first_year) // years
+    rows = []
+    for b in np.unique(block[block >= 0]):
+        pos = np.flatnonzero(block == b)
+        start_year, end_year = first_year + int(b) * years, int(index[pos[-1]].year)
+        if pos.size >= min_days:
+            rows.append(dict(start_year=start_year, end_year=end_year,
+                             label=f"{start_year}–{end_year}",
+                             n_years=end_year - start_year + 1, n_days=int(pos.size),
+                             start=int(pos[0]), stop=int(pos[-1]) + 1))
+    return pd.DataFrame(rows, columns=["start_year", "end_year", "label", "n_years", "n_days",
+                                       "start", "stop"])

@@ -31,7 +31,8 @@ Per window:
 
 A window with no selected pair earns 0 (its capital stays uninvested).
 
-:func:`memoised` wraps a rule so that its selection is computed once per formation window (the
+:func:`summary_table` tabulates several walk-forward runs (performance, bootstrap p-value,
+break-even cost) for a results table. :func:`memoised` wraps a rule so that its selection is computed once per formation window (the
 selection never depends on costs or execution, so re-running the walk-forward with other costs
 need not repeat an Engle–Granger scan).
 
@@ -59,7 +60,7 @@ Ready-made rules (built on :mod:`mslab.pairs.selection`, :mod:`mslab.pairs.hedge
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,7 +68,7 @@ import pandas as pd
 
 from mslab import _validate
 from mslab import performance as perf
-from mslab.pairs.backtest import Execution, Risk, backtest_portfolio, share_hedge
+from mslab.pairs.backtest import Execution, Risk, backtest_portfolio, holding_days, share_hedge
 from mslab.pairs.hedge import ols_hedge
 from mslab.pairs.meanrev import rolling_sscore, score_positions
 from mslab.pairs.selection import adjust_pvalues, distance_pairs, engle_granger_pairs
@@ -112,11 +113,9 @@ class WalkForwardResult:
 
     @property
     def holding_days(self) -> float:
-        """Mean holding period of a trade (rows of ``prices`` from entry to exit; NaN without
-        trades)."""
-        if not len(self.trades):
-            return float("nan")
-        return float((self.trades["exit"] - self.trades["entry"]).mean())
+        """Mean holding period of a trade (rows of ``prices`` from entry to exit;
+        :func:`mslab.pairs.backtest.holding_days`)."""
+        return holding_days(self.trades)
 
 
 def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
@@ -193,6 +192,47 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
         params=dict(formation=formation, trading=trading, step=step, execution=execution,
                     risk=risk, capital=capital, max_portfolio_gross=max_portfolio_gross,
                     rehedge=rehedge))
+
+
+SUMMARY_COLUMNS = ("strategy", "costs", "annual_return", "volatility", "sharpe", "sharpe_se",
+                   "sortino", "max_dd", "calmar", "turnover", "n_trades", "hit", "cost_bps",
+                   "pairs", "empty", "holding", "p_value", "breakeven_bps")
+
+
+def summary_table(runs: Mapping[tuple[str, float], WalkForwardResult], *, n_boot: int = 999,
+                  seed: int = 0, periods_per_year: int = 252) -> pd.DataFrame:
+    """One tidy row per walk-forward run, in the order of ``runs`` (keyed by (strategy label,
+    cost in bps per leg)): the :class:`mslab.performance.Performance` of its out-of-sample
+    returns (``annual_return``, ``volatility``, ``sharpe`` and its standard error ``sharpe_se``,
+    ``sortino``, ``max_dd``, ``calmar``, ``turnover``, ``n_trades``, ``hit`` rate, ``cost_bps``),
+    the mean number of ``pairs`` per window and the share of windows with none (``empty``), the
+    mean ``holding`` period (days), the stationary-bootstrap ``p_value`` of H0: Sharpe ≤ 0
+    (``n_boot`` resamples, ``seed``) and ``breakeven_bps``, the cost per leg that cancels the
+    strategy's gross return (from its run at cost 0, NaN if there is none)."""
+    if not isinstance(runs, Mapping) or not runs:
+        _validate.fail("runs", runs, "a non-empty mapping (label, cost) -> WalkForwardResult")
+    rows = []
+    for key, wf in runs.items():
+        if (not isinstance(key, tuple) or len(key) != 2 or not isinstance(key[0], str)
+                or not isinstance(wf, WalkForwardResult)):
+            _validate.fail("runs", key, "keys (label, cost) mapped to WalkForwardResult")
+        label, cost = key[0], _validate.nonnegative("cost", key[1])
+        p = wf.performance(periods_per_year)
+        rows.append(dict(
+            strategy=label, costs=cost, annual_return=p.annual_return,
+            volatility=p.annual_volatility, sharpe=p.sharpe, sharpe_se=p.sharpe_se,
+            sortino=p.sortino, max_dd=p.max_drawdown, calmar=p.calmar, turnover=p.turnover,
+            n_trades=p.n_trades, hit=p.hit_rate, cost_bps=p.avg_cost_bps,
+            pairs=float(wf.windows["n_pairs"].mean()),
+            empty=float((wf.windows["n_pairs"] == 0).mean()), holding=wf.holding_days,
+            p_value=wf.sharpe_test(n_boot=n_boot, seed=seed,
+                                   periods_per_year=periods_per_year).p_value))
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1])
+    gross = table[table["costs"] == 0.0].set_index("strategy")
+    breakeven = {lab: perf.breakeven_cost_bps(row["annual_return"], row["turnover"])
+                 for lab, row in gross.iterrows()}
+    table["breakeven_bps"] = table["strategy"].map(breakeven).astype(float)
+    return table
 
 
 def memoised(rule: PairRule) -> PairRule:
