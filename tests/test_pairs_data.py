@@ -199,7 +199,7 @@ def test_synthetic_rejects_bad_parameters(kwargs, match):
 
 # ----------------------------------------------------------------- calendar blocks, extremes
 
-from mslab.pairs import year_blocks  # noqa: E402
+from mslab.pairs import describe_year_blocks, year_blocks  # noqa: E402
 
 
 def test_year_blocks_count_and_the_shorter_last_block():
@@ -215,6 +215,10 @@ def test_year_blocks_count_and_the_shorter_last_block():
     assert year_blocks(late, 5, first_year=1990, min_days=300)["label"].iloc[0] == "1995–1999"
     with pytest.raises(ValueError, match=r"^years=0"):
         year_blocks(idx, 0)
+    assert describe_year_blocks(blocks, 5) == ("7 sub-periods, 6 of 5 years and 2020–2022 of "
+                                               "3 years")
+    assert describe_year_blocks(year_blocks(idx[idx.year < 2020], 5), 5) == \
+        "6 sub-periods of 5 years"
 
 
 def test_load_sp500_refuses_bad_path_and_nan_dates():

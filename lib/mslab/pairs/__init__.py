@@ -13,7 +13,14 @@ from mslab.pairs.backtest import (
     holding_days,
     share_hedge,
 )
-from mslab.pairs.data import check_prices, load_crude, load_sp500, pair_prices, year_blocks
+from mslab.pairs.data import (
+    check_prices,
+    describe_year_blocks,
+    load_crude,
+    load_sp500,
+    pair_prices,
+    year_blocks,
+)
 from mslab.pairs.hedge import (
     KalmanHedge,
     KalmanTrading,
@@ -70,6 +77,7 @@ __all__ = [
     "backtest_portfolio",
     "candidate_pairs",
     "check_prices",
+    "describe_year_blocks",
     "cointegration_rule",
     "distance_pairs",
     "engle_granger_pairs",

@@ -209,3 +209,18 @@ def year_blocks(index: pd.DatetimeIndex, years: int, *, first_year: int | None =
                              start=int(pos[0]), stop=int(pos[-1]) + 1))
     return pd.DataFrame(rows, columns=["start_year", "end_year", "label", "n_years", "n_days",
                                        "start", "stop"])
+
+
+def describe_year_blocks(blocks: pd.DataFrame, years: int) -> str:
+    """The blocks of :func:`year_blocks` in words, e.g. "7 sub-periods, 6 of 5 years and
+    2020–2022 of 3 years" (or "7 sub-periods of 5 years" when every block is full)."""
+    if not isinstance(blocks, pd.DataFrame) or not {"label", "n_years"} <= set(blocks.columns):
+        _validate.fail("blocks", type(blocks).__name__, "a table from year_blocks")
+    years = _validate.integer("years", years, low=1)
+    n = len(blocks)
+    short = blocks[blocks["n_years"] < years]
+    if short.empty:
+        return f"{n} sub-period{'s' if n != 1 else ''} of {years} years"
+    return (f"{n} sub-periods, {n - len(short)} of {years} years and "
+            + ", ".join(f"{r.label} of {r.n_years} year{'s' if r.n_years != 1 else ''}"
+                        for r in short.itertuples()))
