@@ -38,7 +38,8 @@ Degenerate cases (the only rules; every function here follows them):
 * zero variance — ``max(r) − min(r) ≤ 10⁻¹⁰·max|r|``, which also catches a constant series whose
   computed standard deviation is rounding noise — gives NaN Sharpe, Sortino and standard error
   (never ±inf or a spurious huge ratio); a series with no downside has NaN Sortino;
-* Calmar is NaN without a drawdown, turnover NaN without a turnover series, hit rate and
+* a CAGR too large for a float (compounding a tiny per-period gain over millions of
+  periods a year) is NaN, and so is its Calmar ratio; Calmar is NaN without a drawdown, turnover NaN without a turnover series, hit rate and
   average cost NaN without trades.
 
 Bootstrap test (:func:`sharpe_pvalue`). H0: Sharpe ≤ 0. The returns are centred (mean 0, the
@@ -66,6 +67,7 @@ FLAT_RTOL = 1e-10
 """A series whose range is at most this fraction of its largest magnitude has zero variance."""
 
 SE_METHODS = ("mertens", "lo")
+_MAX_LOG = math.log(np.finfo(float).max)  # larger log-growth: a CAGR no float can hold
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,8 @@ def equity_drawdown(equity: object) -> float:
 
 
 def cagr(returns: object, periods_per_year: float = 252) -> float:
-    """Compound annual growth W_n^{A/n} − 1 (−1 after ruin; NaN for an empty series)."""
+    """Compound annual growth W_n^{A/n} − 1 (−1 after ruin; NaN for an empty series or when it
+    exceeds the largest float)."""
     r = returns_array(returns)
     ann = _periods(periods_per_year)
     if r.size == 0:
@@ -238,9 +241,8 @@ def cagr(returns: object, periods_per_year: float = 252) -> float:
     final = float(np.prod(1.0 + r))
     if final <= 0.0:
         return -1.0
-    with np.errstate(over="ignore"):
-        growth = final ** (ann / r.size) - 1.0
-    return float(growth)
+    log_growth = math.log(final) * ann / r.size
+    return math.expm1(log_growth) if log_growth < _MAX_LOG else float("nan")
 
 
 def calmar_ratio(returns: object, periods_per_year: float = 252) -> float:

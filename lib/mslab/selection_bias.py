@@ -70,9 +70,10 @@ def _wide(table: pd.DataFrame, metric: str, splits: Sequence[str]) -> pd.DataFra
     """One row per (instrument, params_json) with ``metric`` per split as columns."""
     if not isinstance(table, pd.DataFrame):
         _validate.fail("table", type(table).__name__, "an experiments table (a pandas DataFrame)")
-    if not isinstance(metric, str):
-        _validate.fail("metric", metric, "the name of a metric column")
-    for col in ("instrument", "split", "params_json", metric):
+    if not isinstance(metric, str) or metric not in table.columns:
+        _validate.fail("metric", metric, "the name of a metric column of the table ("
+                       + ", ".join(map(str, table.columns)) + ")")
+    for col in ("instrument", "split", "params_json"):
         if col not in table.columns:
             _validate.fail("table", f"<columns {list(table.columns)}>",
                            f"an experiments table with a {col!r} column")

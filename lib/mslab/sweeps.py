@@ -144,7 +144,7 @@ def _check_kinds(kinds: dict[str, str], row: Mapping[str, Scalar], what: str,
 def _config(params: Mapping[str, object], name: str = "configs") -> dict[str, Scalar]:
     if not isinstance(params, Mapping):
         _validate.fail(name, params, "a mapping from parameter names to values"
-                       if name == "fixed" else
+                       if name != "configs" else
                        "a sequence of mappings from parameter names to values")
     out = {}
     for name, value in params.items():
@@ -182,9 +182,13 @@ def stratified_sample(configs: Sequence[Mapping[str, object]], n: int, *,
     remainder, ties to the stratum met first) and its members are drawn uniformly with
     ``numpy.random.default_rng(seed)``. Returned in the order of ``configs``. E.g. 40 of the
     144 micromarket configurations ``by="spread_multiplier"``: 10 per multiplier."""
+    if isinstance(configs, Mapping) or not isinstance(configs, Sequence) or not configs:
+        _validate.fail("configs", configs, "a non-empty list of parameter mappings")
     configs = [_config(c) for c in configs]
     n = _validate.integer("n", n, low=1, high=len(configs))
-    by = [by] if isinstance(by, str) else list(by)
+    by = [by] if isinstance(by, str) else by
+    if not isinstance(by, Sequence) or not by or not all(isinstance(b, str) for b in by):
+        _validate.fail("by", by, "a parameter name or a non-empty list of them")
     for name in by:
         if not all(name in c for c in configs):
             _validate.fail("by", name, "a parameter present in every configuration")
@@ -217,7 +221,7 @@ def task_key(function: str, version: str, instrument: str, split: str,
              params: Mapping[str, object]) -> str:
     """The experiment key: first 32 hex digits of the SHA-256 of the canonical JSON of the task."""
     text = canonical_json({"function": function, "version": version, "instrument": instrument,
-                           "split": split, "params": _config(params)})
+                           "split": split, "params": _config(params, "params")})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 

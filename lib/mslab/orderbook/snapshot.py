@@ -204,7 +204,11 @@ def _backtest(mid, half_spread, best_bid, best_ask, buys, sells, multiplier, fil
 def infer_periods_per_year(system_time: object) -> float:
     """Snapshots per year from the median spacing of ``system_time`` (a 24/7 market:
     365.25 days a year). The times must be strictly increasing."""
-    times = pd.to_datetime(pd.Series(system_time), utc=True)
+    try:
+        times = pd.to_datetime(pd.Series(system_time), utc=True)
+    except (TypeError, ValueError, OverflowError):
+        _validate.fail("system_time", f"<{type(system_time).__name__}>",
+                       "a 1-D sequence of timestamps")
     if times.size < 2:
         _validate.fail("system_time", f"<{times.size} timestamp(s)>", "at least two timestamps")
     gaps = times.diff().dt.total_seconds().to_numpy()[1:]
@@ -216,6 +220,9 @@ def infer_periods_per_year(system_time: object) -> float:
 
 
 def _columns(snapshots: pd.DataFrame | Mapping[str, object]) -> dict[str, np.ndarray]:
+    if not isinstance(snapshots, (pd.DataFrame, Mapping)):
+        _validate.fail("snapshots", type(snapshots).__name__,
+                       "a DataFrame or mapping with the columns " + ", ".join(COLUMNS))
     missing = [c for c in COLUMNS if c not in snapshots]
     if missing:
         _validate.fail("snapshots", f"<columns {sorted(snapshots.keys())}>",

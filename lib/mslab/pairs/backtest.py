@@ -215,8 +215,7 @@ def backtest_pair(y: object, x: object, signal: object, hedge: object = 1.0, *,
                          f"{x.index[i]}; align them on one calendar first")
     index = y.index if isinstance(y, pd.Series) else (
         x.index if isinstance(x, pd.Series) else None)
-    prices = pd.DataFrame({"y": np.asarray(y, dtype=float), "x": np.asarray(x, dtype=float)},
-                          index=index)
+    prices = pd.DataFrame({"y": _floats("y", y), "x": _floats("x", x)}, index=index)
     for name, v in (("signal", signal), ("hedge", hedge)):
         if np.ndim(v) != 0:
             _vector(name, v, n_y)
@@ -533,8 +532,16 @@ def _length(name: str, v: object) -> int:
     return arr.size
 
 
+def _floats(name: str, v: object) -> np.ndarray:
+    """``v`` as a float array, or the standard ValueError naming ``name``."""
+    try:
+        return np.asarray(v, dtype=float)
+    except (TypeError, ValueError):
+        _validate.fail(name, f"<{type(v).__name__}>", "numbers (a scalar, array or Series)")
+
+
 def _vector(name: str, v: object, n: int) -> np.ndarray:
-    arr = np.asarray(v, dtype=float)
+    arr = _floats(name, v)
     if arr.shape != (n,):
         raise ValueError(f"{name} has shape {arr.shape} but the prices have {n} dates: "
                          f"{name} must hold one value per date")
@@ -545,7 +552,7 @@ def _column(v: object, name: str) -> object:
     """A pair's per-day series as an (n, 1) column, a scalar unchanged."""
     if isinstance(v, pd.Series):
         return v.to_frame(name)
-    arr = np.asarray(v, dtype=float)
+    arr = _floats(name, v)
     return arr if arr.ndim == 0 else arr.reshape(-1, 1)
 
 
@@ -602,7 +609,7 @@ def _aligned(name: str, v: object, index: pd.Index) -> np.ndarray:
             i = int(np.flatnonzero(np.asarray(v.index != index))[0])
             raise ValueError(f"{name} is misaligned with the prices: at row {i} it is dated "
                              f"{v.index[i]} but the prices {index[i]}")
-    return np.asarray(v, dtype=float)
+    return _floats(name, v)
 
 
 def _signals(signals: object, n: int, n_pairs: int, index: pd.Index) -> np.ndarray:

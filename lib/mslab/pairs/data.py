@@ -55,7 +55,7 @@ def check_prices(prices: object, name: str = "prices", *, min_rows: int = 2,
         _validate.fail(f"{name}.columns", list(prices.columns), "unique column labels, but "
                        f"{dup_cols[0]!r} appears more than once")
     if len(prices) < min_rows:
-        _validate.fail(f"len({name})", len(prices), f"at least {min_rows} rows")
+        _validate.fail(f"len({name})", len(prices), f"at least min_rows={min_rows} rows")
     _check_dates(prices.index, name)
     try:
         values = prices.to_numpy(dtype=np.float64)
@@ -134,7 +134,7 @@ def load_sp500(tickers: list[str] | tuple[str, ...] | None = None, start: object
                                 "(in an environment that has skfolio)")
     prices = check_prices(pd.read_parquet(file), "sp500")
     if tickers is not None:
-        if isinstance(tickers, str) or not all(isinstance(t, str) for t in tickers):
+        if not isinstance(tickers, (list, tuple)) or not all(isinstance(t, str) for t in tickers):
             _validate.fail("tickers", tickers, "a list of ticker strings")
         unknown = [t for t in tickers if t not in prices.columns]
         if unknown or len(tickers) == 0 or len(set(tickers)) != len(tickers):
