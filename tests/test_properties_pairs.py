@@ -266,3 +266,20 @@ def test_split_slices_partition_or_refuse(n, f):
         covered = np.concatenate([np.arange(n)[s] for s in slices.values()])
         np.testing.assert_array_equal(covered, np.arange(n))
         assert all(s.stop - s.start >= 2 for s in slices.values())
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: compute_metrics(3), r"^result='int' is not allowed"),
+    (lambda: selection_bias.split_slices(100, 0.5), r"^fractions=0\.5 is not allowed"),
+    (lambda: selection_bias.select_best(None), r"^table='NoneType' is not allowed"),
+    (lambda: selection_bias.selection_bias(SWEEP_TABLE, metric="pnl"), r"^metric='pnl'"),
+    (lambda: load_sp500(path=3), r"^path=3 is not allowed"),
+    (lambda: load_sp500(["KO"], end=float("nan")), r"^end=nan is not allowed"),
+    (lambda: check_prices(PRICES * -1, positive=None), r"^positive=None is not allowed"),
+    (lambda: sweeps.expand_grid({"a": [1]}, fixed=1.0), r"^fixed=1\.0 is not allowed"),
+    (lambda: make_synthetic_universe(n_days=10**12), r"^n_days=1000000000000 is not allowed"),
+])
+def test_reported_extremes(call, match):
+    """The cases of issue 7 §5, each with the ValueError that names its parameter."""
+    with pytest.raises(ValueError, match=match):
+        call()
