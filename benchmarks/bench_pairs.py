@@ -24,7 +24,7 @@ import pandas as pd
 
 from mslab.pairs import kalman_hedge, load_sp500
 from mslab.pairs.backtest import Execution, backtest_portfolio
-from mslab.pairs.walkforward import Strategy, gatev_strategy, walk_forward
+from mslab.pairs.walkforward import PairRule, gatev_rule, walk_forward
 from timing import best_time
 
 FEE = 5.0  # bps per leg traded
@@ -42,21 +42,21 @@ def universe() -> tuple[pd.DataFrame, str]:
                              columns=[f"S{i:02d}" for i in range(m)]), "synthetic 20 x 8313")
 
 
-def timed_strategy(strategy: Strategy, clock: list[float]) -> Strategy:
-    """The same strategy, accumulating the time spent in select and signal into clock[0]."""
+def timed_rule(rule: PairRule, clock: list[float]) -> PairRule:
+    """The same rule, accumulating the time spent in select and signal into clock[0]."""
     def select(formation):
         t0 = time.perf_counter()
-        out = strategy.select(formation)
+        out = rule.select(formation)
         clock[0] += time.perf_counter() - t0
         return out
 
     def signal(y, x, start):
         t0 = time.perf_counter()
-        out = strategy.signal(y, x, start)
+        out = rule.signal(y, x, start)
         clock[0] += time.perf_counter() - t0
         return out
 
-    return Strategy(select, signal, strategy.name)
+    return PairRule(select, signal, rule.name)
 
 
 def vectorised_backtest(prices: pd.DataFrame, pairs, signals: np.ndarray,
@@ -90,10 +90,10 @@ def main() -> None:
 
     # 1. Walk-forward, all pairs.
     ex = Execution(fee_bps=FEE)
-    walk_forward(prices.iloc[:600], gatev_strategy(top_n=None), execution=ex)  # compile/cache
+    walk_forward(prices.iloc[:600], gatev_rule(top_n=None), execution=ex)  # compile/cache
     clock = [0.0]
     t0 = time.perf_counter()
-    wf = walk_forward(prices, timed_strategy(gatev_strategy(top_n=None), clock), execution=ex)
+    wf = walk_forward(prices, timed_rule(gatev_rule(top_n=None), clock), execution=ex)
     total = time.perf_counter() - t0
     n_win = len(wf.windows)
     perf = wf.performance()

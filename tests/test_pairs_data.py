@@ -195,3 +195,47 @@ def test_synthetic_free_stocks_follow_the_factor_model():
 def test_synthetic_rejects_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_synthetic_universe(**kwargs)
+
+
+# ----------------------------------------------------------------- calendar blocks, extremes
+
+from mslab.pairs import describe_year_blocks, year_blocks  # noqa: E402
+
+
+def test_year_blocks_count_and_the_shorter_last_block():
+    idx = load_sp500(["KO"]).index                        # 1990-01-02 .. 2022-12-28
+    blocks = year_blocks(idx, 5)
+    assert blocks["label"].tolist() == ["1990–1994", "1995–1999", "2000–2004", "2005–2009",
+                                        "2010–2014", "2015–2019", "2020–2022"]
+    assert blocks["n_years"].tolist() == [5] * 6 + [3]
+    assert blocks["n_days"].sum() == len(idx) and blocks["start"].iloc[0] == 0
+    assert (blocks["start"].iloc[1:].to_numpy() == blocks["stop"].iloc[:-1].to_numpy()).all()
+    late = idx[idx.year >= 1994]                          # one year of the first block left
+    assert year_blocks(late, 5, first_year=1990)["label"].iloc[0] == "1990–1994"
+    assert year_blocks(late, 5, first_year=1990, min_days=300)["label"].iloc[0] == "1995–1999"
+    with pytest.raises(ValueError, match=r"^years=0"):
+        year_blocks(idx, 0)
+    assert describe_year_blocks(blocks, 5) == ("7 sub-periods, 6 of 5 years and 2020–2022 of "
+                                               "3 years")
+    assert describe_year_blocks(year_blocks(idx[idx.year < 2020], 5), 5) == \
+        "6 sub-periods of 5 years"
+
+
+def test_load_sp500_refuses_bad_path_and_nan_dates():
+    with pytest.raises(ValueError, match=r"^path=3 is not allowed"):
+        load_sp500(path=3)
+    for bad in (float("nan"), pd.NaT, "NaT"):
+        with pytest.raises(ValueError, match=r"^end=.* is not allowed"):
+            load_sp500(["KO"], end=bad)
+        with pytest.raises(ValueError, match=r"^start=.* is not allowed"):
+            load_sp500(["KO"], start=bad)
+
+
+@pytest.mark.parametrize("flag", [None, 0, "yes", 1.0])
+def test_positive_must_be_a_bool(flag):
+    idx = pd.bdate_range("2020-01-01", periods=3)
+    prices = pd.DataFrame({"A": [1.0, -2.0, 3.0]}, index=idx)
+    with pytest.raises(ValueError, match=r"^positive=.* is not allowed"):
+        check_prices(prices, positive=flag)
+    with pytest.raises(ValueError, match=r"^positive="):
+        pair_prices(prices["A"], prices["A"].rename("B"), positive=flag)

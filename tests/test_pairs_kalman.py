@@ -160,3 +160,74 @@ def test_hedges_reject_misaligned_or_missing_data(ko_pep):
         ols_hedge(y, x2)
     with pytest.raises(ValueError, match="intercept=1"):
         ols_hedge(y, x, intercept=1)
+
+
+# ----------------------------------------------------------------- rolling OLS, likelihood, rule
+
+from statsmodels.regression.rolling import RollingOLS  # noqa: E402
+
+from mslab.pairs import kalman_trading, rolling_ols_hedge  # noqa: E402
+from mslab.pairs.backtest import Execution, backtest_pair, share_hedge  # noqa: E402
+from mslab.pairs.meanrev import score_positions  # noqa: E402
+
+
+@pytest.mark.parametrize("window,step", [(252, 21), (60, 1)])
+def test_rolling_ols_matches_statsmodels_rolling_ols(ko_pep, window, step):
+    y, x = np.log(ko_pep[0]), np.log(ko_pep[1])
+    ours = rolling_ols_hedge(y, x, window, step=step)
+    ref = RollingOLS(y.to_numpy(), sm.add_constant(x.to_numpy()), window=window).fit().params
+    ends = np.arange(window - 1, len(y), step)
+    assert ours.index.equals(y.index[ends]) and len(ours) == len(ends)
+    # RollingOLS updates its sums window to window (rounding drifts to ~1e-10); ours recentres.
+    np.testing.assert_allclose(ours["beta"].to_numpy(), ref[ends, 1], rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(ours["alpha"].to_numpy(), ref[ends, 0], rtol=1e-7, atol=1e-9)
+    last = ols_hedge(y.iloc[ends[-1] - window + 1:ends[-1] + 1],
+                     x.iloc[ends[-1] - window + 1:ends[-1] + 1])
+    assert ours["beta"].iloc[-1] == pytest.approx(last.beta, rel=1e-10)
+
+
+def test_rolling_ols_matches_least_squares_on_every_tiny_window(ko_pep):
+    """Three-day windows (ill-conditioned: RollingOLS's updated sums drift by 3e-4 there) agree
+    with a fresh least-squares fit of each window."""
+    y, x = np.log(ko_pep[0].iloc[:400]), np.log(ko_pep[1].iloc[:400])
+    ours = rolling_ols_hedge(y, x, 3, step=5)
+    for end, beta in zip(range(2, 400, 5), ours["beta"]):
+        ref = ols_hedge(y.iloc[end - 2:end + 1], x.iloc[end - 2:end + 1]).beta
+        assert beta == pytest.approx(ref, rel=1e-8, abs=1e-10)
+
+
+def test_rolling_ols_flat_x_gives_nan_and_bad_window_is_refused(ko_pep):
+    y = ko_pep[0].iloc[:10]
+    flat = pd.Series(1.0, index=y.index)
+    assert rolling_ols_hedge(y, flat, 5)["beta"].isna().all()
+    for bad in (2, 11, 5.0):
+        with pytest.raises(ValueError, match=r"^window="):
+            rolling_ols_hedge(y, ko_pep[1].iloc[:10], bad)
+
+
+def test_loglik_is_the_gaussian_likelihood_of_the_forecast_errors(ko_pep):
+    y, x = np.log(ko_pep[0].iloc[:300]), np.log(ko_pep[1].iloc[:300])
+    k = kalman_hedge(y, x, delta=1e-5, obs_var=1e-4, initial_cov=1.0)
+    e, q = k.error.to_numpy()[1:], k.error_var.to_numpy()[1:]
+    from scipy.stats import norm
+    assert k.loglik() == pytest.approx(norm.logpdf(e, scale=np.sqrt(q)).sum(), rel=1e-12)
+
+
+def test_kalman_trading_is_chans_rule_backtested(ko_pep):
+    y, x = ko_pep[0].iloc[:1500], ko_pep[1].iloc[:1500]
+    run = kalman_trading(y, x, delta=1e-5, obs_var=1e-4, entry=1.0, cost_bps=3.0, burn_in=252)
+    k = kalman_hedge(np.log(y), np.log(x), delta=1e-5, obs_var=1e-4, initial_cov=1.0)
+    pos = score_positions(k.zscore, open_long=-1.0, close_long=-1.0, open_short=1.0,
+                          close_short=1.0)
+    pd.testing.assert_series_equal(run.positions, pos)
+    net = backtest_pair(y, x, pos, share_hedge(k.beta, y, x),
+                        execution=Execution(half_spread_bps=3.0))
+    np.testing.assert_array_equal(run.returns.to_numpy(), net.returns.to_numpy())
+    assert run.loglik == k.loglik() and run.delta == 1e-5
+    assert run.z_sd == pytest.approx(float(k.zscore.iloc[252:].std()))
+    assert run.holding_days == pytest.approx((net.trades["exit"] - net.trades["entry"]).mean())
+    assert run.trades_per_year == pytest.approx(len(net.trades) / (1500 / 252))
+    assert run.sharpe_gross > run.sharpe_net                # costs only subtract
+    assert set(run.row()) >= {"delta", "loglik", "sharpe_net", "breakeven_bps"}
+    with pytest.raises(ValueError, match=r"^entry="):
+        kalman_trading(y, x, delta=1e-5, obs_var=1e-4, entry=0.0)

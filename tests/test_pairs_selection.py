@@ -202,3 +202,20 @@ def test_selection_rejects_missing_prices(sp500):
     for fn in (distance_pairs, engle_granger_pairs, johansen_pairs):
         with pytest.raises(ValueError, match=r"prices\['BAC'\] on 1990-05-24 is missing"):
             fn(window)
+
+
+def test_selection_power_averages_score_methods_over_universes():
+    from mslab.pairs import selection_power
+
+    table = selection_power([300], n_universes=2, n_pairs_coint=2, n_stocks=6, seed=7)
+    one = [score_methods(make_synthetic_universe(2, 2, 300, seed=7 + k)) for k in range(2)]
+    assert table["method"].tolist() == list(one[0].index)
+    for row in table.itertuples():
+        assert row.n_days == 300
+        assert row.selected == pytest.approx(np.mean([s.loc[row.method, "n_selected"]
+                                                      for s in one]))
+        assert row.fdr == pytest.approx(np.mean([s.loc[row.method, "fdr"] for s in one]))
+    with pytest.raises(ValueError, match=r"^n_days="):
+        selection_power([], n_universes=1)
+    with pytest.raises(ValueError, match=r"^n_universes="):
+        selection_power([300], n_universes=0)

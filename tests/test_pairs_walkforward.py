@@ -9,11 +9,11 @@ import pytest
 
 from mslab.pairs import load_sp500, make_synthetic_universe
 from mslab.pairs.backtest import Execution, backtest_pair
-from mslab.pairs.metrics import Performance
+from mslab.performance import Performance
 from mslab.pairs.walkforward import (
-    Strategy,
-    cointegration_strategy,
-    gatev_strategy,
+    PairRule,
+    cointegration_rule,
+    gatev_rule,
     walk_forward,
 )
 
@@ -52,7 +52,7 @@ def _signal(y, x, start):
     return out, float(y.iloc[0] / x.iloc[0])
 
 
-STAND_IN = Strategy(_select, _signal, "stand-in")
+STAND_IN = PairRule(_select, _signal, "stand-in")
 
 
 def test_windows_tile_the_out_of_sample_period():
@@ -89,7 +89,7 @@ def test_selection_sees_the_formation_window_only():
         seen_signal.append((y.index, start))
         return np.zeros(len(y) - start), 1.0
 
-    walk_forward(prices, Strategy(select, signal))
+    walk_forward(prices, PairRule(select, signal))
     for k, (idx, (hist, start)) in enumerate(zip(seen_select, seen_signal)):
         f0 = k * T
         assert idx.equals(prices.index[f0:f0 + F])
@@ -113,7 +113,7 @@ def test_overlapping_portfolios_average_the_active_ones():
     """Always long A − B (1:1) while trading: each portfolio's P&L is known in closed form."""
     prices = _prices(n=600)
     step = 42
-    r = walk_forward(prices, Strategy(lambda f: [("A", "B")],
+    r = walk_forward(prices, PairRule(lambda f: [("A", "B")],
                                       lambda y, x, s: (np.ones(len(y) - s), 1.0)),
                      step=step)
     a, b = prices.A.to_numpy(), prices.B.to_numpy()
@@ -139,27 +139,27 @@ def test_eligibility_and_missing_trading_prices():
     assert all("E" not in pair for pairs in r.windows.pairs[:3] for pair in pairs)
     prices.loc[prices.index[400], "A"] = np.nan       # a gap inside a trading window
     with pytest.raises(ValueError, match=r"prices\['A'\] at row 274 \(2002-07-15.*missing"):
-        walk_forward(prices, Strategy(lambda f: [("A", "B")] if "A" in f else [], _signal))
+        walk_forward(prices, PairRule(lambda f: [("A", "B")] if "A" in f else [], _signal))
 
 
 def test_no_pair_selected_earns_zero():
-    r = walk_forward(_prices(), Strategy(lambda f: [], _signal))
+    r = walk_forward(_prices(), PairRule(lambda f: [], _signal))
     assert (r.returns == 0).all() and r.trades.empty and (r.windows.n_pairs == 0).all()
     assert r.performance().n_trades == 0
 
 
 @pytest.mark.parametrize("kwargs,match", [
-    (dict(strategy=Strategy(lambda f: [("A", "Z")], _signal)), r"strategy.select returned"),
-    (dict(strategy=Strategy(lambda f: [("A", "B")], lambda y, x, s: (np.zeros(3), 1.0))),
-     r"strategy.signal for pair \('A', 'B'\) returned signals of shape \(3,\)"),
+    (dict(rule=PairRule(lambda f: [("A", "Z")], _signal)), r"rule.select returned"),
+    (dict(rule=PairRule(lambda f: [("A", "B")], lambda y, x, s: (np.zeros(3), 1.0))),
+     r"rule.signal for pair \('A', 'B'\) returned signals of shape \(3,\)"),
     (dict(formation=700), "formation=700 is not allowed"),
     (dict(step=0), "step=0 is not allowed"),
     (dict(trading=1), "trading=1 is not allowed"),
-    (dict(strategy=(_select, _signal)), "strategy=.* is not allowed"),
+    (dict(rule=(_select, _signal)), "rule=.* is not allowed"),
     (dict(volumes=pd.DataFrame({"A": [1.0]})), "volumes must be a DataFrame with the dates"),
 ])
 def test_bad_arguments(kwargs, match):
-    args = dict(strategy=STAND_IN)
+    args = dict(rule=STAND_IN)
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         walk_forward(_prices(), **args)
@@ -175,8 +175,8 @@ def universe():
                                    sigma_eq_range=(0.04, 0.06))
 
 
-@pytest.mark.parametrize("make", [lambda: gatev_strategy(top_n=3),
-                                  lambda: cointegration_strategy(top_n=3)])
+@pytest.mark.parametrize("make", [lambda: gatev_rule(top_n=3),
+                                  lambda: cointegration_rule(top_n=3)])
 def test_strategy_signals_are_causal(universe, make):
     """A signal on day t is the same whether or not later prices exist."""
     strategy = make()
@@ -194,7 +194,7 @@ def test_strategies_find_and_trade_synthetic_cointegrated_pairs(universe):
     """3 fast mean-reverting pairs among 10 stocks (45 candidate pairs, 1 in 15 true): both
     strategies pick true pairs far above chance and earn a significant out-of-sample Sharpe."""
     true = universe.true_pairs
-    for strategy in (gatev_strategy(top_n=3), cointegration_strategy(top_n=3)):
+    for strategy in (gatev_rule(top_n=3), cointegration_rule(top_n=3)):
         r = walk_forward(universe.prices, strategy, execution=Execution(half_spread_bps=1))
         chosen = [frozenset(p) for pairs in r.windows.pairs for p in pairs]
         assert len(chosen) >= 4 and np.mean([p in true for p in chosen]) >= 0.5, strategy.name
@@ -205,7 +205,7 @@ def test_strategies_find_and_trade_synthetic_cointegrated_pairs(universe):
 def test_gatev_rules_on_real_prices():
     prices = load_sp500(["KO", "PEP", "XOM", "CVX", "JPM", "BAC"], start="2010-01-01",
                         end="2012-12-31")
-    r = walk_forward(prices, gatev_strategy(top_n=2), execution=Execution(half_spread_bps=2))
+    r = walk_forward(prices, gatev_rule(top_n=2), execution=Execution(half_spread_bps=2))
     assert len(r.windows) == 4 and (r.windows.n_pairs == 2).all()
     tr = r.trades
     assert len(tr) > 0 and (prices.index[tr.entry] == tr.entry_date).all()
@@ -213,7 +213,7 @@ def test_gatev_rules_on_real_prices():
     # The hedge y_t/x_t, frozen at entry, makes both legs worth the same at the decision close.
     y, x = r.windows.pairs[0][0]
     hist = prices.iloc[:F + T]
-    sig, hedge = gatev_strategy(top_n=2).signal(hist[y], hist[x], F)
+    sig, hedge = gatev_rule(top_n=2).signal(hist[y], hist[x], F)
     bt = backtest_pair(hist[y].iloc[F:], hist[x].iloc[F:], sig, hedge)
     k = int(bt.trades.entry.iloc[0])
     assert bt.shares_y[k, 0] * hist[y].iloc[F + k - 1] == pytest.approx(
@@ -224,7 +224,7 @@ def test_gatev_rules_on_real_prices():
                                         (-1.25, -0.5, 1.25), (-1.25, float("nan"), 1.25, 0.75)])
 def test_cointegration_strategy_rejects_bad_thresholds(thresholds):
     with pytest.raises(ValueError, match=r"^thresholds="):
-        cointegration_strategy(thresholds=thresholds)
+        cointegration_rule(thresholds=thresholds)
 
 
 def test_cointegration_strategy_uses_its_thresholds():
@@ -236,6 +236,59 @@ def test_cointegration_strategy_uses_its_thresholds():
     for t in range(1, 400):
         spread[t] = 0.9 * spread[t - 1] + 0.02 * rng.standard_normal()
     y = pd.Series(x.to_numpy() * np.exp(spread), index=days)
-    narrow = cointegration_strategy(thresholds=(-0.5, -0.1, 0.5, 0.1)).signal(y, x, 200)[0]
-    wide = cointegration_strategy(thresholds=(-2.5, -0.1, 2.5, 0.1)).signal(y, x, 200)[0]
+    narrow = cointegration_rule(thresholds=(-0.5, -0.1, 0.5, 0.1)).signal(y, x, 200)[0]
+    wide = cointegration_rule(thresholds=(-2.5, -0.1, 2.5, 0.1)).signal(y, x, 200)[0]
     assert (narrow != 0).sum() > (wide != 0).sum()
+
+
+# ----------------------------------------------------------------- memoised selection, summary
+
+from mslab.pairs import memoised, summary_table  # noqa: E402
+from mslab.performance import breakeven_cost_bps, sharpe_pvalue  # noqa: E402
+
+
+def test_memoised_rule_selects_each_formation_window_once():
+    calls = []
+
+    def select(formation):
+        calls.append((formation.index[0], tuple(formation.columns)))
+        return _select(formation)
+
+    prices = _prices()
+    rule = memoised(PairRule(select, _signal, "counted"))
+    gross = walk_forward(prices, rule)
+    n_windows = len(calls)
+    net = walk_forward(prices, rule, execution=Execution(half_spread_bps=5))
+    assert len(calls) == n_windows == len(gross.windows)     # the second run selected nothing
+    plain = walk_forward(prices, PairRule(_select, _signal, "counted"),
+                         execution=Execution(half_spread_bps=5))
+    pd.testing.assert_series_equal(net.returns, plain.returns)
+    assert rule.name == "counted"
+    walk_forward(prices.iloc[21:], rule)                      # other windows: selected afresh
+    assert len(calls) > n_windows
+    with pytest.raises(ValueError, match=r"^rule="):
+        memoised(_select)
+
+
+def test_summary_table_rows_are_the_runs_performance():
+    prices = _prices()
+    rule = memoised(STAND_IN)
+    runs = {("stand-in", c): walk_forward(prices, rule, execution=Execution(half_spread_bps=c))
+            for c in (0.0, 4.0)}
+    table = summary_table(runs, n_boot=99, seed=1)
+    assert table[["strategy", "costs"]].values.tolist() == [["stand-in", 0.0], ["stand-in", 4.0]]
+    for (_, c), row in zip(runs, table.itertuples()):
+        wf = runs[("stand-in", c)]
+        p = wf.performance()
+        assert row.sharpe == p.sharpe and row.turnover == p.turnover and row.hit == p.hit_rate
+        assert row.p_value == sharpe_pvalue(wf.returns, n_boot=99, seed=1).p_value
+        assert row.holding == pytest.approx((wf.trades["exit"] - wf.trades["entry"]).mean())
+        assert row.pairs == wf.windows["n_pairs"].mean()
+    gross = table.iloc[0]
+    assert (table["breakeven_bps"] == breakeven_cost_bps(gross.annual_return,
+                                                         gross.turnover)).all()
+    # Costs never change the trades: the return falls by cost × turnover × 1e-4 exactly.
+    assert table.iloc[1].annual_return == pytest.approx(
+        gross.annual_return - 4.0e-4 * gross.turnover, rel=1e-9)
+    with pytest.raises(ValueError, match=r"^runs="):
+        summary_table({})

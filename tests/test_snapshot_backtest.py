@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from mslab.orderbook.snapshot import (SECONDS_PER_YEAR, SnapshotSweepTask, backtest_snapshots,
-                                      infer_periods_per_year, sharpe_ratio)
-from mslab.walkforward import split_slices
+                                      infer_periods_per_year)
+from mslab.performance import sharpe_ratio
+from mslab.selection_bias import split_slices
 
 STRATEGY = dict(spread_multiplier=0.8, fill_probability=0.75, max_inventory=5,
                 inventory_penalty=0.02, periods_per_year=525960.0)

@@ -1,11 +1,13 @@
-"""Tests of mslab.sweeps (resumable parameter sweeps) and mslab.walkforward (split, selection)."""
+"""Tests of mslab.sweeps (resumable parameter sweeps) and mslab.selection_bias (split, selection)."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import signal
 import textwrap
+import time
 
 import numpy as np
 import pandas as pd
@@ -13,11 +15,10 @@ import pytest
 
 from conftest import REPO
 from mslab import sweeps
-from mslab.orderbook.experiments import MICROMARKET_GRID
+from mslab.orderbook.experiments import MICROMARKET_COSTS, MICROMARKET_GRID
 from mslab.orderbook.snapshot import SnapshotSweepTask
-from mslab.sweeps import (MICROMARKET_COSTS, expand_grid, read_table, run_sweep,
-                          stratified_sample, task_key)
-from mslab.walkforward import (expected_max_normal, select_best, selection_bias,
+from mslab.sweeps import expand_grid, read_table, run_sweep, stratified_sample, task_key
+from mslab.selection_bias import (expected_max_normal, select_best, selection_bias,
                                split_slices)
 from test_snapshot_backtest import synthetic_snapshots
 
@@ -312,3 +313,101 @@ def test_selection_ignores_nan_and_breaks_ties_deterministically():
         select_best(table, select_on="train")
     with pytest.raises(ValueError, match="one row per"):
         select_best(pd.concat([table, table]))
+
+
+# --------------------------------------------------------------------------- extremes
+
+
+def test_expand_grid_names_the_bad_argument():
+    with pytest.raises(ValueError, match=r"^fixed=1\.0 is not allowed"):
+        expand_grid({"a": [1, 2]}, fixed=1.0)
+    with pytest.raises(ValueError, match=r"^grid="):
+        expand_grid([("a", [1])])
+
+
+def test_mixed_parameter_types_are_refused_before_anything_runs(tmp_path):
+    table = tmp_path / "exp.parquet"
+    configs = [{"a": 1.0}, {"a": "high"}]
+    with pytest.raises(ValueError, match=r"parameter 'a'='high' is not allowed.*configs\[1\]"):
+        run_sweep(lambda p, i, s: {"m": 1.0}, configs, instruments=["X"], splits=["test"],
+                  table=table, name="mixed", n_workers=1, **QUIET)
+    assert not table.exists()
+    run_sweep(lambda p, i, s: {"m": 1.0}, [{"a": 1.0}], instruments=["X"], splits=["test"],
+              table=table, name="mixed", n_workers=1, **QUIET)
+    with pytest.raises(ValueError, match=r"parameter 'a'='x' .* a str in configs\[0\] and a "
+                                         r"number elsewhere"):  # against the stored table
+        run_sweep(lambda p, i, s: {"m": 1.0}, [{"a": "x"}], instruments=["X"], splits=["test"],
+                  table=table, name="mixed", n_workers=1, **QUIET)
+
+
+def test_mixed_metric_types_keep_the_valid_rows(tmp_path):
+    table = tmp_path / "exp.parquet"
+
+    def f(params, instrument, split):
+        return {"m": "bad" if params["a"] == 3 else float(params["a"]), "ok": True}
+
+    with pytest.raises(ValueError, match=r"metric 'm'='bad' is not allowed.*task X/test"):
+        run_sweep(f, expand_grid({"a": [0, 1, 2, 3, 4]}), instruments=["X"], splits=["test"],
+                  table=table, name="mixed", n_workers=1, **QUIET)
+    stored = read_table(table)
+    assert sorted(stored["a"]) == [0, 1, 2] and stored["m"].tolist() == [0.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("bad", ["dir", 3, None])
+def test_table_must_be_a_file_path(tmp_path, bad):
+    table = {"dir": tmp_path, 3: 3, None: None}[bad]
+    with pytest.raises(ValueError, match=r"^table=.*is not allowed"):
+        run_sweep(lambda p, i, s: {"m": 1.0}, [{"a": 1}], instruments=["X"], splits=["test"],
+                  table=table, name="t", n_workers=1, **QUIET)
+    with pytest.raises(ValueError, match=r"^table="):
+        read_table(tmp_path)
+
+
+def test_huge_int_parameter_is_refused():
+    with pytest.raises(ValueError, match=r"fits in 64 bits"):
+        expand_grid({"a": [2**70]})
+
+
+def test_workers_die_with_a_killed_parent(tmp_path):
+    """SIGKILL the process running a 2-worker sweep: its workers exit within a few seconds."""
+    code = textwrap.dedent(f"""
+        import os, time
+        from mslab.sweeps import expand_grid, run_sweep
+
+        def f(params, instrument, split):
+            open(os.path.join({str(tmp_path)!r}, f"worker-{{os.getpid()}}"), "w").close()
+            time.sleep(120)
+            return {{"m": 1.0}}
+
+        if __name__ == "__main__":
+            run_sweep(f, expand_grid({{"a": list(range(8))}}), instruments=["X"],
+                      splits=["test"], table={str(tmp_path / "t.parquet")!r}, name="orphans",
+                      n_workers=2, progress=False)
+    """)
+    script = tmp_path / "parent.py"
+    script.write_text(code)
+    parent = subprocess.Popen([sys.executable, str(script)], cwd=REPO)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(tmp_path.glob("worker-*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        pids = [int(p.name.split("-")[1]) for p in tmp_path.glob("worker-*")]
+        assert len(pids) == 2, "the workers did not start"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in pids), "workers outlived their parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie awaiting its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -12,7 +12,10 @@ A Parquet file with one row per task: ``key``, ``function``, ``version``, ``inst
 (first 32 hex digits) of the canonical JSON (sorted keys, no spaces, shortest float repr) of
 ``{"function", "version", "instrument", "split", "params"}``, so it is stable across runs and
 machines. JSON keeps ``20`` and ``20.0`` apart: use one type per parameter. Anything else that
-changes results (code, data files) must change ``version``.
+changes results (code, data files) must change ``version``. A column of the table holds one kind
+of value — numbers (int or float), booleans or strings, with None/NaN allowed anywhere — so a
+parameter or metric that mixes kinds is refused up front (parameters before any task runs,
+metrics when a task returns them) with an error naming it, instead of failing at the write.
 
 * Re-running skips every task whose key is already in the table.
 * Results are appended in chunks as they finish (every ``chunk_size`` results or
@@ -33,12 +36,16 @@ cluster through ``distributed.Client(scheduler).get_executor()``; this needs the
 failure or Ctrl-C wastes little work. When a task raises, the sweep submits nothing more, waits
 for the tasks in flight (keeping their results), writes the table and re-raises the error.
 Results depend only on the task, never on the worker count or the order of completion.
+Local workers die with the sweep: if the calling process is killed (even by SIGKILL), each
+worker notices within a second (``PR_SET_PDEATHSIG`` on Linux, and a thread watching its parent
+process id everywhere) and exits.
 Local workers are spawned, so a *script* running a sweep must do so under
 ``if __name__ == "__main__":`` (notebooks need nothing).
 """
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import functools
 import hashlib
@@ -48,6 +55,8 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -62,12 +71,10 @@ from tqdm import tqdm
 from mslab import _validate
 from mslab._system import available_cores
 
-MICROMARKET_COSTS: dict[str, float] = {"fee_per_share": 2e-4, "slippage_per_volume": 5e-5}
-"""micromarket's costs, the same for every configuration (``fixed`` of :func:`expand_grid`)."""
-
 KEY_COLUMNS = ("key", "function", "version", "instrument", "split", "params_json")
 
 Scalar = str | int | float | bool | None
+_INT64 = (-(2**63), 2**63 - 1)
 Task = Callable[[dict[str, Scalar], str, str], Mapping[str, Scalar]]
 
 
@@ -83,12 +90,51 @@ def _scalar(name: str, value: object, *, finite: bool = True) -> Scalar:
         _validate.fail(name, value, "a str, int, float, bool or None")
     if finite and isinstance(value, float) and not math.isfinite(value):
         _validate.fail(name, value, "finite")
+    if isinstance(value, int) and not isinstance(value, bool) and not (
+            _INT64[0] <= value <= _INT64[1]):
+        _validate.fail(name, value, "an int that fits in 64 bits")
     return value
 
 
-def _config(params: Mapping[str, object]) -> dict[str, Scalar]:
+def _kind(value: Scalar) -> str | None:
+    """The kind of column a value needs: "number", "bool", "str" (None fits any)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "bool"
+    return "number" if isinstance(value, (int, float)) else "str"
+
+
+def _column_kind(column: pd.Series) -> str | None:
+    """The kind of an existing table column (None if it holds no value yet)."""
+    if pd.api.types.is_bool_dtype(column):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(column):
+        return None if column.isna().all() else "number"
+    kinds = {_kind(v) for v in column.dropna()}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def _check_kinds(kinds: dict[str, str], row: Mapping[str, Scalar], what: str,
+                 where: str) -> None:
+    """Record the kind of each value of ``row`` in ``kinds`` and refuse a second kind."""
+    for name, value in row.items():
+        kind = _kind(value)
+        if kind is None:
+            continue
+        seen = kinds.setdefault(name, kind)
+        if seen != kind:
+            raise ValueError(f"{what} {name!r}={value!r} is not allowed: {what} {name!r} must "
+                             f"hold one kind of value, but it is a {kind} {where} and a {seen} "
+                             "elsewhere (a table column holds numbers, booleans or strings, "
+                             "not a mix)")
+
+
+def _config(params: Mapping[str, object], name: str = "configs") -> dict[str, Scalar]:
     if not isinstance(params, Mapping):
-        _validate.fail("configs", params, "a sequence of mappings from parameter names to values")
+        _validate.fail(name, params, "a mapping from parameter names to values"
+                       if name != "configs" else
+                       "a sequence of mappings from parameter names to values")
     out = {}
     for name, value in params.items():
         if not isinstance(name, str) or name in KEY_COLUMNS:
@@ -102,9 +148,11 @@ def expand_grid(grid: Mapping[str, Sequence[object]],
                 fixed: Mapping[str, object] | None = None) -> list[dict[str, Scalar]]:
     """All combinations of ``grid`` (parameter -> non-empty list of values), in
     ``itertools.product`` order (last parameter fastest), each merged with the constant
-    parameters ``fixed``. ``expand_grid(MICROMARKET_GRID, MICROMARKET_COSTS)`` gives the 144
-    micromarket configurations."""
-    fixed = _config(fixed or {})
+    parameters ``fixed``. For example ``expand_grid(MICROMARKET_GRID, MICROMARKET_COSTS)``
+    (:mod:`mslab.orderbook.experiments`) gives the 144 micromarket configurations."""
+    fixed = _config({} if fixed is None else fixed, "fixed")
+    if not isinstance(grid, Mapping):
+        _validate.fail("grid", grid, "a mapping from parameter names to lists of values")
     names = list(grid)
     for name in names:
         values = grid[name]
@@ -123,9 +171,13 @@ def stratified_sample(configs: Sequence[Mapping[str, object]], n: int, *,
     remainder, ties to the stratum met first) and its members are drawn uniformly with
     ``numpy.random.default_rng(seed)``. Returned in the order of ``configs``. E.g. 40 of the
     144 micromarket configurations ``by="spread_multiplier"``: 10 per multiplier."""
+    if isinstance(configs, Mapping) or not isinstance(configs, Sequence) or not configs:
+        _validate.fail("configs", configs, "a non-empty list of parameter mappings")
     configs = [_config(c) for c in configs]
     n = _validate.integer("n", n, low=1, high=len(configs))
-    by = [by] if isinstance(by, str) else list(by)
+    by = [by] if isinstance(by, str) else by
+    if not isinstance(by, Sequence) or not by or not all(isinstance(b, str) for b in by):
+        _validate.fail("by", by, "a parameter name or a non-empty list of them")
     for name in by:
         if not all(name in c for c in configs):
             _validate.fail("by", name, "a parameter present in every configuration")
@@ -158,7 +210,7 @@ def task_key(function: str, version: str, instrument: str, split: str,
              params: Mapping[str, object]) -> str:
     """The experiment key: first 32 hex digits of the SHA-256 of the canonical JSON of the task."""
     text = canonical_json({"function": function, "version": version, "instrument": instrument,
-                           "split": split, "params": _config(params)})
+                           "split": split, "params": _config(params, "params")})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
@@ -175,10 +227,23 @@ def function_name(func: Callable[..., object]) -> str:
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
     """The experiments table at ``path`` (an empty table if there is none yet)."""
-    path = Path(path)
+    path = _table_path(path)
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in KEY_COLUMNS})
     return pd.read_parquet(path)
+
+
+def _table_path(path: object) -> Path:
+    """``path`` as the Path of a table file: an existing directory (which pandas would read as
+    a Parquet dataset) or a path in a missing directory is refused."""
+    if not isinstance(path, (str, os.PathLike)):
+        _validate.fail("table", path, "the path of a Parquet file (str or os.PathLike)")
+    path = Path(path)
+    if path.exists() and not path.is_file():
+        _validate.fail("table", str(path), "the path of a Parquet file, not a directory")
+    if not path.parent.is_dir():
+        _validate.fail("table", str(path), "a file path in an existing directory")
+    return path
 
 
 @contextmanager
@@ -246,10 +311,31 @@ class _Todo:
     split: str
 
 
-def _init_worker(numba_threads: int) -> None:
-    """Local worker set-up: Ctrl-C is handled by the parent; kernels get a share of the cores."""
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker exit when process ``parent`` dies: the kernel's parent-death signal on
+    Linux, plus a daemon thread that checks the parent process id every 0.5 s (portable, and
+    covers a parent that died before the signal was armed)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="mslab-parent-watch", daemon=True).start()
+
+
+def _init_worker(numba_threads: int, parent: int) -> None:
+    """Local worker set-up: Ctrl-C is handled by the parent; kernels get a share of the cores;
+    the worker dies with the parent ``parent``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["NUMBA_NUM_THREADS"] = str(numba_threads)
+    _die_with_parent(parent)
 
 
 def _executor(n_workers: int,
@@ -269,7 +355,7 @@ def _executor(n_workers: int,
         return executor, 2 * threads, close
     threads = max(1, available_cores() // n_workers)
     pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(threads,))
+                               initializer=_init_worker, initargs=(threads, os.getpid()))
     return pool, 2 * n_workers, lambda wait: pool.shutdown(wait=wait, cancel_futures=True)
 
 
@@ -313,8 +399,8 @@ def _execute(func: Task, todo: list[_Todo], n_workers: int, scheduler: str | Non
         raise error
 
 
-def _row(name: str, version: str, task: _Todo,
-         metrics: Mapping[str, object]) -> dict[str, Scalar]:
+def _row(name: str, version: str, task: _Todo, metrics: Mapping[str, object],
+         kinds: dict[str, str]) -> dict[str, Scalar]:
     if not isinstance(metrics, Mapping):
         raise TypeError(f"sweep function returned {type(metrics).__name__} for task "
                         f"{task.instrument}/{task.split} {task.params_json}: it must return a "
@@ -327,6 +413,8 @@ def _row(name: str, version: str, task: _Todo,
             raise ValueError(f"metric name {metric!r} returned by the sweep function clashes "
                              f"with a parameter or key column ({', '.join(row)})")
         row[metric] = _scalar(metric, value, finite=False)
+    _check_kinds(kinds, {m: row[m] for m in metrics}, "metric",
+                 f"in task {task.instrument}/{task.split} {task.params_json}")
     return row
 
 
@@ -381,19 +469,21 @@ def run_sweep(
                                       if n_workers is None else n_workers, low=1)
     chunk_size = _validate.integer("chunk_size", chunk_size, low=1)
     flush_seconds = _validate.nonnegative("flush_seconds", flush_seconds)
-    path = Path(table)
-    if not path.parent.is_dir():
-        _validate.fail("table", str(path), "a file path in an existing directory")
+    path = _table_path(table)
+    existing = read_table(path)
+    kinds = {c: k for c in existing.columns if c not in KEY_COLUMNS
+             and (k := _column_kind(existing[c])) is not None}
 
     tasks: dict[str, _Todo] = {}
-    for params in configs:
+    for i, params in enumerate(configs):
         params = _config(params)
+        _check_kinds(kinds, params, "parameter", f"in configs[{i}]")
         params_json = canonical_json(params)
         for instrument in instruments:
             for split in splits:
                 key = task_key(name, version, instrument, split, params)
                 tasks.setdefault(key, _Todo(key, params_json, params, instrument, split))
-    done = set(read_table(path)["key"])
+    done = set(existing["key"])
     todo = [t for k, t in tasks.items() if k not in done]
 
     writer = _TableWriter(path, chunk_size, flush_seconds)
@@ -401,7 +491,7 @@ def run_sweep(
               unit="task", disable=not progress) as bar:
 
         def record(task: _Todo, metrics: Mapping[str, Scalar]) -> None:
-            writer.add(_row(name, version, task, metrics))
+            writer.add(_row(name, version, task, metrics, kinds))
             bar.update()
 
         try:

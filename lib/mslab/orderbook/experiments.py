@@ -60,6 +60,10 @@ MICROMARKET_GRID: dict[str, tuple[float, ...]] = {
 }
 """The micromarket grid: 4 × 3 × 3 × 4 = 144 configurations (it backtested 40 of them)."""
 
+MICROMARKET_COSTS: dict[str, float] = {"fee_per_share": 2e-4, "slippage_per_volume": 5e-5}
+"""micromarket's costs, the same for every configuration (``fixed`` of
+:func:`mslab.sweeps.expand_grid`)."""
+
 Spec = tuple[Mapping[str, Any], str, Mapping[str, Any]]
 
 

@@ -1,20 +1,21 @@
 """Performance summary of an order-book backtest (:func:`mslab.orderbook.run_backtest`).
 
-All money amounts in dollars, quantities in shares. The Sharpe ratio is annualised from the
-equity increments between samples, ``mean/std · sqrt(seconds_per_year / sample_interval)``
-(std with ``ddof=1``); it is NaN when there are fewer than two increments or they have zero
-variance (a strategy that never trades), rather than an infinite or arbitrary number. The
-default year, 252 days of 6.5 hours, is the US equity trading year.
+All money amounts in dollars, quantities in shares. The Sharpe ratio is
+:func:`mslab.performance.sharpe_ratio` of the equity increments between samples, annualised with
+``seconds_per_year / sample_interval`` periods a year; it is NaN when there are fewer than two
+increments or they have zero variance (a strategy that never trades), by the degenerate-case
+rules of :mod:`mslab.performance`. The default year, 252 days of 6.5 hours, is the US equity
+trading year.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from mslab import _validate
+from mslab.performance import equity_drawdown, sharpe_ratio
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,17 @@ class BacktestMetrics:
 
 def compute_metrics(result: object, seconds_per_year: float = 252 * 6.5 * 3600) -> BacktestMetrics:
     """Summary statistics of a :class:`~mslab.orderbook.backtest.BacktestResult`."""
+    from mslab.orderbook.backtest import BacktestResult
+
+    if not isinstance(result, BacktestResult):
+        _validate.fail("result", type(result).__name__,
+                       "a BacktestResult (the output of mslab.orderbook.run_backtest)")
     seconds_per_year = _validate.positive("seconds_per_year", seconds_per_year)
     equity = result.equity
     fills = result.fills
-    dt = float(result.params["sample_interval"])
-    steps = np.diff(equity)
-    sharpe = float("nan")
-    if steps.size >= 2:
-        sd = float(np.std(steps, ddof=1))
-        if sd > 0.0:
-            sharpe = float(np.mean(steps)) / sd * math.sqrt(seconds_per_year / dt)
-    drawdown = float(np.max(np.maximum.accumulate(equity) - equity)) if equity.size else 0.0
+    dt = _validate.positive("result.params['sample_interval']", result.params["sample_interval"])
+    sharpe = sharpe_ratio(np.diff(equity), seconds_per_year / dt)
+    drawdown = equity_drawdown(equity)
     volume = int(fills.qty.sum())
     maker_volume = int(fills.qty[fills.maker].sum())
     return BacktestMetrics(

@@ -68,12 +68,12 @@ import pandas as pd
 from numba import njit
 
 from mslab import _validate, rng
-from mslab.walkforward import split_slices
+from mslab.performance import equity_drawdown, sharpe_ratio
+from mslab.selection_bias import split_slices
 
 COLUMNS = ("midpoint", "spread", "buys", "sells", "bids_distance_0", "asks_distance_0")
 VOLUME_UNITS = ("notional", "shares")
 SECONDS_PER_YEAR = 365.25 * 86400.0  # crypto trades around the clock
-_SHARPE_RTOL = 1e-10  # a standard deviation below this fraction of the RMS return is rounding
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class SnapshotBacktest:
 
     Scalars: ``final_pnl`` = ``equity[-1]``; ``max_drawdown`` the largest fall of equity from
     its running peak (>= 0, price units); ``sharpe`` the annualised Sharpe ratio of the equity
-    increments (:func:`sharpe_ratio`; NaN when they have no variance); ``fees`` and
+    increments (:func:`mslab.performance.sharpe_ratio`; NaN when they have no variance); ``fees`` and
     ``slippage`` the total costs paid; ``turnover`` the traded notional Σ p·size;
     ``mean_abs_inventory`` the average of ``|inventory|`` over the snapshots;
     ``periods_per_year`` what the Sharpe ratio was annualised with.
@@ -201,35 +201,14 @@ def _backtest(mid, half_spread, best_bid, best_ask, buys, sells, multiplier, fil
     return fees, slippage, turnover
 
 
-def sharpe_ratio(increments: np.ndarray, periods_per_year: float) -> float:
-    """Annualised Sharpe ratio ``mean / sd · sqrt(periods_per_year)`` of per-period P&L
-    increments (``sd`` with ``ddof = 1``; no risk-free rate: the P&L is already an excess).
-
-    Returns NaN — the ratio is undefined — when there are fewer than two increments or they have
-    no variance: ``sd <= 1e-10 · RMS`` (which covers an all-zero series, e.g. a maker that never
-    trades, and a constant non-zero one, whose computed ``sd`` is rounding noise that would
-    otherwise give a spurious, huge ratio). Never ±inf.
-    """
-    x = np.asarray(increments, dtype=float)
-    if x.size < 2 or not np.all(np.isfinite(x)):
-        return float("nan")
-    sd = float(np.std(x, ddof=1))
-    rms = float(np.sqrt(np.mean(x * x)))
-    if sd <= _SHARPE_RTOL * rms or sd == 0.0:
-        return float("nan")
-    return float(np.mean(x) / sd * math.sqrt(periods_per_year))
-
-
-def max_drawdown(equity: np.ndarray) -> float:
-    """Largest fall of ``equity`` from its running maximum (>= 0, same units)."""
-    e = np.asarray(equity, dtype=float)
-    return float(np.max(np.maximum.accumulate(e) - e))
-
-
 def infer_periods_per_year(system_time: object) -> float:
     """Snapshots per year from the median spacing of ``system_time`` (a 24/7 market:
     365.25 days a year). The times must be strictly increasing."""
-    times = pd.to_datetime(pd.Series(system_time), utc=True)
+    try:
+        times = pd.to_datetime(pd.Series(system_time), utc=True)
+    except (TypeError, ValueError, OverflowError):
+        _validate.fail("system_time", f"<{type(system_time).__name__}>",
+                       "a 1-D sequence of timestamps")
     if times.size < 2:
         _validate.fail("system_time", f"<{times.size} timestamp(s)>", "at least two timestamps")
     gaps = times.diff().dt.total_seconds().to_numpy()[1:]
@@ -241,6 +220,9 @@ def infer_periods_per_year(system_time: object) -> float:
 
 
 def _columns(snapshots: pd.DataFrame | Mapping[str, object]) -> dict[str, np.ndarray]:
+    if not isinstance(snapshots, (pd.DataFrame, Mapping)):
+        _validate.fail("snapshots", type(snapshots).__name__,
+                       "a DataFrame or mapping with the columns " + ", ".join(COLUMNS))
     missing = [c for c in COLUMNS if c not in snapshots]
     if missing:
         _validate.fail("snapshots", f"<columns {sorted(snapshots.keys())}>",
@@ -322,7 +304,7 @@ def backtest_snapshots(
     return SnapshotBacktest(
         params=params, mid=mid, equity=equity, cash=cash, inventory=inventory, bid=bid, ask=ask,
         bid_fill=bid_fill, ask_fill=ask_fill, final_pnl=float(equity[-1]),
-        max_drawdown=max_drawdown(equity), sharpe=sharpe_ratio(np.diff(equity), ppy),
+        max_drawdown=equity_drawdown(equity), sharpe=sharpe_ratio(np.diff(equity), ppy),
         fees=float(fees), slippage=float(slippage), turnover=float(turnover),
         mean_abs_inventory=float(np.mean(np.abs(inventory))), periods_per_year=ppy)
 
@@ -343,7 +325,7 @@ class SnapshotSweepTask:
 
     ``paths`` maps instrument names to Parquet files of cleaned snapshots (e.g. the output of
     the crypto loader); ``fractions`` are the train/validation/test shares
-    (:func:`mslab.walkforward.split_slices`); each split is backtested on its own, starting
+    (:func:`mslab.selection_bias.split_slices`); each split is backtested on its own, starting
     flat. ``periods_per_year`` None: inferred from each file's ``system_time``, on the whole
     file, so all splits are annualised alike. The files are not part of the experiment key:
     change the sweep's ``version`` when they change.

@@ -1,18 +1,35 @@
 """Pairs trading and statistical arbitrage: price data, a synthetic universe with known
 cointegrated pairs, pair selection (distance, Engle–Granger, Johansen, multiple testing),
 static and Kalman-filter hedge ratios, Ornstein–Uhlenbeck mean-reversion signals, a jitted
-backtest with realistic execution costs, walk-forward evaluation and performance metrics."""
+backtest with realistic execution costs and walk-forward evaluation (performance metrics live in
+:mod:`mslab.performance`)."""
 
 from mslab.pairs.backtest import (
-    BacktestResult,
     Execution,
+    PairBacktestResult,
     Risk,
     backtest_pair,
     backtest_portfolio,
+    holding_days,
     share_hedge,
 )
-from mslab.pairs.data import check_prices, load_crude, load_sp500, pair_prices
-from mslab.pairs.hedge import KalmanHedge, StaticHedge, kalman_hedge, ols_hedge
+from mslab.pairs.data import (
+    check_prices,
+    describe_year_blocks,
+    load_crude,
+    load_sp500,
+    pair_prices,
+    year_blocks,
+)
+from mslab.pairs.hedge import (
+    KalmanHedge,
+    KalmanTrading,
+    StaticHedge,
+    kalman_hedge,
+    kalman_trading,
+    ols_hedge,
+    rolling_ols_hedge,
+)
 from mslab.pairs.meanrev import (
     OUFit,
     fit_ou,
@@ -20,7 +37,6 @@ from mslab.pairs.meanrev import (
     rolling_zscore,
     score_positions,
 )
-from mslab.pairs.metrics import Performance, SharpeTest, performance, sharpe_pvalue
 from mslab.pairs.selection import (
     SelectionScore,
     adjust_pvalues,
@@ -30,28 +46,30 @@ from mslab.pairs.selection import (
     johansen_pairs,
     score_methods,
     score_selection,
+    selection_power,
 )
 from mslab.pairs.synthetic import CointegratedPair, SyntheticUniverse, make_synthetic_universe
 from mslab.pairs.walkforward import (
-    Strategy,
+    PairRule,
     WalkForwardResult,
-    cointegration_strategy,
-    gatev_strategy,
+    cointegration_rule,
+    gatev_rule,
+    memoised,
+    summary_table,
     walk_forward,
 )
 
 __all__ = [
-    "BacktestResult",
     "CointegratedPair",
     "Execution",
     "KalmanHedge",
+    "KalmanTrading",
     "OUFit",
-    "Performance",
+    "PairBacktestResult",
+    "PairRule",
     "Risk",
     "SelectionScore",
-    "SharpeTest",
     "StaticHedge",
-    "Strategy",
     "SyntheticUniverse",
     "WalkForwardResult",
     "adjust_pvalues",
@@ -59,25 +77,31 @@ __all__ = [
     "backtest_portfolio",
     "candidate_pairs",
     "check_prices",
-    "cointegration_strategy",
+    "describe_year_blocks",
+    "cointegration_rule",
     "distance_pairs",
     "engle_granger_pairs",
     "fit_ou",
-    "gatev_strategy",
+    "gatev_rule",
+    "holding_days",
     "johansen_pairs",
     "kalman_hedge",
+    "kalman_trading",
     "load_crude",
     "load_sp500",
     "make_synthetic_universe",
+    "memoised",
     "ols_hedge",
     "pair_prices",
-    "performance",
+    "rolling_ols_hedge",
     "rolling_sscore",
     "rolling_zscore",
     "score_methods",
     "score_positions",
     "score_selection",
+    "selection_power",
     "share_hedge",
-    "sharpe_pvalue",
+    "summary_table",
     "walk_forward",
+    "year_blocks",
 ]

@@ -122,7 +122,7 @@ class Risk:
 
 
 @dataclass(frozen=True)
-class BacktestResult:
+class PairBacktestResult:
     """Daily paths of a backtest. Per-pair arrays are (n_days, n_pairs): holdings
     ``shares_y``/``shares_x`` after the day's trades, net ``pair_pnl`` ($), ``pair_costs`` ($)
     and ``pair_traded`` (traded notional, $). ``trades`` has one row per trade (bars and dates of
@@ -169,10 +169,25 @@ class BacktestResult:
         return pd.Series(g.sum(axis=1), index=self.index, name="gross_exposure")
 
     @property
+    def holding_days(self) -> float:
+        """Mean holding period of a trade in bars (:func:`holding_days`)."""
+        return holding_days(self.trades)
+
+    @property
     def equity(self) -> pd.Series:
         """Capital plus cumulative net P&L ($; no reinvestment)."""
         return pd.Series(self.capital + np.cumsum(self.pair_pnl.sum(axis=1)), index=self.index,
                          name="equity")
+
+
+def holding_days(trades: pd.DataFrame) -> float:
+    """Mean number of bars from entry to exit execution over ``trades`` (a trade table of
+    :class:`PairBacktestResult`; open trades, with exit −1, are left out); NaN without a
+    closed trade."""
+    closed = trades[trades["exit"] >= 0]
+    if not len(closed):
+        return float("nan")
+    return float((closed["exit"] - closed["entry"]).mean())
 
 
 def share_hedge(beta: object, y: object, x: object) -> np.ndarray:
@@ -185,7 +200,7 @@ def backtest_pair(y: object, x: object, signal: object, hedge: object = 1.0, *,
                   volume_y: object = None, volume_x: object = None,
                   half_spread_bps: object = None, execution: Execution = Execution(),
                   risk: Risk = Risk(), capital: float = 1.0, rehedge: bool = False,
-                  close_at_end: bool = True, periods_per_year: int = 252) -> BacktestResult:
+                  close_at_end: bool = True, periods_per_year: int = 252) -> PairBacktestResult:
     """Backtest one pair: ``y`` and ``x`` are aligned price arrays or Series (same dates),
     ``signal`` the desired position in {−1, 0, +1} units of the spread decided at each close,
     ``hedge`` the hedge ratio in shares (scalar or one value per day); volumes (shares per day)
@@ -200,8 +215,7 @@ def backtest_pair(y: object, x: object, signal: object, hedge: object = 1.0, *,
                          f"{x.index[i]}; align them on one calendar first")
     index = y.index if isinstance(y, pd.Series) else (
         x.index if isinstance(x, pd.Series) else None)
-    prices = pd.DataFrame({"y": np.asarray(y, dtype=float), "x": np.asarray(x, dtype=float)},
-                          index=index)
+    prices = pd.DataFrame({"y": _floats("y", y), "x": _floats("x", x)}, index=index)
     for name, v in (("signal", signal), ("hedge", hedge)):
         if np.ndim(v) != 0:
             _vector(name, v, n_y)
@@ -223,7 +237,7 @@ def backtest_portfolio(prices: object, pairs: Sequence[tuple[object, object]], s
                        risk: Risk = Risk(), capital: float = 1.0,
                        max_portfolio_gross: float | None = None, rehedge: bool = False,
                        close_at_end: bool = True, periods_per_year: int = 252
-                       ) -> BacktestResult:
+                       ) -> PairBacktestResult:
     """Backtest a portfolio of pairs on one calendar.
 
     ``prices``: (n_days, n_assets) DataFrame (strictly increasing index) or array; ``pairs``:
@@ -274,7 +288,7 @@ def backtest_portfolio(prices: object, pairs: Sequence[tuple[object, object]], s
     tr_i = np.empty((bound, 5), dtype=np.int64)      # pair, dir, entry, exit, reason
     tr_f = np.zeros((bound, 4))                      # gross, cost, traded, entry_gross
     inf = np.inf
-    n_tr = _simulate(
+    n_tr = _simulate_pairs_portfolio(
         values, np.asarray(iy, np.int64), np.asarray(ix, np.int64), sig, hedge, adv, hs * 1e-4,
         (execution.fee_bps + execution.slippage_bps) * 1e-4, execution.impact_bps * 1e-4,
         inf if execution.max_participation is None else execution.max_participation,
@@ -284,7 +298,7 @@ def backtest_portfolio(prices: object, pairs: Sequence[tuple[object, object]], s
         0.0 if risk.stop_sigma is None else risk.stop_sigma,
         0.0 if risk.stop_loss is None else risk.stop_loss,
         bool(rehedge), bool(close_at_end), float(ann), qy, qx, pnl, cost, traded, tr_i, tr_f)
-    return BacktestResult(index=index, pairs=tuple(cols), capital=capital,
+    return PairBacktestResult(index=index, pairs=tuple(cols), capital=capital,
                           prices_y=values[:, iy], prices_x=values[:, ix], shares_y=qy,
                           shares_x=qx, pair_pnl=pnl, pair_costs=cost, pair_traded=traded,
                           trades=_trade_table(tr_i[:n_tr], tr_f[:n_tr], cols, index))
@@ -344,7 +358,7 @@ def _pair_cost(dy, dx, price_y, price_x, rate_y, rate_x, impact, adv_y, adv_x):
 
 
 @njit(cache=True)
-def _simulate(p, iy, ix, sig, hedge, adv, hs, fixed, impact, max_part, vol_sizing, target_vol,
+def _simulate_pairs_portfolio(p, iy, ix, sig, hedge, adv, hs, fixed, impact, max_part, vol_sizing, target_vol,
               window, max_gross, pair_capital, port_cap, stop_sigma, stop_loss, rehedge,
               close_at_end, ann, qy, qx, pnl, cost, traded, tr_i, tr_f):
     """Kernel; see the module docstring. Returns the number of trades written to tr_i/tr_f."""
@@ -518,8 +532,16 @@ def _length(name: str, v: object) -> int:
     return arr.size
 
 
+def _floats(name: str, v: object) -> np.ndarray:
+    """``v`` as a float array, or the standard ValueError naming ``name``."""
+    try:
+        return np.asarray(v, dtype=float)
+    except (TypeError, ValueError):
+        _validate.fail(name, f"<{type(v).__name__}>", "numbers (a scalar, array or Series)")
+
+
 def _vector(name: str, v: object, n: int) -> np.ndarray:
-    arr = np.asarray(v, dtype=float)
+    arr = _floats(name, v)
     if arr.shape != (n,):
         raise ValueError(f"{name} has shape {arr.shape} but the prices have {n} dates: "
                          f"{name} must hold one value per date")
@@ -530,7 +552,7 @@ def _column(v: object, name: str) -> object:
     """A pair's per-day series as an (n, 1) column, a scalar unchanged."""
     if isinstance(v, pd.Series):
         return v.to_frame(name)
-    arr = np.asarray(v, dtype=float)
+    arr = _floats(name, v)
     return arr if arr.ndim == 0 else arr.reshape(-1, 1)
 
 
@@ -587,7 +609,7 @@ def _aligned(name: str, v: object, index: pd.Index) -> np.ndarray:
             i = int(np.flatnonzero(np.asarray(v.index != index))[0])
             raise ValueError(f"{name} is misaligned with the prices: at row {i} it is dated "
                              f"{v.index[i]} but the prices {index[i]}")
-    return np.asarray(v, dtype=float)
+    return _floats(name, v)
 
 
 def _signals(signals: object, n: int, n_pairs: int, index: pd.Index) -> np.ndarray:

@@ -10,6 +10,9 @@ Data sets (both are daily or monthly *closing prices in US dollars*, indexed by 
 ``load_crude``  monthly Brent and WTI spot prices, 1987-05 to 2020-01 (393 months), from
                 ``arch.data.crude`` (FRED data shipped with arch); dated the 15th of each month.
 
+:func:`year_blocks` cuts a calendar into consecutive blocks of whole calendar years (for
+sub-period checks), the last block possibly shorter.
+
 A *price table* is a DataFrame with a strictly increasing, duplicate-free DatetimeIndex and
 one column per asset holding finite prices > 0. :func:`check_prices` enforces that and names
 the offending column and date; :func:`pair_prices` does the same for two Series that must
@@ -18,6 +21,7 @@ share one calendar.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +43,9 @@ def check_prices(prices: object, name: str = "prices", *, min_rows: int = 2,
     (finite only with ``positive=False``, e.g. for log-prices). A missing (NaN) or non-positive
     value is reported with its column and date.
     """
+    if not isinstance(positive, (bool, np.bool_)):
+        _validate.fail("positive", positive, "True or False")
+    min_rows = _validate.integer("min_rows", min_rows, low=0)
     if not isinstance(prices, pd.DataFrame):
         _validate.fail(name, type(prices).__name__, "a pandas DataFrame of prices")
     if not isinstance(prices.index, pd.DatetimeIndex):
@@ -48,7 +55,7 @@ def check_prices(prices: object, name: str = "prices", *, min_rows: int = 2,
         _validate.fail(f"{name}.columns", list(prices.columns), "unique column labels, but "
                        f"{dup_cols[0]!r} appears more than once")
     if len(prices) < min_rows:
-        _validate.fail(f"len({name})", len(prices), f"at least {min_rows} rows")
+        _validate.fail(f"len({name})", len(prices), f"at least min_rows={min_rows} rows")
     _check_dates(prices.index, name)
     try:
         values = prices.to_numpy(dtype=np.float64)
@@ -87,6 +94,8 @@ def pair_prices(y: object, x: object, *, positive: bool = True,
     Misalignment is an error, never silently repaired: a date present in one Series but not the
     other is named in the message, as is a missing or non-positive price.
     """
+    if not isinstance(positive, (bool, np.bool_)):
+        _validate.fail("positive", positive, "True or False")
     for nm, s in (("y", y), ("x", x)):
         if not isinstance(s, pd.Series):
             _validate.fail(nm, type(s).__name__, "a pandas Series of prices with a DatetimeIndex")
@@ -117,13 +126,15 @@ def load_sp500(tickers: list[str] | tuple[str, ...] | None = None, start: object
     Reads ``data/pairs/sp500_prices.parquet`` (or ``path``) and checks it with
     :func:`check_prices` before returning it.
     """
+    if path is not None and not isinstance(path, (str, os.PathLike)):
+        _validate.fail("path", path, "None or the path of a Parquet file (str or os.PathLike)")
     file = SP500_FILE if path is None else Path(path)
     if not file.is_file():
         raise FileNotFoundError(f"{file} not found: regenerate it with tools/extract_sp500.py "
                                 "(in an environment that has skfolio)")
     prices = check_prices(pd.read_parquet(file), "sp500")
     if tickers is not None:
-        if isinstance(tickers, str) or not all(isinstance(t, str) for t in tickers):
+        if not isinstance(tickers, (list, tuple)) or not all(isinstance(t, str) for t in tickers):
             _validate.fail("tickers", tickers, "a list of ticker strings")
         unknown = [t for t in tickers if t not in prices.columns]
         if unknown or len(tickers) == 0 or len(set(tickers)) != len(tickers):
@@ -149,10 +160,14 @@ def load_crude() -> pd.DataFrame:
 def _date_slice(prices: pd.DataFrame, start: object, end: object) -> pd.DataFrame:
     bounds = []
     for nm, v in (("start", start), ("end", end)):
+        allowed = "a date (anything pandas.Timestamp accepts) or None"
         try:
-            bounds.append(None if v is None else pd.Timestamp(v))
-        except (TypeError, ValueError):
-            _validate.fail(nm, v, "a date (anything pandas.Timestamp accepts) or None")
+            stamp = None if v is None else pd.Timestamp(v)
+        except (TypeError, ValueError, OverflowError):
+            _validate.fail(nm, v, allowed)
+        if v is not None and pd.isna(stamp):   # NaN, NaT, "NaT": not a date, never "no bound"
+            _validate.fail(nm, v, allowed)
+        bounds.append(stamp)
     lo, hi = bounds
     if lo is not None and hi is not None and lo > hi:
         _validate.fail("end", end, f"on or after start={start!r}")
@@ -160,3 +175,52 @@ def _date_slice(prices: pd.DataFrame, start: object, end: object) -> pd.DataFram
     if len(out) < 2:
         _validate.fail("start", start, f"a date range holding at least 2 rows (end={end!r})")
     return out
+
+
+def year_blocks(index: pd.DatetimeIndex, years: int, *, first_year: int | None = None,
+                min_days: int = 1) -> pd.DataFrame:
+    """Consecutive blocks of ``years`` calendar years over the dates ``index`` (increasing),
+    starting with ``first_year`` (default: the year of the first date); the last block holds
+    the remaining years and may be shorter. Blocks with fewer than ``min_days`` dates are
+    dropped.
+
+    Returns one row per block: ``start_year``, ``end_year`` (the last year with a date in the
+    block), ``label`` ("1990–1994"), ``n_years`` (calendar years it spans, end − start + 1),
+    ``n_days`` and the positions ``start``/``stop`` of its dates in ``index`` (a slice).
+    """
+    if not isinstance(index, pd.DatetimeIndex):
+        _validate.fail("index", type(index).__name__, "a pandas DatetimeIndex")
+    if len(index) == 0:
+        _validate.fail("index", "<empty>", "at least one date")
+    _check_dates(index, "index")
+    years = _validate.integer("years", years, low=1, high=1000)
+    first_year = index[0].year if first_year is None else _validate.integer(
+        "first_year", first_year, low=1, high=index[-1].year)
+    min_days = _validate.integer("min_days", min_days, low=1)
+    block = (index.year.to_numpy() - first_year) // years
+    rows = []
+    for b in np.unique(block[block >= 0]):
+        pos = np.flatnonzero(block == b)
+        start_year, end_year = first_year + int(b) * years, int(index[pos[-1]].year)
+        if pos.size >= min_days:
+            rows.append(dict(start_year=start_year, end_year=end_year,
+                             label=f"{start_year}–{end_year}",
+                             n_years=end_year - start_year + 1, n_days=int(pos.size),
+                             start=int(pos[0]), stop=int(pos[-1]) + 1))
+    return pd.DataFrame(rows, columns=["start_year", "end_year", "label", "n_years", "n_days",
+                                       "start", "stop"])
+
+
+def describe_year_blocks(blocks: pd.DataFrame, years: int) -> str:
+    """The blocks of :func:`year_blocks` in words, e.g. "7 sub-periods, 6 of 5 years and
+    2020–2022 of 3 years" (or "7 sub-periods of 5 years" when every block is full)."""
+    if not isinstance(blocks, pd.DataFrame) or not {"label", "n_years"} <= set(blocks.columns):
+        _validate.fail("blocks", type(blocks).__name__, "a table from year_blocks")
+    years = _validate.integer("years", years, low=1)
+    n = len(blocks)
+    short = blocks[blocks["n_years"] < years]
+    if short.empty:
+        return f"{n} sub-period{'s' if n != 1 else ''} of {years} years"
+    return (f"{n} sub-periods, {n - len(short)} of {years} years and "
+            + ", ".join(f"{r.label} of {r.n_years} year{'s' if r.n_years != 1 else ''}"
+                        for r in short.itertuples()))

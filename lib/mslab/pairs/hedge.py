@@ -1,4 +1,5 @@
-"""Hedge ratios for a pair: a static OLS fit and Chan's (2013) Kalman filter.
+"""Hedge ratios for a pair: a static OLS fit, a rolling OLS fit, and Chan's (2013) Kalman
+filter with the trading rule he applies to it.
 
 Both regress y on x with an intercept, y_t = β x_t + α + e_t, on whatever the caller passes
 (prices, as in Chan, or log-prices, as in the cointegration tests); the units of β are those
@@ -20,6 +21,17 @@ without a prediction step) and Chan's MATLAB loop (with R = 0 before the first d
 Chan's zero initial covariance the first update has zero gain, so s_0 = 0 and P_0 = 0: the
 filter learns from the second day on. ``beta``/``alpha`` are the *filtered* values s_t, which
 use y_t; e_t and Q_t use only data up to t − 1 plus x_t, and Chan trades e_t against ±√Q_t.
+The Gaussian log-likelihood of the forecast errors, ``−½ Σ_{t≥1} (ln 2πQ_t + e_t²/Q_t)`` (the
+first day, with its arbitrary prior, excluded), is what :meth:`KalmanHedge.loglik` returns: the
+criterion for choosing δ and V_e.
+
+Rolling OLS (:func:`rolling_ols_hedge`): the static fit repeated on the ``window`` observations
+ending at every ``step``-th date, as statsmodels' ``RollingOLS`` computes it.
+
+Chan's rule (:func:`kalman_trading`): hold the spread long while e_t/√Q_t < −``entry``, short while
+it is > ``entry`` (positions by :func:`mslab.pairs.meanrev.score_positions`, executed at the
+next close by :func:`mslab.pairs.backtest.backtest_pair`, with the filter's β converted to
+shares by :func:`mslab.pairs.backtest.share_hedge`).
 """
 
 from __future__ import annotations
@@ -31,7 +43,10 @@ import pandas as pd
 from numba import njit
 
 from mslab import _validate
+from mslab import performance as perf
+from mslab.pairs.backtest import Execution, backtest_pair, share_hedge
 from mslab.pairs.data import pair_prices
+from mslab.pairs.meanrev import fit_ou, score_positions
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,42 @@ class KalmanHedge:
     def zscore(self) -> pd.Series:
         """e_t/√Q_t, the standardised forecast error Chan trades at ±1."""
         return self.error / np.sqrt(self.error_var)
+
+    def loglik(self) -> float:
+        """Gaussian log-likelihood of the one-day-ahead forecast errors, first day excluded
+        (module docstring)."""
+        e, q = self.error.to_numpy()[1:], self.error_var.to_numpy()[1:]
+        return float(-0.5 * np.sum(np.log(2.0 * np.pi * q) + e * e / q))
+
+
+@dataclass(frozen=True)
+class KalmanTrading:
+    """Chan's rule on one pair (:func:`kalman_trading`): the filter (``kalman``), its
+    ``positions``, the net daily ``returns`` and per-run statistics, measured after the first ``burn_in`` days:
+    ``loglik`` (:meth:`KalmanHedge.loglik`), ``beta_sd`` (standard deviation of β), ``z_sd``
+    and ``z_half_life`` (standard deviation and AR(1) half-life, days, of e/√Q), the Sharpe
+    ratio before (``sharpe_gross``) and after costs (``sharpe_net``), the break-even cost
+    (``breakeven_bps`` per leg), ``trades_per_year`` and mean ``holding_days``."""
+
+    kalman: KalmanHedge
+    positions: pd.Series
+    returns: pd.Series
+    delta: float
+    loglik: float
+    beta_sd: float
+    z_sd: float
+    z_half_life: float
+    sharpe_gross: float
+    sharpe_net: float
+    breakeven_bps: float
+    trades_per_year: float
+    holding_days: float
+
+    def row(self) -> dict[str, float]:
+        """The scalar results (one row of a comparison table)."""
+        return {k: getattr(self, k) for k in (
+            "delta", "loglik", "beta_sd", "z_sd", "z_half_life", "sharpe_gross", "sharpe_net",
+            "breakeven_bps", "trades_per_year", "holding_days")}
 
 
 def ols_hedge(y: pd.Series, x: pd.Series, *, intercept: bool = True) -> StaticHedge:
@@ -146,3 +197,77 @@ def kalman_hedge(y: pd.Series, x: pd.Series, *, delta: float = 1e-4, obs_var: fl
     params = dict(delta=delta, obs_var=obs_var, state_var=w, initial_beta=float(s0[0]),
                   initial_alpha=float(s0[1]), initial_cov=initial_cov)
     return KalmanHedge(*series, state_cov=cov, params=params)
+
+
+@njit(cache=True)
+def _rolling_ols(y, x, window, ends, beta, alpha):
+    """Kernel: OLS of y on x and a constant over the ``window`` values ending at each of
+    ``ends`` (centred sums, so no cancellation between large means)."""
+    for k in range(ends.size):
+        hi = ends[k] + 1
+        lo = hi - window
+        my, mx = 0.0, 0.0
+        for t in range(lo, hi):
+            my += y[t]
+            mx += x[t]
+        my /= window
+        mx /= window
+        sxy, sxx = 0.0, 0.0
+        for t in range(lo, hi):
+            dx = x[t] - mx
+            sxy += dx * (y[t] - my)
+            sxx += dx * dx
+        beta[k] = sxy / sxx if sxx > 0.0 else np.nan
+        alpha[k] = my - beta[k] * mx
+
+
+def rolling_ols_hedge(y: pd.Series, x: pd.Series, window: int, *, step: int = 1
+                      ) -> pd.DataFrame:
+    """Hedge ratio of y on x (with intercept) by least squares over the ``window`` dates ending
+    at every ``step``-th date, starting with the first full window. Returns a DataFrame indexed
+    by the last date of each window with columns ``beta`` and ``alpha`` (NaN where x is
+    constant in the window). ``y`` and ``x``: Series on the same dates (any finite values)."""
+    table = pair_prices(y, x, positive=False)
+    n = len(table)
+    window = _validate.integer("window", window, low=3, high=n)
+    step = _validate.integer("step", step, low=1)
+    yv = np.ascontiguousarray(table.iloc[:, 0].to_numpy())
+    xv = np.ascontiguousarray(table.iloc[:, 1].to_numpy())
+    ends = np.arange(window - 1, n, step, dtype=np.int64)
+    beta, alpha = np.empty(ends.size), np.empty(ends.size)
+    _rolling_ols(yv, xv, window, ends, beta, alpha)
+    return pd.DataFrame({"beta": beta, "alpha": alpha}, index=table.index[ends])
+
+
+def kalman_trading(y: pd.Series, x: pd.Series, *, delta: float, obs_var: float,
+                   entry: float = 1.0, cost_bps: float = 0.0, burn_in: int = 0,
+                   initial_cov: float = 1.0, periods_per_year: int = 252) -> KalmanTrading:
+    """Chan's Kalman-filter pairs rule on the prices ``y`` and ``x`` ($, Series on the same
+    dates): filter log y on log x (β in dollars of x per dollar of y, ``initial_cov`` 1 by
+    default, a diffuse start), hold the spread beyond ±``entry``·√Q, backtest with one day of
+    delay before costs and after ``cost_bps`` per leg. Statistics of β and e/√Q skip the first
+    ``burn_in`` days; see :class:`KalmanTrading`."""
+    entry = _validate.positive("entry", entry)
+    cost_bps = _validate.nonnegative("cost_bps", cost_bps)
+    prices = pair_prices(y, x)
+    yp, xp = prices.iloc[:, 0], prices.iloc[:, 1]
+    burn_in = _validate.integer("burn_in", burn_in, low=0, high=len(prices) - 3)
+    k = kalman_hedge(np.log(yp), np.log(xp), delta=delta, obs_var=obs_var,
+                     initial_cov=initial_cov)
+    z = k.zscore
+    pos = score_positions(z, open_long=-entry, close_long=-entry, open_short=entry,
+                          close_short=entry)
+    hedge = share_hedge(k.beta, yp, xp)
+    gross, net = (backtest_pair(yp, xp, pos, hedge, execution=Execution(half_spread_bps=c),
+                                periods_per_year=periods_per_year) for c in (0.0, cost_bps))
+    g = perf.performance(gross.returns, turnover=gross.turnover, periods_per_year=periods_per_year)
+    n_perf = perf.performance(net.returns, turnover=net.turnover, trades=net.trades,
+                              periods_per_year=periods_per_year)
+    return KalmanTrading(
+        kalman=k, positions=pos, returns=net.returns, delta=float(delta), loglik=k.loglik(),
+        beta_sd=float(k.beta.iloc[burn_in:].std()), z_sd=float(z.iloc[burn_in:].std()),
+        z_half_life=fit_ou(z.iloc[burn_in:]).half_life, sharpe_gross=g.sharpe,
+        sharpe_net=n_perf.sharpe,
+        breakeven_bps=perf.breakeven_cost_bps(g.annual_return, g.turnover),
+        trades_per_year=n_perf.n_trades / (len(prices) / periods_per_year),
+        holding_days=net.holding_days)

@@ -34,12 +34,16 @@ it mis-computes the statistics for ``k_ar_diff=0`` (#7459): ``k_ar_diff`` ≥ 1 
 Multiple testing (statsmodels ``multipletests``): scanning many pairs at level α finds about
 α × (number of pairs) spurious ones. :func:`adjust_pvalues` adds Bonferroni (family-wise error
 ≤ α) and Benjamini–Hochberg (false-discovery rate ≤ α) adjusted p-values and decisions.
+
+Selection power (:func:`selection_power`): a Monte Carlo of :func:`score_methods` over
+independent synthetic universes (:func:`mslab.pairs.synthetic.make_synthetic_universe`, seeds
+``seed``, ``seed + 1``, ...) at several sample lengths, averaged per length and method.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,9 +55,10 @@ from statsmodels.tsa.vector_ar.vecm import coint_johansen
 
 from mslab import _validate
 from mslab.pairs.data import check_prices
-from mslab.pairs.synthetic import SyntheticUniverse
+from mslab.pairs.synthetic import SyntheticUniverse, make_synthetic_universe
 
 ORDERINGS = ("both", "given")
+
 TRENDS = ("n", "c", "ct", "ctt")
 LEVELS = (0.90, 0.95, 0.99)
 
@@ -276,3 +281,38 @@ def score_methods(universe: SyntheticUniverse, *, alpha: float = 0.05, top_n: in
     methods["Johansen max-eig"] = jo[jo["maxeig_reject"]]
     rows = {name: vars(score_selection(sel, universe)) for name, sel in methods.items()}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("method")
+
+
+def selection_power(n_days: Sequence[int], *, n_universes: int, n_pairs_coint: int = 5,
+                    n_stocks: int = 20, alpha: float = 0.05, lags: int | None = 1,
+                    k_ar_diff: int = 1, seed: int = 0) -> pd.DataFrame:
+    """Average :func:`score_methods` over ``n_universes`` synthetic universes of ``n_stocks``
+    stocks (``n_pairs_coint`` true pairs, the rest random walks) for each sample length in
+    ``n_days`` (trading days). Universe k of every length uses seed ``seed + k``.
+
+    Returns one row per (``n_days``, ``method``), methods in :func:`score_methods` order, with
+    the means over universes of ``selected`` (pairs selected), ``true_pos``, ``false_pos``,
+    ``recall`` (ignoring NaN), ``fdr`` and ``any_selected`` (share of universes where the method
+    selected anything).
+    """
+    if isinstance(n_days, (str, bytes)) or not isinstance(n_days, Sequence) or not n_days:
+        _validate.fail("n_days", n_days, "a non-empty list of sample lengths (days)")
+    lengths = [_validate.integer("n_days", d, low=10, high=10**6) for d in n_days]
+    n_universes = _validate.integer("n_universes", n_universes, low=1, high=10**4)
+    n_pairs_coint = _validate.integer("n_pairs_coint", n_pairs_coint, low=0)
+    n_stocks = _validate.integer("n_stocks", n_stocks, low=max(2, 2 * n_pairs_coint), high=500)
+    seed = _validate.seed("seed", seed)
+    rows = []
+    for days in lengths:
+        for k in range(n_universes):
+            universe = make_synthetic_universe(n_pairs_coint=n_pairs_coint,
+                                               n_random_walks=n_stocks - 2 * n_pairs_coint,
+                                               n_days=days, seed=seed + k)
+            scores = score_methods(universe, alpha=alpha, lags=lags, k_ar_diff=k_ar_diff)
+            rows.append(scores.reset_index().assign(n_days=days, universe=k))
+    table = pd.concat(rows, ignore_index=True)
+    table["any"] = table["n_selected"] > 0
+    return table.groupby(["n_days", "method"], sort=False).agg(
+        selected=("n_selected", "mean"), true_pos=("true_positives", "mean"),
+        false_pos=("false_positives", "mean"), recall=("recall", "mean"), fdr=("fdr", "mean"),
+        any_selected=("any", "mean")).reset_index()

@@ -41,6 +41,8 @@ from numba import njit, prange
 from mslab import _validate, rng
 
 _N_PARAM_DRAWS = 4  # uniforms per stream besides the factor loadings
+MAX_DRAWS = 10**8
+"""Largest number of random draws (streams × (days + factors + 4), 800 MB) of one universe."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,9 @@ def make_synthetic_universe(
     beta_range, half_life_range (trading days), sigma_eq_range (log-price) : (low, high) with
         0 < low ≤ high, the uniform laws of β, ln 2/κ and σ_eq of each pair.
     seed : non-negative integer. start : first date of the business-day calendar.
+
+    The simulation needs streams × (days + factors + 4) random draws, streams = factors +
+    stocks; more than :data:`MAX_DRAWS` is refused before anything is allocated.
     """
     n_pairs = _validate.integer("n_pairs_coint", n_pairs_coint, low=0)
     n_rw = _validate.integer("n_random_walks", n_random_walks, low=0)
@@ -135,12 +140,16 @@ def make_synthetic_universe(
     hl_lo, hl_hi = _range("half_life_range", half_life_range)
     sd_lo, sd_hi = _range("sigma_eq_range", sigma_eq_range)
     seed = _validate.seed("seed", seed)
+    n_streams = n_factors + 2 * n_pairs + n_rw
+    if n_streams * (n_days + n_factors + _N_PARAM_DRAWS) > MAX_DRAWS:
+        _validate.fail("n_days", n_days, f"small enough that streams × (days + factors + "
+                       f"{_N_PARAM_DRAWS}) <= {MAX_DRAWS:,} random draws, with {n_streams} "
+                       "streams (factors + stocks)")
     try:
         dates = pd.bdate_range(start=pd.Timestamp(start), periods=n_days, name="date")
     except (TypeError, ValueError):
         _validate.fail("start", start, "a date (anything pandas.Timestamp accepts)")
 
-    n_streams = n_factors + 2 * n_pairs + n_rw
     uniforms = np.empty((n_streams, n_factors + _N_PARAM_DRAWS))
     normals = np.empty((n_streams, n_days))
     _draw(rng.path_states(seed, n_streams), uniforms, normals)

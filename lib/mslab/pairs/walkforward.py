@@ -1,5 +1,9 @@
-"""Walk-forward (rolling out-of-sample) evaluation of a pairs strategy, as in Gatev, Goetzmann &
+"""Walk-forward (rolling out-of-sample) evaluation of a pairs rule, as in Gatev, Goetzmann &
 Rouwenhorst (2006).
+
+A :class:`PairRule` is what a pairs strategy decides: which pairs to trade (``select``, on a
+formation window) and when and how to hold them (``signal``). :func:`walk_forward` rolls the
+formation and trading windows and backtests the rule's decisions out of sample.
 
 Windows (units: rows of the price table, i.e. trading days). Window w forms pairs on the
 ``formation`` days starting at row ``w·step`` (default 252, twelve months) and trades them on the
@@ -13,13 +17,13 @@ Per window:
 
 1. *Eligible* assets are those with a finite price > 0 on every formation day (a stock that is
    not listed yet is left out, without looking at the trading window).
-2. ``strategy.select(formation_prices)`` picks pairs ``(y, x)`` among the eligible assets from
+2. ``rule.select(formation_prices)`` picks pairs ``(y, x)`` among the eligible assets from
    the formation window only.
-3. ``strategy.signal(y, x, start)`` gets the pair's prices from the first formation day to the
+3. ``rule.signal(y, x, start)`` gets the pair's prices from the first formation day to the
    last trading day and ``start``, the position of the first trading day, and returns the
    desired position for each trading day and the hedge ratio (shares of x per share of y; a
    scalar or one per trading day). The signal of a day may use prices up to that day only: the
-   walk-forward cannot check this, the tests of each strategy do.
+   walk-forward cannot check this, the tests of each rule do.
 4. The pairs are backtested together (:func:`mslab.pairs.backtest.backtest_portfolio`) on the
    formation and trading days, flat during formation (which only serves as history for
    trailing estimates), every pair getting ``capital / n_pairs``. Positions open at the end of
@@ -27,10 +31,15 @@ Per window:
 
 A window with no selected pair earns 0 (its capital stays uninvested).
 
-Ready-made strategies (built on :mod:`mslab.pairs.selection`, :mod:`mslab.pairs.hedge` and
+:func:`summary_table` tabulates several walk-forward runs (performance, bootstrap p-value,
+break-even cost) for a results table. :func:`memoised` wraps a rule so that its selection is computed once per formation window (the
+selection never depends on costs or execution, so re-running the walk-forward with other costs
+need not repeat an Engle–Granger scan).
+
+Ready-made rules (built on :mod:`mslab.pairs.selection`, :mod:`mslab.pairs.hedge` and
 :mod:`mslab.pairs.meanrev`):
 
-:func:`gatev_strategy`          the distance method with Gatev et al.'s rules: the ``top_n``
+:func:`gatev_rule`              the distance method with Gatev et al.'s rules: the ``top_n``
                                 pairs with the smallest sum of squared differences of
                                 normalised formation prices; in trading, the difference of the
                                 two prices normalised to 1 on the first trading day, in units
@@ -38,7 +47,7 @@ Ready-made strategies (built on :mod:`mslab.pairs.selection`, :mod:`mslab.pairs.
                                 beyond ±``threshold`` (2) and closes it when the prices cross
                                 (0). Dollar-neutral at entry: hedge ``y_t/x_t`` shares, frozen
                                 for the trade ($1 long, $1 short per $1 of y).
-:func:`cointegration_strategy`  Engle–Granger on formation log prices (Benjamini–Hochberg at
+:func:`cointegration_rule`      Engle–Granger on formation log prices (Benjamini–Hochberg at
                                 ``alpha`` over all candidate pairs by default, the ``top_n``
                                 smallest p-values); hedge β from OLS of log y on log x over
                                 formation (dollars of x per dollar of y, converted to shares
@@ -51,15 +60,15 @@ Ready-made strategies (built on :mod:`mslab.pairs.selection`, :mod:`mslab.pairs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from mslab import _validate
-from mslab.pairs import metrics
-from mslab.pairs.backtest import Execution, Risk, backtest_portfolio, share_hedge
+from mslab import performance as perf
+from mslab.pairs.backtest import Execution, Risk, backtest_portfolio, holding_days, share_hedge
 from mslab.pairs.hedge import ols_hedge
 from mslab.pairs.meanrev import rolling_sscore, score_positions
 from mslab.pairs.selection import adjust_pvalues, distance_pairs, engle_granger_pairs
@@ -69,50 +78,58 @@ SignalFn = Callable[[pd.Series, pd.Series, int], tuple[object, object]]
 
 
 @dataclass(frozen=True)
-class Strategy:
-    """A pairs strategy for :func:`walk_forward`: ``select(formation_prices) -> [(y, x), ...]``
+class PairRule:
+    """A pairs rule for :func:`walk_forward`: ``select(formation_prices) -> [(y, x), ...]``
     and ``signal(y_prices, x_prices, start) -> (signals, hedge)`` (module docstring)."""
 
     select: SelectFn
     signal: SignalFn
-    name: str = "strategy"
+    name: str = "rule"
 
 
 @dataclass(frozen=True)
 class WalkForwardResult:
     """Concatenated out-of-sample daily ``returns`` and ``turnover`` (traded notional over
     capital), one row per window in ``windows`` and every trade in ``trades`` (columns as in
-    :class:`mslab.pairs.backtest.BacktestResult`, plus ``window``; ``entry``/``exit`` are rows
+    :class:`mslab.pairs.backtest.PairBacktestResult`, plus ``window``; ``entry``/``exit`` are rows
     of ``prices``, ``pair`` the pair's position in its window's selection)."""
 
-    strategy: str
+    rule: str
     returns: pd.Series
     turnover: pd.Series
     windows: pd.DataFrame
     trades: pd.DataFrame
     params: dict[str, object] = field(default_factory=dict)
 
-    def performance(self, periods_per_year: int = 252) -> metrics.Performance:
-        return metrics.performance(self.returns, turnover=self.turnover, trades=self.trades,
-                                   periods_per_year=periods_per_year)
+    def performance(self, periods_per_year: int = 252) -> perf.Performance:
+        """:func:`mslab.performance.performance` of the out-of-sample returns and trades."""
+        return perf.performance(self.returns, turnover=self.turnover, trades=self.trades,
+                                periods_per_year=periods_per_year)
 
-    def sharpe_test(self, **kwargs: object) -> metrics.SharpeTest:
-        """Out-of-sample Sharpe ratio and its bootstrap p-value (:func:`metrics.sharpe_pvalue`)."""
-        return metrics.sharpe_pvalue(self.returns, **kwargs)
+    def sharpe_test(self, **kwargs: object) -> perf.SharpeTest:
+        """Out-of-sample Sharpe ratio and its bootstrap p-value
+        (:func:`mslab.performance.sharpe_pvalue`)."""
+        return perf.sharpe_pvalue(self.returns, **kwargs)
+
+    @property
+    def holding_days(self) -> float:
+        """Mean holding period of a trade (rows of ``prices`` from entry to exit;
+        :func:`mslab.pairs.backtest.holding_days`)."""
+        return holding_days(self.trades)
 
 
-def walk_forward(prices: pd.DataFrame, strategy: Strategy, *, formation: int = 252,
+def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
                  trading: int = 126, step: int | None = None, volumes: pd.DataFrame | None = None,
                  half_spread_bps: pd.DataFrame | None = None,
                  execution: Execution = Execution(), risk: Risk = Risk(),
                  capital: float = 1.0, max_portfolio_gross: float | None = None,
                  rehedge: bool = False) -> WalkForwardResult:
-    """Run ``strategy`` window by window over ``prices`` (dates × assets, strictly increasing
+    """Run ``rule`` window by window over ``prices`` (dates × assets, strictly increasing
     dates; NaN allowed where an asset is not listed) and collect the out-of-sample results.
     ``volumes`` and ``half_spread_bps`` are tables like ``prices``; the remaining arguments go
     to :func:`mslab.pairs.backtest.backtest_portfolio`."""
-    if not isinstance(strategy, Strategy):
-        _validate.fail("strategy", strategy, "a Strategy(select, signal)")
+    if not isinstance(rule, PairRule):
+        _validate.fail("rule", rule, "a PairRule(select, signal)")
     if not isinstance(prices, pd.DataFrame):
         _validate.fail("prices", type(prices).__name__, "a pandas DataFrame (dates × assets)")
     formation = _validate.integer("formation", formation, low=2)
@@ -133,13 +150,13 @@ def walk_forward(prices: pd.DataFrame, strategy: Strategy, *, formation: int = 2
         t0, t1 = f0 + formation, min(f0 + formation + trading, n)
         form = values[f0:t0]
         eligible = prices.columns[(np.isfinite(form) & (form > 0)).all(axis=0)]
-        pairs = _checked_pairs(strategy.select(prices.iloc[f0:t0][eligible]), eligible)
+        pairs = _checked_pairs(rule.select(prices.iloc[f0:t0][eligible]), eligible)
         hist = prices.iloc[f0:t1]
         rets = pd.Series(0.0, index=prices.index[t0:t1])
         turn = rets.copy()
         n_trades = 0
         if pairs:
-            signals, hedges = _window_signals(strategy, hist, pairs, formation)
+            signals, hedges = _window_signals(rule, hist, pairs, formation)
             sub = list(dict.fromkeys(a for pair in pairs for a in pair))
             bt = backtest_portfolio(
                 hist[sub], pairs, signals, hedges,
@@ -161,7 +178,7 @@ def walk_forward(prices: pd.DataFrame, strategy: Strategy, *, formation: int = 2
             "formation_end": prices.index[t0 - 1], "trading_start": prices.index[t0],
             "trading_end": prices.index[t1 - 1], "n_eligible": len(eligible),
             "n_pairs": len(pairs), "pairs": tuple(pairs), "return": float(rets.sum()),
-            "sharpe": metrics.sharpe_ratio(rets.to_numpy()) if len(rets) > 1 else np.nan,
+            "sharpe": perf.sharpe_ratio(rets.to_numpy()),
             "n_trades": n_trades})
 
     stacked = pd.concat(daily)
@@ -169,7 +186,7 @@ def walk_forward(prices: pd.DataFrame, strategy: Strategy, *, formation: int = 2
     by_day.index.name = prices.index.name
     all_trades = pd.concat(trades, ignore_index=True) if trades else _empty_trades()
     return WalkForwardResult(
-        strategy=strategy.name, returns=by_day["returns"].rename("returns"),
+        rule=rule.name, returns=by_day["returns"].rename("returns"),
         turnover=by_day["turnover"].rename("turnover"), windows=pd.DataFrame(rows),
         trades=all_trades,
         params=dict(formation=formation, trading=trading, step=step, execution=execution,
@@ -177,7 +194,65 @@ def walk_forward(prices: pd.DataFrame, strategy: Strategy, *, formation: int = 2
                     rehedge=rehedge))
 
 
-def gatev_strategy(top_n: int | None = 20, threshold: float = 2.0) -> Strategy:
+SUMMARY_COLUMNS = ("strategy", "costs", "annual_return", "volatility", "sharpe", "sharpe_se",
+                   "sortino", "max_dd", "calmar", "turnover", "n_trades", "hit", "cost_bps",
+                   "pairs", "empty", "holding", "p_value", "breakeven_bps")
+
+
+def summary_table(runs: Mapping[tuple[str, float], WalkForwardResult], *, n_boot: int = 999,
+                  seed: int = 0, periods_per_year: int = 252) -> pd.DataFrame:
+    """One tidy row per walk-forward run, in the order of ``runs`` (keyed by (strategy label,
+    cost in bps per leg)): the :class:`mslab.performance.Performance` of its out-of-sample
+    returns (``annual_return``, ``volatility``, ``sharpe`` and its standard error ``sharpe_se``,
+    ``sortino``, ``max_dd``, ``calmar``, ``turnover``, ``n_trades``, ``hit`` rate, ``cost_bps``),
+    the mean number of ``pairs`` per window and the share of windows with none (``empty``), the
+    mean ``holding`` period (days), the stationary-bootstrap ``p_value`` of H0: Sharpe ≤ 0
+    (``n_boot`` resamples, ``seed``) and ``breakeven_bps``, the cost per leg that cancels the
+    strategy's gross return (from its run at cost 0, NaN if there is none)."""
+    if not isinstance(runs, Mapping) or not runs:
+        _validate.fail("runs", runs, "a non-empty mapping (label, cost) -> WalkForwardResult")
+    rows = []
+    for key, wf in runs.items():
+        if (not isinstance(key, tuple) or len(key) != 2 or not isinstance(key[0], str)
+                or not isinstance(wf, WalkForwardResult)):
+            _validate.fail("runs", key, "keys (label, cost) mapped to WalkForwardResult")
+        label, cost = key[0], _validate.nonnegative("cost", key[1])
+        p = wf.performance(periods_per_year)
+        rows.append(dict(
+            strategy=label, costs=cost, annual_return=p.annual_return,
+            volatility=p.annual_volatility, sharpe=p.sharpe, sharpe_se=p.sharpe_se,
+            sortino=p.sortino, max_dd=p.max_drawdown, calmar=p.calmar, turnover=p.turnover,
+            n_trades=p.n_trades, hit=p.hit_rate, cost_bps=p.avg_cost_bps,
+            pairs=float(wf.windows["n_pairs"].mean()),
+            empty=float((wf.windows["n_pairs"] == 0).mean()), holding=wf.holding_days,
+            p_value=wf.sharpe_test(n_boot=n_boot, seed=seed,
+                                   periods_per_year=periods_per_year).p_value))
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1])
+    gross = table[table["costs"] == 0.0].set_index("strategy")
+    breakeven = {lab: perf.breakeven_cost_bps(row["annual_return"], row["turnover"])
+                 for lab, row in gross.iterrows()}
+    table["breakeven_bps"] = table["strategy"].map(breakeven).astype(float)
+    return table
+
+
+def memoised(rule: PairRule) -> PairRule:
+    """The same rule, remembering its selection for each formation window (keyed by the
+    window's first and last date and its eligible assets), so that walk-forwards of one rule
+    under other costs or execution settings select each window once."""
+    if not isinstance(rule, PairRule):
+        _validate.fail("rule", rule, "a PairRule(select, signal)")
+    memo: dict[tuple[object, object, tuple[object, ...]], list[tuple[str, str]]] = {}
+
+    def select(formation: pd.DataFrame) -> list[tuple[str, str]]:
+        key = (formation.index[0], formation.index[-1], tuple(formation.columns))
+        if key not in memo:
+            memo[key] = list(rule.select(formation))
+        return list(memo[key])
+
+    return PairRule(select, rule.signal, rule.name)
+
+
+def gatev_rule(top_n: int | None = 20, threshold: float = 2.0) -> PairRule:
     """Gatev, Goetzmann & Rouwenhorst's distance method (module docstring); ``top_n=None``
     trades every pair."""
     if top_n is not None:
@@ -208,14 +283,14 @@ def gatev_strategy(top_n: int | None = 20, threshold: float = 2.0) -> Strategy:
                               close_short=0.0)
         return pos, ty / tx
 
-    return Strategy(select, signal, name=f"distance (Gatev), top {top_n or 'all'}")
+    return PairRule(select, signal, name=f"distance (Gatev), top {top_n or 'all'}")
 
 
-def cointegration_strategy(alpha: float = 0.05, top_n: int | None = 20,
+def cointegration_rule(alpha: float = 0.05, top_n: int | None = 20,
                            correction: str = "fdr_bh", lags: int | None = 1, window: int = 60,
                            min_kappa: float = 1.0 / 30.0,
                            thresholds: tuple[float, float, float, float] = (-1.25, -0.50, 1.25,
-                                                                             0.75)) -> Strategy:
+                                                                             0.75)) -> PairRule:
     """Engle–Granger selection and Avellaneda–Lee s-score trading (module docstring).
     ``correction``: the multiple-testing decision of :func:`mslab.pairs.adjust_pvalues`
     (``"fdr_bh"``, ``"bonferroni"`` or ``"raw"``); ``lags``: ADF lags of the test (None: chosen
@@ -249,7 +324,7 @@ def cointegration_strategy(alpha: float = 0.05, top_n: int | None = 20,
                               close_short=close_short)
         return pos.iloc[start:], share_hedge(beta, y, x)[start:]
 
-    return Strategy(select, signal,
+    return PairRule(select, signal,
                     name=f"cointegration ({correction}) + s-score, top {top_n or 'all'}")
 
 
@@ -258,25 +333,25 @@ def _checked_pairs(pairs: object, eligible: pd.Index) -> list[tuple[str, str]]:
     for pair in pairs:
         if (not isinstance(pair, (tuple, list)) or len(pair) != 2 or pair[0] == pair[1]
                 or pair[0] not in eligible or pair[1] not in eligible):
-            raise ValueError(f"strategy.select returned {pair!r}: pairs must be (y, x) with two "
+            raise ValueError(f"rule.select returned {pair!r}: pairs must be (y, x) with two "
                              f"different eligible assets ({', '.join(map(str, eligible))})")
         out.append((pair[0], pair[1]))
     return out
 
 
-def _window_signals(strategy: Strategy, hist: pd.DataFrame, pairs: list[tuple[str, str]],
+def _window_signals(rule: PairRule, hist: pd.DataFrame, pairs: list[tuple[str, str]],
                     start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Signals and hedges over the window (flat during formation) from strategy.signal."""
+    """Signals and hedges over the window (flat during formation) from rule.signal."""
     n, n_trade = len(hist), len(hist) - start
     signals = np.zeros((n, len(pairs)))
     hedges = np.zeros((n, len(pairs)))
     columns = {a: hist[a] for a in dict.fromkeys(a for pair in pairs for a in pair)}
     for k, (y, x) in enumerate(pairs):
-        sig, hedge = strategy.signal(columns[y], columns[x], start)
+        sig, hedge = rule.signal(columns[y], columns[x], start)
         sig = np.asarray(sig, dtype=float)
         hedge = np.asarray(hedge, dtype=float)
         if sig.shape != (n_trade,) or hedge.shape not in ((), (n_trade,)):
-            raise ValueError(f"strategy.signal for pair ({y!r}, {x!r}) returned signals of "
+            raise ValueError(f"rule.signal for pair ({y!r}, {x!r}) returned signals of "
                              f"shape {sig.shape} and hedge of shape {hedge.shape}: both must "
                              f"have one value per trading day ({n_trade},), or a scalar hedge")
         signals[start:, k] = sig

@@ -1,5 +1,6 @@
-"""Walk-forward evaluation: a time-ordered train/validation/test split and the selection of a
-configuration from an experiments table, with the selection bias made measurable.
+"""Selection bias of a parameter sweep: a time-ordered train/validation/test split and the
+selection of a configuration from an experiments table, with the bias of picking the best one
+made measurable.
 
 The split cuts each instrument's snapshots, in time order, into consecutive slices (60/20/20 by
 default); each slice is backtested on its own. The honest protocol picks the configuration with
@@ -8,7 +9,7 @@ slice. Picking by the test metric itself (what "micromarket" did) reports the ma
 noisy estimates, which is biased upwards even when no configuration has any skill: for N
 independent configurations with true Sharpe ratio 0, each estimated on T periods, the
 annualised estimates are roughly normal with standard error ``sqrt(periods_per_year / T)``
-(Lo, 2002), so the reported maximum is inflated by about ``E[max of N standard normals]``
+(Lo, 2002; :func:`mslab.performance.null_sharpe_se`), so the reported maximum is inflated by about ``E[max of N standard normals]``
 times that standard error (correlated configurations inflate less; the same ``N`` is the
 effective number of independent trials in Bailey & López de Prado's deflated Sharpe ratio).
 
@@ -27,6 +28,7 @@ from scipy.integrate import trapezoid
 from scipy.special import ndtr
 
 from mslab import _validate
+from mslab.performance import null_sharpe_se
 
 SPLITS = ("train", "validation", "test")
 FRACTIONS = (0.6, 0.2, 0.2)
@@ -38,9 +40,14 @@ def split_slices(n: int, fractions: Sequence[float] = FRACTIONS) -> dict[str, sl
     ``floor(n·f₀)`` and ``floor(n·(f₀ + f₁))``. Every slice must hold at least two snapshots
     (one P&L increment)."""
     n = _validate.integer("n", n, low=2)
+    allowed = "three positive numbers summing to 1"
+    if isinstance(fractions, (str, bytes)) or not isinstance(fractions, Sequence):
+        _validate.fail("fractions", fractions, allowed)
+    if len(fractions) != 3:
+        _validate.fail("fractions", tuple(fractions), allowed)
     f = [_validate.positive("fractions", x) for x in fractions]
-    if len(f) != 3 or abs(sum(f) - 1.0) > 1e-9:
-        _validate.fail("fractions", tuple(fractions), "three positive numbers summing to 1")
+    if abs(sum(f) - 1.0) > 1e-9:
+        _validate.fail("fractions", tuple(fractions), allowed)
     b1 = int(np.floor(round(n * f[0], 9)))
     b2 = int(np.floor(round(n * (f[0] + f[1]), 9)))
     bounds = (0, b1, b2, n)
@@ -61,7 +68,12 @@ def expected_max_normal(n: int) -> float:
 
 def _wide(table: pd.DataFrame, metric: str, splits: Sequence[str]) -> pd.DataFrame:
     """One row per (instrument, params_json) with ``metric`` per split as columns."""
-    for col in ("instrument", "split", "params_json", metric):
+    if not isinstance(table, pd.DataFrame):
+        _validate.fail("table", type(table).__name__, "an experiments table (a pandas DataFrame)")
+    if not isinstance(metric, str) or metric not in table.columns:
+        _validate.fail("metric", metric, "the name of a metric column of the table ("
+                       + ", ".join(map(str, table.columns)) + ")")
+    for col in ("instrument", "split", "params_json"):
         if col not in table.columns:
             _validate.fail("table", f"<columns {list(table.columns)}>",
                            f"an experiments table with a {col!r} column")
@@ -138,7 +150,7 @@ def selection_bias(table: pd.DataFrame, *, metric: str = "sharpe") -> pd.DataFra
     if metric == "sharpe" and {"n_periods", "periods_per_year"} <= set(table.columns):
         test = table[table["split"] == "test"]
         per = test.groupby("instrument")[["n_periods", "periods_per_year"]].median()
-        out["null_se"] = np.sqrt(per["periods_per_year"] / per["n_periods"])
+        out["null_se"] = null_sharpe_se(per["n_periods"], per["periods_per_year"])
         e_max = {int(k): expected_max_normal(int(k)) for k in out["n_configs"].unique()}
         out["expected_max_under_null"] = out["n_configs"].map(e_max) * out["null_se"]
     return out

@@ -9,7 +9,7 @@ import pytest
 from arch.bootstrap import optimal_block_length
 from scipy import stats
 
-from mslab.pairs.metrics import (
+from mslab.performance import (
     cagr,
     max_drawdown,
     performance,
@@ -132,3 +132,106 @@ def test_iid_bootstrap_matches_a_one_sided_t_test():
 def test_bad_inputs(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ----------------------------------------------------------------- standard error of the Sharpe
+
+from mslab import performance as perf  # noqa: E402
+
+
+def _monte_carlo_sharpe_sd(draw, n_samples: int, n_periods: int) -> tuple[float, float]:
+    """Mean estimated Sharpe ratio (annualised with A = 252) and its standard deviation over
+    ``n_samples`` independent samples of ``n_periods`` returns each."""
+    r = draw((n_samples, n_periods))
+    sr = r.mean(axis=1) / r.std(axis=1, ddof=1) * np.sqrt(252)
+    return float(sr.mean()), float(sr.std(ddof=1))
+
+
+def test_lo_standard_error_matches_a_monte_carlo_of_normal_returns():
+    g = np.random.default_rng(11)
+    n = 500
+    _, sd = _monte_carlo_sharpe_sd(lambda size: g.normal(0.001, 0.01, size), 4000, n)
+    se = perf.sharpe_se_formula(np.sqrt(252) * 0.1, n)                 # true per-period SR 0.1
+    assert se == pytest.approx(np.sqrt(252 * (1 + 0.1**2 / 2) / n))
+    assert sd == pytest.approx(se, rel=0.05)                          # MC error ~1.1 %
+    one = g.normal(0.001, 0.01, n)
+    assert perf.sharpe_standard_error(one, method="lo") == pytest.approx(
+        perf.sharpe_se_formula(perf.sharpe_ratio(one), n))
+
+
+def test_mertens_standard_error_corrects_for_skewness_and_kurtosis():
+    """Shifted exponential returns (skewness 2, kurtosis 9) with per-period SR 0.2: Mertens'
+    variance (1 + 0.02 − 0.4 + 0.06)/T is a third below Lo's (1.02/T), and the Monte Carlo
+    agrees with Mertens."""
+    g = np.random.default_rng(12)
+    n = 1000
+    draw = lambda size: (g.exponential(1.0, size) - 1.0 + 0.2) * 0.01  # noqa: E731
+    _, sd = _monte_carlo_sharpe_sd(draw, 4000, n)
+    mertens = perf.sharpe_se_formula(np.sqrt(252) * 0.2, n, skewness=2.0, kurtosis=9.0)
+    lo = perf.sharpe_se_formula(np.sqrt(252) * 0.2, n)
+    assert mertens == pytest.approx(np.sqrt(252 * 0.68 / n))
+    assert sd == pytest.approx(mertens, rel=0.06)
+    assert abs(sd / lo - 1) > 0.12                                    # Lo's is visibly wrong here
+    big = draw(200_000)
+    assert perf.sharpe_standard_error(big) * np.sqrt(200_000 / n) == pytest.approx(mertens,
+                                                                                   rel=0.03)
+
+
+def test_null_standard_error_is_both_formulas_at_zero():
+    assert perf.null_sharpe_se(250, 250.0) == pytest.approx(1.0)
+    assert perf.sharpe_se_formula(0.0, 250, 250.0) == pytest.approx(1.0)
+    assert perf.sharpe_se_formula(0.0, 250, 250.0, skewness=3.0, kurtosis=20.0) == 1.0
+    np.testing.assert_allclose(perf.null_sharpe_se(np.array([100, 400]), 100.0), [1.0, 0.5])
+
+
+# ----------------------------------------------------------------- degenerate cases, once
+
+RATIOS = [perf.sharpe_ratio, perf.sortino_ratio, perf.sharpe_standard_error,
+          perf.annual_volatility]
+
+
+@pytest.mark.parametrize("func", RATIOS)
+@pytest.mark.parametrize("r", [[], [0.01], [0.02] * 10, [0.0] * 5, np.full(40, 0.1 + 0.2)])
+def test_ratios_are_nan_with_fewer_than_two_observations_or_zero_variance(func, r):
+    if func is perf.annual_volatility and len(r) >= 2:
+        assert func(r) == pytest.approx(0.0, abs=1e-15)
+    else:
+        assert np.isnan(func(r))
+
+
+@pytest.mark.parametrize("func", RATIOS + [perf.max_drawdown, perf.equity_drawdown, perf.cagr,
+                                           perf.annual_return, perf.hit_rate,
+                                           perf.sharpe_pvalue, perf.performance])
+@pytest.mark.parametrize("bad,match", [([0.01, np.nan], r"\[1\] is nan"),
+                                       ([np.inf, 0.0], r"\[0\] is inf"),
+                                       ([np.nan, np.nan], r"\[0\] is nan.*2 bad"),
+                                       ([[0.1, 0.2]], r"\.shape=\(1, 2\) is not allowed"),
+                                       ("abc", r"=.*is not allowed"),
+                                       (None, r"=.*is not allowed")])
+def test_non_finite_or_malformed_input_is_an_error_everywhere(func, bad, match):
+    with pytest.raises(ValueError, match=match):
+        func(bad)
+
+
+def test_empty_and_single_observation_rules():
+    assert perf.max_drawdown([]) == 0.0 and perf.equity_drawdown([]) == 0.0
+    assert perf.equity_drawdown([5.0]) == 0.0
+    assert np.isnan(perf.cagr([])) and np.isnan(perf.annual_return([]))
+    assert np.isnan(perf.hit_rate([]))
+    assert np.isnan(perf.sharpe_pvalue([0.1]).p_value)
+    with pytest.raises(ValueError, match=r"returns.shape=\(0,\) is not allowed"):
+        perf.performance([])
+
+
+def test_equity_drawdown_and_calmar():
+    assert perf.equity_drawdown([0.0, 2.0, 1.0, 4.0, 2.5, 3.0]) == 1.5
+    r = [0.1, -0.5, 0.2]
+    assert perf.calmar_ratio(r) == pytest.approx(perf.cagr(r) / 0.5)
+    assert np.isnan(perf.calmar_ratio([0.01, 0.02]))
+    assert perf.annual_turnover([0.5, 1.5], 12) == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize("ppy", [0, -1.0, np.nan, np.inf, "252", True])
+def test_periods_per_year_must_be_a_positive_number(ppy):
+    with pytest.raises(ValueError, match=r"^periods_per_year="):
+        perf.sharpe_ratio(R, ppy)
