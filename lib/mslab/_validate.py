@@ -37,11 +37,21 @@ def fail(name: str, value: object, allowed: str) -> None:
     raise ValueError(f"{name}={value!r} is not allowed: {name} must be {allowed}")
 
 
+def _bound_text(bound: float | None, label: str | None, infinite: str) -> str:
+    """A bound as shown in a message: ``T = 1.0`` when it is another parameter's value."""
+    if bound is None:
+        return infinite
+    return f"{label} = {bound}" if label else str(bound)
+
+
 def real(name: str, value: object, *, low: float | None = None, high: float | None = None,
-         low_open: bool = False, high_open: bool = False) -> float:
-    """Return ``value`` as a finite float inside the (optionally open) interval [low, high]."""
+         low_open: bool = False, high_open: bool = False, low_name: str | None = None,
+         high_name: str | None = None) -> float:
+    """Return ``value`` as a finite float inside the (optionally open) interval [low, high];
+    ``low_name``/``high_name`` name the parameter a bound comes from (e.g. ``dt <= T``)."""
     lo_br, hi_br = ("(" if low_open else "["), (")" if high_open else "]")
-    interval = f"{lo_br}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi_br}"
+    interval = (f"{lo_br}{_bound_text(low, low_name, '-inf')}, "
+                f"{_bound_text(high, high_name, 'inf')}{hi_br}")
     allowed = f"a finite real number in {interval}"
     if isinstance(value, bool) or not isinstance(value, Real):
         fail(name, value, allowed)
@@ -65,9 +75,11 @@ def nonnegative(name: str, value: object) -> float:
     return real(name, value, low=0.0)
 
 
-def integer(name: str, value: object, *, low: int | None = None, high: int | None = None) -> int:
-    """An integer (not a bool) inside [low, high]."""
-    bounds = f"{'-inf' if low is None else low} <= {name} <= {'inf' if high is None else high}"
+def integer(name: str, value: object, *, low: int | None = None, high: int | None = None,
+            low_name: str | None = None, high_name: str | None = None) -> int:
+    """An integer (not a bool) inside [low, high] (bounds named as in :func:`real`)."""
+    bounds = (f"{_bound_text(low, low_name, '-inf')} <= {name} <= "
+              f"{_bound_text(high, high_name, 'inf')}")
     allowed = f"an integer with {bounds}"
     if isinstance(value, bool) or not isinstance(value, Integral):
         fail(name, value, allowed)
@@ -103,11 +115,12 @@ def real_array(name: str, value: object, *, low: float | None = None) -> np.ndar
 
 
 def real_vector(name: str, value: object, *, low: float | None = None,
-                high: float | None = None, what: str = "real numbers") -> np.ndarray:
+                high: float | None = None, high_name: str | None = None,
+                what: str = "real numbers") -> np.ndarray:
     """A non-empty 1-D array (not of bools) of finite real numbers in [low, high], returned as
     a C-contiguous float array; ``what`` describes the elements in the message."""
     bounds = "".join([f" >= {low}" if low is not None else "",
-                      f" <= {high}" if high is not None else ""])
+                      f" <= {_bound_text(high, high_name, '')}" if high is not None else ""])
     allowed = f"a non-empty 1-D array of finite {what}{bounds}"
     try:
         arr = np.asarray(value, dtype=float)

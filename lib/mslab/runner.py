@@ -62,12 +62,14 @@ from tqdm import tqdm
 
 from mslab._system import available_cores
 
+__all__ = ["collect_overrides", "main", "parse_value"]
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 HIDE = "hide-cell"
 INJECTED = "injected-parameters"
 
 
-class UsageError(Exception):
+class UsageError(ValueError):
     """A bad chapter name, parameter or option: reported before anything runs (exit code 2)."""
 
 
@@ -104,6 +106,8 @@ def parse_value(text: str) -> Any:
     ``"'7'"`` -> ``'7'`` (quote to force a string).
     Anything YAML would turn into another type (dates, ...) stays the string given.
     """
+    if not isinstance(text, str):
+        raise UsageError(f"text={text!r} is not allowed: text must be a string")
     if text in ("None", "True", "False"):  # papermill's spellings
         return {"None": None, "True": True, "False": False}[text]
     try:
@@ -125,6 +129,13 @@ def parse_value(text: str) -> Any:
 def collect_overrides(pairs: Sequence[Sequence[str]] | None,
                       yaml_file: str | None) -> dict[str, Any]:
     """Merge ``-f params.yaml`` (a mapping) and ``-p NAME VALUE`` pairs; ``-p`` wins."""
+    if pairs is not None and not (isinstance(pairs, (list, tuple)) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(x, str) for x in p)
+            for p in pairs)):
+        raise UsageError(f"pairs={pairs!r} is not allowed: pairs must be a list of "
+                         "(NAME, VALUE) string pairs")
+    if yaml_file is not None and not isinstance(yaml_file, (str, Path)):
+        raise UsageError(f"yaml_file={yaml_file!r} is not allowed: yaml_file must be a path")
     overrides: dict[str, Any] = {}
     if yaml_file:
         try:
@@ -568,6 +579,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    if argv is not None and not (isinstance(argv, (list, tuple))
+                                 and all(isinstance(a, str) for a in argv)):
+        print(f"mslab-run: error: argv={argv!r} is not allowed: argv must be a list of "
+              "strings", file=sys.stderr)
+        return EXIT_USAGE
     args = build_parser().parse_args(argv)
     try:
         if args.jobs < 1:

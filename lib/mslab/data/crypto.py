@@ -189,7 +189,7 @@ def write_crypto_snapshots(frame: pd.DataFrame, path: str | Path) -> Path:
     if levels < 1 or list(frame.columns) != columns(levels):
         _validate.fail("frame", f"DataFrame with columns {list(frame.columns)[:6]}…",
                        "a DataFrame with exactly the schema's columns, in order")
-    path = Path(path)
+    path = rep.check_output_path("path", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = frame.reset_index(drop=True)
     if path.suffix.lower() in (".parquet", ".pq"):

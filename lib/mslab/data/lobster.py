@@ -88,7 +88,7 @@ class LobsterName:
 
 def parse_name(path: str | Path) -> LobsterName | None:
     """Parse a LOBSTER file name; None when it does not follow the convention."""
-    m = _NAME.match(Path(path).name)
+    m = _NAME.match(rep.check_output_path("path", path).name)
     if m is None:
         return None
     return LobsterName(m["ticker"], m["date"], int(m["start"]), int(m["end"]), m["kind"],
@@ -350,7 +350,11 @@ def write_lobster(directory: str | Path, ticker: str, date: str, start_ms: int, 
     if not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
         _validate.fail("date", date, "a date string YYYY-MM-DD")
     start_ms = _validate.integer("start_ms", start_ms, low=0, high=86_400_000)
-    end_ms = _validate.integer("end_ms", end_ms, low=start_ms, high=86_400_000)
+    end_ms = _validate.integer("end_ms", end_ms, low=start_ms, high=86_400_000,
+                               low_name="start_ms")
+    out = rep.check_output_path("directory", directory)
+    if not isinstance(messages, dict):
+        _validate.fail("messages", messages, f"a mapping with keys {MESSAGE_COLUMNS}")
     missing = [c for c in MESSAGE_COLUMNS if c not in messages]
     if missing:
         _validate.fail("messages", sorted(messages), f"a mapping with keys {MESSAGE_COLUMNS}")
@@ -362,7 +366,6 @@ def write_lobster(directory: str | Path, ticker: str, date: str, start_ms: int, 
         _validate.fail("book", f"array of shape {book.shape}",
                        f"an integer array of shape ({n}, 4*levels) matching the messages")
     levels = book.shape[1] // 4
-    out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     name = LobsterName(ticker, date, start_ms, end_ms, "message", levels)
     mpath, bpath = out / name.sibling("message"), out / name.sibling("orderbook")

@@ -176,10 +176,16 @@ def check_strict(name: str, value: object) -> bool:
     return value  # type: ignore[return-value]
 
 
-def check_path(name: str, value: object) -> Path:
-    if not isinstance(value, (str, Path)):
+def check_output_path(name: str, value: object) -> Path:
+    """A path (str or pathlib.Path, not empty) that need not exist yet."""
+    if not isinstance(value, (str, Path)) or not str(value).strip() or "\x00" in str(value):
         _validate.fail(name, value, "a path (str or pathlib.Path)")
-    path = Path(value)  # type: ignore[arg-type]
+    return Path(value)  # type: ignore[arg-type]
+
+
+def check_path(name: str, value: object) -> Path:
+    """An existing file."""
+    path = check_output_path(name, value)
     if not path.is_file():
         _validate.fail(name, str(value), "an existing file")
     return path

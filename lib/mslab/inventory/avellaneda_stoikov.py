@@ -134,7 +134,7 @@ def simulate_avellaneda_stoikov(
     k = _validate.positive("k", k)
     sigma = _validate.nonnegative("sigma", sigma)
     T = _validate.positive("T", T)
-    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True)
+    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True, high_name="T")
     strategy = _validate.choice("strategy", strategy, STRATEGIES)
     symmetric_spread = _validate.choice("symmetric_spread", symmetric_spread, SYMMETRIC_SPREADS)
     n_steps = n_steps_for(T, dt)

@@ -123,7 +123,7 @@ def _market(sigma: object, arrival_rate: object, mean_size: object, price_sensit
     price_sensitivity = _validate.nonnegative("price_sensitivity", price_sensitivity)
     s0 = _validate.real("s0", s0)
     T = _validate.positive("T", T)
-    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True)
+    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True, high_name="T")
     n_paths = _validate.integer("n_paths", n_paths, low=1)
     seed = _validate.seed("seed", seed)
     n_steps = n_steps_for(T, dt)
@@ -234,7 +234,7 @@ def _dealer_paths(states, half_spread, skew, max_inventory, hedge_threshold, hed
             mean_abs, mean_sq, spread_income, inventory_pnl, n_hedges, hedged_vol, hedge_cost)
 
 
-_PNL_NAMES = "s0, sigma, half_spread, skew, mean_size"
+_PNL_NAMES = "s0, sigma, half_spread, skew, mean_size"  # what scales prices and sizes
 
 
 def _dealer_common(half_spread: object, skew: object,
@@ -277,14 +277,16 @@ def simulate_hedging_dealer(*, half_spread: float, skew: float, max_inventory: i
     max_inventory``. Same seed, same client flow and mid path as :func:`simulate_dealer`.
     """
     h, skew, q_max = _dealer_common(half_spread, skew, max_inventory)
-    threshold = _validate.integer("hedge_threshold", hedge_threshold, low=0, high=q_max)
+    threshold = _validate.integer("hedge_threshold", hedge_threshold, low=0, high=q_max,
+                                   high_name="max_inventory")
     unit_cost = (_validate.nonnegative("outside_half_spread", outside_half_spread)
                  + _validate.nonnegative("hedge_fee", hedge_fee))
     step_sd, lam, p_size, k_client, s0, n_steps, n_paths, seed = _market(
         sigma, arrival_rate, mean_size, price_sensitivity, s0, T, dt, n_paths, seed)
     out = _dealer_paths(rng.path_states(seed, n_paths), h, skew, q_max, threshold, unit_cost,
                         step_sd, lam, p_size, k_client, s0, n_steps)
-    _validate.derived(_PNL_NAMES, "the simulated P&L", out[0])
+    _validate.derived(f"{_PNL_NAMES}, outside_half_spread, hedge_fee", "the simulated P&L",
+                      out[0])
     return HedgingDealerResult(*out)
 
 
@@ -378,5 +380,6 @@ def simulate_dealer_competition(risk_aversions: np.ndarray, *, half_spread: floa
     _validate.elements("n_paths, risk_aversions", float(n_paths) * gammas.size)
     out = _competition_paths(rng.path_states(seed, n_paths), h, skews, step_sd, lam, p_size,
                              k_client, s0, n_steps)
-    _validate.derived(_PNL_NAMES, "the simulated P&L", out[1])
+    _validate.derived(f"{_PNL_NAMES}, risk_aversions, holding_time", "the simulated P&L",
+                      out[1])
     return CompetitionResult(*out, skew=skews)

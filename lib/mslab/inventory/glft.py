@@ -161,7 +161,8 @@ def glft_exact_quotes(gamma: float, k: float, A: float, sigma: float, Q: int, T:
     sigma = _validate.nonnegative("sigma", sigma)
     Q = _validate.integer("Q", Q, low=1)
     T = _validate.positive("T", T)
-    times = _validate.real_vector("times", times, low=0.0, high=T, what="real times")
+    times = _validate.real_vector("times", times, low=0.0, high=T, high_name="T",
+                                  what="real times")
 
     alpha, eta = _alpha_eta(gamma, k, A, sigma)
     taus, where = np.unique(T - times, return_inverse=True)
@@ -243,10 +244,11 @@ def simulate_glft(gamma: float, k: float, A: float, sigma: float, Q: int, s0: fl
     Q = _validate.integer("Q", Q, low=1)
     s0 = _validate.real("s0", s0)
     T = _validate.positive("T", T)
-    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True)
+    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True, high_name="T")
     n_paths = _validate.integer("n_paths", n_paths, low=1)
     seed = _validate.seed("seed", seed)
-    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths)
+    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths,
+                                      high_name="n_paths")
     n_steps = n_steps_for(T, dt)
 
     quotes = glft_exact_quotes(gamma, k, A, sigma, Q, T, np.arange(n_steps) * dt)

@@ -187,7 +187,8 @@ def simulate_scheme(*, k: float, A: float, sigma: float, s0: float, dt: float, n
     dt = _validate.positive("dt", dt)
     n_paths = _validate.integer("n_paths", n_paths, low=1)
     seed = _validate.seed("seed", seed)
-    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths)
+    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths,
+                                      high_name="n_paths")
     n_steps = half.size if bid_depth is None else bid_depth.shape[0]
     check_paths(n_paths, n_steps, record_paths)
     empty_1d, empty_2d = np.empty(0), np.empty((0, 1))
