@@ -64,7 +64,8 @@ def small_bounds():
     saved = _validate.MAX_WORK, _validate.MAX_ELEMENTS
     _validate.MAX_WORK, _validate.MAX_ELEMENTS = 2 * 10**5, 2 * 10**5
     for name in GOOD:
-        FUNCTIONS[name](**GOOD[name]) if name != "main" else None
+        if name != "main":
+            FUNCTIONS[name](**GOOD[name])
     yield
     _validate.MAX_WORK, _validate.MAX_ELEMENTS = saved
 
