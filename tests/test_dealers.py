@@ -284,7 +284,8 @@ def _call_many(kind, change):
 
 @pytest.mark.parametrize(("change", "name"), [
     ({"mean_size": 1e17}, "mean_size"), ({"mean_size": 1e7}, "mean_size"),
-    ({"s0": 1e308, "sigma": 1e300}, "s0"), ({"half_spread": 1e308, "price_sensitivity": 0.0}, "half_spread"),
+    ({"s0": 1e308, "sigma": 1e300}, "s0"),
+    ({"half_spread": 1e308, "price_sensitivity": 0.0}, "half_spread"),
 ])
 def test_extreme_market_values_raise_instead_of_returning_garbage(change, name):
     with pytest.raises(ValueError, match=name):

@@ -258,9 +258,10 @@ def test_killing_only_the_runner_stops_its_workers_before_they_write(tmp_path):
 
 
 def test_temporaries_of_a_killed_process_group_are_removed_at_the_next_start(tmp_path):
-    proc, _, out = _start_slow(tmp_path, pause=60)
+    proc, d, out = _start_slow(tmp_path, pause=60)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
+    assert _gone(int((d / "slow.worker").read_text()), 30)
     stale = [p for p in out.iterdir() if "-running-" in p.name]
     assert stale  # SIGKILL leaves no chance to clean up
     live = out / f".other-running-{os.getpid()}-x"  # a live run's directory is kept

@@ -161,7 +161,7 @@ def derived(names: str, what: str, value: object, *, positive: bool = False) -> 
     ok = np.isfinite(arr) & ((arr >= np.finfo(float).tiny) if positive else True)
     if not np.all(ok):
         kind = "a finite number > 0 that does not underflow" if positive else "finite"
-        raise ValueError(f"{names}: these values make {what} = {float(arr[~ok].ravel()[0])!r}, which "
-                         f"must be {kind} in double precision; use values of a more moderate "
-                         "magnitude")
+        bad = float(arr[~ok].ravel()[0])
+        raise ValueError(f"{names}: these values make {what} = {bad!r}, which must be {kind} "
+                         "in double precision; use values of a more moderate magnitude")
     return arr

@@ -28,6 +28,11 @@ Common model, on the grid ``t_n = n dt`` (``dt`` must divide ``T``):
 A dealer's inventory ``q`` is in units of the asset, cash in price units; the P&L is marked at
 the mid, ``pnl = cash_T + q_T S_T``. Every path owns its random stream (:mod:`mslab.rng`), so
 results depend only on the seed, not on the number of threads.
+
+Bounds: ``T/dt`` steps at most :data:`mslab._validate.MAX_ELEMENTS`; ``n_paths`` x steps x (1 +
+expected client arrivals per step x dealers) at most :data:`mslab._validate.MAX_WORK`;
+``mean_size`` at most :data:`MAX_MEAN_SIZE`; a P&L that overflows double precision is refused.
+Beyond, a ``ValueError`` names the parameters before (or, for the P&L, instead of) a result.
 """
 
 from __future__ import annotations

@@ -210,7 +210,8 @@ def glft_asymptotic_quotes(gamma: float, k: float, A: float, sigma: float, q: in
     base = np.log1p(gamma / k) / gamma
     with np.errstate(all="ignore"):
         sigma2 = np.float64(sigma) ** 2
-        C = np.sqrt(sigma2 * gamma / (2.0 * k * A) * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
+        C = np.sqrt(sigma2 * gamma / (2.0 * k * A)
+                    * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
         _validate.derived("gamma, sigma", "gamma sigma^2", gamma * sigma2, positive=True)
         drift = mu / (gamma * sigma2)
         bid = base + (-drift + (2 * inventory + 1) / 2.0) * C
@@ -235,7 +236,8 @@ def simulate_glft(gamma: float, k: float, A: float, sigma: float, Q: int, s0: fl
     Returns a :class:`~mslab.inventory.avellaneda_stoikov.QuotingResult` (``spread`` is NaN;
     recorded bid/ask are NaN where a side is not quoted). As in the Avellaneda–Stoikov scheme, a
     fill probability ``A exp(-k delta) dt`` above 1 (a quote deep through the mid near the
-    bounds) is capped at 1: that quote fills on every step.
+    bounds) is capped at 1: that quote fills on every step. Work and memory are bounded as in
+    :func:`glft_exact_quotes` and :func:`~mslab.inventory.quoting.check_paths`.
     """
     gamma = _validate.positive("gamma", gamma)
     k = _validate.positive("k", k)

@@ -161,15 +161,13 @@ def n_steps_for(T: float, dt: float) -> int:
     return int(n)
 
 
-def check_paths(n_paths: int, n_steps: int, record_paths: int, *, per_step: float = 1.0,
-                names: str = "n_paths, T, dt") -> None:
-    """Refuse, before any kernel runs, a simulation of ``n_paths`` paths of ``n_steps`` steps
-    (``per_step`` elementary steps each) beyond :data:`mslab._validate.MAX_WORK`, or recording
-    ``record_paths`` paths of ``n_steps + 1`` values beyond
-    :data:`mslab._validate.MAX_ELEMENTS`."""
-    _validate.work(names, float(n_paths) * n_steps * per_step)
-    _validate.elements(f"record_paths, {names.split(', ', 1)[1]}",
-                       float(record_paths) * (n_steps + 1))
+def check_paths(n_paths: int, n_steps: int, record_paths: int) -> None:
+    """Refuse, before any kernel runs, ``n_paths`` paths of ``n_steps`` steps beyond
+    :data:`mslab._validate.MAX_WORK` path-steps, or recording ``record_paths`` paths of
+    ``n_steps + 1`` values beyond :data:`mslab._validate.MAX_ELEMENTS`."""
+    steps = "T/dt (the steps; len(half_spread) for a linear rule)"
+    _validate.work(f"n_paths, {steps}", float(n_paths) * n_steps)
+    _validate.elements(f"record_paths, {steps}", float(record_paths) * (n_steps + 1))
 
 
 def simulate_scheme(*, k: float, A: float, sigma: float, s0: float, dt: float, n_paths: int,
