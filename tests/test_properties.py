@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import re
 import tempfile
 from datetime import timedelta
@@ -32,7 +33,7 @@ from mslab.inventory import (CompetitionResult, DealerResult, GLFTAsymptoticQuot
                              QuotingResult)
 
 MODULES = (inventory, data, rng, glue, runner)
-SETTINGS = settings(max_examples=12, deadline=timedelta(seconds=3), derandomize=True,
+SETTINGS = settings(max_examples=12, deadline=timedelta(seconds=3), derandomize=True, database=None,
                     phases=(Phase.explicit, Phase.reuse, Phase.generate),
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.function_scoped_fixture])
@@ -66,7 +67,12 @@ def small_bounds():
     for name in GOOD:
         if name != "main":
             FUNCTIONS[name](**GOOD[name])
+    # Relative paths (a drawn string given to a writer, the runner's default chapters/ and
+    # book/) must land in the scratch directory, never in the repository.
+    cwd = Path.cwd()
+    os.chdir(_DIR)
     yield
+    os.chdir(cwd)
     _validate.MAX_WORK, _validate.MAX_ELEMENTS = saved
 
 
@@ -175,6 +181,13 @@ def parameters(name: str) -> list[str]:
     py = func.py_func if isinstance(func, CPUDispatcher) else func
     return [p.name for p in inspect.signature(py).parameters.values()
             if p.kind is not inspect.Parameter.VAR_KEYWORD]
+
+
+def test_the_runner_cannot_start_a_chapter_here():
+    """``main`` gets arbitrary argv: with cwd the scratch directory, whose chapters/ is empty,
+    no argv can run a chapter (or write into the repository's book/)."""
+    assert Path.cwd() == _DIR and not list((_DIR / "chapters").iterdir())
+    assert runner.main([]) == 2
 
 
 def test_every_public_function_is_covered():
