@@ -347,8 +347,8 @@ def test_malformed_table_files_are_reported_or_refused(kind, lines, encoding):
 @SETTINGS
 @given(messages=LINES, book=LINES, encoding=ENCODINGS)
 def test_malformed_lobster_files_keep_messages_and_book_aligned(messages, book, encoding):
-    m = _write(_DIR / "lob" / f"{STEM}_message_1.csv" if (_DIR / "lob").is_dir() or
-               (_DIR / "lob").mkdir() is None else None, None, messages, encoding)
+    (_DIR / "lob").mkdir(exist_ok=True)
+    m = _write(_DIR / "lob" / f"{STEM}_message_1.csv", None, messages, encoding)
     _write(m.with_name(f"{STEM}_orderbook_1.csv"), None, book, encoding)
     try:
         result = data.load_lobster(m)
