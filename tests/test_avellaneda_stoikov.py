@@ -192,3 +192,30 @@ def test_linear_quotes_reject_bad_schedules(half, skew, name):
 def test_closed_forms_reject_bad_parameters(call, name):
     with pytest.raises(ValueError, match=rf"^{name}="):
         call()
+
+
+# --- extremes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change", [{"T": 1e300}, {"dt": 1e-300}, {"T": 1e12, "dt": 0.01},
+                                    {"n_paths": 10**12}, {"n_paths": 10**9},
+                                    {"record_paths": 10**5, "n_paths": 10**5, "T": 1e4,
+                                     "dt": 1.0}])
+def test_work_and_memory_beyond_the_bounds_are_refused(change):
+    with pytest.raises(ValueError, match=r"MAX_(WORK|ELEMENTS)"):
+        simulate_avellaneda_stoikov(**change)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda: reservation_price(100.0, 1.0, 0.1, 1e300, 1.0), "sigma"),
+    (lambda: reservation_price(1e308, -1e308, 1e10, 1.0, 1.0), "q"),
+    (lambda: optimal_spread(0.1, 1.5, 1e300, 1.0), "sigma"),
+    (lambda: optimal_spread(5e-324, 1.5, 2.0, 1.0), "gamma"),
+    (lambda: simulate_avellaneda_stoikov(gamma=5e-324), "gamma"),
+    (lambda: simulate_avellaneda_stoikov(sigma=1e200), "sigma"),
+    (lambda: simulate_linear_quotes("wide", [0.0]), "half_spread"),
+    (lambda: simulate_linear_quotes([0.5], [None]), "skew"),
+])
+def test_overflow_and_underflow_are_named_not_raised_raw(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

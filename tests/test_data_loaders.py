@@ -363,3 +363,111 @@ def test_samples_regenerate_byte_for_byte(tmp_path):
         assert hashlib.sha256(new).hexdigest() == hashlib.sha256(old).hexdigest(), name
         total += len(old)
     assert total < 3_000_000
+
+
+# --- malformed files: encodings, quotes, interleaved lines, extreme values ---------------------
+
+
+TRADES = "time,price,size,side\n1.0,10.0,5,buy\n2.0,10.1,5,sell\n3.0,10.2,5,buy\n"
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),
+                                           ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""),
+                                           ("utf-16-be", b"")])
+def test_byte_order_marks_and_utf16_files_load(tmp_path, encoding, bom):
+    path = tmp_path / "trades.csv"
+    path.write_bytes(bom + TRADES.encode(encoding))
+    tr = load_trades(path)
+    assert list(tr.frame.index) == [2, 3, 4] and tr.report.ok
+    np.testing.assert_array_equal(tr.frame["price"], [10.0, 10.1, 10.2])
+    if bom or encoding != "utf-8":
+        assert only_issue(tr.report, "encoding").action == "note"
+
+
+def test_undecodable_bytes_drop_only_their_row(tmp_path):
+    path = tmp_path / "trades.csv"
+    path.write_bytes(TRADES.replace("10.1", "10.\xff1").encode("latin-1"))
+    tr = load_trades(path)
+    issue = only_issue(tr.report, "undecodable_bytes")
+    assert list(issue.rows) == [3] and issue.action == "dropped" and issue.file == str(path)
+    assert list(tr.frame.index) == [2, 4]
+
+
+def test_unbalanced_quote_drops_its_row_with_the_absolute_line_number(tmp_path, monkeypatch):
+    from mslab.data import report
+    monkeypatch.setattr(report, "_CHUNK_LINES", 3)  # the bad line is in the second chunk
+    lines = [f"{i}.0,10.0,5,buy" for i in range(1, 8)]
+    lines[4] = '5.0,"10.0,5,buy'          # line 6 (header is line 1)
+    path = tmp_path / "trades.csv"
+    path.write_text("time,price,size,side\n" + "\n".join(lines) + "\n")
+    tr = load_trades(path)
+    issue = only_issue(tr.report, "malformed_row")
+    assert list(issue.rows) == [6] and issue.count == 1 and "quote" in issue.detail
+    assert list(tr.frame.index) == [2, 3, 4, 5, 7, 8]
+
+
+@pytest.mark.parametrize("which", ["message", "orderbook"])
+@pytest.mark.parametrize("intruder", ["", "time,type,order_id,size,price,direction",
+                                      "ask_price_1,ask_size_1,bid_price_1,bid_size_1"])
+def test_blank_or_header_line_inside_lobster_keeps_the_pairing(tmp_path, which, intruder):
+    msgs, book = list(MESSAGES), list(BOOK)
+    (msgs if which == "message" else book).insert(2, intruder)  # line 3 of that file
+    m, b = write_pair(tmp_path, messages=msgs, book=book)
+    (tmp_path / "clean").mkdir()
+    clean = load_lobster(write_pair(tmp_path / "clean")[0])
+    data = load_lobster(m)
+    issue = only_issue(data.report, "non_record_line")
+    assert list(issue.rows) == [3] and issue.file == str(m if which == "message" else b)
+    assert data.report.n_dropped == 1 and "row_count_mismatch" not in str(data.report)
+    np.testing.assert_array_equal(data.book, clean.book)  # every message keeps its book row
+    np.testing.assert_array_equal(data.messages.to_numpy(), clean.messages.to_numpy())
+
+
+def test_a_bad_lobster_row_drops_its_partner_and_reports_both(tmp_path):
+    book = list(BOOK)
+    book[3] = "100100,oops,100000,100,0,0,0,0"  # book row 4
+    m, b = write_pair(tmp_path, book=book)
+    data = load_lobster(m)
+    assert list(only_issue(data.report, "unparseable_value").rows) == [4]
+    paired = only_issue(data.report, "paired_row_dropped")
+    assert paired.file == str(m) and list(paired.rows) == [4]
+    assert list(data.messages.index) == [1, 2, 3, 5, 6]
+    np.testing.assert_array_equal(data.messages["order_id"], [1, 2, 3, 1, 3])
+
+
+@pytest.mark.parametrize("value", ["18446744073709551615", "9223372036854775808", "1e30", "inf",
+                                   "-inf"])
+def test_out_of_range_integers_are_dropped_not_wrapped(tmp_path, value):
+    msgs = list(MESSAGES)
+    msgs[1] = f"34200.002,1,2,{value},100100,-1"
+    m, _ = write_pair(tmp_path, messages=msgs)
+    data = load_lobster(m)
+    assert list(only_issue(data.report, "out_of_range_integer").rows) == [2]
+    assert (data.messages["size"] > 0).all() and 2 not in data.messages.index
+
+
+def test_infinite_prices_and_sizes_are_flagged(tmp_path):
+    path = tmp_path / "trades.csv"
+    path.write_text("time,price,size,side\n1.0,inf,5,buy\n2.0,10.1,-inf,sell\n3.0,10.2,5,buy\n"
+                    "inf,10.2,5,buy\n")
+    tr = load_trades(path)
+    issue = only_issue(tr.report, "infinite_value")
+    assert list(issue.rows) == [2, 3] and issue.action == "flagged"
+    assert "price" in issue.detail and "size" in issue.detail
+    assert list(only_issue(tr.report, "unparseable_time").rows) == [5]
+    q = tmp_path / "quotes.csv"
+    q.write_text("time,bid,ask,bid_size,ask_size\n1.0,10.0,inf,1,1\n")
+    assert list(only_issue(load_quotes(q).report, "infinite_value").rows) == [2]
+    frame = crypto_frame(n=3)
+    frame.loc[1, "asks_notional_2"] = np.inf
+    snap = load_crypto_snapshots(write_crypto_snapshots(frame, tmp_path / "X_1sec.csv"))
+    assert list(only_issue(snap.report, "infinite_value").rows) == [3]
+
+
+def test_header_only_files_give_an_empty_result(tmp_path):
+    path = write_crypto_snapshots(crypto_frame(n=0), tmp_path / "X_1sec.csv")
+    snap = load_crypto_snapshots(path)
+    assert len(snap.frame) == 0 and snap.report.rows_kept == 0 and snap.report.ok
+    t = tmp_path / "trades.csv"
+    t.write_text("time,price,size,side\n")
+    assert len(load_trades(t).frame) == 0

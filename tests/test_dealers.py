@@ -255,3 +255,52 @@ def _call(kind, name, value):
 def test_bad_parameters_are_rejected_by_name(kind, name, value):
     with pytest.raises(ValueError, match=f"^{name}="):
         _call(kind, name, value)
+
+
+# --- extremes: bounded work, no unwritten memory, no raw errors ------------------------------
+
+
+@pytest.mark.parametrize(("kind", "change", "names"), [
+    ("dealer", {"T": 1e12, "dt": 0.01}, "T, dt"),                  # 1e14 steps
+    ("dealer", {"T": 1e300, "dt": 1.0}, "T, dt"),                   # no int64 step count
+    ("dealer", {"dt": 1e-300}, "T, dt"),
+    ("dealer", {"n_paths": 10**12}, "n_paths"),                     # memory
+    ("hedging", {"n_paths": 10**6, "T": 1e4, "dt": 0.1}, "n_paths, T, dt"),  # 1e11 path-steps
+    ("competition", {"n_paths": 10**7, "T": 1e3, "dt": 1.0}, "n_paths, T, dt"),
+])
+def test_work_and_memory_beyond_the_bounds_are_refused_at_once(kind, change, names):
+    with pytest.raises(ValueError, match=rf"^{names}.*mslab\._validate\.MAX_"):
+        _call_many(kind, change)
+
+
+def _call_many(kind, change):
+    kwargs = {**MARKET, **change}
+    if kind == "dealer":
+        return simulate_dealer(**DEALER, **kwargs)
+    if kind == "hedging":
+        return simulate_hedging_dealer(**DEALER, **HEDGE, **kwargs)
+    return simulate_dealer_competition([0.0, 1.0], half_spread=0.05, holding_time=1.0, **kwargs)
+
+
+@pytest.mark.parametrize(("change", "name"), [
+    ({"mean_size": 1e17}, "mean_size"), ({"mean_size": 1e7}, "mean_size"),
+    ({"s0": 1e308, "sigma": 1e300}, "s0"),
+    ({"half_spread": 1e308, "price_sensitivity": 0.0}, "half_spread"),
+])
+def test_extreme_market_values_raise_instead_of_returning_garbage(change, name):
+    with pytest.raises(ValueError, match=name):
+        simulate_dealer(**{**DEALER, **MARKET, "n_paths": 4, "T": 1.0, **change})
+
+
+def test_a_kernel_never_raises_inside_prange_and_later_calls_still_work():
+    """A size probability of 1e-17 once divided by log(1 - p) = 0 inside the parallel loop:
+    the ZeroDivisionError was lost, pnl came back unwritten (~1e-312) and the next parallel
+    call could fail. The kernels now use numpy's error model and NaN-initialised outputs."""
+    from mslab import rng
+    from mslab.inventory import dealers
+    small = {**MARKET, "n_paths": 8, "T": 1.0}
+    before = simulate_dealer(**DEALER, **small).pnl
+    out = dealers._dealer_paths(rng.path_states(0, 8), 0.05, 0.01, 8, 8, 0.0, 0.1, 0.2, 1e-17,
+                                5.0, 100.0, 10)
+    assert all(np.all((np.abs(a) > 1e-300) | (a == 0)) for a in out)  # every value written
+    np.testing.assert_array_equal(simulate_dealer(**DEALER, **small).pnl, before)

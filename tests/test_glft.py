@@ -277,3 +277,40 @@ def test_fill_probability_is_capped_at_one():
     assert np.all(np.abs(p.inventory) <= GOOD_SIM["Q"])
     np.testing.assert_array_equal(np.diff(p.inventory, axis=1),
                                   p.bid_fill.astype(int) - p.ask_fill.astype(int))
+
+
+# --- extremes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("change", [{"gamma": 1e12}, {"sigma": 1e6}, {"A": 1e15},
+                                    {"T": 1e15, "times": [0.0]}, {"Q": 10**9}])
+def test_exact_quotes_refuse_work_beyond_the_bound_at_once(change):
+    with pytest.raises(ValueError, match=r"mslab\._validate\.MAX_(WORK|ELEMENTS)"):
+        glft_exact_quotes(**{**GOOD_EXACT, **change})
+
+
+@pytest.mark.parametrize(("change", "name"), [
+    ({"gamma": 1e300, "sigma": 1e300}, "sigma"), ({"gamma": 5e-324}, "gamma"),
+    ({"A": 0.0, "T": 1e7, "times": [0.0]}, "A"),  # v underflows: depths would be NaN
+])
+def test_exact_quotes_name_parameters_whose_derived_values_overflow(change, name):
+    with pytest.raises(ValueError, match=name):
+        glft_exact_quotes(**{**GOOD_EXACT, **change})
+
+
+@pytest.mark.parametrize(("change", "name"), [
+    ({"sigma": 1e-300}, "sigma"), ({"sigma": 1e300}, "sigma"), ({"gamma": 5e-324}, "gamma"),
+    ({"q": [2**62]}, "q"), ({"q": np.array([2**64 - 1], dtype=np.uint64)}, "q"),
+    ({"mu": 1e308, "sigma": 1e-150}, "mu"),
+])
+def test_asymptotic_quotes_name_the_parameter_instead_of_raw_errors(change, name):
+    with pytest.raises(ValueError, match=name):
+        glft_asymptotic_quotes(**{**GOOD_ASYM, **change})
+
+
+@pytest.mark.parametrize("change", [{"T": 1e300}, {"dt": 1e-300}, {"n_paths": 10**12},
+                                    {"n_paths": 10**9}, {"record_paths": 10**6,
+                                                         "n_paths": 10**6}])
+def test_simulation_refuses_work_beyond_the_bound(change):
+    with pytest.raises(ValueError, match=r"MAX_(WORK|ELEMENTS)"):
+        simulate_glft(**{**GOOD_SIM, **change})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -58,3 +60,42 @@ def test_draw_moments():
 def test_path_states_rejects_bad_seed(bad):
     with pytest.raises(ValueError, match="seed"):
         rng.path_states(bad, 3)
+
+
+def test_path_states_refuses_memory_beyond_the_bound():
+    with pytest.raises(ValueError, match="n_paths.*MAX_ELEMENTS"):
+        rng.path_states(0, 10**12)
+
+
+def test_draws_never_raise_on_degenerate_parameters():
+    """Kernel building blocks run inside prange loops, where an exception would be lost:
+    a zero rate or count gives a value, never ZeroDivisionError."""
+    s = rng.path_states(1, 1)[0]
+    assert rng.exponential(s, 0.0) == np.inf
+    assert rng.poisson(s, float("nan")) >= 0
+
+
+@pytest.mark.parametrize("numba_first", [True, False])
+def test_kernel_cache_goes_to_build_even_if_numba_is_imported_first(tmp_path, numba_first):
+    """numba reads NUMBA_CACHE_DIR when it is imported; mslab must still send the cache of a
+    source-tree checkout to build/numba-cache, never to lib/**/__pycache__."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = Path(rng.__file__).resolve().parent
+    shutil.copytree(src, tmp_path / "lib" / "mslab",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "pyproject.toml").write_text("")
+    code = ("import numba\n" if numba_first else "") + (
+        "import mslab.rng as r\n"
+        "print(r.uniform(r.path_states(0, 1)[0]))\n")
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["PYTHONPATH"] = str(tmp_path / "lib")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=240, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr
+    cached = list((tmp_path / "build" / "numba-cache").rglob("*.nbi"))
+    assert any("rng" in p.name for p in cached), cached
+    assert not [p for p in (tmp_path / "lib").rglob("*") if p.suffix in (".nbi", ".nbc")]

@@ -8,8 +8,10 @@ through ``python -m mslab.runner``.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -194,3 +196,77 @@ def test_console_entry_end_to_end(chapters, tmp_path):
     assert nb.cells[3].outputs[0].text == "0.25 momentum 3 0.5\n"
     assert nb.metadata.papermill.parameters["strategy"] == "momentum"
     assert "1 of 1 chapter(s) succeeded" in proc.stderr
+
+
+# ---------------------------------------------------------------- signals (subprocesses)
+
+SLOW = '''import os, pathlib, time
+pathlib.Path("slow.worker").write_text(str(os.getppid()))  # the kernel's parent: the worker
+pathlib.Path("slow.started").touch()
+time.sleep(pause)
+'''
+
+
+def _start_slow(tmp_path: Path, pause: float) -> tuple[subprocess.Popen, Path, Path]:
+    """``mslab-run slow`` in its own session (a terminal's process group), once its chapter
+    is executing; returns the process, the chapters dir and the output dir."""
+    d = tmp_path / "chapters"
+    d.mkdir(exist_ok=True)
+    (d / "slow.started").unlink(missing_ok=True)
+    _notebook(d / "slow.ipynb", [_params_cell("pause = 0.0\n"), nbformat.v4.new_code_cell(SLOW)])
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    proc = subprocess.Popen([sys.executable, "-m", "mslab.runner", "slow", "-p", "pause",
+                             str(pause), "--chapters-dir", str(d), "--output-dir", str(out)],
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not (d / "slow.started").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.1)
+    return proc, d, out
+
+
+def _gone(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not runner._alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_ctrl_c_gives_one_line_and_exit_code_130(tmp_path):
+    proc, _, out = _start_slow(tmp_path, pause=60)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "ZMQError" not in err
+    assert err.rstrip().splitlines()[-1] == "mslab-run: interrupted"
+    assert not list(out.iterdir())  # no chapter, no temporary directory
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_killing_only_the_runner_stops_its_workers_before_they_write(tmp_path):
+    proc, d, out = _start_slow(tmp_path, pause=3)  # the chapter would finish 3 s later
+    worker = int((d / "slow.worker").read_text())
+    proc.kill()
+    proc.wait(timeout=10)
+    assert _gone(worker, 30), "the worker outlived the runner"
+    time.sleep(4)
+    assert not (out / "slow.ipynb").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_temporaries_of_a_killed_process_group_are_removed_at_the_next_start(tmp_path):
+    proc, d, out = _start_slow(tmp_path, pause=60)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert _gone(int((d / "slow.worker").read_text()), 30)
+    stale = [p for p in out.iterdir() if "-running-" in p.name]
+    assert stale  # SIGKILL leaves no chance to clean up
+    live = out / f".other-running-{os.getpid()}-x"  # a live run's directory is kept
+    live.mkdir()
+    assert runner.main(["slow", "-p", "pause", "0", "--chapters-dir", str(tmp_path / "chapters"),
+                        "--output-dir", str(out)]) == 0
+    assert not any(p.exists() for p in stale) and live.is_dir()
+    assert (out / "slow.ipynb").exists()

@@ -17,6 +17,14 @@ A failed chapter is saved to ``<output-dir>/_failed/<name>.ipynb`` and any earli
 Chapters run concurrently in worker processes; ``NUMBA_NUM_THREADS`` is set for their kernels so
 that workers x threads does not exceed the available cores.
 
+Interruption: Ctrl-C (or SIGTERM) stops the running chapters, removes their temporary
+directories and exits with one line, ``mslab-run: interrupted`` (code 130; 143 for SIGTERM).
+Workers die with the runner (Linux ``PR_SET_PDEATHSIG``) and check that it is alive before
+moving a result into place, so a killed runner never has a chapter written after its death.
+Temporary directories ``<output-dir>/.<name>-running-<pid>-*`` left by killed processes are
+removed at the next start. A kernel's own stderr goes to a log in the temporary directory
+(quoted when the kernel dies), so kernel shutdown noise never reaches the terminal.
+
 Examples::
 
     mslab-run                                     # every chapter
@@ -24,16 +32,20 @@ Examples::
     mslab-run -f params.yaml -j 2
     mslab-run --list
 
-Exit codes: 0 success, 1 some chapter failed, 2 bad command line (nothing executed), 130 Ctrl-C.
+Exit codes: 0 success, 1 some chapter failed, 2 bad command line (nothing executed), 130 Ctrl-C,
+143 SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import ctypes
 import json
 import multiprocessing
 import os
+import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -50,12 +62,14 @@ from tqdm import tqdm
 
 from mslab._system import available_cores
 
+__all__ = ["collect_overrides", "main", "parse_value"]
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 HIDE = "hide-cell"
 INJECTED = "injected-parameters"
 
 
-class UsageError(Exception):
+class UsageError(ValueError):
     """A bad chapter name, parameter or option: reported before anything runs (exit code 2)."""
 
 
@@ -92,6 +106,8 @@ def parse_value(text: str) -> Any:
     ``"'7'"`` -> ``'7'`` (quote to force a string).
     Anything YAML would turn into another type (dates, ...) stays the string given.
     """
+    if not isinstance(text, str):
+        raise UsageError(f"text={text!r} is not allowed: text must be a string")
     if text in ("None", "True", "False"):  # papermill's spellings
         return {"None": None, "True": True, "False": False}[text]
     try:
@@ -113,6 +129,13 @@ def parse_value(text: str) -> Any:
 def collect_overrides(pairs: Sequence[Sequence[str]] | None,
                       yaml_file: str | None) -> dict[str, Any]:
     """Merge ``-f params.yaml`` (a mapping) and ``-p NAME VALUE`` pairs; ``-p`` wins."""
+    if pairs is not None and not (isinstance(pairs, (list, tuple)) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(x, str) for x in p)
+            for p in pairs)):
+        raise UsageError(f"pairs={pairs!r} is not allowed: pairs must be a list of "
+                         "(NAME, VALUE) string pairs")
+    if yaml_file is not None and not isinstance(yaml_file, (str, Path)):
+        raise UsageError(f"yaml_file={yaml_file!r} is not allowed: yaml_file must be a path")
     overrides: dict[str, Any] = {}
     if yaml_file:
         try:
@@ -247,35 +270,136 @@ def describe_failure(job: Job, nb: nbformat.NotebookNode, exc: BaseException) ->
             f"{exc.ename}: {exc.evalue}")
 
 
+class Orphaned(Exception):
+    """The runner that started this worker is gone: the worker must not write anything."""
+
+
+_PARENT_PID: int | None = None  # the runner's pid, in a worker process
+
+
+def _check_parent() -> None:
+    if _PARENT_PID is not None and os.getppid() != _PARENT_PID:
+        raise Orphaned(f"the runner (pid {_PARENT_PID}) is gone")
+
+
 def _finish(tmp: Path, dest: Path, job: Job) -> None:
-    """Point the papermill metadata at the real paths and move ``tmp`` to ``dest`` atomically."""
+    """Point the papermill metadata at the real paths and move ``tmp`` to ``dest`` atomically
+    (in a worker, only while the runner that started it is alive)."""
     nb = nbformat.read(tmp, as_version=4)
     nb.metadata.papermill.update(input_path=str(job.source), output_path=str(dest))
     nbformat.write(nb, tmp)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _check_parent()
     os.replace(tmp, dest)
 
 
+_RUNNING = re.compile(r"^\.(?P<name>.+)-running-(?P<pid>\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (an orphan whose exit status
+    nobody collected, as under an init that does not reap)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):  # no procfs
+        return True
+
+
+def clean_stale(output_dir: Path) -> list[Path]:
+    """Remove the temporary directories ``.<name>-running-<pid>-*`` of ``output_dir`` whose
+    process is gone (a run killed with SIGKILL cannot clean up); returns what was removed."""
+    removed = []
+    if not output_dir.is_dir():
+        return removed
+    for path in output_dir.iterdir():
+        m = _RUNNING.match(path.name)
+        if path.is_dir() and (m is None and "-running-" in path.name
+                              or m is not None and not _alive(int(m["pid"]))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+class _KernelStderr:
+    """Send file descriptor 2 to ``log`` while a chapter runs, so that the kernel (which
+    inherits it) does not write to the terminal; Python's ``sys.stderr`` (progress bars, our
+    messages) keeps the terminal."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def __enter__(self) -> _KernelStderr:
+        sys.stderr.flush()
+        self._saved_fd = os.dup(2)
+        self._saved = sys.stderr
+        fd = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 2)
+        os.close(fd)
+        sys.stderr = open(os.dup(self._saved_fd), "w", buffering=1,  # noqa: SIM115
+                          encoding=getattr(self._saved, "encoding", None) or "utf-8")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stderr.flush()
+        sys.stderr.close()
+        os.dup2(self._saved_fd, 2)
+        os.close(self._saved_fd)
+        sys.stderr = self._saved
+        if _SILENT:
+            _silence()
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            text = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(text[-lines:])
+
+
 def run_chapter(job: Job, progress_bar: bool = False) -> Result:
-    """Execute one chapter (in a worker process); never raises for a failing notebook."""
+    """Execute one chapter (in a worker process); never raises for a failing notebook. A
+    worker interrupted after its runner died exits once it has cleaned up."""
+    try:
+        return _run_chapter(job, progress_bar)
+    except (KeyboardInterrupt, Orphaned):
+        if _PARENT_PID is not None and os.getppid() != _PARENT_PID:
+            os._exit(EXIT_INTERRUPTED)  # nobody is left to report to
+        raise
+
+
+def _run_chapter(job: Job, progress_bar: bool) -> Result:
     import papermill
+    from nbclient.exceptions import DeadKernelError
 
     final = job.output_dir / f"{job.name}.ipynb"
     failed = job.output_dir / "_failed" / f"{job.name}.ipynb"
     in_worker = multiprocessing.parent_process() is not None
     if in_worker:
-        signal.signal(signal.SIGINT, _interrupt_once)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _interrupt_once)
     job.output_dir.mkdir(parents=True, exist_ok=True)
     nb = prepare(job)
-    # The temporary files live in the output directory so that the final move is a rename.
-    with tempfile.TemporaryDirectory(dir=job.output_dir, prefix=f".{job.name}-running-") as tmp:
+    # The temporary files live in the output directory so that the final move is a rename;
+    # the pid in the name lets a later run remove them if this process is killed.
+    prefix = f".{job.name}-running-{os.getpid()}-"
+    with tempfile.TemporaryDirectory(dir=job.output_dir, prefix=prefix) as tmp:
         tmp_in, tmp_out = Path(tmp, "input.ipynb").resolve(), Path(tmp, job.source.name).resolve()
         nbformat.write(nb, tmp_in)
         try:
-            papermill.execute_notebook(tmp_in, tmp_out, kernel_name=job.kernel,
-                                       cwd=job.cwd.resolve(), progress_bar=progress_bar)
+            with _KernelStderr(Path(tmp, "kernel-stderr.log")) as kernel_log:
+                papermill.execute_notebook(tmp_in, tmp_out, kernel_name=job.kernel,
+                                           cwd=job.cwd.resolve(), progress_bar=progress_bar)
         except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
             message = describe_failure(job, nb, exc)
+            if isinstance(exc, DeadKernelError) and kernel_log.tail():
+                message += "\n  the kernel's last words:\n" + kernel_log.tail()
+            _check_parent()
             final.unlink(missing_ok=True)  # never leave an older build looking current
             if tmp_out.exists():
                 _finish(tmp_out, failed, job)
@@ -284,6 +408,7 @@ def run_chapter(job: Job, progress_bar: bool = False) -> Result:
         finally:
             if in_worker:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # idle workers ignore Ctrl-C
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _finish(tmp_out, final, job)
     failed.unlink(missing_ok=True)
     return Result(job.name, True)
@@ -293,15 +418,49 @@ def run_chapter(job: Job, progress_bar: bool = False) -> Result:
 
 
 def _interrupt_once(signum: int, frame: object) -> None:
-    """Ctrl-C in a worker running a chapter: raise ``KeyboardInterrupt`` once, so that
-    nbclient's clean-up (kernel shutdown) and the temporary-file removal are not interrupted."""
+    """Ctrl-C or SIGTERM in a worker running a chapter: raise ``KeyboardInterrupt`` once, so
+    that nbclient's clean-up (kernel shutdown) and the temporary-file removal are not
+    interrupted."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _silence()
     raise KeyboardInterrupt
 
 
-def _init_worker(numba_threads: int) -> None:
-    """Worker set-up: Ctrl-C is handled by the parent; kernels inherit the thread budget."""
+_SILENT = False
+
+
+def _silence() -> None:
+    """After an interrupt a worker has nothing to tell (the runner prints the one line), but
+    asyncio and the kernel client report the tasks they abandon: send stderr to /dev/null."""
+    global _SILENT
+    _SILENT = True
+    fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, 2)
+    os.close(fd)
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Ask Linux to send SIGTERM to this process when the runner dies (elsewhere the parent
+    check before each write still keeps an orphan from writing)."""
+    global _PARENT_PID
+    _PARENT_PID = parent_pid
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the runner died before prctl took effect
+        os._exit(1)
+
+
+def _init_worker(numba_threads: int, parent_pid: int) -> None:
+    """Worker set-up: Ctrl-C is handled by the parent; the worker dies with it; kernels
+    inherit the thread budget."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent_pid)
     os.environ["NUMBA_NUM_THREADS"] = str(numba_threads)
 
 
@@ -324,7 +483,7 @@ def run_jobs(jobs: list[Job], max_workers: int) -> list[Result] | None:
     running: dict[Future[Result], tuple[Job, float]] = {}  # future -> (chapter, start time)
     results: list[Result] = []
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(threads,))
+                               initializer=_init_worker, initargs=(threads, os.getpid()))
     try:
         while queue or running:
             while queue and len(running) < workers:
@@ -349,7 +508,6 @@ def run_jobs(jobs: list[Job], max_workers: int) -> list[Result] | None:
                 if bar is not None:
                     bar.update()
     except KeyboardInterrupt:
-        say("interrupted: stopping the running chapters ...")
         for future in running:
             future.cancel()
         # Ctrl-C in a terminal reaches the workers too, `kill -INT <pid>` only this process:
@@ -359,6 +517,8 @@ def run_jobs(jobs: list[Job], max_workers: int) -> list[Result] | None:
             if proc.is_alive():
                 os.kill(proc.pid, signal.SIGINT)
         pool.shutdown(wait=True, cancel_futures=True)
+        for job in jobs:
+            clean_stale(job.output_dir)
         return None
     finally:
         if bar is not None:
@@ -411,6 +571,19 @@ def list_chapters(chapters: dict[str, Path]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``mslab-run`` / ``python -m mslab.runner``; returns the exit code."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C before or after the chapters ran
+        print("mslab-run: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    if argv is not None and not (isinstance(argv, (list, tuple))
+                                 and all(isinstance(a, str) for a in argv)):
+        print(f"mslab-run: error: argv={argv!r} is not allowed: argv must be a list of "
+              "strings", file=sys.stderr)
+        return EXIT_USAGE
     args = build_parser().parse_args(argv)
     try:
         if args.jobs < 1:
@@ -424,10 +597,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"mslab-run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    results = run_jobs(jobs, args.jobs)
+    for output_dir in {job.output_dir for job in jobs}:
+        clean_stale(output_dir)
+    received: list[int] = []
+
+    def terminate(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        results = run_jobs(jobs, args.jobs)
+    except KeyboardInterrupt:  # a second Ctrl-C while stopping
+        results = None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if results is None:
         print("mslab-run: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return 128 + received[0] if received else EXIT_INTERRUPTED
     failed = [r.name for r in results if not r.ok]
     ok = len(results) - len(failed)
     summary = f"mslab-run: {ok} of {len(results)} chapter(s) succeeded"

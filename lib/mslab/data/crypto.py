@@ -20,8 +20,8 @@ Columns come in that order (all bid blocks, then all ask blocks); the loader sel
 name, accepts the real file's leading unnamed index column and reads CSV or Parquet.
 
 Checks (see :mod:`mslab.data.report`): dropped rows — ``malformed_row`` (wrong number of
-fields), ``unparseable_value``, ``unparseable_time``; flagged rows — ``missing_value`` (NaN or
-empty), ``non_monotonic_time``, ``duplicate_time``, ``crossed_book`` (negative spread or bid
+fields, unbalanced quote), ``undecodable_bytes``, ``unparseable_value``, ``unparseable_time``;
+flagged rows — ``missing_value`` (NaN or empty), ``infinite_value`` (``inf`` in a number), ``non_monotonic_time``, ``duplicate_time``, ``crossed_book`` (negative spread or bid
 distance above ask distance at level 0), ``locked_book`` (zero spread or equal level-0
 distances), ``non_positive_price`` (midpoint ≤ 0), ``negative_volume`` (a negative notional,
 ``buys`` or ``sells``), ``distance_sign`` (a bid level above or an ask level below the
@@ -130,6 +130,7 @@ def load_crypto_snapshots(path: str | Path, *, levels: int = LEVELS,
     _parse_time(table, collector)
     numeric = wanted[1:]
     rep.to_numeric(table, numeric, collector)
+    rep.infinite(table, numeric, collector)
     frame = table.frame
     file, idx = table.file, frame.index
 
@@ -161,7 +162,7 @@ def load_crypto_snapshots(path: str | Path, *, levels: int = LEVELS,
                                              for n in LEVEL_FIELDS[1:]]
     negative = np.zeros(len(frame), dtype=bool)
     for v in volumes:
-        negative |= (v < 0).reshape(len(frame), -1).any(axis=1)
+        negative |= (v < 0) if v.ndim == 1 else (v < 0).any(axis=1)
     rep.flag(collector, file, idx, negative, "negative_volume",
              "a negative notional, buys or sells")
     rep.flag(collector, file, idx, (bd > 0).any(axis=1) | (ad < 0).any(axis=1),
@@ -188,7 +189,7 @@ def write_crypto_snapshots(frame: pd.DataFrame, path: str | Path) -> Path:
     if levels < 1 or list(frame.columns) != columns(levels):
         _validate.fail("frame", f"DataFrame with columns {list(frame.columns)[:6]}…",
                        "a DataFrame with exactly the schema's columns, in order")
-    path = Path(path)
+    path = rep.check_output_path("path", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = frame.reset_index(drop=True)
     if path.suffix.lower() in (".parquet", ".pq"):

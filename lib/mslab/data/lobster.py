@@ -26,10 +26,15 @@ Trading-halt messages (type 7) carry size 0 and price −1 (halt), 0 (quoting re
 
 Checks (see :mod:`mslab.data.report` for dropped / flagged / note):
 
-* dropped: wrong number of fields (``malformed_row``), a non-numeric value
-  (``unparseable_value``), an empty or non-integer value where an integer is required
-  (``missing_value``, ``non_integer_value``), a row whose partner in the other file was dropped
-  (``paired_row_dropped``), rows beyond the end of the shorter file (``row_count_mismatch``);
+* dropped: wrong number of fields or an unbalanced quote (``malformed_row``), bytes that do not
+  decode (``undecodable_bytes``), a non-numeric value (``unparseable_value``), an empty or
+  non-integer value where an integer is required (``missing_value``, ``non_integer_value``), an
+  integer beyond ±2**62 (``out_of_range_integer``), an infinite time (``infinite_value``), a
+  row whose partner in the other file was dropped (``paired_row_dropped``), rows beyond the end
+  of the shorter file (``row_count_mismatch``);
+* skipped: a blank line or a line without any number (a header) is no row of the file
+  (``non_record_line``, reported as dropped): rows are paired by their position among the
+  records, so message row i stays paired with book row i;
 * flagged messages: ``unknown_type`` (not 1–7), ``bad_direction`` (not ±1),
   ``non_positive_size`` and ``bad_price`` (price ≤ 0 or a dummy price; types 1–6; for type 7
   a price outside {−1, 0, 1}), ``non_monotonic_time``, ``time_outside_window`` (outside
@@ -83,7 +88,7 @@ class LobsterName:
 
 def parse_name(path: str | Path) -> LobsterName | None:
     """Parse a LOBSTER file name; None when it does not follow the convention."""
-    m = _NAME.match(Path(path).name)
+    m = _NAME.match(rep.check_output_path("path", path).name)
     if m is None:
         return None
     return LobsterName(m["ticker"], m["date"], int(m["start"]), int(m["end"]), m["kind"],
@@ -132,8 +137,18 @@ class LobsterData:
                             index=self.messages.index)
 
 
+_INT64_MAX = np.iinfo(np.int64).max
+
+
 def _to_int64(table: rep.Table, columns: list[str], collector: Collector) -> None:
-    """Columns → int64; rows with an empty or non-integral value are dropped."""
+    """Columns → int64; rows with an empty, non-integral or out-of-range (beyond ±2**62)
+    value are dropped."""
+    unsigned = [c for c in columns if pd.api.types.is_unsigned_integer_dtype(table.frame[c])]
+    if unsigned:  # pandas reads 18446744073709551615 as uint64: it must not wrap to -1
+        big = (table.frame[unsigned].to_numpy() > _INT64_MAX).any(axis=1)
+        rep.drop_rows(table, big, collector, "out_of_range_integer",
+                      "an integer beyond the int64 range")
+        table.frame = table.frame.astype({c: np.int64 for c in unsigned})
     other = [c for c in columns if not pd.api.types.is_integer_dtype(table.frame[c])]
     if other:  # columns pandas did not read as integers: check value by value
         rep.to_numeric(table, other, collector)
@@ -142,7 +157,11 @@ def _to_int64(table: rep.Table, columns: list[str], collector: Collector) -> Non
         rep.drop_rows(table, missing, collector, "missing_value",
                       "an empty or NaN value where an integer is required")
         values = values[~missing]
-        frac = (values != np.round(values)).any(axis=1) | (np.abs(values) > 2.0**62).any(axis=1)
+        huge = (np.abs(values) > 2.0**62).any(axis=1)
+        rep.drop_rows(table, huge, collector, "out_of_range_integer",
+                      "an integer beyond ±2**62 (or infinite)")
+        values = values[~huge]
+        frac = (values != np.round(values)).any(axis=1)
         rep.drop_rows(table, frac, collector, "non_integer_value",
                       "a value that is not an integer where one is required")
         table.frame[other] = values[~frac].astype(np.int64)
@@ -150,17 +169,18 @@ def _to_int64(table: rep.Table, columns: list[str], collector: Collector) -> Non
 
 
 def _read_messages(path: Path, collector: Collector) -> rep.Table:
-    table = rep.read_csv(path, collector, header=False, names=MESSAGE_COLUMNS)
+    table = rep.read_csv(path, collector, header=False, names=MESSAGE_COLUMNS, records=True)
     rep.to_numeric(table, ["time"], collector)
     rep.drop_rows(table, np.isnan(table.frame["time"].to_numpy()), collector, "missing_value",
                   "an empty or NaN time")
+    rep.infinite(table, ["time"], collector, action="dropped")
     _to_int64(table, list(MESSAGE_COLUMNS[1:]), collector)
     return table
 
 
 def _read_book(path: Path, levels: int | None, collector: Collector) -> tuple[rep.Table, int]:
     if levels is None:
-        table = rep.read_csv(path, collector, header=False)
+        table = rep.read_csv(path, collector, header=False, records=True)
         n = len(table.columns)
         if n % 4:
             raise DataValidationError(f"{path}: the first row has {n} fields; an order-book "
@@ -170,7 +190,8 @@ def _read_book(path: Path, levels: int | None, collector: Collector) -> tuple[re
         table.columns = book_columns(levels)
         table.frame.columns = table.columns
     else:
-        table = rep.read_csv(path, collector, header=False, names=book_columns(levels))
+        table = rep.read_csv(path, collector, header=False, names=book_columns(levels),
+                             records=True)
     _to_int64(table, table.columns, collector)
     return table, levels
 
@@ -287,20 +308,24 @@ def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = N
         bt, levels = _read_book(orderbook_path, levels, collector)
         bfile = bt.file
         rows_read[bfile] = bt.n_rows
-        n_common = min(msg.n_rows, bt.n_rows)
-        keep = np.intersect1d(msg.frame.index, bt.frame.index)
-        keep = keep[keep <= n_common]
-        for table, other, other_n in ((msg, bfile, bt.n_rows), (bt, mfile, msg.n_rows)):
-            # no header: row numbers are 1..n_rows
-            collector.add(table.file, "row_count_mismatch", "dropped",
-                          np.arange(other_n + 1, table.n_rows + 1),
-                          f"{table.n_rows} rows but {other} has {other_n}; rows without a "
+        # Pair by record (a blank or header line is no record and shifts nothing); a record
+        # dropped from one file takes its partner with it, and both are reported.
+        mlines, blines = msg.record_rows(), bt.record_rows()
+        mrec = np.searchsorted(mlines, msg.frame.index.to_numpy()) + 1
+        brec = np.searchsorted(blines, bt.frame.index.to_numpy()) + 1
+        keep = np.intersect1d(mrec, brec)
+        keep = keep[keep <= min(mlines.size, blines.size)]
+        for table, lines, rec, other, other_n in ((msg, mlines, mrec, bfile, blines.size),
+                                                  (bt, blines, brec, mfile, mlines.size)):
+            collector.add(table.file, "row_count_mismatch", "dropped", lines[other_n:],
+                          f"{lines.size} rows but {other} has {other_n}; rows without a "
                           "partner dropped")
-            lost = np.setdiff1d(table.frame.index, keep)
-            collector.add(table.file, "paired_row_dropped", "dropped", lost[lost <= other_n],
-                          f"the same row of {other} was dropped")
-        messages = msg.frame if msg.frame.index.equals(pd.Index(keep)) else msg.frame.loc[keep]
-        bframe = bt.frame if bt.frame.index.equals(pd.Index(keep)) else bt.frame.loc[keep]
+            lost = np.setdiff1d(rec, keep)
+            lost = lost[lost <= other_n]
+            collector.add(table.file, "paired_row_dropped", "dropped", lines[lost - 1],
+                          f"the paired row of {other} was dropped")
+        messages = msg.frame if mrec.size == keep.size else msg.frame[np.isin(mrec, keep)]
+        bframe = bt.frame if brec.size == keep.size else bt.frame[np.isin(brec, keep)]
         book = np.ascontiguousarray(bframe.to_numpy(dtype=np.int64))
         _check_book(bfile, messages.index, book, collector)
     _check_messages(mfile, messages, start, end, collector)
@@ -325,7 +350,11 @@ def write_lobster(directory: str | Path, ticker: str, date: str, start_ms: int, 
     if not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
         _validate.fail("date", date, "a date string YYYY-MM-DD")
     start_ms = _validate.integer("start_ms", start_ms, low=0, high=86_400_000)
-    end_ms = _validate.integer("end_ms", end_ms, low=start_ms, high=86_400_000)
+    end_ms = _validate.integer("end_ms", end_ms, low=start_ms, high=86_400_000,
+                               low_name="start_ms")
+    out = rep.check_output_path("directory", directory)
+    if not isinstance(messages, dict):
+        _validate.fail("messages", messages, f"a mapping with keys {MESSAGE_COLUMNS}")
     missing = [c for c in MESSAGE_COLUMNS if c not in messages]
     if missing:
         _validate.fail("messages", sorted(messages), f"a mapping with keys {MESSAGE_COLUMNS}")
@@ -337,7 +366,6 @@ def write_lobster(directory: str | Path, ticker: str, date: str, start_ms: int, 
         _validate.fail("book", f"array of shape {book.shape}",
                        f"an integer array of shape ({n}, 4*levels) matching the messages")
     levels = book.shape[1] // 4
-    out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     name = LobsterName(ticker, date, start_ms, end_ms, "message", levels)
     mpath, bpath = out / name.sibling("message"), out / name.sibling("orderbook")

@@ -12,7 +12,13 @@ Every loader reads a whole file, checks it, and returns typed data together with
   **note**.
 
 Row numbers are what a text editor shows: 1-based line numbers for CSV files (a header, if
-any, is line 1), 1-based row positions for Parquet files. Typed results use the same numbers as
+any, is line 1), 1-based row positions for Parquet files.
+
+Text files are read line by line (one line is one row; a quoted field cannot span lines). The
+encoding is detected from a byte-order mark (UTF-8, UTF-16 LE/BE; a BOM-less UTF-16 file is
+recognised by its NUL bytes), else UTF-8; a note says which was used when it is not plain UTF-8.
+A row with bytes that do not decode is dropped (``undecodable_bytes``) and the others are kept;
+a row with an unbalanced or misplaced quote is dropped as ``malformed_row``. Typed results use the same numbers as
 their index (named ``row``), so ``frame.loc[issue.rows]`` selects a flagged row.
 
 With ``strict=True`` a loader raises :class:`DataValidationError` (a ``ValueError``) listing
@@ -25,8 +31,9 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -169,10 +176,16 @@ def check_strict(name: str, value: object) -> bool:
     return value  # type: ignore[return-value]
 
 
-def check_path(name: str, value: object) -> Path:
-    if not isinstance(value, (str, Path)):
+def check_output_path(name: str, value: object) -> Path:
+    """A path (str or pathlib.Path, not empty) that need not exist yet."""
+    if not isinstance(value, (str, Path)) or not str(value).strip() or "\x00" in str(value):
         _validate.fail(name, value, "a path (str or pathlib.Path)")
-    path = Path(value)  # type: ignore[arg-type]
+    return Path(value)  # type: ignore[arg-type]
+
+
+def check_path(name: str, value: object) -> Path:
+    """An existing file."""
+    path = check_output_path(name, value)
     if not path.is_file():
         _validate.fail(name, str(value), "an existing file")
     return path
@@ -186,16 +199,54 @@ def check_path(name: str, value: object) -> Path:
 class Table:
     """Parsed rows of one file: ``frame`` holds pandas-inferred columns indexed by row number
     (rows with the wrong number of fields already dropped and reported); ``n_rows`` counts all
-    data rows in the file."""
+    data rows in the file; ``non_records`` the row numbers of blank or header lines skipped by
+    ``read_csv(..., records=True)``."""
 
     file: str
     columns: list[str]
     frame: pd.DataFrame
     n_rows: int
+    non_records: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    first_row: int = 1
+
+    def record_rows(self) -> np.ndarray:
+        """Row numbers of the file's records in order (every data row but the
+        ``non_records``): record ``r`` (1-based) is on row ``record_rows()[r - 1]``."""
+        rows = np.arange(self.first_row, self.first_row + self.n_rows, dtype=np.int64)
+        return np.setdiff1d(rows, self.non_records)
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def sniff_encoding(path: Path) -> str:
+    """The text encoding of ``path``: from its byte-order mark (``utf-8-sig``, ``utf-16``),
+    ``utf-16-le``/``utf-16-be`` for BOM-less UTF-16 (NUL bytes in the first 4 kB), else
+    ``utf-8``."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    if b"\x00" in head:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        return "utf-16-le" if odd > even else "utf-16-be"
+    return "utf-8"
+
+
+def _open_text(path: Path, encoding: str):
+    """Open for reading lines; undecodable bytes become U+FFFD (the rows are then dropped)."""
+    return open(path, encoding=encoding, errors="replace", newline=None)
 
 
 def _field_count(line: str) -> int:
-    return len(next(csv.reader([line.rstrip("\n")]))) if '"' in line else line.count(",") + 1
+    """Comma-separated fields of one line; -1 when its quotes are unbalanced or misplaced."""
+    if '"' not in line:
+        return line.count(",") + 1
+    try:
+        return len(next(csv.reader([line.rstrip("\n")], strict=True), []))
+    except csv.Error:
+        return -1
 
 
 def _field_counts(lines: list[str], text: str) -> np.ndarray:
@@ -212,9 +263,9 @@ def _field_counts(lines: list[str], text: str) -> np.ndarray:
     return np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
 
 
-def _chunks(path: Path, skip: int) -> Iterator[tuple[int, list[str]]]:
+def _chunks(path: Path, skip: int, encoding: str) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number of the first line, lines with their newlines) after ``skip`` lines."""
-    with open(path, encoding="utf-8", newline=None) as fh:
+    with _open_text(path, encoding) as fh:
         for _ in range(skip):
             fh.readline()
         first = skip + 1
@@ -226,57 +277,117 @@ def _chunks(path: Path, skip: int) -> Iterator[tuple[int, list[str]]]:
             first += len(lines)
 
 
+_NUMERIC_BYTES = b"0123456789+-.,eE\n"  # all a line of plain numbers is made of
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _non_records(lines: list[str], text: str) -> np.ndarray:
+    """Positions of blank lines and of lines none of whose fields is a number (a header line
+    repeated inside a header-less file)."""
+    raw = text.encode("utf-8")
+    if not (b"\n\n" in raw or raw.startswith(b"\n") or raw.translate(None, _NUMERIC_BYTES)):
+        return np.empty(0, dtype=np.int64)  # the common case, checked at C speed
+    return np.array([i for i, ln in enumerate(lines)
+                     if not ln.strip() or not any(_is_number(f) for f in ln.split(","))],
+                    dtype=np.int64)
+
+
 def read_csv(path: Path, collector: Collector, *, header: bool,
-             n_fields: int | None = None, names: Sequence[str] | None = None) -> Table:
+             n_fields: int | None = None, names: Sequence[str] | None = None,
+             records: bool = False) -> Table:
     """Read a comma-separated file in chunks of lines. With ``header`` the first line names
     the columns; otherwise ``names`` does, or (``names=None``) ``n_fields`` unnamed columns
     ``0..n-1`` where ``n_fields=None`` takes the field count of the first line. Lines with the
-    wrong number of fields are dropped and reported as ``malformed_row``."""
+    wrong number of fields or unbalanced quotes are dropped and reported as ``malformed_row``,
+    lines with undecodable bytes as ``undecodable_bytes``. With ``records`` (header-less files
+    whose rows pair with another file's), blank lines and lines without any number are
+    dropped as ``non_record_line`` and listed in ``Table.non_records``."""
     file = str(path)
+    encoding = sniff_encoding(path)
+    if encoding != "utf-8":
+        collector.note(file, "encoding", f"decoded as {encoding}")
     skip = 0
     if header:
-        with open(path, encoding="utf-8", newline=None) as fh:
+        with _open_text(path, encoding) as fh:
             first_line = fh.readline().rstrip("\n")
         if not first_line.strip():
             raise DataValidationError(f"{file}: the first line must be a header naming the "
                                       "columns, but it is empty")
-        columns = [c.strip() for c in next(csv.reader([first_line]))]
+        try:
+            columns = [c.strip() for c in next(csv.reader([first_line], strict=True))]
+        except csv.Error as exc:
+            raise DataValidationError(f"{file}: the header (row 1) cannot be parsed: "
+                                      f"{exc}") from exc
         skip = 1
     elif names is not None:
         columns = list(names)
     else:
         if n_fields is None:
-            with open(path, encoding="utf-8", newline=None) as fh:
-                n_fields = _field_count(fh.readline())
+            with _open_text(path, encoding) as fh:
+                n_fields = max(_field_count(fh.readline()), 1)
         columns = [str(i) for i in range(n_fields)]
     expected = len(columns)
 
     frames = []
     n_rows = 0
-    for first, lines in _chunks(path, skip):
+    skipped = []
+    for first, lines in _chunks(path, skip, encoding):
         n_rows += len(lines)
         text = "".join(lines)
-        counts = _field_counts(lines, text)
         numbers = np.arange(first, first + len(lines), dtype=np.int64)
-        bad = counts != expected
-        if bad.any():
-            found = ", ".join(str(c) for c in np.unique(counts[bad])[:5])
-            collector.add(file, "malformed_row", "dropped", numbers[bad],
+        bad = np.zeros(len(lines), dtype=bool)
+        if records:
+            at = _non_records(lines, text)
+            bad[at] = True
+            skipped.append(numbers[at])
+            collector.add(file, "non_record_line", "dropped", numbers[at],
+                          "a blank or header line inside the data; skipped, later rows keep "
+                          "their pairing")
+        if "\ufffd" in text:
+            undecodable = np.array(["\ufffd" in ln for ln in lines]) & ~bad
+            collector.add(file, "undecodable_bytes", "dropped", numbers[undecodable],
+                          f"bytes that are not valid {encoding}")
+            bad |= undecodable
+        counts = _field_counts(lines, text)
+        quote = (counts < 0) & ~bad
+        collector.add(file, "malformed_row", "dropped", numbers[quote],
+                      "an unbalanced or misplaced quote")
+        wrong = (counts != expected) & ~bad & ~quote
+        if wrong.any():
+            found = ", ".join(str(c) for c in np.unique(counts[wrong])[:5])
+            collector.add(file, "malformed_row", "dropped", numbers[wrong],
                           f"expected {expected} comma-separated fields, found {found}")
+        bad |= quote | wrong
+        if bad.any():
             text = "".join(ln for ln, b in zip(lines, bad, strict=True) if not b)
             if not text:
                 continue
-        chunk = pd.read_csv(io.StringIO(text), header=None, names=range(expected),
-                            index_col=False, skip_blank_lines=False, low_memory=False)
+        kept = numbers[~bad]
+        try:
+            chunk = pd.read_csv(io.StringIO(text), header=None, names=range(expected),
+                                index_col=False, skip_blank_lines=False, low_memory=False)
+        except (pd.errors.ParserError, ValueError) as exc:  # a safety net: lines were checked
+            line = re.search(r"line (\d+)", str(exc))
+            where = f"row {kept[int(line[1]) - 1]}" if line and int(line[1]) <= kept.size \
+                else f"rows {kept[0]}-{kept[-1]}"
+            raise DataValidationError(f"{file}: cannot parse {where}: {exc}") from exc
         chunk.columns = columns
-        chunk.index = pd.Index(numbers[~bad], name="row")
+        chunk.index = pd.Index(kept, name="row")
         frames.append(chunk)
     if frames:
         frame = pd.concat(frames) if len(frames) > 1 else frames[0]
     else:
         frame = pd.DataFrame({c: pd.Series(dtype=float) for c in columns},
                              index=pd.Index([], dtype=np.int64, name="row"))
-    return Table(file, columns, frame, n_rows)
+    non_records = np.concatenate(skipped) if skipped else np.empty(0, dtype=np.int64)
+    return Table(file, columns, frame, n_rows, non_records, skip + 1)
 
 
 def read_parquet(path: Path) -> Table:
@@ -347,6 +458,23 @@ def drop_rows(table: Table, mask: np.ndarray, collector: Collector, problem: str
     if mask.any():
         collector.add(table.file, problem, "dropped", table.frame.index[mask], detail)
         table.frame = table.frame.loc[~mask].copy()
+
+
+def infinite(table: Table, columns: Sequence[str], collector: Collector, *,
+             action: str = "flagged") -> None:
+    """Report rows with ``inf`` or ``-inf`` in the float ``columns`` as ``infinite_value``:
+    flagged (kept), or dropped with ``action="dropped"``."""
+    values = table.frame[list(columns)].to_numpy(dtype=np.float64)
+    mask = np.isinf(values)
+    if not mask.any():
+        return
+    cols = [columns[j] for j in np.flatnonzero(mask.any(axis=0))]
+    detail = "an infinite value in column(s) " + ", ".join(cols[:10])
+    rows = mask.any(axis=1)
+    if action == "dropped":
+        drop_rows(table, rows, collector, "infinite_value", detail)
+    else:
+        flag(collector, table.file, table.frame.index, rows, "infinite_value", detail)
 
 
 def flag(collector: Collector, file: str, index: pd.Index, mask: np.ndarray, problem: str,

@@ -10,9 +10,9 @@ reading parses more rows. ``side`` is the aggressor: ``buy``/``b``/``1`` for a
 buyer-initiated trade, ``sell``/``s``/``-1`` for a seller-initiated one (case-insensitive);
 it is returned as int8 ±1.
 
-Checks (see :mod:`mslab.data.report`): dropped — ``malformed_row``, ``unparseable_value``,
-``unparseable_time``, ``unknown_side``; flagged — ``missing_value`` (NaN or empty price or
-size), ``non_monotonic_time``, ``non_positive_price``, ``non_positive_size`` (trades; for
+Checks (see :mod:`mslab.data.report`): dropped — ``malformed_row``, ``undecodable_bytes``,
+``unparseable_value``, ``unparseable_time`` (also an infinite numeric time), ``unknown_side``;
+flagged — ``missing_value`` (NaN or empty price or size), ``infinite_value``, ``non_monotonic_time``, ``non_positive_price``, ``non_positive_size`` (trades; for
 quotes ``negative_size``, and ``empty_quote`` for a zero size), ``crossed_quote`` (ask < bid)
 and ``locked_quote`` (ask = bid). Missing columns raise
 :class:`~mslab.data.report.DataValidationError`, naming them.
@@ -77,20 +77,23 @@ def _parse_time(table: rep.Table, collector: Collector) -> None:
         bad = table.frame["time"].isna().to_numpy()
     elif pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         table.frame["time"] = raw.astype(np.float64)
-        bad = np.isnan(table.frame["time"].to_numpy())
+        bad = ~np.isfinite(table.frame["time"].to_numpy())
     else:
         as_number = pd.to_numeric(raw, errors="coerce")
         as_date = pd.to_datetime(raw, utc=True, errors="coerce", format="ISO8601")
         if as_number.notna().sum() >= as_date.notna().sum():
             table.frame["time"] = as_number.astype(np.float64)
+            bad = ~np.isfinite(table.frame["time"].to_numpy())
         else:
             table.frame["time"] = as_date.astype("datetime64[ns, UTC]")
-        bad = table.frame["time"].isna().to_numpy()
+            bad = table.frame["time"].isna().to_numpy()
     rep.drop_rows(table, bad, collector, "unparseable_time",
-                  "time is empty or neither a number (seconds) nor an ISO 8601 date-time")
+                  "time is empty, infinite or neither a number (seconds) nor an ISO 8601 "
+                  "date-time")
 
 
 def _flag_common(table: rep.Table, collector: Collector, values: list[str]) -> None:
+    rep.infinite(table, values, collector)
     frame = table.frame
     nan = frame[values].isna().to_numpy()
     cols = [values[j] for j in np.flatnonzero(nan.any(axis=0))]

@@ -43,7 +43,9 @@ def reservation_price(s: float | np.ndarray, q: float | np.ndarray, gamma: float
     gamma = _validate.positive("gamma", gamma)
     sigma = _validate.nonnegative("sigma", sigma)
     tau = _validate.real_array("tau", tau, low=0.0)
-    return s - q * gamma * sigma**2 * tau
+    with np.errstate(all="ignore"):
+        r = s - q * gamma * np.float64(sigma) ** 2 * tau
+    return _validate.derived("s, q, gamma, sigma, tau", "the reservation price", r)
 
 
 def optimal_spread(gamma: float, k: float, sigma: float, tau: float | np.ndarray) -> np.ndarray:
@@ -52,7 +54,10 @@ def optimal_spread(gamma: float, k: float, sigma: float, tau: float | np.ndarray
     k = _validate.positive("k", k)
     sigma = _validate.nonnegative("sigma", sigma)
     tau = _validate.real_array("tau", tau, low=0.0)
-    return gamma * sigma**2 * tau + (2.0 / gamma) * np.log1p(gamma / k)
+    _validate.derived("gamma, k", "gamma / k", gamma / k, positive=True)
+    with np.errstate(all="ignore"):
+        spread = gamma * np.float64(sigma) ** 2 * tau + (2.0 / gamma) * np.log1p(gamma / k)
+    return _validate.derived("gamma, k, sigma, tau", "the optimal spread", spread)
 
 
 def symmetric_constant_mean_profit(gamma: float, k: float = 1.5, A: float = 140.0,
@@ -109,13 +114,8 @@ def simulate_linear_quotes(
 
 
 def _schedule(name: str, values: object, *, nonnegative: bool) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim != 1 or arr.size < 1 or not np.all(np.isfinite(arr)) or (
-            nonnegative and np.any(arr < 0)):
-        kind = "non-negative " if nonnegative else ""
-        raise ValueError(f"{name}={values!r} is not allowed: {name} must be a non-empty 1-D "
-                         f"array of finite {kind}numbers, one per time step")
-    return np.ascontiguousarray(arr)
+    return _validate.real_vector(name, values, low=0.0 if nonnegative else None,
+                                 what="numbers, one per time step")
 
 
 def simulate_avellaneda_stoikov(
@@ -142,6 +142,9 @@ def simulate_avellaneda_stoikov(
     sigma : mid-price volatility σ ≥ 0 (currency per √time).
     s0 : initial mid-price (currency). T : horizon > 0. dt : step, T/dt a whole number.
     n_paths : number of simulated paths ≥ 1. seed : non-negative integer.
+        At most :data:`mslab._validate.MAX_WORK` path-steps (``n_paths·T/dt``) and
+        :data:`mslab._validate.MAX_ELEMENTS` steps or recorded values are simulated; beyond,
+        a ``ValueError`` names the parameters.
     strategy : ``"inventory"`` or ``"symmetric"`` (see the module docstring).
     symmetric_spread : ``"full"`` or ``"constant"``; only used by the symmetric strategy.
     record_paths : keep per-step mid, quotes, inventory, cash and fills of the first
@@ -154,10 +157,11 @@ def simulate_avellaneda_stoikov(
     k = _validate.positive("k", k)
     sigma = _validate.nonnegative("sigma", sigma)
     T = _validate.positive("T", T)
-    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True)
+    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True, high_name="T")
     strategy = _validate.choice("strategy", strategy, STRATEGIES)
     symmetric_spread = _validate.choice("symmetric_spread", symmetric_spread, SYMMETRIC_SPREADS)
     n_steps = n_steps_for(T, dt)
+    spread = float(optimal_spread(gamma, k, 0.0, 0.0))
 
     tau = T - np.arange(n_steps) * dt
     if strategy == "symmetric" and symmetric_spread == "constant":
@@ -168,4 +172,4 @@ def simulate_avellaneda_stoikov(
     params = dict(gamma=gamma, T=T, strategy=strategy, symmetric_spread=symmetric_spread)
     return simulate_scheme(half=half, skew=skew, k=k, A=A, sigma=sigma, s0=s0, dt=dt,
                            n_paths=n_paths, seed=seed, record_paths=record_paths, params=params,
-                           spread=float((2.0 / gamma) * np.log1p(gamma / k)))
+                           spread=spread)

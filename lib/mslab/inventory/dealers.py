@@ -28,6 +28,11 @@ Common model, on the grid ``t_n = n dt`` (``dt`` must divide ``T``):
 A dealer's inventory ``q`` is in units of the asset, cash in price units; the P&L is marked at
 the mid, ``pnl = cash_T + q_T S_T``. Every path owns its random stream (:mod:`mslab.rng`), so
 results depend only on the seed, not on the number of threads.
+
+Bounds: ``T/dt`` steps at most :data:`mslab._validate.MAX_ELEMENTS`; ``n_paths`` x steps x (1 +
+expected client arrivals per step x dealers) at most :data:`mslab._validate.MAX_WORK`;
+``mean_size`` at most :data:`MAX_MEAN_SIZE`; a P&L that overflows double precision is refused.
+Beyond, a ``ValueError`` names the parameters before (or, for the P&L, instead of) a result.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ from numba import njit, prange
 from mslab import _validate, rng
 from mslab.inventory.quoting import n_steps_for
 
+# Largest mean client size: sizes (up to ~37 mean_size for 53-bit uniforms) summed over every
+# arrival of a path stay far inside int64 for any simulation within mslab._validate.MAX_WORK.
+MAX_MEAN_SIZE = 1e6
 # Two quotes count as the same price (a tie) if they differ by at most this fraction of
 # max(1, |best price|): far above rounding noise, far below any economic difference.
 _TIE_RTOL = 1e-12
@@ -108,28 +116,33 @@ class CompetitionResult:
 
 
 def _market(sigma: object, arrival_rate: object, mean_size: object, price_sensitivity: object,
-            s0: object, T: object, dt: object, n_paths: object,
-            seed: object) -> tuple[float, float, float, float, float, int, int, int]:
+            s0: object, T: object, dt: object, n_paths: object, seed: object,
+            n_dealers: int = 1) -> tuple[float, float, float, float, float, int, int, int]:
     """Validate the shared market parameters; return ``(sigma sqrt(dt), 2 arrival_rate dt,
-    p_size, price_sensitivity, s0, n_steps, n_paths, seed)``."""
+    p_size, price_sensitivity, s0, n_steps, n_paths, seed)``. Refuses more than
+    :data:`mslab._validate.MAX_WORK` steps and client quotes (``n_paths`` x steps x (1 +
+    expected arrivals per step x ``n_dealers``)) and ``mean_size`` above :data:`MAX_MEAN_SIZE`."""
     sigma = _validate.nonnegative("sigma", sigma)
     arrival_rate = _validate.nonnegative("arrival_rate", arrival_rate)
-    mean_size = _validate.real("mean_size", mean_size, low=1.0)
+    mean_size = _validate.real("mean_size", mean_size, low=1.0, high=MAX_MEAN_SIZE)
     price_sensitivity = _validate.nonnegative("price_sensitivity", price_sensitivity)
     s0 = _validate.real("s0", s0)
     T = _validate.positive("T", T)
-    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True)
+    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True, high_name="T")
     n_paths = _validate.integer("n_paths", n_paths, low=1)
     seed = _validate.seed("seed", seed)
     n_steps = n_steps_for(T, dt)
     if 2.0 * arrival_rate * dt >= 30.0:  # keeps rng.poisson exact (Knuth's method)
         _validate.fail("dt", dt, f"< 15 / arrival_rate = {15.0 / arrival_rate:.6g} "
                                   "(fewer than 30 expected arrivals per step)")
+    _validate.work("n_paths, T, dt, arrival_rate",
+                   float(n_paths) * n_steps * (1.0 + 2.0 * arrival_rate * dt * n_dealers))
+    _validate.derived("sigma, dt", "sigma * sqrt(dt)", sigma * np.sqrt(dt))
     return (sigma * np.sqrt(dt), 2.0 * arrival_rate * dt, 1.0 / mean_size, price_sensitivity, s0,
             n_steps, n_paths, seed)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _client_size(s: np.ndarray, p: float) -> int:
     """Geometric size on {1, 2, ...} with success probability ``p`` (mean 1/p); one uniform."""
     u = rng.uniform(s)
@@ -138,30 +151,34 @@ def _client_size(s: np.ndarray, p: float) -> int:
     return 1 + int(np.floor(np.log(1.0 - u) / np.log(1.0 - p)))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _client_accepts(s: np.ndarray, price_sensitivity: float, edge: float) -> bool:
     """Whether a client offered a price ``edge`` worse than the mid trades, with probability
     ``exp(-price_sensitivity * edge)`` (always when ``edge <= 0``); one uniform."""
     return rng.uniform(s) < np.exp(-price_sensitivity * edge)
 
 
-@njit(parallel=True, cache=True)
+# error_model="numpy" (here, in every function a prange loop calls and in mslab.rng): numba
+# cannot carry an exception out of a prange loop; it is lost, the outputs stay unwritten and a
+# later parallel call may fail. So the kernels never raise: inputs are validated first, a float
+# division by zero gives inf/NaN instead of ZeroDivisionError, and outputs start as NaN (or 0).
+@njit(parallel=True, cache=True, error_model="numpy")
 def _dealer_paths(states, half_spread, skew, max_inventory, hedge_threshold, hedge_unit_cost,
                   step_sd, lam, p_size, price_sensitivity, s0, n_steps):
     """One dealer: bid ``S - h - skew q``, ask ``S + h - skew q``; a trade taking ``|q|`` above
     ``max_inventory`` is rejected; after each fill, inventory beyond ``hedge_threshold`` is
     traded away at ``S -+ hedge_unit_cost``."""
     n_paths = states.shape[0]
-    pnl = np.empty(n_paths)
-    final_q = np.empty(n_paths, dtype=np.int64)
+    pnl = np.full(n_paths, np.nan)
+    final_q = np.zeros(n_paths, dtype=np.int64)
     n_filled = np.zeros(n_paths, dtype=np.int64)
     n_rejected = np.zeros(n_paths, dtype=np.int64)
     n_declined = np.zeros(n_paths, dtype=np.int64)
     vol_filled = np.zeros(n_paths, dtype=np.int64)
     vol_rejected = np.zeros(n_paths, dtype=np.int64)
     max_abs = np.zeros(n_paths, dtype=np.int64)
-    mean_abs = np.empty(n_paths)
-    mean_sq = np.empty(n_paths)
+    mean_abs = np.full(n_paths, np.nan)
+    mean_sq = np.full(n_paths, np.nan)
     spread_income = np.zeros(n_paths)
     inventory_pnl = np.zeros(n_paths)
     n_hedges = np.zeros(n_paths, dtype=np.int64)
@@ -222,6 +239,9 @@ def _dealer_paths(states, half_spread, skew, max_inventory, hedge_threshold, hed
             mean_abs, mean_sq, spread_income, inventory_pnl, n_hedges, hedged_vol, hedge_cost)
 
 
+_PNL_NAMES = "s0, sigma, half_spread, skew, mean_size"  # what scales prices and sizes
+
+
 def _dealer_common(half_spread: object, skew: object,
                    max_inventory: object) -> tuple[float, float, int]:
     """Validate the single dealer's quoting parameters."""
@@ -245,6 +265,7 @@ def simulate_dealer(*, half_spread: float, skew: float, max_inventory: int, sigm
         sigma, arrival_rate, mean_size, price_sensitivity, s0, T, dt, n_paths, seed)
     out = _dealer_paths(rng.path_states(seed, n_paths), h, skew, q_max, q_max, 0.0, step_sd, lam,
                         p_size, k_client, s0, n_steps)
+    _validate.derived(_PNL_NAMES, "the simulated P&L", out[0])
     return DealerResult(*out[:12])
 
 
@@ -261,17 +282,20 @@ def simulate_hedging_dealer(*, half_spread: float, skew: float, max_inventory: i
     max_inventory``. Same seed, same client flow and mid path as :func:`simulate_dealer`.
     """
     h, skew, q_max = _dealer_common(half_spread, skew, max_inventory)
-    threshold = _validate.integer("hedge_threshold", hedge_threshold, low=0, high=q_max)
+    threshold = _validate.integer("hedge_threshold", hedge_threshold, low=0, high=q_max,
+                                   high_name="max_inventory")
     unit_cost = (_validate.nonnegative("outside_half_spread", outside_half_spread)
                  + _validate.nonnegative("hedge_fee", hedge_fee))
     step_sd, lam, p_size, k_client, s0, n_steps, n_paths, seed = _market(
         sigma, arrival_rate, mean_size, price_sensitivity, s0, T, dt, n_paths, seed)
     out = _dealer_paths(rng.path_states(seed, n_paths), h, skew, q_max, threshold, unit_cost,
                         step_sd, lam, p_size, k_client, s0, n_steps)
+    _validate.derived(f"{_PNL_NAMES}, outside_half_spread, hedge_fee", "the simulated P&L",
+                      out[0])
     return HedgingDealerResult(*out)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _competition_paths(states, half_spread, skews, step_sd, lam, p_size, price_sensitivity, s0,
                        n_steps):
     """Dealer ``i`` quotes ``S -+ half_spread - skews[i] q_i``; each client considers the best
@@ -279,11 +303,11 @@ def _competition_paths(states, half_spread, skews, step_sd, lam, p_size, price_s
     uniform per tied trade)."""
     n_paths = states.shape[0]
     n_dealers = skews.size
-    final_q = np.empty((n_paths, n_dealers), dtype=np.int64)
-    pnl = np.empty((n_paths, n_dealers))
+    final_q = np.zeros((n_paths, n_dealers), dtype=np.int64)
+    pnl = np.full((n_paths, n_dealers), np.nan)
     won = np.zeros((n_paths, n_dealers), dtype=np.int64)
     volume = np.zeros((n_paths, n_dealers), dtype=np.int64)
-    mean_abs = np.empty((n_paths, n_dealers))
+    mean_abs = np.full((n_paths, n_dealers), np.nan)
     n_client = np.zeros(n_paths, dtype=np.int64)
     n_declined = np.zeros(n_paths, dtype=np.int64)
     net_flow = np.zeros(n_paths, dtype=np.int64)
@@ -349,19 +373,18 @@ def simulate_dealer_competition(risk_aversions: np.ndarray, *, half_spread: floa
     ``1e-12`` share the trade uniformly at random. No inventory limit. ``risk_aversions``:
     non-empty 1-D, finite, >= 0; ``half_spread``, ``holding_time`` >= 0.
     """
-    allowed = "a non-empty 1-D array of finite real numbers >= 0"
-    try:
-        gammas = np.asarray(risk_aversions, dtype=float)
-    except (TypeError, ValueError):
-        _validate.fail("risk_aversions", risk_aversions, allowed)
-    if (np.asarray(risk_aversions).dtype == bool or gammas.ndim != 1 or gammas.size == 0
-            or not np.all(np.isfinite(gammas)) or gammas.min() < 0.0):
-        _validate.fail("risk_aversions", risk_aversions, allowed)
+    gammas = _validate.real_vector("risk_aversions", risk_aversions, low=0.0)
     h = _validate.nonnegative("half_spread", half_spread)
     holding_time = _validate.nonnegative("holding_time", holding_time)
     step_sd, lam, p_size, k_client, s0, n_steps, n_paths, seed = _market(
-        sigma, arrival_rate, mean_size, price_sensitivity, s0, T, dt, n_paths, seed)
-    skews = gammas * float(sigma) ** 2 * holding_time
+        sigma, arrival_rate, mean_size, price_sensitivity, s0, T, dt, n_paths, seed,
+        n_dealers=gammas.size)
+    skews = _validate.derived("risk_aversions, sigma, holding_time",
+                              "risk_aversions * sigma**2 * holding_time",
+                              gammas * np.float64(sigma) ** 2 * holding_time)
+    _validate.elements("n_paths, risk_aversions", float(n_paths) * gammas.size)
     out = _competition_paths(rng.path_states(seed, n_paths), h, skews, step_sd, lam, p_size,
                              k_client, s0, n_steps)
+    _validate.derived(f"{_PNL_NAMES}, risk_aversions, holding_time", "the simulated P&L",
+                      out[1])
     return CompetitionResult(*out, skew=skews)

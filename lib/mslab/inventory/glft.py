@@ -77,23 +77,24 @@ class GLFTQuotes(_Depths):
     times: np.ndarray
 
 
-def _times(name: str, value: object, T: float) -> np.ndarray:
-    """A non-empty 1-D array of finite times in [0, T]."""
-    allowed = f"a non-empty 1-D array of finite real times in [0, {T}]"
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        _validate.fail(name, value, allowed)
-    if (np.asarray(value).dtype == bool or arr.ndim != 1 or arr.size == 0
-            or not np.all(np.isfinite(arr)) or arr.min() < 0.0 or arr.max() > T):
-        _validate.fail(name, value, allowed)
-    return arr
-
-
 def _alpha_eta(gamma: float, k: float, A: float, sigma: float) -> tuple[float, float]:
-    alpha = 0.5 * k * gamma * sigma**2
-    eta = A * np.exp(-(1.0 + k / gamma) * np.log1p(gamma / k))
-    return alpha, eta
+    _validate.derived("gamma, k", "gamma / k", gamma / k, positive=True)
+    with np.errstate(all="ignore"):
+        alpha = 0.5 * k * gamma * np.float64(sigma) ** 2
+        eta = A * np.exp(-(1.0 + k / gamma) * np.log1p(gamma / k))
+    _validate.derived("gamma, k, A, sigma", "alpha = k gamma sigma^2 / 2 and eta", [alpha, eta])
+    return float(alpha), float(eta)
+
+
+def _check_work(alpha: float, eta: float, Q: int, max_tau: float, n_times: int) -> None:
+    """Refuse a propagation beyond :data:`mslab._validate.MAX_WORK` matrix-vector entries
+    (about 100 terms of size 2Q + 1 per uniformisation sub-step) or an output beyond
+    :data:`mslab._validate.MAX_ELEMENTS`."""
+    size = 2.0 * Q + 1.0
+    _validate.elements("Q, times", size * n_times)
+    norm_p = alpha * float(Q) ** 2 + 2.0 * eta
+    sub_steps = norm_p * max_tau / _STEP_NORM + n_times
+    _validate.work("gamma, k, A, sigma, Q, T, times", 100.0 * size * sub_steps)
 
 
 @njit(cache=True)
@@ -148,7 +149,11 @@ def glft_exact_quotes(gamma: float, k: float, A: float, sigma: float, Q: int, T:
     inventory ``-Q..Q``; see the module docstring for the model and the method.
 
     ``gamma`` > 0 (per price unit), ``k`` > 0 (per price unit), ``A`` >= 0 (per time unit),
-    ``sigma`` >= 0 (price units per square-root time unit), ``Q`` >= 1, ``T`` > 0.
+    ``sigma`` >= 0 (price units per square-root time unit), ``Q`` >= 1, ``T`` > 0. The work,
+    about ``100 (2Q + 1) (alpha Q^2 + 2 eta) max(T - times) / 30`` vector entries, is bounded by
+    :data:`mslab._validate.MAX_WORK` and the output by :data:`mslab._validate.MAX_ELEMENTS`;
+    beyond, or when the depths are not finite in double precision, a ``ValueError`` names the
+    parameters.
     """
     gamma = _validate.positive("gamma", gamma)
     k = _validate.positive("k", k)
@@ -156,19 +161,23 @@ def glft_exact_quotes(gamma: float, k: float, A: float, sigma: float, Q: int, T:
     sigma = _validate.nonnegative("sigma", sigma)
     Q = _validate.integer("Q", Q, low=1)
     T = _validate.positive("T", T)
-    times = _times("times", times, T)
+    times = _validate.real_vector("times", times, low=0.0, high=T, high_name="T",
+                                  what="real times")
 
     alpha, eta = _alpha_eta(gamma, k, A, sigma)
-    inventory = np.arange(-Q, Q + 1)
     taus, where = np.unique(T - times, return_inverse=True)
     taus = np.maximum(taus, 0.0)
-    log_v = np.log(_propagate(alpha * inventory.astype(float) ** 2, eta, taus))[where]
-
-    base = np.log1p(gamma / k) / gamma
-    bid = np.full(log_v.shape, np.nan)
-    ask = np.full(log_v.shape, np.nan)
-    bid[:, :-1] = (log_v[:, :-1] - log_v[:, 1:]) / k + base
-    ask[:, 1:] = (log_v[:, 1:] - log_v[:, :-1]) / k + base
+    _check_work(alpha, eta, Q, float(taus[-1]), times.size)
+    inventory = np.arange(-Q, Q + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # checked below
+        log_v = np.log(_propagate(alpha * inventory.astype(float) ** 2, eta, taus))[where]
+        base = np.log1p(gamma / k) / gamma
+        bid = np.full(log_v.shape, np.nan)
+        ask = np.full(log_v.shape, np.nan)
+        bid[:, :-1] = (log_v[:, :-1] - log_v[:, 1:]) / k + base
+        ask[:, 1:] = (log_v[:, 1:] - log_v[:, :-1]) / k + base
+    _validate.derived("gamma, k, A, sigma, Q, T", "the optimal depths (v underflows)",
+                      [bid[:, :-1], ask[:, 1:]])
     return GLFTQuotes(times=times.copy(), inventory=inventory, bid_depth=bid, ask_depth=ask)
 
 
@@ -192,15 +201,22 @@ def glft_asymptotic_quotes(gamma: float, k: float, A: float, sigma: float, q: in
     mu = _validate.real("mu", mu)
     q_arr = np.asarray(q)
     if q_arr.ndim > 1 or q_arr.size == 0 or q_arr.dtype == bool or not np.issubdtype(
-            q_arr.dtype, np.integer):
-        _validate.fail("q", q, "an integer or a non-empty 1-D array of integers")
+            q_arr.dtype, np.integer) or np.abs(q_arr.astype(float)).max() > 2.0**53:
+        _validate.fail("q", q, "an integer or a non-empty 1-D array of integers with "
+                               "|q| <= 2**53")
     inventory = np.atleast_1d(q_arr).astype(np.int64)
 
+    _validate.derived("gamma, k", "gamma / k", gamma / k, positive=True)
     base = np.log1p(gamma / k) / gamma
-    C = np.sqrt(sigma**2 * gamma / (2.0 * k * A) * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
-    drift = mu / (gamma * sigma**2)
-    bid = base + (-drift + (2 * inventory + 1) / 2.0) * C
-    ask = base + (drift - (2 * inventory - 1) / 2.0) * C
+    with np.errstate(all="ignore"):
+        sigma2 = np.float64(sigma) ** 2
+        C = np.sqrt(sigma2 * gamma / (2.0 * k * A)
+                    * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
+        _validate.derived("gamma, sigma", "gamma sigma^2", gamma * sigma2, positive=True)
+        drift = mu / (gamma * sigma2)
+        bid = base + (-drift + (2 * inventory + 1) / 2.0) * C
+        ask = base + (drift - (2 * inventory - 1) / 2.0) * C
+    _validate.derived("gamma, k, A, sigma, q, mu", "the depths", [bid, ask])
     return GLFTAsymptoticQuotes(inventory=inventory, bid_depth=bid, ask_depth=ask)
 
 
@@ -220,7 +236,8 @@ def simulate_glft(gamma: float, k: float, A: float, sigma: float, Q: int, s0: fl
     Returns a :class:`~mslab.inventory.avellaneda_stoikov.QuotingResult` (``spread`` is NaN;
     recorded bid/ask are NaN where a side is not quoted). As in the Avellaneda–Stoikov scheme, a
     fill probability ``A exp(-k delta) dt`` above 1 (a quote deep through the mid near the
-    bounds) is capped at 1: that quote fills on every step.
+    bounds) is capped at 1: that quote fills on every step. Work and memory are bounded as in
+    :func:`glft_exact_quotes` and :func:`~mslab.inventory.quoting.check_paths`.
     """
     gamma = _validate.positive("gamma", gamma)
     k = _validate.positive("k", k)
@@ -229,10 +246,11 @@ def simulate_glft(gamma: float, k: float, A: float, sigma: float, Q: int, s0: fl
     Q = _validate.integer("Q", Q, low=1)
     s0 = _validate.real("s0", s0)
     T = _validate.positive("T", T)
-    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True)
+    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True, high_name="T")
     n_paths = _validate.integer("n_paths", n_paths, low=1)
     seed = _validate.seed("seed", seed)
-    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths)
+    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths,
+                                      high_name="n_paths")
     n_steps = n_steps_for(T, dt)
 
     quotes = glft_exact_quotes(gamma, k, A, sigma, Q, T, np.arange(n_steps) * dt)

@@ -81,7 +81,8 @@ class QuotingResult:
         return out
 
 
-@njit(parallel=True, cache=True)
+# error_model="numpy": a prange kernel must never raise (see mslab.inventory.dealers).
+@njit(parallel=True, cache=True, error_model="numpy")
 def _simulate(states, half, skew, base_p, k, bid_depth, ask_depth, p_bid_table, p_ask_table, Q,
               dt, s0, sigma, n_steps, profit, final_q, n_bid, n_ask,
               rec_mid, rec_bid, rec_ask, rec_q, rec_cash, rec_bf, rec_af):
@@ -149,11 +150,24 @@ def _simulate(states, half, skew, base_p, k, bid_depth, ask_depth, p_bid_table, 
 
 
 def n_steps_for(T: float, dt: float) -> int:
-    """Number of steps of length dt in [0, T]; T/dt must be a whole number (to 1e-9)."""
-    n = round(T / dt)
+    """Number of steps of length dt in [0, T]; T/dt must be a whole number (to 1e-9) and at most
+    :data:`mslab._validate.MAX_ELEMENTS` (per-step arrays are allocated)."""
+    with np.errstate(all="ignore"):
+        ratio = float(np.float64(T) / np.float64(dt))
+    _validate.elements("T, dt (T/dt steps)", ratio)
+    n = round(ratio)
     if n < 1 or abs(n * dt - T) > 1e-9 * max(1.0, T):
         raise ValueError(f"dt={dt!r} is not allowed: T/dt must be a whole number >= 1 (T={T!r})")
     return int(n)
+
+
+def check_paths(n_paths: int, n_steps: int, record_paths: int) -> None:
+    """Refuse, before any kernel runs, ``n_paths`` paths of ``n_steps`` steps beyond
+    :data:`mslab._validate.MAX_WORK` path-steps, or recording ``record_paths`` paths of
+    ``n_steps + 1`` values beyond :data:`mslab._validate.MAX_ELEMENTS`."""
+    steps = "T/dt (the steps; len(half_spread) for a linear rule)"
+    _validate.work(f"n_paths, {steps}", float(n_paths) * n_steps)
+    _validate.elements(f"record_paths, {steps}", float(record_paths) * (n_steps + 1))
 
 
 def simulate_scheme(*, k: float, A: float, sigma: float, s0: float, dt: float, n_paths: int,
@@ -171,7 +185,10 @@ def simulate_scheme(*, k: float, A: float, sigma: float, s0: float, dt: float, n
     dt = _validate.positive("dt", dt)
     n_paths = _validate.integer("n_paths", n_paths, low=1)
     seed = _validate.seed("seed", seed)
-    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths)
+    record_paths = _validate.integer("record_paths", record_paths, low=0, high=n_paths,
+                                      high_name="n_paths")
+    n_steps = half.size if bid_depth is None else bid_depth.shape[0]
+    check_paths(n_paths, n_steps, record_paths)
     empty_1d, empty_2d = np.empty(0), np.empty((0, 1))
     if bid_depth is None:
         n_steps, Q = half.size, 0
@@ -186,16 +203,15 @@ def simulate_scheme(*, k: float, A: float, sigma: float, s0: float, dt: float, n
         tables = (bid_depth, ask_depth, p_bid, p_ask)
 
     states = rng.path_states(seed, n_paths)
-    profit = np.empty(n_paths)
-    final_q = np.empty(n_paths, dtype=np.int64)
-    n_bid = np.empty(n_paths, dtype=np.int64)
-    n_ask = np.empty(n_paths, dtype=np.int64)
+    profit = np.full(n_paths, np.nan)
+    final_q, n_bid, n_ask = (np.zeros(n_paths, dtype=np.int64) for _ in range(3))
     levels = (record_paths, n_steps + 1)
-    mid, bid, ask, cash = (np.empty(levels) for _ in range(4))
-    inv = np.empty(levels, dtype=np.int64)
+    mid, bid, ask, cash = (np.full(levels, np.nan) for _ in range(4))
+    inv = np.zeros(levels, dtype=np.int64)
     bid_fill, ask_fill = (np.zeros((record_paths, n_steps), dtype=np.bool_) for _ in range(2))
     _simulate(states, half, skew, base_p, k, *tables, Q, dt, s0, sigma, n_steps, profit, final_q,
               n_bid, n_ask, mid, bid, ask, inv, cash, bid_fill, ask_fill)
+    _validate.derived("s0, sigma, A, dt", "the simulated profit", profit)
 
     paths = None
     if record_paths:
