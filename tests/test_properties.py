@@ -262,13 +262,7 @@ NUMERIC = st.one_of(st.sampled_from([0.0, -0.0, 5e-324, 1e-300, -1.0, 1e300, 1.7
 
 # Known defects outside the files of this suite's change: strict, so a fix turns them into
 # failures that ask for the entry to be removed.
-KNOWN_DEFECTS = {
-    ("compare", "words"): "mslab.glue.compare: words=0 raises TypeError (len of an int)",
-    ("pm", "mean"): "mslab.glue.pm: number() names 'value', not 'mean'",
-    ("pm", "se"): "mslab.glue.pm: number() names 'value', not 'se'",
-    ("pm_column", "means"): "mslab.glue.pm_column: means=0 raises TypeError (list of an int)",
-    ("pm_column", "ses"): "mslab.glue.pm_column: ses=0 raises TypeError (list of an int)",
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def _case(name: str, param: str) -> object:

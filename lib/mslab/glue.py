@@ -28,7 +28,8 @@ from mslab import _validate
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-def number(value: float, digits: int = 2, *, percent: bool = False, signed: bool = False) -> str:
+def number(value: float, digits: int = 2, *, percent: bool = False, signed: bool = False,
+           name: str = "value") -> str:
     """Format ``value`` for prose.
 
     Parameters
@@ -43,6 +44,8 @@ def number(value: float, digits: int = 2, *, percent: bool = False, signed: bool
         Multiply by 100 and append ``%``.
     signed : bool
         Always show the sign (``+1.20``).
+    name : str
+        The parameter named in the ``ValueError`` raised for a non-number.
 
     Returns
     -------
@@ -61,7 +64,7 @@ def number(value: float, digits: int = 2, *, percent: bool = False, signed: bool
     """
     digits = _validate.integer("digits", digits, low=0, high=12)
     if isinstance(value, bool) or not isinstance(value, (Real, np.number)):
-        _validate.fail("value", value, "a real number")
+        _validate.fail(name, value, "a real number")
     x = float(value) * (100.0 if percent else 1.0)
     suffix = "%" if percent else ""
     if math.isnan(x):
@@ -86,17 +89,21 @@ def pm(mean: float, se: float, digits: int = 2, *, percent: bool = False) -> str
     >>> pm(64.876, 0.5312)
     '64.88 ± 0.53'
     """
-    return f"{number(mean, digits, percent=percent)} ± {number(se, digits, percent=percent)}"
+    return (f"{number(mean, digits, percent=percent, name='mean')} ± "
+            f"{number(se, digits, percent=percent, name='se')}")
 
 
 def pm_column(means: Sequence[float], ses: Sequence[float], digits: int = 2, *,
               percent: bool = False) -> list[str]:
     """:func:`pm` applied pairwise, for a table column (non-breaking spaces around ``±``)."""
+    for name, values in (("means", means), ("ses", ses)):
+        if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray, pd.Series)):
+            _validate.fail(name, values, "a sequence of real numbers")
     means, ses = list(means), list(ses)
     if len(means) != len(ses):
         _validate.fail("ses", f"<{len(ses)} values>", f"as many values as means ({len(means)})")
-    return [pm(m, s, digits, percent=percent).replace(" ± ", "\u00a0±\u00a0")
-            for m, s in zip(means, ses)]
+    return [f"{number(m, digits, percent=percent, name='means')}\u00a0±\u00a0"
+            f"{number(s, digits, percent=percent, name='ses')}" for m, s in zip(means, ses)]
 
 
 def _plain(value: object) -> object:
@@ -149,8 +156,9 @@ def compare(a: float, b: float, words: tuple[str, str, str] = ("above", "below",
     a = _validate.real("a", _plain(a)) if not (isinstance(a, float) and math.isinf(a)) else a
     b = _validate.real("b", _plain(b)) if not (isinstance(b, float) and math.isinf(b)) else b
     tolerance = _validate.nonnegative("tolerance", tolerance)
-    if len(words) != 3 or not all(isinstance(w, str) for w in words):
-        _validate.fail("words", words, "three strings (greater, smaller, equal)")
+    if (not isinstance(words, tuple) or len(words) != 3
+            or not all(isinstance(w, str) for w in words)):
+        _validate.fail("words", words, "a tuple of three strings (greater, smaller, equal)")
     if a > b + tolerance:
         return words[0]
     if a < b - tolerance:
