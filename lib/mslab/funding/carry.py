@@ -49,6 +49,7 @@ def _carry_kernel(rate, forecast, mark, basis, entry, exit_, allow_reverse, leve
     side = np.zeros(n, np.int8)
     traded = np.zeros(n)
     liquidated = np.zeros(n, np.bool_)
+    entered = np.zeros(n, np.bool_)
     capital = 1.0 + 1.0 / leverage
     s = 0
     m_e = np.nan
@@ -73,6 +74,7 @@ def _carry_kernel(rate, forecast, mark, basis, entry, exit_, allow_reverse, leve
                 if np.isfinite(b_prev):
                     pnl += s * (b_e - b_prev)
             if new != 0:  # open
+                entered[t] = True
                 pnl -= 2.0 * fee
                 traded[t] += 2.0
                 b_e = b_prev if np.isfinite(b_prev) else 0.0
@@ -96,14 +98,15 @@ def _carry_kernel(rate, forecast, mark, basis, entry, exit_, allow_reverse, leve
             elif not np.isfinite(m_e) and np.isfinite(m):
                 m_e = m  # first mark price seen during the position: margin tracked from here
         ret[t] = pnl / capital
-    return ret, side, traded / capital, liquidated
+    return ret, side, traded / capital, liquidated, entered
 
 
 @dataclass(frozen=True)
 class CarryResult:
-    """Per settlement: ``returns`` (on capital), ``side`` (+1 long spot/short perpetual, −1
-    the reverse, 0 flat), ``turnover`` (traded notional over capital), ``liquidated``; and the
-    inputs."""
+    """Per settlement: ``returns`` (on capital), ``side`` held over the interval ending there
+    (+1 long spot/short perpetual, −1 the reverse, 0 flat), ``turnover`` (traded notional over
+    capital), ``liquidated`` (closed by liquidation at it), ``entered`` (opened just after the
+    previous settlement); and the inputs."""
 
     frame: pd.DataFrame
     leverage: float
@@ -116,9 +119,7 @@ class CarryResult:
 
     @property
     def n_entries(self) -> int:
-        side = self.frame["side"].to_numpy()
-        prev = np.concatenate(([0], side[:-1]))
-        return int(((side != 0) & (side != prev)).sum())
+        return int(self.frame["entered"].sum())
 
     def performance(self):
         """:func:`mslab.performance.performance` of the returns."""
@@ -158,10 +159,10 @@ def carry_backtest(rate: pd.Series, forecast: object, mark: object, *, interval_
     maintenance = _validate.real("maintenance", maintenance, low=0.0, high=1.0 / leverage)
     liquidation_fee = _validate.real("liquidation_fee", liquidation_fee, low=0.0, high=0.1)
     basis = r * (8.0 / interval_hours)
-    ret, side, turnover, liq = _carry_kernel(r, f, m, basis, entry, exit_, allow_reverse,
+    ret, side, turnover, liq, entered = _carry_kernel(r, f, m, basis, entry, exit_, allow_reverse,
                                              leverage, fee, maintenance, liquidation_fee)
     frame = pd.DataFrame({"returns": ret, "side": side, "turnover": turnover,
-                          "liquidated": liq}, index=rate.index)
+                          "liquidated": liq, "entered": entered}, index=rate.index)
     return CarryResult(frame=frame, leverage=leverage, fee=fee,
                        periods_per_year=365.0 * 24.0 / interval_hours)
 

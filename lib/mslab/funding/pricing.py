@@ -10,7 +10,8 @@ the funding, all per year (continuous time) or per funding period (discrete time
   period's prices): ``f = (κ − ι)(1 + r_b)/(r_b − r_a + κ(1 + r_b)) · x``.
 * Inverse contract, continuous funding: ``f = (κ + r_a − r_b)/(κ − ι) · x``.
 
-Perfect anchoring ``f = x`` holds when ``ι = r_a − r_b``.
+Perfect anchoring ``f = x`` holds when ``ι = r_a − r_b`` (linear, continuous), ``ι = (r_a −
+r_b)/(1 + r_b)`` (linear, discrete) and ``ι = r_b − r_a`` (inverse).
 
 Random-maturity representation (checked by :func:`monte_carlo_price`): with ``θ`` an
 exponential time of rate κ (continuous) or a geometric number of periods,

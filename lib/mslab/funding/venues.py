@@ -104,7 +104,12 @@ def funding_rate_kernel(premium: np.ndarray, interest: float, clamp: float, cap:
     out = np.empty(premium.size)
     for i in range(premium.size):
         p = premium[i]
-        f = p + interest if clamp < 0.0 else p + min(max(interest - p, -clamp), clamp)
+        if clamp < 0.0:
+            f = p + interest
+        elif abs(interest - p) <= clamp:
+            f = interest  # P̄ + (I − P̄), exactly I: the dead zone
+        else:
+            f = p + clamp if interest > p else p - clamp
         out[i] = min(max(f, -cap), cap) * scale
     return out
 
