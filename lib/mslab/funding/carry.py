@@ -188,3 +188,11 @@ def carry_grid(rate: pd.Series, forecast: object, mark: object, *, leverages: ob
                          "sharpe_se": p.sharpe_se, "max_drawdown": p.max_drawdown,
                          "liquidations": res.n_liquidations, "entries": res.n_entries})
     return pd.DataFrame(rows)
+
+
+HE_CARRY = {"BTC": {"annual_return": 0.1018, "sharpe": 2.24},
+            "ETH": {"annual_return": 0.1322, "sharpe": 2.66}}
+"""He, Manela, Ross & von Wachter's carry benchmark, gross of fees."""
+HE_SAMPLE = ("2020-01-01", "2024-03-31 23:59")
+"""Their sample of realised funding (UTC)."""
+

@@ -143,3 +143,24 @@ def yearly_means(rate: pd.Series, interval_hours: float, *, interest: float = 1e
                      "share positive": float((r > 0).mean()),
                      "annualised": m.mean * BP * per_year})
     return pd.DataFrame(rows)
+
+
+REFERENCE_WINDOW = ("2020-01-01", "2023-12-31 23:59")
+"""The window of the reference file's facts (UTC, inclusive)."""
+REFERENCE_FACTS = {
+    "BTCUSDT": {"settlements": 4383, "mean": 1.37, "median": 1.00, "std": 2.57,
+                "share positive": 0.865, "share at interest": 0.407, "p1": -2.32, "p5": -0.69,
+                "p95": 6.19, "p99": 12.27, "autocorrelation 8 h": 0.79,
+                "autocorrelation 1 day": 0.68, "autocorrelation 1 week": 0.44,
+                "autocorrelation 30 days": 0.31},
+    "ETHUSDT": {"mean": 1.69, "share positive": 0.875, "autocorrelation 8 h": 0.78},
+}
+"""Facts of the Binance histories for :data:`REFERENCE_WINDOW` from the chapter's references
+file (computed from the public history; bp per 8 h and fractions)."""
+PUBLISHED = {
+    "christin_mean_bp": 1.57,  # Christin et al., Binance 2020-08 to 2023-01, bp per 8 h
+    "he_btc_annual": 0.153,  # He et al., realised BTC funding 2020-01 to 2024-03, per year
+    "he_btc_share_at_interest": 0.417,
+}
+"""Published numbers on funding levels (Christin, Routledge, Soska & Zetlin-Jones; He,
+Manela, Ross & von Wachter)."""
