@@ -126,3 +126,23 @@ def test_basis_and_half_life_of_an_ou_path():
     np.testing.assert_allclose(s.to_numpy(), 5.0, rtol=1e-9)
     with pytest.raises(ValueError, match="step_ms"):
         basis_series(perp, spot, step_ms=0)
+
+
+def test_histories_report_gaps_and_irregular_spacing(tmp_path):
+    from mslab.funding.history import grid_frame, load_histories, report_table
+
+    frame = pd.read_parquet(REPO / "data" / "funding" / "ETHUSDT_funding.parquet")
+    frame = frame.drop(index=frame.index[[100, 101, 102, 500]])
+    frame.loc[frame.index[1000], "fundingTime"] += 2 * 3_600_000  # 2 h late: irregular
+    path = tmp_path / "ETH_gappy.csv"
+    frame.to_csv(path, index=False)
+    h = load_histories([path, REPO / "data" / "funding" / "ETHUSDT_funding.parquet"])
+    assert list(h) == ["ETH_gappy", "ETHUSDT"]
+    t = report_table(h).set_index("file")
+    assert t.loc["ETH_gappy", "missing settlements"] == 4
+    assert t.loc["ETH_gappy", "irregular intervals"] == 2
+    assert t.loc["ETHUSDT", "missing settlements"] == 0
+    g = grid_frame(h["ETH_gappy"])
+    assert g["rate"].isna().sum() == 4 and len(g) == len(grid_frame(h["ETHUSDT"]))
+    with pytest.raises(ValueError, match="funding_files"):
+        load_histories(str(path))
