@@ -88,3 +88,23 @@ def test_cashflows_sign():
     np.testing.assert_allclose(funding_cashflows([2.0, -2.0], 50_000.0, 1e-4), [-10.0, 10.0])
     with pytest.raises(ValueError, match="mark"):
         funding_cashflows(1.0, -1.0, 1e-4)
+
+
+def test_hand_worked_binance_settlement_from_impact_prices():
+    n = BINANCE_USDM.samples_per_interval
+    index = np.full(n, 100.0)
+    # impact bid 0.08 % above the index in the second half of the interval only
+    bid = np.where(np.arange(n) >= n // 2, 100.08, 99.99)
+    ask = bid + 0.02
+    p = premium_index(index, bid, ask)
+    pbar = average_premium(p, n)[0]
+    # linear weights: the second half carries 1 - (n/2)(n/2 + 1)/(n(n + 1)) of the weight
+    w = 1 - (n // 2) * (n // 2 + 1) / (n * (n + 1))
+    assert pbar == pytest.approx(8e-4 * w, rel=1e-9)  # 0.05999 % (the plain mean: 0.04 %)
+    assert BINANCE_USDM.rate(pbar) == 1e-4  # just inside the dead zone: exactly the interest
+    bid = np.where(np.arange(n) >= n // 2, 100.10, 99.99)
+    pbar = average_premium(premium_index(index, bid, bid + 0.02), n)[0]
+    rate = BINANCE_USDM.rate(pbar)
+    assert rate == pytest.approx(1e-3 * w - 5e-4, rel=1e-9)  # 0.075 % − 0.05 % clamp
+    # a long of 2 BTC marked at 100 pays 2 * 100 * rate
+    assert funding_cashflows(2.0, 100.0, rate) == pytest.approx(-200.0 * rate)
