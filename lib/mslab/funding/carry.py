@@ -7,8 +7,9 @@ trader sets the side ``s_t`` held over (t − 1, t] from the forecast ``forecast
 
 * flat → ``s = +1`` (long spot, short perpetual) if forecast > ``entry``; → ``s = −1`` (short
   spot, long perpetual) if forecast < −``entry`` and ``allow_reverse``;
-* in a position, exit when ``s · forecast < exit`` (hysteresis: ``exit ≤ entry``); a side is
-  reversed by an exit and an entry at the same time.
+* in a position, exit when ``s · forecast < exit`` (hysteresis: ``exit ≤ entry``) or when the
+  forecast is missing (a gap in the history); a side is reversed by an exit and an entry at the
+  same time.
 
 Per unit of notional on each leg the trader commits capital ``1 + 1/L`` (the spot leg plus the
 perpetual's initial margin at leverage ``L``); returns are on that capital. Over the interval
