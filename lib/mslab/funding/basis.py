@@ -1,0 +1,86 @@
+"""The basis between spot and perpetual prices, observed in market-data captures, and its
+mean reversion.
+
+The basis of a perpetual over spot is ``b = f / x − 1`` (in bp: × 10⁴) with ``f`` and ``x``
+the mid prices. Captures of different venues tick at different times, so each mid is sampled
+on a common grid of ``step_ms`` milliseconds (local receive time; the last mid at or before
+each grid time, only where both captures have started and not ended).
+
+Mean reversion: an AR(1) ``b_{k+1} − μ = φ (b_k − μ) + ε`` fitted by ``statsmodels``
+``AutoReg`` (with constant) on the grid; the half-life of a deviation is
+``−ln 2 / ln φ · step`` (an Ornstein–Uhlenbeck process sampled every step has
+``φ = e^{−θ·step}``), infinite when φ ≥ 1 and undefined when φ ≤ 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.tsa.ar_model import AutoReg
+
+from mslab import _validate
+
+MAX_GRID_POINTS = 20_000_000
+
+
+def sample_mid(mid: pd.Series, grid_ns: np.ndarray) -> np.ndarray:
+    """The last value of ``mid`` (indexed by increasing ns times) at or before each grid time,
+    NaN before its first value."""
+    t = mid.index.to_numpy(dtype=np.int64)
+    pos = np.searchsorted(t, grid_ns, side="right") - 1
+    out = np.where(pos >= 0, mid.to_numpy(dtype=float)[np.maximum(pos, 0)], np.nan)
+    return out
+
+
+def basis_series(perp: pd.Series, spot: pd.Series, *, step_ms: int = 1_000) -> pd.Series:
+    """Basis ``perp/spot − 1`` in bp on a grid of ``step_ms`` over the captures' overlap,
+    indexed by grid time (datetime64, UTC)."""
+    step_ms = _validate.integer("step_ms", step_ms, low=1, high=3_600_000)
+    for name, s in (("perp", perp), ("spot", spot)):
+        if not isinstance(s, pd.Series) or s.size < 2:
+            _validate.fail(name, type(s).__name__, "a Series of >= 2 mids indexed by ns time")
+    lo = max(perp.index[0], spot.index[0])
+    hi = min(perp.index[-1], spot.index[-1])
+    if hi <= lo:
+        _validate.fail("perp, spot", "<captures that do not overlap>", "overlapping captures")
+    step = step_ms * 1_000_000
+    first = (lo // step + 1) * step
+    n = (hi - first) // step + 1
+    if n > MAX_GRID_POINTS:
+        _validate.fail("step_ms", step_ms, f"large enough for at most {MAX_GRID_POINTS:,} points")
+    grid = first + step * np.arange(n, dtype=np.int64)
+    b = (sample_mid(perp, grid) / sample_mid(spot, grid) - 1.0) * 1e4
+    return pd.Series(b, index=pd.to_datetime(grid, unit="ns", utc=True), name="basis_bp")
+
+
+@dataclass(frozen=True)
+class MeanReversion:
+    """AR(1) fit of a basis series: ``phi`` (± ``phi_se``), long-run mean ``mu`` (bp),
+    ``half_life_s`` (seconds) and the number of observations."""
+
+    phi: float
+    phi_se: float
+    mu: float
+    half_life_s: float
+    n: int
+
+
+def mean_reversion(basis: pd.Series, step_seconds: float) -> MeanReversion:
+    """Fit the module docstring's AR(1) to ``basis`` (NaNs must be absent)."""
+    step_seconds = _validate.positive("step_seconds", step_seconds)
+    b = np.asarray(basis, dtype=float)
+    if b.ndim != 1 or b.size < 10 or not np.isfinite(b).all():
+        _validate.fail("basis", f"<{b.size} values>", "at least 10 finite values")
+    fit = AutoReg(b, lags=1, trend="c").fit()
+    c, phi = float(fit.params[0]), float(fit.params[1])
+    if phi >= 1.0:
+        half = float("inf")
+    elif phi <= 0.0:
+        half = float("nan")
+    else:
+        half = -np.log(2.0) / np.log(phi) * step_seconds
+    mu = c / (1.0 - phi) if phi != 1.0 else float("nan")
+    return MeanReversion(phi=phi, phi_se=float(fit.bse[1]), mu=mu, half_life_s=half,
+                         n=int(b.size))

@@ -1,0 +1,129 @@
+"""No-arbitrage prices of perpetual futures (Ackerer, Hugonnier & Jermann, 2023).
+
+Spot ``x`` is the price of the base currency in the quote currency; ``r_a`` and ``r_b`` are the
+quote and base interest rates, ``κ`` the funding intensity and ``ι`` the interest component of
+the funding, all per year (continuous time) or per funding period (discrete time).
+
+* Linear contract, continuous funding (the long receives ``κ(x − f) − ι x`` per unit time):
+  ``f = (κ − ι)/(κ + r_b − r_a) · x``.
+* Linear contract, discrete funding (paid at the end of each period on the previous
+  period's prices): ``f = (κ − ι)(1 + r_b)/(r_b − r_a + κ(1 + r_b)) · x``.
+* Inverse contract, continuous funding: ``f = (κ + r_a − r_b)/(κ − ι) · x``.
+
+Perfect anchoring ``f = x`` holds when ``ι = r_a − r_b`` (linear, continuous), ``ι = (r_a −
+r_b)/(1 + r_b)`` (linear, discrete) and ``ι = r_b − r_a`` (inverse).
+
+Random-maturity representation (checked by :func:`monte_carlo_price`): with ``θ`` an
+exponential time of rate κ (continuous) or a geometric number of periods,
+``P(θ = n) = κ/(1 + κ) · (1 + κ)^{−n}``, n = 0, 1, … (discrete),
+
+    f = (1 − ι/κ) · E^Q[x_θ]   (linear),     1/f = (1 − ι/κ) · E^{Q_b}[1/x_θ]   (inverse),
+
+where under the quote measure Q spot is a geometric Brownian motion with drift ``r_a − r_b``
+(``E[x_n] = x((1 + r_a)/(1 + r_b))^n`` in discrete time) and the inverse contract is the linear
+contract on ``1/x`` under the base measure (drift ``r_b − r_a``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from mslab import _validate, rng
+
+CONTRACTS = ("linear", "inverse")
+FUNDING = ("continuous", "discrete")
+MAX_PATHS = 20_000_000
+
+
+def _inputs(kappa: float, iota: float, r_a: float, r_b: float) -> tuple[float, ...]:
+    kappa = _validate.positive("kappa", kappa)
+    iota = _validate.real("iota", iota, high=kappa, high_open=True)
+    r_a = _validate.real("r_a", r_a, low=-1.0, low_open=True)
+    r_b = _validate.real("r_b", r_b, low=-1.0, low_open=True)
+    return kappa, iota, r_a, r_b
+
+
+def price_ratio(kappa: float, iota: float, r_a: float, r_b: float, *,
+                contract: str = "linear", funding: str = "continuous") -> float:
+    """``f / x`` of the module docstring's formulas. Inverse contracts have only the
+    continuous formula here."""
+    kappa, iota, r_a, r_b = _inputs(kappa, iota, r_a, r_b)
+    contract = _validate.choice("contract", contract, CONTRACTS)
+    funding = _validate.choice("funding", funding, FUNDING)
+    if contract == "inverse":
+        if funding == "discrete":
+            _validate.fail("funding", funding, "'continuous' for an inverse contract")
+        return (kappa + r_a - r_b) / (kappa - iota)
+    if funding == "continuous":
+        den = kappa + r_b - r_a
+        if den <= 0:
+            _validate.fail("kappa", kappa, f"> r_a − r_b = {r_a - r_b} (else no finite price)")
+        return (kappa - iota) / den
+    den = r_b - r_a + kappa * (1.0 + r_b)
+    if den <= 0:
+        _validate.fail("kappa", kappa, "large enough that r_b − r_a + κ(1 + r_b) > 0")
+    return (kappa - iota) * (1.0 + r_b) / den
+
+
+def basis(kappa: float, iota: float, r_a: float, r_b: float, **kwargs: str) -> float:
+    """Implied basis ``f / x − 1`` (see :func:`price_ratio`)."""
+    return price_ratio(kappa, iota, r_a, r_b, **kwargs) - 1.0
+
+
+@njit(cache=True)
+def _mc_kernel(states: np.ndarray, kappa: float, drift: float, sigma: float,
+               discrete: bool) -> np.ndarray:
+    n = states.shape[0]
+    out = np.empty(n)
+    q = 1.0 / (1.0 + kappa)  # geometric: P(theta >= n) = q**n
+    g = np.log(1.0 + drift) if discrete else drift
+    for i in range(n):
+        s = states[i]
+        if discrete:
+            u = 1.0 - rng.uniform(s)
+            theta = np.floor(np.log(u) / np.log(q))
+        else:
+            theta = rng.exponential(s, kappa)
+        z = rng.normal(s)
+        out[i] = np.exp((g - 0.5 * sigma * sigma) * theta + sigma * np.sqrt(theta) * z)
+    return out
+
+
+@dataclass(frozen=True)
+class MonteCarloPrice:
+    """Monte Carlo estimate of ``f / x`` and its standard error, beside the closed form."""
+
+    ratio: float
+    standard_error: float
+    closed_form: float
+    n_paths: int
+    seed: int
+
+
+def monte_carlo_price(kappa: float, iota: float, r_a: float, r_b: float, *, sigma: float = 0.6,
+                      contract: str = "linear", funding: str = "continuous",
+                      n_paths: int = 200_000, seed: int = 0) -> MonteCarloPrice:
+    """Estimate ``f / x`` by the random-maturity representation (module docstring) with
+    lognormal spot of volatility ``sigma`` (per √year or per √period), one
+    :mod:`mslab.rng` stream per path (deterministic for any thread count)."""
+    closed = price_ratio(kappa, iota, r_a, r_b, contract=contract, funding=funding)
+    sigma = _validate.real("sigma", sigma, low=0.0, high=10.0)
+    n_paths = _validate.integer("n_paths", n_paths, low=2, high=MAX_PATHS)
+    seed = _validate.seed("seed", seed)
+    discrete = funding == "discrete"
+    if discrete:
+        drift = (1.0 + r_a) / (1.0 + r_b) - 1.0
+        if (1.0 + drift) / (1.0 + kappa) >= 1.0:
+            _validate.fail("kappa", kappa, "large enough that E[x_θ] is finite")
+    else:
+        drift = r_a - r_b if contract == "linear" else r_b - r_a
+    draws = _mc_kernel(rng.path_states(seed, n_paths), kappa, drift, sigma, discrete)
+    w = draws * (1.0 - iota / kappa)
+    mean, se = float(w.mean()), float(w.std(ddof=1) / np.sqrt(n_paths))
+    if contract == "inverse":  # estimate of 1/f; delta method for f
+        mean, se = 1.0 / mean, se / mean**2
+    return MonteCarloPrice(ratio=mean, standard_error=se, closed_form=closed, n_paths=n_paths,
+                           seed=seed)
