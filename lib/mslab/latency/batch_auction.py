@@ -15,13 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
 
 from mslab import _validate
 from mslab.latency.bcs_equilibrium import _check_law
-from mslab.latency.bcs_simulation import MAX_EVENTS
-from mslab.latency.jumps import DISCRETE, JumpLaw, draw_jump
-from mslab.rng import exponential, path_states, uniform
+from mslab.latency.bcs_simulation import check_market, simulate_market
+from mslab.latency.jumps import DISCRETE, JumpLaw
+from mslab.rng import path_states
 
 
 def sniping_share(delta: float, tau: float) -> float:
@@ -29,32 +28,6 @@ def sniping_share(delta: float, tau: float) -> float:
     delta = _validate.nonnegative("delta", delta)
     tau = _validate.positive("tau", tau)
     return min(delta / tau, 1.0)
-
-
-@njit(cache=True, parallel=True)
-def _simulate(states, horizon, lam_invest, lam_jump, kind, sizes, cum, h, tau, delta):
-    n = states.shape[0]
-    out = np.zeros((n, 5))  # provider pnl, sniping value batch, sniping value continuous,
-    total = lam_invest + lam_jump  # investors, jumps
-    p_jump = lam_jump / total
-    for i in prange(n):
-        s = states[i]
-        t = exponential(s, total)
-        while t < horizon:
-            if uniform(s) < p_jump:
-                size = draw_jump(s, kind, sizes, cum)
-                excess = max(size - h, 0.0)
-                to_auction = (np.floor(t / tau) + 1.0) * tau - t
-                out[i, 2] += excess
-                if to_auction <= delta:
-                    out[i, 1] += excess
-                    out[i, 0] -= excess
-                out[i, 4] += 1.0
-            else:
-                out[i, 0] += h
-                out[i, 3] += 1.0
-            t += exponential(s, total)
-    return out
 
 
 @dataclass(frozen=True)
@@ -73,22 +46,14 @@ def simulate_batch(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread
     """Simulate the batch market with interval ``tau`` and a firm ``delta`` faster than the
     others, the provider quoting at ``half_spread``; the same jumps valued in continuous
     trading (where the fast firm snipes every stale quote) give the benchmark."""
-    lam_invest = _validate.positive("lam_invest", lam_invest)
-    lam_jump = _validate.positive("lam_jump", lam_jump)
-    law = _check_law(law)
-    h = _validate.nonnegative("half_spread", half_spread)
+    lam_invest, lam_jump, law, h, horizon, n_paths = check_market(
+        lam_invest, lam_jump, law, half_spread, horizon, n_paths)
     tau = _validate.positive("tau", tau)
     delta = _validate.nonnegative("delta", delta)
-    horizon = _validate.positive("horizon", horizon)
-    n_paths = _validate.integer("n_paths", n_paths, low=1)
-    expected = n_paths * horizon * (lam_invest + lam_jump)
-    if expected > MAX_EVENTS:
-        _validate.fail("horizon", horizon, f"such that n_paths·horizon·(λ_invest + λ_jump) "
-                       f"≤ {MAX_EVENTS:,} expected events (got {expected:,.0f})")
-    out = _simulate(path_states(seed, n_paths), horizon, lam_invest, lam_jump, law.kind,
-                    law.sizes, np.cumsum(law.probs), h, tau, delta)
-    return BatchRun(out[:, 0] / horizon, out[:, 1] / horizon, out[:, 2] / horizon,
-                    int(out[:, 3].sum() + out[:, 4].sum()))
+    out = simulate_market(path_states(seed, n_paths), horizon, lam_invest, lam_jump, law.kind,
+                          law.sizes, np.cumsum(law.probs), h, 2, tau, delta)
+    return BatchRun(out[:, 7] / horizon, out[:, 5] / horizon, out[:, 6] / horizon,
+                    int(out[:, 2].sum() + out[:, 3].sum()))
 
 
 def simulated_half_spread(lam_invest: float, lam_jump: float, law: JumpLaw, tau: float | None,

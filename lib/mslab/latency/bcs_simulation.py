@@ -30,9 +30,15 @@ MAX_FAST = 10_000
 
 
 @njit(cache=True, parallel=True)
-def _simulate(states, horizon, lam_invest, lam_jump, kind, sizes, cum, h, n_fast):
+def simulate_market(states, horizon, lam_invest, lam_jump, kind, sizes, cum, h, n_fast, tau,
+                    delta):
+    """Kernel shared by the continuous and the batch market, one row per path: provider pnl
+    in continuous trading, total sniper pnl, investors, jumps, sniped jumps, then for a batch
+    market with interval ``tau`` and a firm ``delta`` faster than the rest: the value of its
+    speed advantage, the same jumps' total value E[(|J| − h)⁺] in continuous trading, and the
+    provider's pnl."""
     n = states.shape[0]
-    out = np.zeros((n, 5))  # provider pnl, total sniper pnl, investors, jumps, sniped jumps
+    out = np.zeros((n, 8))
     total = lam_invest + lam_jump
     p_jump = lam_jump / total
     for i in prange(n):
@@ -46,16 +52,39 @@ def _simulate(states, horizon, lam_invest, lam_jump, kind, sizes, cum, h, n_fast
                     arrival = uniform(s)
                     if arrival < best:
                         best, winner = arrival, k
+                excess = max(size - h, 0.0)
                 out[i, 3] += 1.0
-                if size > h and winner > 0:  # a sniper (k > 0) beat the provider (k = 0)
-                    out[i, 0] -= size - h
-                    out[i, 1] += size - h
+                if excess > 0.0 and winner > 0:  # a sniper (k > 0) beat the provider (k = 0)
+                    out[i, 0] -= excess
+                    out[i, 1] += excess
                     out[i, 4] += 1.0
+                out[i, 6] += excess
+                if (np.floor(t / tau) + 1.0) * tau - t <= delta:  # in the last δ before an auction
+                    out[i, 5] += excess
+                    out[i, 7] -= excess
             else:
                 out[i, 0] += h
+                out[i, 7] += h
                 out[i, 2] += 1.0
             t += exponential(s, total)
     return out
+
+
+def check_market(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread: float,
+                 horizon: float, n_paths: int) -> tuple[float, float, JumpLaw, float, float, int]:
+    """Validate the parameters shared by the simulators (and the work bound:
+    n_paths·horizon·(λ_invest + λ_jump) ≤ ``MAX_EVENTS`` expected events)."""
+    lam_invest = _validate.positive("lam_invest", lam_invest)
+    lam_jump = _validate.positive("lam_jump", lam_jump)
+    law = _check_law(law)
+    h = _validate.nonnegative("half_spread", half_spread)
+    horizon = _validate.positive("horizon", horizon)
+    n_paths = _validate.integer("n_paths", n_paths, low=1)
+    expected = n_paths * horizon * (lam_invest + lam_jump)
+    if expected > MAX_EVENTS:
+        _validate.fail("horizon", horizon, f"such that n_paths·horizon·(λ_invest + λ_jump) "
+                       f"≤ {MAX_EVENTS:,} expected events (got {expected:,.0f})")
+    return lam_invest, lam_jump, law, h, horizon, n_paths
 
 
 @dataclass(frozen=True)
@@ -78,20 +107,11 @@ def simulate_continuous(lam_invest: float, lam_jump: float, law: JumpLaw, half_s
 
     Work bound: n_paths·horizon·(λ_invest + λ_jump) ≤ ``MAX_EVENTS`` expected events.
     """
-    lam_invest = _validate.positive("lam_invest", lam_invest)
-    lam_jump = _validate.positive("lam_jump", lam_jump)
-    law = _check_law(law)
-    h = _validate.nonnegative("half_spread", half_spread)
+    lam_invest, lam_jump, law, h, horizon, n_paths = check_market(
+        lam_invest, lam_jump, law, half_spread, horizon, n_paths)
     n_fast = _validate.integer("n_fast", n_fast, low=2, high=MAX_FAST)
-    horizon = _validate.positive("horizon", horizon)
-    n_paths = _validate.integer("n_paths", n_paths, low=1)
-    expected = n_paths * horizon * (lam_invest + lam_jump)
-    if expected > MAX_EVENTS:
-        _validate.fail("horizon", horizon, f"such that n_paths·horizon·(λ_invest + λ_jump) "
-                       f"≤ {MAX_EVENTS:,} expected events (got {expected:,.0f})")
-    states = path_states(seed, n_paths)
-    out = _simulate(states, horizon, lam_invest, lam_jump, law.kind, law.sizes,
-                    np.cumsum(law.probs), h, n_fast)
+    out = simulate_market(path_states(seed, n_paths), horizon, lam_invest, lam_jump, law.kind,
+                          law.sizes, np.cumsum(law.probs), h, n_fast, 1.0, 0.0)
     jumps = np.maximum(out[:, 3], 1.0)
     return ContinuousRun(out[:, 0] / horizon, out[:, 1] / horizon / (n_fast - 1),
                          out[:, 2] / horizon, out[:, 3] / horizon, out[:, 4] / jumps,
