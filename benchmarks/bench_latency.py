@@ -1,7 +1,8 @@
 """Latency arbitrage: simulator throughput and the Hayashi–Yoshida sweep.
 
-1. The Budish–Cramton–Shim continuous-market simulator (``simulate_continuous``, N = 5) and the
-   batch-auction simulator (``simulate_batch``): events (investor arrivals + jumps) per second.
+1. The Budish–Cramton–Shim continuous-market simulator (``simulate_continuous``, N = 5), the
+   batch-auction simulator (``simulate_batch``) and the two-venue simulator
+   (``simulate_two_venue``, one path): events (investor arrivals + jumps) per second.
 2. The jitted O(n + m) Hayashi–Yoshida covariance against the brute-force O(n·m) double sum
    (NumPy, vectorised by blocks) on the same asynchronous series: same value, time ratio.
 
@@ -17,6 +18,7 @@ from mslab.latency.bcs_equilibrium import half_spread
 from mslab.latency.bcs_simulation import simulate_continuous
 from mslab.latency.jumps import discrete_jumps
 from mslab.latency.leadlag import hy_covariance
+from mslab.latency.two_venue import simulate_two_venue
 from timing import best_time
 
 
@@ -43,6 +45,13 @@ def main() -> None:
     batch = simulate_batch(10.0, 1.0, law, h, 0.1, 0.001, **kw)
     t = best_time(lambda: simulate_batch(10.0, 1.0, law, h, 0.1, 0.001, **kw))
     print(f"batch-auction market:  {batch.events:,} events in {t:.3f} s = {batch.events / t:,.0f} events/s")
+    tv = discrete_jumps([0.01, 0.02, 0.04], [0.5, 0.3, 0.2])
+    simulate_two_venue(law=tv, horizon=1.0)
+    run = simulate_two_venue(law=tv, lam_invest=10.0, horizon=100_000.0)
+    n = len(run.fills) - run.summary["trades"] + len(run.jumps)
+    t = best_time(lambda: simulate_two_venue(law=tv, lam_invest=10.0, horizon=100_000.0))
+    print(f"two-venue market:      {n:,} events in {t:.3f} s = {n / t:,.0f} events/s "
+          "(including the pandas result frames)")
 
     g = np.random.default_rng(0)
     tx, ty = np.unique(g.uniform(0, 1e6, 20_000)), np.unique(g.uniform(0, 1e6, 20_000))
