@@ -14,7 +14,7 @@ from mslab.data.binance import load_binance_capture
 from mslab.latency.dislocations import dislocations, merge_quotes, venue_quotes
 from mslab.latency.leadlag import grid_cross_correlation, hayashi_yoshida_lead_lag, peak_lag
 
-VENUE_NAMES = {"spot": "spot", "usdm": "USDⓈ-M", "coinm": "COIN-M"}
+VENUE_NAMES = {"spot": "spot", "usdm": "USD-M", "coinm": "COIN-M"}
 
 
 def load_venue_quotes(paths: Sequence[str]) -> dict[str, pd.DataFrame]:
