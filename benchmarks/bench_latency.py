@@ -17,7 +17,7 @@ from mslab.latency.batch_auction import simulate_batch
 from mslab.latency.bcs_equilibrium import half_spread
 from mslab.latency.bcs_simulation import simulate_continuous
 from mslab.latency.jumps import discrete_jumps
-from mslab.latency.leadlag import hy_covariance
+from mslab.latency.leadlag import hayashi_yoshida_covariance
 from mslab.latency.two_venue import simulate_two_venue
 from timing import best_time
 
@@ -56,10 +56,10 @@ def main() -> None:
     g = np.random.default_rng(0)
     tx, ty = np.unique(g.uniform(0, 1e6, 20_000)), np.unique(g.uniform(0, 1e6, 20_000))
     x, y = g.normal(size=tx.size).cumsum(), g.normal(size=ty.size).cumsum()
-    hy_covariance(tx[:10], x[:10], ty[:10], y[:10])
-    fast = best_time(lambda: hy_covariance(tx, x, ty, y))
+    hayashi_yoshida_covariance(tx[:10], x[:10], ty[:10], y[:10])
+    fast = best_time(lambda: hayashi_yoshida_covariance(tx, x, ty, y))
     slow = best_time(lambda: brute_force_hy(tx, x, ty, y), repeats=1)
-    same = np.isclose(hy_covariance(tx, x, ty, y), brute_force_hy(tx, x, ty, y))
+    same = np.isclose(hayashi_yoshida_covariance(tx, x, ty, y), brute_force_hy(tx, x, ty, y))
     print(f"Hayashi–Yoshida, n = m = 20,000: jitted sweep {fast * 1e3:.2f} ms, brute force "
           f"{slow * 1e3:.0f} ms, ratio {slow / fast:,.0f}x, same value: {same}")
 

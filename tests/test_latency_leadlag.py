@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from mslab.latency.leadlag import (grid_cross_correlation, hayashi_yoshida_lead_lag,
-                                   hy_covariance, peak_lag)
+                                   hayashi_yoshida_covariance, peak_lag)
 
 
 def brute_force_hy(tx, x, ty, y):
@@ -26,18 +26,20 @@ def test_hy_equals_brute_force():
     for _ in range(20):
         tx, ty = random_times(rng, rng.integers(2, 60), 100), random_times(rng, rng.integers(2, 60), 100)
         x, y = rng.normal(size=tx.size).cumsum(), rng.normal(size=ty.size).cumsum()
-        assert hy_covariance(tx, x, ty, y) == pytest.approx(brute_force_hy(tx, x, ty, y), abs=1e-10)
+        expected = brute_force_hy(tx, x, ty, y)
+        assert hayashi_yoshida_covariance(tx, x, ty, y) == pytest.approx(expected, abs=1e-10)
     # shared integer times (ties between the two time lines)
     tx, ty = np.arange(0.0, 30.0), np.arange(0.0, 30.0, 3.0)
     x, y = rng.normal(size=tx.size).cumsum(), rng.normal(size=ty.size).cumsum()
-    assert hy_covariance(tx, x, ty, y) == pytest.approx(brute_force_hy(tx, x, ty, y), abs=1e-10)
+    expected = brute_force_hy(tx, x, ty, y)
+    assert hayashi_yoshida_covariance(tx, x, ty, y) == pytest.approx(expected, abs=1e-10)
 
 
 def test_hy_synchronous_equals_realised_covariance():
     rng = np.random.default_rng(1)
     t = np.arange(50.0)
     x, y = rng.normal(size=50).cumsum(), rng.normal(size=50).cumsum()
-    assert hy_covariance(t, x, t, y) == pytest.approx(np.sum(np.diff(x) * np.diff(y)))
+    assert hayashi_yoshida_covariance(t, x, t, y) == pytest.approx(np.sum(np.diff(x) * np.diff(y)))
 
 
 def synthetic_pair(lag, seed=2, span=20_000.0):
@@ -85,6 +87,11 @@ def test_unrelated_series_have_small_correlation():
 def test_bad_input_raises(args, match):
     with pytest.raises(ValueError, match=match):
         hayashi_yoshida_lead_lag(*args)
+
+
+def test_covariance_validates():
+    with pytest.raises(ValueError, match="x times"):
+        hayashi_yoshida_covariance([1.0, 1.0], [1.0, 2.0], [0.0, 1.0], [1.0, 2.0])
 
 
 def test_grid_bound():

@@ -21,12 +21,13 @@ from numba import njit
 from mslab import _validate
 
 MAX_LAGS = 100_000
-MAX_GRID = 50_000_000  # bound on grid points × lags of grid_cross_correlation
+MAX_GRID = 50_000_000  # grid points of grid_cross_correlation (grid points × lags ≤ 10·MAX_GRID)
 
 
 @njit(cache=True)
-def hy_covariance(tx: np.ndarray, x: np.ndarray, ty: np.ndarray, y: np.ndarray) -> float:
-    """Hayashi–Yoshida covariance Σᵢⱼ Δxᵢ Δyⱼ 1{(tx[i−1], tx[i]] ∩ (ty[j−1], ty[j]] ≠ ∅}.
+def _hy_covariance(tx: np.ndarray, x: np.ndarray, ty: np.ndarray, y: np.ndarray) -> float:
+    """Kernel of :func:`hayashi_yoshida_covariance`:
+    Σᵢⱼ Δxᵢ Δyⱼ 1{(tx[i−1], tx[i]] ∩ (ty[j−1], ty[j]] ≠ ∅}.
 
     ``tx``, ``ty`` strictly increasing observation times; ``x``, ``y`` the observed (log)
     prices. O(n + m) by a sweep over the two sorted time lines.
@@ -50,7 +51,7 @@ def hy_covariance(tx: np.ndarray, x: np.ndarray, ty: np.ndarray, y: np.ndarray) 
 def _hy_curve(tx, x, ty, y, lags):
     out = np.empty(lags.size)
     for k in range(lags.size):
-        out[k] = hy_covariance(tx, x, ty - lags[k], y)
+        out[k] = _hy_covariance(tx, x, ty - lags[k], y)
     return out
 
 
@@ -70,6 +71,14 @@ def _check_lags(lags: object) -> np.ndarray:
     if g.size == 0 or g.size > MAX_LAGS:
         _validate.fail("lags", f"<{g.size} lags>", f"between 1 and {MAX_LAGS} lags")
     return g
+
+
+def hayashi_yoshida_covariance(tx: object, x: object, ty: object, y: object) -> float:
+    """Hayashi–Yoshida covariance of x and y observed at their own strictly increasing times:
+    Σᵢⱼ Δxᵢ Δyⱼ over every pair of observation intervals that overlap (O(n + m))."""
+    tx, x = _check_series("x", tx, x)
+    ty, y = _check_series("y", ty, y)
+    return float(_hy_covariance(tx, x, ty, y))
 
 
 def hayashi_yoshida_lead_lag(tx: object, x: object, ty: object, y: object,
