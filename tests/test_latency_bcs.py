@@ -101,3 +101,18 @@ def test_simulated_half_spread_matches_theory():
 def test_bad_parameters_raise(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_simulation_independent_of_thread_count():
+    import numba
+
+    law = exponential_jumps(1.0)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = simulate_continuous(LAM_I, LAM_J, law, 0.2, 3, horizon=50.0, n_paths=8, seed=9)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = simulate_continuous(LAM_I, LAM_J, law, 0.2, 3, horizon=50.0, n_paths=8, seed=9)
+    finally:
+        numba.set_num_threads(before)
+    assert np.array_equal(one.provider, many.provider) and np.array_equal(one.sniper, many.sniper)
