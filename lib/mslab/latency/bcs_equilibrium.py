@@ -1,0 +1,79 @@
+"""The equilibrium of Budish, Cramton & Shim (2015) for continuous limit order books.
+
+One liquidity provider quotes at half-spread h around the fundamental value; N − 1 fast
+snipers race it after every jump. Per unit of time (rates in 1/s, prices in price units):
+
+* provider: λ_invest·h − λ_jump·E[(|J| − h)⁺]·(N − 1)/N,
+* each sniper: λ_jump·E[(|J| − h)⁺]/N.
+
+Indifference between the two roles gives the half-spread h* that solves
+λ_invest·h = λ_jump·E[(|J| − h)⁺] (independent of N), and free entry at speed cost c_speed gives
+N*·c_speed = λ_invest·h*: investors pay the whole arms race through the spread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scipy.optimize import brentq
+
+from mslab import _validate
+from mslab.latency.jumps import JumpLaw
+
+
+def _check_law(law: object) -> JumpLaw:
+    if not isinstance(law, JumpLaw):
+        _validate.fail("law", type(law).__name__, "a JumpLaw (discrete_jumps or exponential_jumps)")
+    return law
+
+
+def half_spread(lam_invest: float, lam_jump: float, law: JumpLaw,
+                sniping_share: float = 1.0) -> float:
+    """The half-spread h solving λ_invest·h = sniping_share·λ_jump·E[(|J| − h)⁺] (brentq).
+
+    ``sniping_share`` = 1 is the continuous market; a frequent batch auction with speed
+    advantage δ and interval τ has sniping_share = δ/τ (:mod:`mslab.latency.batch_auction`).
+    Returns h in price units (0 when sniping_share = 0).
+    """
+    lam_invest = _validate.positive("lam_invest", lam_invest)
+    lam_jump = _validate.positive("lam_jump", lam_jump)
+    law = _check_law(law)
+    share = _validate.real("sniping_share", sniping_share, low=0.0, high=1.0)
+    if share == 0.0:
+        return 0.0
+
+    def gap(h: float) -> float:
+        return lam_invest * h - share * lam_jump * law.expected_excess(h)
+
+    upper = share * lam_jump * law.mean / lam_invest  # gap(upper) >= 0 since excess <= mean
+    return float(brentq(gap, 0.0, upper, xtol=1e-13, rtol=1e-13)) if upper > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Profits:
+    """Expected profit rates (price units per second) at a given half-spread and N."""
+
+    provider: float
+    sniper: float
+    sniping_loss: float  # λ_jump·E[(|J| − h)⁺], the total value of stale-quote sniping
+
+
+def profits(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread_: float,
+            n_fast: int) -> Profits:
+    """Expected profit rates of the provider and of each of the N − 1 snipers (N = n_fast)."""
+    lam_invest = _validate.positive("lam_invest", lam_invest)
+    lam_jump = _validate.positive("lam_jump", lam_jump)
+    law = _check_law(law)
+    h = _validate.nonnegative("half_spread", half_spread_)
+    n = _validate.integer("n_fast", n_fast, low=2)
+    loss = lam_jump * law.expected_excess(h)
+    return Profits(lam_invest * h - loss * (n - 1) / n, loss / n, loss)
+
+
+def entry(lam_invest: float, lam_jump: float, law: JumpLaw, c_speed: float) -> tuple[float, float]:
+    """Free entry: ``(N*, arms-race cost N*·c_speed)`` with N* = λ_invest·h*/c_speed (not
+    rounded; price units per second for the cost)."""
+    c = _validate.positive("c_speed", c_speed)
+    h = half_spread(lam_invest, lam_jump, law)
+    n_star = lam_invest * h / c
+    return n_star, n_star * c

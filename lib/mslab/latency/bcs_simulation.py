@@ -1,0 +1,135 @@
+"""Jitted event simulation of the Budish–Cramton–Shim continuous limit order book.
+
+The fundamental value jumps at Poisson rate λ_jump by ±|J| (|J| from a
+:class:`~mslab.latency.jumps.JumpLaw`); investors arrive at rate λ_invest and trade one unit
+against the provider's quote at half-spread h (the provider earns h). After a jump larger than h
+the provider's quote is stale: the provider (cancelling) and the N − 1 snipers (taking) race;
+each of the N fast messages arrives after an i.i.d. uniform jitter and the first one wins, so each
+wins with probability 1/N. A winning sniper earns |J| − h and the provider loses it. Every
+quantity is marked to the fundamental value; rates are per second, prices in price units.
+
+Random numbers come from :mod:`mslab.rng` (one stream per path) and a path consumes the same
+draws whatever h is (the race is drawn at every jump), so profits are continuous in h under
+common random numbers and results do not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from mslab import _validate
+from mslab.latency.bcs_equilibrium import _check_law
+from mslab.latency.jumps import JumpLaw, draw_jump
+from mslab.rng import exponential, path_states, uniform
+
+MAX_EVENTS = 2_000_000_000  # bound on expected events (paths × horizon × total rate) per call
+MAX_FAST = 10_000
+
+
+@njit(cache=True, parallel=True)
+def simulate_market(states, horizon, lam_invest, lam_jump, kind, sizes, cum, h, n_fast, tau,
+                    delta):
+    """Kernel shared by the continuous and the batch market, one row per path: provider pnl
+    in continuous trading, total sniper pnl, investors, jumps, sniped jumps, then for a batch
+    market with interval ``tau`` and a firm ``delta`` faster than the rest: the value of its
+    speed advantage, the same jumps' total value E[(|J| − h)⁺] in continuous trading, and the
+    provider's pnl."""
+    n = states.shape[0]
+    out = np.zeros((n, 8))
+    total = lam_invest + lam_jump
+    p_jump = lam_jump / total
+    for i in prange(n):
+        s = states[i]
+        t = exponential(s, total)
+        while t < horizon:
+            if uniform(s) < p_jump:
+                size = draw_jump(s, kind, sizes, cum)
+                winner, best = 0, 2.0
+                for k in range(n_fast):  # the race: first of N jittered messages wins
+                    arrival = uniform(s)
+                    if arrival < best:
+                        best, winner = arrival, k
+                excess = max(size - h, 0.0)
+                out[i, 3] += 1.0
+                if excess > 0.0 and winner > 0:  # a sniper (k > 0) beat the provider (k = 0)
+                    out[i, 0] -= excess
+                    out[i, 1] += excess
+                    out[i, 4] += 1.0
+                out[i, 6] += excess
+                if (np.floor(t / tau) + 1.0) * tau - t <= delta:  # in the last δ before an auction
+                    out[i, 5] += excess
+                    out[i, 7] -= excess
+            else:
+                out[i, 0] += h
+                out[i, 7] += h
+                out[i, 2] += 1.0
+            t += exponential(s, total)
+    return out
+
+
+def check_market(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread: float,
+                 horizon: float, n_paths: int) -> tuple[float, float, JumpLaw, float, float, int]:
+    """Validate the parameters shared by the simulators (and the work bound:
+    n_paths·horizon·(λ_invest + λ_jump) ≤ ``MAX_EVENTS`` expected events)."""
+    lam_invest = _validate.positive("lam_invest", lam_invest)
+    lam_jump = _validate.positive("lam_jump", lam_jump)
+    law = _check_law(law)
+    h = _validate.nonnegative("half_spread", half_spread)
+    horizon = _validate.positive("horizon", horizon)
+    n_paths = _validate.integer("n_paths", n_paths, low=1)
+    expected = n_paths * horizon * (lam_invest + lam_jump)
+    if expected > MAX_EVENTS:
+        _validate.fail("horizon", horizon, f"such that n_paths·horizon·(λ_invest + λ_jump) "
+                       f"≤ {MAX_EVENTS:,} expected events (got {expected:,.0f})")
+    return lam_invest, lam_jump, law, h, horizon, n_paths
+
+
+@dataclass(frozen=True)
+class ContinuousRun:
+    """Per-path results of :func:`simulate_continuous` (rates per second over ``horizon``)."""
+
+    provider: np.ndarray      # provider's profit rate
+    sniper: np.ndarray        # profit rate of one sniper (total sniping profit / (N − 1))
+    investors: np.ndarray     # investor arrivals per second
+    jumps: np.ndarray         # jumps per second
+    sniped: np.ndarray        # share of jumps in which a sniper hit the stale quote
+    events: int               # events simulated (investors + jumps)
+
+
+def simulate_continuous(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread: float,
+                        n_fast: int, *, horizon: float = 1000.0, n_paths: int = 64,
+                        seed: int = 0) -> ContinuousRun:
+    """Simulate ``n_paths`` independent paths of ``horizon`` seconds of the continuous market
+    with the provider quoting at ``half_spread`` and ``n_fast`` (N ≥ 2) fast firms.
+
+    Work bound: n_paths·horizon·(λ_invest + λ_jump) ≤ ``MAX_EVENTS`` expected events.
+    """
+    lam_invest, lam_jump, law, h, horizon, n_paths = check_market(
+        lam_invest, lam_jump, law, half_spread, horizon, n_paths)
+    n_fast = _validate.integer("n_fast", n_fast, low=2, high=MAX_FAST)
+    out = simulate_market(path_states(seed, n_paths), horizon, lam_invest, lam_jump, law.kind,
+                          law.sizes, np.cumsum(law.probs), h, n_fast, 1.0, 0.0)
+    jumps = np.maximum(out[:, 3], 1.0)
+    return ContinuousRun(out[:, 0] / horizon, out[:, 1] / horizon / (n_fast - 1),
+                         out[:, 2] / horizon, out[:, 3] / horizon, out[:, 4] / jumps,
+                         int(out[:, 2].sum() + out[:, 3].sum()))
+
+
+def simulated_indifference_spread(lam_invest: float, lam_jump: float, law: JumpLaw, n_fast: int,
+                                  *, horizon: float = 1000.0, n_paths: int = 64,
+                                  seed: int = 0) -> float:
+    """The half-spread at which the simulated provider earns as much as a simulated sniper
+    (brentq over h under common random numbers; the difference rises with h)."""
+    from scipy.optimize import brentq
+
+    law = _check_law(law)
+
+    def gap(h: float) -> float:
+        run = simulate_continuous(lam_invest, lam_jump, law, h, n_fast, horizon=horizon,
+                                  n_paths=n_paths, seed=seed)
+        return float(run.provider.mean() - run.sniper.mean())
+
+    return float(brentq(gap, 0.0, 50.0 * float(law.sizes.max()), xtol=1e-10))

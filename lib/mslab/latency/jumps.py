@@ -1,0 +1,84 @@
+"""Laws of the absolute jump size |J| of the fundamental value in the Budish–Cramton–Shim model.
+
+A jump moves the value up or down with equal probability by a magnitude drawn from the law.
+Two laws: ``discrete`` (finite support, as in the paper) and ``exponential`` (closed-form
+equilibrium, used as a test case). Units: price units (e.g. ticks or dollars).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from mslab import _validate
+from mslab.rng import uniform
+
+DISCRETE, EXPONENTIAL = 0, 1
+
+
+@dataclass(frozen=True)
+class JumpLaw:
+    """A law of the jump magnitude.
+
+    Attributes
+    ----------
+    kind : int
+        ``DISCRETE`` or ``EXPONENTIAL``.
+    sizes, probs : numpy.ndarray
+        Support and probabilities of a discrete law (sizes > 0, probs summing to 1); for the
+        exponential law ``sizes = [mean]`` and ``probs = [1]``.
+    """
+
+    kind: int
+    sizes: np.ndarray
+    probs: np.ndarray
+
+    @property
+    def mean(self) -> float:
+        """E|J| (price units)."""
+        return float(np.dot(self.sizes, self.probs))
+
+    def expected_excess(self, half_spread: float) -> float:
+        """E[(|J| − h)⁺] = Pr(|J| > h)·E[|J| − h | |J| > h], the expected sniping loss per jump
+        of a quote at half-spread h (price units)."""
+        h = _validate.nonnegative("half_spread", half_spread)
+        if self.kind == EXPONENTIAL:
+            m = float(self.sizes[0])
+            return m * float(np.exp(-h / m))
+        return float(np.dot(np.maximum(self.sizes - h, 0.0), self.probs))
+
+    def scaled(self, factor: float) -> JumpLaw:
+        """The same law with every size multiplied by ``factor`` (> 0)."""
+        factor = _validate.positive("factor", factor)
+        return JumpLaw(self.kind, self.sizes * factor, self.probs)
+
+
+def discrete_jumps(sizes: object, probs: object) -> JumpLaw:
+    """A discrete law of |J| on ``sizes`` (> 0) with probabilities ``probs`` (≥ 0, sum 1)."""
+    s = _validate.real_array("sizes", sizes).ravel()
+    p = _validate.real_array("probs", probs, low=0.0).ravel()
+    if s.size == 0 or np.any(s <= 0.0):
+        _validate.fail("sizes", sizes, "a non-empty array of jump magnitudes > 0")
+    if p.size != s.size or abs(p.sum() - 1.0) > 1e-9:
+        _validate.fail("probs", probs, f"{s.size} probabilities summing to 1")
+    return JumpLaw(DISCRETE, s, p / p.sum())
+
+
+def exponential_jumps(mean: float) -> JumpLaw:
+    """An exponential law of |J| with the given mean (> 0, price units)."""
+    m = _validate.positive("mean", mean)
+    return JumpLaw(EXPONENTIAL, np.array([m]), np.array([1.0]))
+
+
+@njit(cache=True)
+def draw_jump(state: np.ndarray, kind: int, sizes: np.ndarray, cum: np.ndarray) -> float:
+    """One jump magnitude from a law given by ``kind``, ``sizes`` and cumulative ``cum``."""
+    u = uniform(state)
+    if kind == EXPONENTIAL:
+        return -sizes[0] * np.log(1.0 - u)
+    k = 0
+    while k < cum.size - 1 and u >= cum[k]:
+        k += 1
+    return sizes[k]
