@@ -24,7 +24,7 @@ import os
 import numpy as np
 from mslab.orderbook import book as _book
 from mslab.orderbook import grid_quoter, replay_lobster, run_backtest
-from mslab.orderbook.messages import message_arrays
+from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, message_arrays
 from peers import hftbacktest_events, run_hftbacktest
 from timing import best_time
 
@@ -97,8 +97,8 @@ def python_replay(msgs: dict[str, np.ndarray], levels: int) -> list[list[int]]:
         bids = heapq.nlargest(levels, book[1].items())
         row = []
         for lev in range(levels):
-            row += asks[lev] if lev < len(asks) else (9_999_999_999, 0)
-            row += bids[lev] if lev < len(bids) else (-9_999_999_999, 0)
+            row += asks[lev] if lev < len(asks) else (DUMMY_ASK, 0)
+            row += bids[lev] if lev < len(bids) else (DUMMY_BID, 0)
         out.append(row)
     return out
 

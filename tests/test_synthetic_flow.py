@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from mslab.data.crypto import columns as crypto_columns
+from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, EXECUTE, NEW, PRICE_SCALE
 from mslab.orderbook.synthetic import (CalibrationTargets, CSTParams, calibrate,
                                        calibration_table, flow_statistics, simulate_cst,
                                        simulate_snapshots)
@@ -19,7 +20,6 @@ RICH = CSTParams(k=1.2, alpha=0.5, mu=0.6, theta=0.35, max_distance=8, lot=100, 
 # The paper's model: unit sizes, total cancellations only, a θ(i) profile.
 UNIT = CSTParams(k=1.92, alpha=0.52, mu=0.94,
                  theta=(0.71, 0.81, 0.68, 0.56, 0.47, 0.4, 0.35, 0.3, 0.25, 0.2), lot=1)
-DUMMY_ASK, DUMMY_BID = 9_999_999_999, -9_999_999_999
 
 
 def replay_rows(flow) -> np.ndarray:
@@ -72,7 +72,7 @@ def replay_rows(flow) -> np.ndarray:
 def test_book_rows_equal_an_independent_replay_of_the_messages(params, levels):
     flow = simulate_cst(params, duration=240.0, levels=levels, seed=7)
     assert flow.n_initial > 0 and np.all(flow.time[:flow.n_initial] == flow.start)
-    assert np.all(flow.type[:flow.n_initial] == 1)
+    assert np.all(flow.type[:flow.n_initial] == NEW)
     expected = {1, 3, 4} | ({2} if params.partial_cancel > 0 else set())
     assert set(np.unique(flow.type)) == expected
     np.testing.assert_array_equal(replay_rows(flow), flow.book)
@@ -82,7 +82,7 @@ def test_book_rows_equal_an_independent_replay_of_the_messages(params, levels):
     assert np.all(np.diff(flow.time) >= 0) and flow.time[-1] <= flow.end
     assert np.all(flow.price % flow.tick == 0)
     if params.mean_lots > 1:  # some market orders took more than one resting order
-        runs = (flow.type[1:] == 4) & (flow.type[:-1] == 4) & (flow.time[1:] == flow.time[:-1])
+        runs = (flow.type[1:] == EXECUTE) & (flow.type[:-1] == EXECUTE) & (flow.time[1:] == flow.time[:-1])
         assert runs.any()
 
 
@@ -122,7 +122,7 @@ def test_event_rates_match_the_model():
         n, expected = observed * T / 60, rate * T
         assert abs(n - expected) < 4 * np.sqrt(expected)
     # with unit sizes every market order is one execution of one whole order
-    assert (flow.type == 4).sum() == round(flow.stats.trades_per_minute * T / 60)
+    assert (flow.type == EXECUTE).sum() == round(flow.stats.trades_per_minute * T / 60)
     assert np.all(flow.size == 1)
 
 
@@ -158,12 +158,12 @@ def test_snapshots_sample_the_same_simulated_book():
     assert not frame.isna().any().any()
     assert frame["system_time"].iloc[0] == pd.Timestamp("2024-01-02 09:30:10", tz="UTC")
     edges = 34200.0 + 10.0 * np.arange(31)
-    px = flow.price / 10_000
+    px = flow.price / PRICE_SCALE
     for k in range(30):
         row = frame.iloc[k]
         last = np.searchsorted(flow.time, edges[k + 1], side="right") - 1
         book = flow.book[last]
-        ask, bid = book[0::4] / 10_000, book[2::4] / 10_000
+        ask, bid = book[0::4] / PRICE_SCALE, book[2::4] / PRICE_SCALE
         mid = 0.5 * (ask[0] + bid[0])
         assert row["midpoint"] == pytest.approx(mid) and row["spread"] == pytest.approx(
             ask[0] - bid[0])
@@ -173,18 +173,18 @@ def test_snapshots_sample_the_same_simulated_book():
             notional = np.array([row[f"{side}_notional_{i}"] for i in range(5)])
             np.testing.assert_allclose(notional, prices * sizes, rtol=1e-12)
         inside = (flow.time > edges[k]) & (flow.time <= edges[k + 1])
-        ex = inside & (flow.type == 4)
+        ex = inside & (flow.type == EXECUTE)
         buys = (px * flow.size)[ex & (flow.direction == -1)].sum()
         sells = (px * flow.size)[ex & (flow.direction == 1)].sum()
         assert row["buys"] == pytest.approx(buys) and row["sells"] == pytest.approx(sells)
-        new = inside & (flow.type == 1)
+        new = inside & (flow.type == NEW)
         for side, d in (("bids", 1), ("asks", -1)):
             added = sum(row[f"{side}_limit_notional_{i}"] for i in range(5))
             # D = 8 > 5 levels: orders deeper than level 5 are not attributed to a level
             assert added <= (px * flow.size)[new & (flow.direction == d)].sum() + 1e-9
     total_limit = sum(frame[f"{s}_limit_notional_{i}"].sum() for s in ("bids", "asks")
                       for i in range(5))
-    assert total_limit > 0.5 * (px * flow.size)[(flow.type == 1) & (flow.time > 34200.0)].sum()
+    assert total_limit > 0.5 * (px * flow.size)[(flow.type == NEW) & (flow.time > 34200.0)].sum()
 
 
 def test_snapshot_levels_are_complete_when_the_book_is_deep():

@@ -1,9 +1,9 @@
 """Limit order books: a price-level book replayed from LOBSTER messages, queue-position
 models for resting orders, and an event-driven market-making backtest with latencies, fees
-and pluggable quoting strategies; a Cont–Stoikov–Talreja order-flow generator; and a
+and pluggable quoters, queue, latency and fee models; a Cont–Stoikov–Talreja order-flow generator; and a
 micromarket-style snapshot backtest for L2 snapshots without a message stream."""
 
-from mslab.orderbook.backtest import BacktestResult, Fills, run_backtest
+from mslab.orderbook.backtest import Fills, MarketMakingResult, run_backtest
 from mslab.orderbook.book import crossing_state, replay_lobster
 from mslab.orderbook.fills import (
     Markouts,
@@ -13,14 +13,14 @@ from mslab.orderbook.fills import (
     mid_volatility,
 )
 from mslab.orderbook.metrics import BacktestMetrics, compute_metrics
-from mslab.orderbook.queue import queue_after
+from mslab.orderbook.queue import QUEUE_MODEL_SIGNATURE, QUEUE_MODELS, queue_after
 from mslab.orderbook.snapshot import SnapshotBacktest, SnapshotSweepTask, backtest_snapshots
-from mslab.orderbook.strategies import (
-    STRATEGY_SIGNATURE,
+from mslab.orderbook.quoters import (
+    QUOTER_SIGNATURE,
     MarketView,
-    Strategy,
+    Quoter,
     avellaneda_stoikov_quoter,
-    custom_strategy,
+    custom_quoter,
     glft_quoter,
     grid_quoter,
 )
@@ -38,19 +38,21 @@ from mslab.orderbook.synthetic import (
 )
 
 __all__ = [
-    "STRATEGY_SIGNATURE",
+    "QUEUE_MODELS",
+    "QUEUE_MODEL_SIGNATURE",
+    "QUOTER_SIGNATURE",
     "BacktestMetrics",
-    "BacktestResult",
     "CSTParams",
     "Calibration",
     "CalibrationTargets",
     "Fills",
     "FlowStatistics",
+    "MarketMakingResult",
     "MarketView",
     "Markouts",
     "SnapshotBacktest",
     "SnapshotSweepTask",
-    "Strategy",
+    "Quoter",
     "SyntheticFlow",
     "avellaneda_stoikov_quoter",
     "backtest_snapshots",
@@ -58,7 +60,7 @@ __all__ = [
     "calibration_table",
     "compute_metrics",
     "crossing_state",
-    "custom_strategy",
+    "custom_quoter",
     "fit_fill_intensity",
     "flow_statistics",
     "glft_quoter",

@@ -29,10 +29,17 @@ from numba import njit
 
 from mslab import _validate
 
+# The LOBSTER constants, defined here only and imported wherever they are needed.
 PRICE_SCALE = 10_000  # LOBSTER prices are dollars × 10 000
+DUMMY_ASK = 9_999_999_999  # LOBSTER price of an empty ask level (with size 0)
+DUMMY_BID = -9_999_999_999  # LOBSTER price of an empty bid level (with size 0)
 COLUMNS = ("time", "type", "size", "price", "direction")
+# Latest message time (s): times become int64 nanoseconds and latencies are added to them, so
+# they must stay far from 2**63 ns ≈ 9.2e9 s. Epoch seconds pass; epoch milliseconds do not.
+MAX_TIME = 4e9
 # LOBSTER message types
 NEW, PARTIAL_CANCEL, DELETE, EXECUTE, EXECUTE_HIDDEN, CROSS, HALT = 1, 2, 3, 4, 5, 6, 7
+MESSAGE_TYPES = (NEW, PARTIAL_CANCEL, DELETE, EXECUTE, EXECUTE_HIDDEN, CROSS, HALT)
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ def _integers(name: str, col: np.ndarray, n: int) -> np.ndarray:
 
 # checks of _scan, in the order they are reported: (column, what is allowed)
 _CHECKS = (
-    ("time", "a finite, non-negative number of seconds"),
+    ("time", f"a finite number of seconds in [0, {MAX_TIME:g}] (epoch milliseconds or "
+             "nanoseconds must be converted to seconds)"),
     ("time", "non-decreasing"),
     ("type", "a LOBSTER message type 1..7"),
     ("direction", "-1 (sell) or 1 (buy) for message types 1-5"),
@@ -95,7 +103,7 @@ def _scan(time, kind, size, price, direction, tick, time_ns, price_tick):
     prev = -np.inf
     for i in range(kind.size):
         t = time[i]
-        if not (np.isfinite(t) and t >= 0.0):
+        if not (np.isfinite(t) and 0.0 <= t <= MAX_TIME):
             if bad[0] < 0:
                 bad[0] = i
             t = 0.0
