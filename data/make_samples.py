@@ -3,7 +3,7 @@
     python data/make_samples.py            # rewrite the committed samples in data/
     python data/make_samples.py --out DIR  # write them somewhere else
 
-Everything is simulated by :mod:`mslab.orderbook.synthetic` (Cont–Stoikov–Talreja order flow)
+Everything is simulated by :mod:`mslab.orderbook.cst_flow` (Cont–Stoikov–Talreja order flow)
 with fixed parameters and seeds, so a re-run reproduces the files byte for byte
 (tests/test_data_loaders.py checks this). Nothing here is real market data.
 """
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from mslab.data import write_crypto_snapshots, write_lobster
+from mslab.orderbook import (CalibrationTargets, CSTParams, calibration_table, simulate_cst,
+                             simulate_snapshots)
 from mslab.orderbook.messages import PRICE_SCALE
-from mslab.orderbook.synthetic import (CalibrationTargets, CSTParams, calibration_table,
-                                       simulate_cst, simulate_snapshots)
 
 HERE = Path(__file__).resolve().parent
 

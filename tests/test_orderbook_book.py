@@ -126,7 +126,7 @@ def test_deep_books_over_a_wide_price_range():
 
 
 def test_matches_the_synthetic_generator_book():
-    synthetic = pytest.importorskip("mslab.orderbook.synthetic")
+    synthetic = pytest.importorskip("mslab.orderbook.cst_flow")
     params = synthetic.CSTParams(k=1.9, alpha=0.52, mu=0.94, theta=0.2, mean_lots=2.0,
                                  partial_cancel=0.3)
     flow = synthetic.simulate_cst(params, duration=300.0, levels=10, seed=3)

@@ -1,4 +1,5 @@
-"""Tests of mslab.orderbook.synthetic: the Cont–Stoikov–Talreja generator and its calibration."""
+"""Tests of the Cont–Stoikov–Talreja generator (mslab.orderbook.cst_flow), its crypto snapshots,
+flow statistics and calibration."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ import pytest
 
 from mslab.data.crypto import columns as crypto_columns
 from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, EXECUTE, NEW, PRICE_SCALE
-from mslab.orderbook.synthetic import (CalibrationTargets, CSTParams, calibrate,
-                                       calibration_table, flow_statistics, simulate_cst,
-                                       simulate_snapshots)
+from mslab.orderbook import (CalibrationTargets, CSTParams, calibrate, calibration_table,
+                             flow_statistics, simulate_cst, simulate_snapshots)
 
 # Odd lots, partial cancellations and market orders that walk several levels.
 RICH = CSTParams(k=1.2, alpha=0.5, mu=0.6, theta=0.35, max_distance=8, lot=100, mean_lots=2.5,
