@@ -219,7 +219,8 @@ def test_every_fill_has_a_cause_on_a_random_stream():
         maker = f.message >= 0
         m = f.message[maker]
         side, px = f.side[maker], f.price[maker]
-        is_print = np.isin(msgs["type"][m], (EXECUTE, EXECUTE_HIDDEN)) & (msgs["direction"][m] == side)
+        is_print = (np.isin(msgs["type"][m], (EXECUTE, EXECUTE_HIDDEN))
+                    & (msgs["direction"][m] == side))
         at_or_through = np.where(side > 0, price[m] <= px + 1e-12, price[m] >= px - 1e-12)
         crossed = np.where(side > 0, best_ask[m] <= px + 1e-12, best_bid[m] >= px - 1e-12)
         assert np.all((is_print & at_or_through) | crossed)

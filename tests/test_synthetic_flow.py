@@ -82,7 +82,8 @@ def test_book_rows_equal_an_independent_replay_of_the_messages(params, levels):
     assert np.all(np.diff(flow.time) >= 0) and flow.time[-1] <= flow.end
     assert np.all(flow.price % flow.tick == 0)
     if params.mean_lots > 1:  # some market orders took more than one resting order
-        runs = (flow.type[1:] == EXECUTE) & (flow.type[:-1] == EXECUTE) & (flow.time[1:] == flow.time[:-1])
+        runs = ((flow.type[1:] == EXECUTE) & (flow.type[:-1] == EXECUTE)
+                & (flow.time[1:] == flow.time[:-1]))
         assert runs.any()
 
 

@@ -255,8 +255,9 @@ def replay_lobster(messages: object, levels: int, tick: int, *, initial_book: ob
 
     Returns an int64 array of shape ``(n_messages, 4·levels)``: row ``i`` is the state after
     message ``i``, for each level ask price, ask size, bid price, bid size; empty levels carry
-    the dummy prices ``DUMMY_ASK`` (9999999999) and ``DUMMY_BID`` (−9999999999) with size 0. Types 5 (hidden
-    executions), 6 (cross trades) and 7 (halts) leave the visible book unchanged.
+    the dummy prices ``DUMMY_ASK`` (9999999999) and ``DUMMY_BID`` (−9999999999) with size 0.
+    Types 5 (hidden executions), 6 (cross trades) and 7 (halts) leave the visible book
+    unchanged.
 
     With ``strict`` (default) a message that removes more shares than its level holds (a
     stream that does not start from the true book, or corrupt data) raises ``ValueError``
@@ -268,7 +269,7 @@ def replay_lobster(messages: object, levels: int, tick: int, *, initial_book: ob
         _validate.fail("strict", strict, "True or False")
     msg = message_arrays(messages, tick)
     init = initial_levels(initial_book, tick)
-    rows = np.empty((msg.n, 4 * levels), np.int64)
+    rows = np.zeros((msg.n, 4 * levels), np.int64)
     first_bad = _replay(msg.type, msg.size, msg.price_tick, msg.direction, tick, *init, rows)
     if strict and first_bad >= 0:
         _validate.fail("messages", f"<stream of {msg.n} messages>",

@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from mslab import _validate
-from mslab.orderbook.cst_flow import GRID, CSTParams, run_cst
+from mslab.orderbook.cst_flow import GRID, MAX_EVENTS, CSTParams, event_rate, run_cst
 from mslab.orderbook.flow_measures import FlowStatistics
+
+MAX_EVALUATIONS = 100_000  # simulations per calibration
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,17 @@ def calibrate(targets: CalibrationTargets, *, max_distance: int = 10, lot: int =
     duration = _validate.positive("duration", duration)
     warmup = _validate.nonnegative("warmup", warmup)
     seed = _validate.seed("seed", seed)
-    max_evaluations = _validate.integer("max_evaluations", max_evaluations, low=10)
+    max_evaluations = _validate.integer("max_evaluations", max_evaluations, low=10,
+                                        high=MAX_EVALUATIONS)
     fixed = dict(max_distance=max_distance, lot=lot, mean_lots=mean_lots,
                  partial_cancel=partial_cancel)
     mu = float(targets.trades_per_minute) / 120.0
-    CSTParams(k=1.0, alpha=0.5, mu=mu, theta=1.0, **fixed)  # validates the fixed parameters
+    # validates the fixed parameters; market orders alone bound every simulation's work below
+    floor = event_rate(CSTParams(k=1e-300, alpha=0.5, mu=mu, theta=1.0, **fixed))
+    if floor * (warmup + duration) > MAX_EVENTS:
+        _validate.fail("duration", duration, f"short enough that each simulation stays below "
+                       f"{MAX_EVENTS:,} expected events (warm-up included; the trade rate alone "
+                       f"gives {floor:.3g} per second)")
     levels = len(targets.depth)
     mean_size = lot * mean_lots
     n_eval = 0
@@ -126,10 +134,12 @@ def calibrate(targets: CalibrationTargets, *, max_distance: int = 10, lot: int =
         nonlocal n_eval
         if not (0.0 <= alpha <= 5.0 and 1e-6 < k < 1e5 and 1e-6 < theta < 1e5):
             return None
-        n_eval += 1
         params = CSTParams(k=k, alpha=alpha, mu=mu, theta=theta, **fixed)
+        if event_rate(params) * (warmup + duration) > MAX_EVENTS:  # too much work: infeasible
+            return None
+        n_eval += 1
         return run_cst(params, duration=duration, warmup=warmup, levels=levels,
-                    base=10**6 - GRID // 2, tick=1, start=0.0, seed=seed, record=False)[0]
+                       base=10**6 - GRID // 2, tick=1, start=0.0, seed=seed, record=False)[0]
 
     def objective(x: np.ndarray) -> float:
         stats = simulate(math.exp(x[0]), float(x[1]), math.exp(x[2]))

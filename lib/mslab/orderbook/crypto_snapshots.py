@@ -5,6 +5,7 @@ cancelled, added and executed per level during each interval)."""
 
 from __future__ import annotations
 
+import datetime
 import math
 
 import numpy as np
@@ -14,10 +15,29 @@ from mslab import _validate
 from mslab.orderbook.cst_flow import GRID, CSTParams, price_ticks, run_cst
 
 
+MAX_SNAPSHOTS = 10_000_000
+
+
+def _utc_timestamp(name: str, value: object) -> pd.Timestamp:
+    """A date-time (string, ``datetime`` or ``Timestamp``; naive means UTC) as a UTC
+    ``Timestamp``; ``ValueError`` naming ``name`` for anything else, including missing values."""
+    allowed = "a date-time such as '2021-04-07 00:00:00' (UTC if no time zone is given)"
+    if not isinstance(value, (str, datetime.datetime)):
+        _validate.fail(name, value, allowed)
+    try:
+        stamp = pd.Timestamp(value)
+    except (TypeError, ValueError, OverflowError):
+        _validate.fail(name, value, allowed)
+    if stamp is pd.NaT or pd.isna(stamp):
+        _validate.fail(name, value, allowed)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
 def simulate_snapshots(params: CSTParams, *, duration: float, interval: float,
                        tick_size: float, price: float, size_unit: float = 1.0,
                        levels: int = 15, warmup: float = 300.0, seed: int = 0,
-                       start_time: str = "2021-04-07 00:00:00") -> pd.DataFrame:
+                       start_time: str | datetime.datetime = "2021-04-07 00:00:00"
+                       ) -> pd.DataFrame:
     """Sample simulated Cont–Stoikov–Talreja books every ``interval`` seconds into the crypto
     snapshot schema (:mod:`mslab.data.crypto`; ``levels`` levels per side).
 
@@ -33,21 +53,23 @@ def simulate_snapshots(params: CSTParams, *, duration: float, interval: float,
 
     duration = _validate.positive("duration", duration)
     interval = _validate.positive("interval", interval)
-    n_snap = int(math.floor(duration / interval + 1e-9))
+    ratio = duration / interval
+    if not ratio < MAX_SNAPSHOTS + 1:
+        _validate.fail("interval", interval, f">= duration / {MAX_SNAPSHOTS:,} (at most "
+                       f"{MAX_SNAPSHOTS:,} snapshots; duration={duration!r})")
+    n_snap = int(math.floor(ratio + 1e-9))
     if n_snap < 1:
         _validate.fail("interval", interval, f"at most duration={duration!r}")
-    tick_size = _validate.positive("tick_size", tick_size)
+    tick_size = _validate.real("tick_size", tick_size, low=0.0, high=1e6, low_open=True)
     p0 = price_ticks(price, tick_size)
-    size_unit = _validate.positive("size_unit", size_unit)
+    size_unit = _validate.real("size_unit", size_unit, low=0.0, high=1e6, low_open=True)
     levels = _validate.integer("levels", levels, low=1, high=15)
     warmup = _validate.nonnegative("warmup", warmup)
     seed = _validate.seed("seed", seed)
-    try:
-        t0 = pd.Timestamp(start_time, tz="UTC") if pd.Timestamp(start_time).tzinfo is None \
-            else pd.Timestamp(start_time).tz_convert("UTC")
-    except (TypeError, ValueError):
-        _validate.fail("start_time", start_time, "a date-time string such as "
-                       "'2021-04-07 00:00:00' (UTC)")
+    t0 = _utc_timestamp("start_time", start_time)
+    if (pd.Timestamp.max.tz_localize("UTC") - t0).total_seconds() <= duration:
+        _validate.fail("start_time", start_time, f"at least duration={duration:g} s before "
+                       f"{pd.Timestamp.max} (the latest time pandas represents)")
     _, _, _, (s_px, s_sz, s_flow, s_taker) = run_cst(
         params, duration=duration, warmup=warmup, levels=1, base=p0 - GRID // 2, tick=1,
         start=0.0, seed=seed, record=False, interval=interval, n_snap=n_snap,

@@ -22,11 +22,11 @@ one order, as in the paper). A cancellation removes the whole order, or with pro
 
 The simulation is exact (Gillespie): the book is a continuous-time Markov chain whose total
 event rate is recomputed after every event. Every order carries an id, so the output is a
-LOBSTER message stream (types NEW, PARTIAL_CANCEL, DELETE, EXECUTE)
-with the LOBSTER order-book rows — the book *after* each message, for L levels — computed
-from the simulated book itself. The book is first run for ``warmup`` seconds from a thin
-initial book; the warmed-up book is then written as NEW (type 1) messages at the window's start time
-(best level first, each queue in time priority), so replaying the messages from an empty book
+LOBSTER message stream (types NEW, PARTIAL_CANCEL, DELETE, EXECUTE) with the LOBSTER
+order-book rows — the book *after* each message, for L levels — computed from the simulated
+book itself. The book is first run for ``warmup`` seconds from a thin initial book; the
+warmed-up book is then written as NEW (type 1) messages at the window's start time (best
+level first, each queue in time priority), so replaying the messages from an empty book
 reproduces every order-book row. Real LOBSTER files start from the exchange's book instead.
 
 The same simulation can be sampled every Δt seconds into the crypto snapshot schema of
@@ -49,10 +49,22 @@ from numba import njit
 from mslab import _validate, rng
 from mslab.orderbook.flow_measures import FlowStatistics
 from mslab.orderbook.lobster_writer import emit, write_initial_book
-from mslab.orderbook.messages import DELETE, EXECUTE, NEW, PARTIAL_CANCEL, PRICE_SCALE
+from mslab.orderbook.messages import (
+    DELETE,
+    DUMMY_ASK,
+    EXECUTE,
+    NEW,
+    PARTIAL_CANCEL,
+    PRICE_SCALE,
+)
 from mslab.orderbook.order_queues import levels_scan, push, rank, unlink
 
 GRID = 1 << 16  # ticks in the simulated price window (the mid starts in its middle)
+# Work and memory refused before the kernel runs: expected events (warm-up and window
+# together; about 1 µs each) and bytes of recorded messages and order-book rows.
+MAX_EVENTS = 100_000_000
+MAX_BYTES = 4_000_000_000
+MAX_PRICE_TICKS = 2**40  # the initial price, in ticks (prices stay exact integers)
 _MAX_LOTS = 1_000_000
 _OK, _MSG_FULL, _POOL_FULL, _OFF_GRID = 0, 1, 2, 3
 
@@ -146,9 +158,9 @@ class SyntheticFlow:
 
 
 @njit(cache=True)
-def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick, warmup, duration, start,
-              record, levels, m_time, m_type, m_id, m_size, m_price, m_dir, m_book,
-              interval, s_px, s_sz, s_flow, s_taker, stats, depth_acc, pool_cap):
+def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick, warmup, duration,
+                        start, record, levels, m_time, m_type, m_id, m_size, m_price, m_dir,
+                        m_book, interval, s_px, s_sz, s_flow, s_taker, stats, depth_acc, pool_cap):
     """Simulate warm-up + window.
 
     Returns (status, n_messages, n_initial, n_market_orders, n_limit_orders).
@@ -395,7 +407,7 @@ def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick,
 
 
 def _lobster_tick(tick_size: object) -> int:
-    tick_size = _validate.positive("tick_size", tick_size)
+    tick_size = _validate.real("tick_size", tick_size, low=0.0, high=1e4, low_open=True)
     tick = round(tick_size * PRICE_SCALE)
     if tick < 1 or abs(tick - tick_size * PRICE_SCALE) > 1e-6:
         _validate.fail("tick_size", tick_size, "a positive multiple of $0.0001 (LOBSTER prices "
@@ -404,26 +416,51 @@ def _lobster_tick(tick_size: object) -> int:
 
 
 def price_ticks(price: object, tick_size: float) -> int:
+    """The initial price in ticks; it must leave room for the simulated window of ``GRID``
+    ticks below :data:`MAX_PRICE_TICKS`."""
     price = _validate.positive("price", price)
     n = round(price / tick_size)
     if n < 1 or abs(n * tick_size - price) > 1e-9 * max(1.0, price):
         _validate.fail("price", price, f"a positive multiple of tick_size={tick_size!r}")
+    if n > MAX_PRICE_TICKS:
+        _validate.fail("price", price, f"at most {MAX_PRICE_TICKS:,} ticks of "
+                       f"tick_size={tick_size!r}")
     return int(n)
 
 
-def run_cst(params: CSTParams, *, duration: float, warmup: float, levels: int, base: int, tick: int,
-         start: float, seed: int, record: bool, interval: float = 0.0, n_snap: int = 0,
-         snap_levels: int = 1):
-    """Run the kernel, growing the message and order-pool buffers until they suffice."""
+def event_rate(params: CSTParams) -> float:
+    """A bound on the expected messages per second: arrivals of limit orders on both sides,
+    as many cancellations (in the stationary book), and market orders with the executions of
+    each."""
+    return 4.0 * params.arrival_rates().sum() + 4.0 * params.mu * params.mean_lots + 1.0
+
+
+def run_cst(params: CSTParams, *, duration: float, warmup: float, levels: int, base: int,
+            tick: int, start: float, seed: int, record: bool, interval: float = 0.0,
+            n_snap: int = 0, snap_levels: int = 1):
+    """Run the kernel, growing the message and order-pool buffers until they suffice. Refuses
+    (``ValueError`` naming ``warmup`` or ``duration``) more than :data:`MAX_EVENTS` expected
+    events or :data:`MAX_BYTES` of output."""
     if not isinstance(params, CSTParams):
         _validate.fail("params", params, "a CSTParams instance")
+    rate = event_rate(params)
+    for name, value, seconds in (("warmup", warmup, warmup),
+                                 ("duration", duration, warmup + duration)):
+        if rate * seconds > MAX_EVENTS:
+            _validate.fail(name, value, f"short enough that the simulation stays below "
+                           f"{MAX_EVENTS:,} expected events (these parameters give about "
+                           f"{rate:.3g} per second, warm-up included)")
+    msg_cap = int(1.3 * rate * duration) + 50 * params.max_distance + 1000 if record else 0
+    n_bytes = msg_cap * (48 + 32 * levels) + n_snap * snap_levels * 80
+    if n_bytes > MAX_BYTES:
+        _validate.fail("duration", duration, f"short enough that the output stays below "
+                       f"{MAX_BYTES / 1e9:g} GB (about {n_bytes / 1e9:.3g} GB needed with "
+                       f"levels={levels})")
     lam = params.arrival_rates()
     theta = params.cancel_rates()
     m = params.mean_lots
     log_q = math.log((m - 1.0) / m) if m > 1.0 else 0.0
     state = rng.path_states(seed, 1)[0]
-    rate = 4.0 * lam.sum() + 4.0 * params.mu * m + 1.0
-    msg_cap = int(1.3 * rate * duration) + 50 * params.max_distance + 1000 if record else 0
     pool_cap = 4096
     for _ in range(40):
         m_time = np.zeros(msg_cap)
@@ -478,6 +515,10 @@ def simulate_cst(params: CSTParams, *, duration: float, levels: int = 10,
     levels = _validate.integer("levels", levels, low=1, high=200)
     tick = _lobster_tick(tick_size)
     p0 = price_ticks(price, tick_size)
+    if (p0 + GRID // 2) * tick >= DUMMY_ASK:
+        _validate.fail("price", price, f"below ${(DUMMY_ASK // tick - GRID // 2) * tick_size:,.2f} "
+                       f"so that the simulated prices (up to {GRID // 2} ticks above it) stay "
+                       "below LOBSTER's dummy ask price")
     warmup = _validate.nonnegative("warmup", warmup)
     seed = _validate.seed("seed", seed)
     flow, msgs, n_init, _ = run_cst(params, duration=duration, warmup=warmup, levels=levels,

@@ -35,6 +35,18 @@ class FlowStatistics:
     two_sided_fraction: float
 
 
+def _numeric_column(name: str, values: object, n: int | None = None) -> np.ndarray:
+    """``values`` as a 1-D float64 array of length ``n`` (any length ≥ 1 if None);
+    ``ValueError`` naming ``name`` otherwise."""
+    arr = np.asarray(values)
+    if (arr.ndim != 1 or arr.size == 0 or (n is not None and arr.size != n)
+            or arr.dtype == bool or not np.issubdtype(arr.dtype, np.number)):
+        length = "one entry per time" if n is not None else "non-empty"
+        _validate.fail(name, f"<{arr.dtype} array of shape {arr.shape}>",
+                       f"a 1-D numeric array ({length})")
+    return arr.astype(np.float64)
+
+
 def flow_statistics(time: np.ndarray, type: np.ndarray, direction: np.ndarray,
                     book: np.ndarray, *, tick: int, start: float, end: float) -> FlowStatistics:
     """The calibration statistics of a LOBSTER message/order-book pair over [start, end].
@@ -45,18 +57,29 @@ def flow_statistics(time: np.ndarray, type: np.ndarray, direction: np.ndarray,
     direction. Orders and trades are counted on start < time ≤ end, so messages stamped exactly
     ``start`` (the warmed-up book of :func:`simulate_cst`) are not counted.
     """
-    time = np.asarray(time, dtype=np.float64)
-    typ = np.asarray(type)
-    direction = np.asarray(direction)
+    time = _numeric_column("time", time)
+    n = time.size
+    bad = np.flatnonzero(~np.isfinite(time))
+    if bad.size:
+        _validate.fail("time", time[bad[0]], f"finite in every row ({bad.size} rows are not, "
+                       f"the first is row {bad[0]})")
+    back = np.flatnonzero(np.diff(time) < 0)
+    if back.size:
+        _validate.fail("time", time[back[0] + 1], f"non-decreasing (row {back[0] + 1} goes back "
+                       f"in time; {back.size} rows do)")
+    typ = _numeric_column("type", type, n)
+    direction = _numeric_column("direction", direction, n)
     book = np.asarray(book)
-    n = time.shape[0]
-    if typ.shape != (n,) or direction.shape != (n,) or book.ndim != 2 or \
-            book.shape[0] != n or book.shape[1] % 4 or book.shape[1] == 0:
-        _validate.fail("book", f"array of shape {book.shape}", f"an array of shape ({n}, "
-                       "4*levels) with type and direction of length n")
+    if book.ndim != 2 or book.shape[0] != n or book.shape[1] % 4 or book.shape[1] == 0 or \
+            book.dtype == bool or not np.issubdtype(book.dtype, np.integer):
+        _validate.fail("book", f"<{book.dtype} array of shape {book.shape}>",
+                       f"an integer array of shape ({n}, 4*levels): one LOBSTER order-book row "
+                       "per message")
     tick = _validate.integer("tick", tick, low=1)
     start = _validate.real("start", start)
     end = _validate.real("end", end, low=start, low_open=True)
+    if not np.isfinite(end - start):
+        _validate.fail("end", end, f"within a finite distance of start={start!r}")
     edges = np.clip(np.append(time, end), start, end)
     w = np.diff(edges)
     total = end - start

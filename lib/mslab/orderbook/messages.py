@@ -151,8 +151,8 @@ def message_arrays(messages: object, tick: int) -> MessageArrays:
     size = _integers("size", _column(messages, "size"), n)
     price = _integers("price", _column(messages, "price"), n)
     direction = _integers("direction", _column(messages, "direction"), n)
-    time_ns = np.empty(n, np.int64)
-    price_tick = np.empty(n, np.int64)
+    time_ns = np.zeros(n, np.int64)
+    price_tick = np.zeros(n, np.int64)
     bad = _scan(time, kind, size, price, direction, tick, time_ns, price_tick)
     for (name, allowed), i in zip(_CHECKS, bad):
         if i >= 0:
