@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from mslab.inventory import glft_asymptotic_quotes, optimal_spread, reservation_price
 from mslab.orderbook import (
+    QUEUE_MODEL_SIGNATURE,
     QUOTER_SIGNATURE,
     MarketMakingResult,
     Fills,
@@ -182,6 +183,42 @@ def test_queue_models_fill_as_worked_by_hand(model, partial, fills):
     assert r.fills.message.tolist() == [4 if t == 2.0 else 5 for t, _ in fills]
     assert r.inventory.tolist() == [0, 0, sum(q for t, q in fills if t <= 2.0),
                                     sum(q for _, q in fills)]
+
+
+@njit(QUEUE_MODEL_SIGNATURE)
+def optimistic(front, traded, prev_qty, new_qty, param):
+    """A queue model defined here, outside the library: every decrease of the level (net of
+    the trades already counted) comes from ahead of us."""
+    return min(front - max(prev_qty - new_qty - traded, 0.0), new_qty)
+
+
+@pytest.mark.parametrize("partial,fills", [
+    # front 300 -> 300 (200 join behind) -> 200 (cancel of 100 ahead) -> -50 (trade 250):
+    # 50 shares at t = 2; the trade of 100 at t = 3 reaches the other 50
+    (True, [(2.0, 50), (3.0, 50)]),
+    (False, [(2.0, 100)]),
+])
+def test_a_new_queue_model_is_one_function(partial, fills):
+    r = run(stream(QUEUE_STREAM), custom_quoter(fixed_bid, [P]), queue_model=optimistic,
+            partial_fills=partial)
+    assert list(zip(r.fills.time.tolist(), r.fills.qty.tolist())) == fills
+    assert r.params["queue_model"] == "optimistic"
+    assert queue_after(optimistic, 5, 15, 12) == 2.0  # the same function, validated
+    with pytest.raises(ValueError, match=r"^queue_model="):
+        run(stream(QUEUE_STREAM), grid_quoter(), queue_model=njit(lambda x: x))
+
+
+def test_the_power_model_is_stable_for_extreme_exponents():
+    # f(x) = x^1e12 overflows: the larger part takes the whole decrease
+    assert queue_after("power", 5, 15, 12, power=1e12) == 5.0  # all of it behind us
+    assert queue_after("power", 10, 15, 12, power=1e12) == 7.0  # all of it ahead of us
+    assert queue_after("power", 1e-200, 2e-200, 0.0, power=1e6) == 0.0  # f underflows
+    # a tiny exponent: f = 1 on both sides, the decrease splits evenly
+    assert queue_after("power", 5, 15, 12, power=1e-12) == pytest.approx(3.5)
+    for front in (0.0, 1.0, 7.5, 15.0):  # finite, never further back than before
+        for n in (1e-300, 1e-3, 0.5, 2.0, 80.0, 1e300):
+            after = queue_after("power", front, 15, 12, power=n)
+            assert math.isfinite(after) and after <= min(front, 12)
 
 
 # ---------------------------------------------------------------- fill rules
@@ -552,6 +589,22 @@ def test_strategy_and_queue_functions_reject_bad_input(factory, kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name}=") as err:
         factory(**kwargs)
     assert "must be" in str(err.value)
+
+
+def test_refuses_extremes_before_the_kernel_runs():
+    msgs = stream(BASE)
+    epoch_ms = dict(msgs, time=msgs["time"] + 1.7e12)  # epoch milliseconds taken for seconds
+    with pytest.raises(ValueError, match=r"^time=.*epoch milliseconds"):
+        run_backtest(epoch_ms, grid_quoter(), tick=TICK, decision_interval=1.0)
+    for name in ("entry_latency", "response_latency", "feed_latency"):
+        with pytest.raises(ValueError, match=rf"^{name}=1e\+?10 "):
+            run_backtest(msgs, grid_quoter(), tick=TICK, decision_interval=1.0,
+                         **{name: 1e10})
+    with pytest.raises(ValueError, match=r"^sample_interval=1e-09 .*at most 50,000,000"):
+        run_backtest(msgs, grid_quoter(), tick=TICK, decision_interval=1.0,
+                     sample_interval=1e-9)
+    with pytest.raises(ValueError, match=r"^decision_interval=1e-09 "):
+        run_backtest(msgs, grid_quoter(), tick=TICK, decision_interval=1e-9)
 
 
 def test_runs_on_the_read_only_columns_of_a_loaded_lobster_file(repo):

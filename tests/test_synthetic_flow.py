@@ -253,3 +253,52 @@ def test_other_bad_arguments_are_rejected():
     with pytest.raises(ValueError, match=r"^book=.* is not allowed"):
         flow_statistics(np.zeros(3), np.ones(3), np.ones(3), np.zeros((2, 4), dtype=np.int64),
                         tick=1, start=0.0, end=1.0)
+
+
+def test_work_beyond_the_bounds_is_refused_before_the_kernel_runs():
+    """A warm-up of 1e12 s used to run (uninterruptibly) for days; every such request is now
+    refused at once, naming the parameter."""
+    for kwargs, name in [(dict(duration=10.0, warmup=1e12), "warmup"),
+                         (dict(duration=3e7), "duration"),  # too many events
+                         (dict(duration=2e5, levels=200), "duration"),  # too many bytes
+                         (dict(duration=10.0, price=1e9), "price"),
+                         (dict(duration=10.0, tick_size=1e300), "tick_size")]:
+        with pytest.raises(ValueError, match=rf"^{name}="):
+            simulate_cst(RICH, **kwargs)
+    with pytest.raises(ValueError, match=r"^warmup="):
+        simulate_snapshots(RICH, duration=10.0, interval=1.0, tick_size=0.01, price=100.0,
+                           warmup=1e12)
+    with pytest.raises(ValueError, match=r"^interval=1e-300 "):
+        simulate_snapshots(RICH, duration=10.0, interval=1e-300, tick_size=0.01, price=100.0)
+    with pytest.raises(ValueError, match=r"^duration="):
+        calibrate(CalibrationTargets(mean_spread=1.5, depth=(300.0,), trades_per_minute=30.0),
+                  duration=1e12)
+    with pytest.raises(ValueError, match=r"^max_evaluations="):
+        calibrate(CalibrationTargets(mean_spread=1.5, depth=(300.0,), trades_per_minute=30.0),
+                  max_evaluations=10**12)
+
+
+@pytest.mark.parametrize("start_time", [None, float("nan"), 3, "NaT", pd.NaT,
+                                        "2262-04-11 23:00:00"])
+def test_snapshot_start_time_must_be_a_date_time(start_time):
+    with pytest.raises(ValueError, match=r"^start_time="):
+        simulate_snapshots(RICH, duration=7200.0, interval=1.0, tick_size=0.01, price=100.0,
+                           start_time=start_time)
+
+
+def test_flow_statistics_refuses_bad_times_naming_the_row():
+    flow = simulate_cst(RICH, duration=60.0, levels=2, seed=1)
+    args = (flow.type, flow.direction, flow.book)
+    kw = dict(tick=flow.tick, start=flow.start, end=flow.end)
+    time = flow.time.copy()
+    time[7] = np.nan
+    with pytest.raises(ValueError, match=r"^time=nan .*the first is row 7"):
+        flow_statistics(time, *args, **kw)
+    time = flow.time.copy()
+    time[9] = time[8] - 1.0
+    with pytest.raises(ValueError, match=r"^time=.*row 9 goes back"):
+        flow_statistics(time, *args, **kw)
+    with pytest.raises(ValueError, match=r"^time="):
+        flow_statistics(np.array(["a"] * flow.time.size), *args, **kw)
+    with pytest.raises(ValueError, match=r"^end="):
+        flow_statistics(flow.time, *args, tick=flow.tick, start=-1e308, end=1e308)

@@ -61,12 +61,12 @@ def flow_statistics(time: np.ndarray, type: np.ndarray, direction: np.ndarray,
     n = time.size
     bad = np.flatnonzero(~np.isfinite(time))
     if bad.size:
-        _validate.fail("time", time[bad[0]], f"finite in every row ({bad.size} rows are not, "
-                       f"the first is row {bad[0]})")
+        _validate.fail("time", float(time[bad[0]]), f"finite in every row ({bad.size} rows "
+                       f"are not, the first is row {bad[0]})")
     back = np.flatnonzero(np.diff(time) < 0)
     if back.size:
-        _validate.fail("time", time[back[0] + 1], f"non-decreasing (row {back[0] + 1} goes back "
-                       f"in time; {back.size} rows do)")
+        _validate.fail("time", float(time[back[0] + 1]), f"non-decreasing (row {back[0] + 1} "
+                       f"goes back in time; {back.size} rows do)")
     typ = _numeric_column("type", type, n)
     direction = _numeric_column("direction", direction, n)
     book = np.asarray(book)

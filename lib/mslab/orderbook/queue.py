@@ -76,10 +76,12 @@ def power_model(front, traded, prev_qty, new_qty, param):
     back = prev_qty - front
     f_back = back**param if back > 0.0 else 0.0
     f_front = front**param if front > 0.0 else 0.0
-    if back > 0.0 and front > 0.0 and not (0.0 < f_back < np.inf and 0.0 < f_front < np.inf):
-        # x^param over- or underflows: use (smaller/larger)^param against 1 instead
-        ratio = (front / back) ** param if front < back else (back / front) ** param
-        f_back, f_front = (1.0, ratio) if front < back else (ratio, 1.0)
+    if (not f_back + f_front < np.inf or (back > 0.0 and f_back == 0.0)
+            or (front > 0.0 and f_front == 0.0)):
+        # x^param over- or underflows: scale both parts by the larger one first
+        big = max(back, front)
+        f_back = (back / big) ** param if back > 0.0 else 0.0
+        f_front = (front / big) ** param if front > 0.0 else 0.0
     return _split_decrease(front, traded, prev_qty, new_qty, f_back, f_front)
 
 
