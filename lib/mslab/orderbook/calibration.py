@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from mslab import _validate
-from mslab.orderbook.cst_flow import GRID, MAX_EVENTS, CSTParams, event_rate, run_cst
+from mslab.orderbook.cst_flow import GRID, CSTParams, check_work, run_cst
 from mslab.orderbook.flow_measures import FlowStatistics
 
 MAX_EVALUATIONS = 100_000  # simulations per calibration
@@ -120,12 +120,8 @@ def calibrate(targets: CalibrationTargets, *, max_distance: int = 10, lot: int =
     fixed = dict(max_distance=max_distance, lot=lot, mean_lots=mean_lots,
                  partial_cancel=partial_cancel)
     mu = float(targets.trades_per_minute) / 120.0
-    # validates the fixed parameters; market orders alone bound every simulation's work below
-    floor = event_rate(CSTParams(k=1e-300, alpha=0.5, mu=mu, theta=1.0, **fixed))
-    if floor * (warmup + duration) > MAX_EVENTS:
-        _validate.fail("duration", duration, f"short enough that each simulation stays below "
-                       f"{MAX_EVENTS:,} expected events (warm-up included; the trade rate alone "
-                       f"gives {floor:.3g} per second)")
+    # validates the fixed parameters; market orders alone set a floor to every simulation's work
+    check_work(CSTParams(k=1e-300, alpha=0.5, mu=mu, theta=1.0, **fixed), warmup, duration)
     levels = len(targets.depth)
     mean_size = lot * mean_lots
     n_eval = 0
@@ -135,7 +131,9 @@ def calibrate(targets: CalibrationTargets, *, max_distance: int = 10, lot: int =
         if not (0.0 <= alpha <= 5.0 and 1e-6 < k < 1e5 and 1e-6 < theta < 1e5):
             return None
         params = CSTParams(k=k, alpha=alpha, mu=mu, theta=theta, **fixed)
-        if event_rate(params) * (warmup + duration) > MAX_EVENTS:  # too much work: infeasible
+        try:
+            check_work(params, warmup, duration)
+        except ValueError:  # too much work: infeasible
             return None
         n_eval += 1
         return run_cst(params, duration=duration, warmup=warmup, levels=levels,

@@ -61,8 +61,10 @@ from mslab.orderbook.order_queues import levels_scan, push, rank, unlink
 
 GRID = 1 << 16  # ticks in the simulated price window (the mid starts in its middle)
 # Work and memory refused before the kernel runs: expected events (warm-up and window
-# together; about 1 µs each) and bytes of recorded messages and order-book rows.
+# together), expected work (events times the queue length a cancellation walks; a few ns
+# per step) and bytes of recorded messages and order-book rows.
 MAX_EVENTS = 100_000_000
+MAX_WORK = 2e9
 MAX_BYTES = 4_000_000_000
 MAX_PRICE_TICKS = 2**40  # the initial price, in ticks (prices stay exact integers)
 _MAX_LOTS = 1_000_000
@@ -435,21 +437,36 @@ def event_rate(params: CSTParams) -> float:
     return 4.0 * params.arrival_rates().sum() + 4.0 * params.mu * params.mean_lots + 1.0
 
 
+def work_per_event(params: CSTParams) -> float:
+    """Steps of one event: 1 + the longest expected queue, k / min θ orders (a cancellation
+    walks its queue to the drawn order)."""
+    return 1.0 + params.k / params.cancel_rates().min()
+
+
+def check_work(params: CSTParams, warmup: float, duration: float) -> None:
+    """``ValueError`` naming ``warmup`` or ``duration`` when a simulation of
+    ``warmup + duration`` seconds exceeds :data:`MAX_EVENTS` expected events or
+    :data:`MAX_WORK` steps."""
+    rate, steps = event_rate(params), work_per_event(params)
+    for name, value, seconds in (("warmup", warmup, warmup),
+                                 ("duration", duration, warmup + duration)):
+        if rate * seconds > MAX_EVENTS or rate * seconds * steps > MAX_WORK:
+            _validate.fail(name, value, f"short enough for at most {MAX_EVENTS:,} expected "
+                           f"events and {MAX_WORK:.0e} steps, warm-up included (the params "
+                           f"k={params.k:g}, mu={params.mu:g} give about {rate:.3g} events per "
+                           f"second of {steps:.3g} steps each)")
+
+
 def run_cst(params: CSTParams, *, duration: float, warmup: float, levels: int, base: int,
             tick: int, start: float, seed: int, record: bool, interval: float = 0.0,
             n_snap: int = 0, snap_levels: int = 1):
     """Run the kernel, growing the message and order-pool buffers until they suffice. Refuses
-    (``ValueError`` naming ``warmup`` or ``duration``) more than :data:`MAX_EVENTS` expected
-    events or :data:`MAX_BYTES` of output."""
+    (``ValueError`` naming ``warmup`` or ``duration``) more work than :func:`check_work`
+    allows or more than :data:`MAX_BYTES` of output."""
     if not isinstance(params, CSTParams):
         _validate.fail("params", params, "a CSTParams instance")
+    check_work(params, warmup, duration)
     rate = event_rate(params)
-    for name, value, seconds in (("warmup", warmup, warmup),
-                                 ("duration", duration, warmup + duration)):
-        if rate * seconds > MAX_EVENTS:
-            _validate.fail(name, value, f"short enough that the simulation stays below "
-                           f"{MAX_EVENTS:,} expected events (these parameters give about "
-                           f"{rate:.3g} per second, warm-up included)")
     msg_cap = int(1.3 * rate * duration) + 50 * params.max_distance + 1000 if record else 0
     n_bytes = msg_cap * (48 + 32 * levels) + n_snap * snap_levels * 80
     if n_bytes > MAX_BYTES:
@@ -482,9 +499,9 @@ def run_cst(params: CSTParams, *, duration: float, warmup: float, levels: int, b
         elif status == _POOL_FULL:
             pool_cap *= 2
         elif status == _OFF_GRID:
-            raise RuntimeError(f"the simulated price left the window of {GRID} ticks around "
-                               "the initial price or reached zero; use a higher price or a "
-                               "shorter duration")
+            _validate.fail("price", f"{base + GRID // 2} ticks", f"high enough in ticks of "
+                           f"tick_size (or the duration short enough) that the simulated price "
+                           f"stays positive and within {GRID // 2} ticks of it; here it did not")
         else:
             break
     else:

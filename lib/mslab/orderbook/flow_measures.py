@@ -77,7 +77,9 @@ def flow_statistics(time: np.ndarray, type: np.ndarray, direction: np.ndarray,
                        "per message")
     tick = _validate.integer("tick", tick, low=1)
     start = _validate.real("start", start)
-    end = _validate.real("end", end, low=start, low_open=True)
+    end = _validate.real("end", end)
+    if end <= start:
+        _validate.fail("end", end, f"> start={start!r}")
     if not np.isfinite(end - start):
         _validate.fail("end", end, f"within a finite distance of start={start!r}")
     edges = np.clip(np.append(time, end), start, end)

@@ -140,17 +140,24 @@ def message_arrays(messages: object, tick: int) -> MessageArrays:
     the column and the first offending message.
     """
     tick = _validate.integer("tick", tick, low=1)
-    time = _column(messages, "time")
+    columns = {name: _column(messages, name) for name in COLUMNS}
+    lengths = {name: col.shape[0] if col.ndim else None for name, col in columns.items()}
+    if len(set(lengths.values())) > 1:  # name the columns that differ from `time`
+        odd = [name for name, k in lengths.items() if k != lengths["time"]]
+        _validate.fail("messages", f"<stream with columns of lengths {lengths}>",
+                       f"columns of one length: {', '.join(odd)} differ from time "
+                       f"({lengths['time']})")
+    time = columns["time"]
     if time.ndim != 1 or time.size < 1 or time.dtype == bool or not np.issubdtype(
             time.dtype, np.number):
         _validate.fail("time", f"<{time.dtype} array of shape {time.shape}>",
                        "a non-empty 1-D array of times in seconds")
     time = np.require(time, np.float64, ["C", "W"])
     n = time.size
-    kind = _integers("type", _column(messages, "type"), n)
-    size = _integers("size", _column(messages, "size"), n)
-    price = _integers("price", _column(messages, "price"), n)
-    direction = _integers("direction", _column(messages, "direction"), n)
+    kind = _integers("type", columns["type"], n)
+    size = _integers("size", columns["size"], n)
+    price = _integers("price", columns["price"], n)
+    direction = _integers("direction", columns["direction"], n)
     time_ns = np.zeros(n, np.int64)
     price_tick = np.zeros(n, np.int64)
     bad = _scan(time, kind, size, price, direction, tick, time_ns, price_tick)
