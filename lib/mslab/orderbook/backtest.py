@@ -70,11 +70,10 @@ from mslab.orderbook.book import ASK, BID, NO_TICK
 from mslab.orderbook.exchange import (
     BACKTEST_STATE,
     BIG,
-    EX_NONE,
     EX_RESTING,
     EXCHANGE_ORDER,
     FILL,
-    REP_FILL,
+    ORDER_ENDED,
     REPORT,
     REQ_CANCEL,
     REQ_NEW,
@@ -192,12 +191,7 @@ def _reconcile(t, quotes, orders, inflight, ex, requests, st, cfg, entry_ns):
             orders[slot, ORDER_TICK] = tick
             orders[slot, ORDER_LEAVES] = qty
             orders[slot, ORDER_STATE] = OPEN
-            order = ex[slot]
-            order.side = side
-            order.tick = tick
-            order.state = EX_NONE
-            order.leaves = qty
-            order.sent_ns = t
+            exchange.new_order(ex[slot], side, tick, qty, t)
             if side > 0:
                 st.open_buy += qty
             else:
@@ -208,19 +202,19 @@ def _reconcile(t, quotes, orders, inflight, ex, requests, st, cfg, entry_ns):
 
 
 @njit(cache=True)
-def _receive_report(rep, orders, inflight, st, cfg, models):
+def _receive_report(rep, fills, orders, inflight, st, cfg):
     """A report of the exchange reaches us: update our inventory, cash and order table."""
     slot = rep.slot
     side = orders[slot, ORDER_SIDE]
-    if rep.kind == REP_FILL:
-        value = rep.qty * rep.tick * cfg.dollars_per_tick
-        st.local_inventory += side * rep.qty
-        st.local_cash -= side * value + models.fee(models.fee_params, rep.maker, value)
+    if rep.fill != ORDER_ENDED:
+        f = fills[rep.fill]
+        st.local_inventory += side * f.qty
+        st.local_cash -= side * (f.qty * f.tick * cfg.dollars_per_tick) + f.fee
         if side > 0:
-            st.open_buy -= rep.qty
+            st.open_buy -= f.qty
         else:
-            st.open_sell -= rep.qty
-        orders[slot, ORDER_LEAVES] -= rep.qty
+            st.open_sell -= f.qty
+        orders[slot, ORDER_LEAVES] -= f.qty
         if orders[slot, ORDER_LEAVES] == 0:
             _finish_local(slot, orders, inflight)
     else:
@@ -353,7 +347,7 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
             if h + 1 == st.report_tail:  # queue empty: reuse it from the start
                 st.report_head = 0
                 st.report_tail = 0
-            _receive_report(reports[h], orders, inflight, st, cfg, models)
+            _receive_report(reports[h], fills, orders, inflight, st, cfg)
         elif next_decision == now:  # ---- the quoter decides
             n_decisions += 1
             if decision_ns > 0:

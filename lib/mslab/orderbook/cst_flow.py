@@ -57,7 +57,7 @@ from mslab.orderbook.messages import (
     PARTIAL_CANCEL,
     PRICE_SCALE,
 )
-from mslab.orderbook.order_queues import levels_scan, push, rank, unlink
+from mslab.orderbook.order_queues import add_order, levels_scan, rank, remove_shares
 
 GRID = 1 << 16  # ticks in the simulated price window (the mid starts in its middle)
 # Work and memory refused before the kernel runs: expected events (warm-up and window
@@ -207,12 +207,9 @@ def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick,
             p = mid - i if side == 0 else mid + 1 + i
             if p < p_min:
                 return _OFF_GRID, 0, 0, 0, 0
-            n_free -= 1
-            slot = free[n_free]
-            o_size[slot] = lot
-            o_id[slot] = next_id
+            n_free = add_order(side, p, lot, next_id, free, n_free, head, tail, nord, depth,
+                               o_prev, o_next, o_size, o_id, meta)
             next_id += 1
-            push(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta)
     last_ask = meta[1, 0]
     last_bid = meta[0, 0]
 
@@ -226,6 +223,8 @@ def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick,
     k_snap = 0
     next_snap = warmup + interval
     while True:
+        if n_msg < 0:  # the message buffers are full: the caller retries with larger ones
+            return _MSG_FULL, 0, 0, 0, 0
         if meta[1, 0] < W:
             last_ask = meta[1, 0]
         if meta[0, 0] >= 0:
@@ -304,12 +303,9 @@ def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick,
                 size = lot * (1 + min(extra, _MAX_LOTS))
             if n_free == 0:
                 return _POOL_FULL, 0, 0, 0, 0
-            n_free -= 1
-            slot = free[n_free]
-            o_size[slot] = size
-            o_id[slot] = next_id
+            n_free = add_order(side, p, size, next_id, free, n_free, head, tail, nord, depth,
+                               o_prev, o_next, o_size, o_id, meta)
             next_id += 1
-            push(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta)
             if recording:
                 n_limit += 1
             if snaps:
@@ -317,11 +313,9 @@ def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick,
                 if r < L_snap:
                     s_flow[kb, side, 1, r] += (base + p) * size
             if recording and record:
-                n_msg = emit(n_msg, t_msg, NEW, o_id[slot], size, p, 1 if side == 0 else -1,
+                n_msg = emit(n_msg, t_msg, NEW, next_id - 1, size, p, 1 if side == 0 else -1,
                               m_time, m_type, m_id, m_size, m_price, m_dir, m_book, levels,
                               nord, depth, meta, base, tick)
-                if n_msg < 0:
-                    return _MSG_FULL, 0, 0, 0, 0
         elif u < 2.0 * lam_total + mu_buy + mu_sell:  # market order
             side = 1 if u < 2.0 * lam_total + mu_buy else 0  # the side it executes against
             remaining = lot
@@ -338,14 +332,8 @@ def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick,
                 fill = min(remaining, o_size[slot])
                 remaining -= fill
                 oid = o_id[slot]
-                if fill == o_size[slot]:
-                    unlink(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size,
-                            meta, W)
-                    free[n_free] = slot
-                    n_free += 1
-                else:
-                    o_size[slot] -= fill
-                    depth[side, p] -= fill
+                n_free = remove_shares(side, p, slot, fill, free, n_free, head, tail, nord,
+                                       depth, o_prev, o_next, o_size, meta, W)
                 if snaps:
                     if r < L_snap:
                         s_flow[kb, side, 2, r] += (base + p) * fill
@@ -354,8 +342,6 @@ def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick,
                     n_msg = emit(n_msg, t_msg, EXECUTE, oid, fill, p, 1 if side == 0 else -1,
                                   m_time, m_type, m_id, m_size, m_price, m_dir, m_book, levels,
                                   nord, depth, meta, base, tick)
-                    if n_msg < 0:
-                        return _MSG_FULL, 0, 0, 0, 0
                 if nord[side, p] == 0:
                     r += 1
         else:  # cancellation
@@ -390,21 +376,16 @@ def _simulate_order_flow(state, lam, theta, mu, lot, log_q, partial, base, tick,
                     x, a, b, c, d = rng.xoshiro_step(a, b, c, d)
                     cut = 1 + min(int(rng.to_unit(x) * (o_size[slot] - 1)), o_size[slot] - 2)
                     typ = PARTIAL_CANCEL
-            if typ == DELETE:
-                unlink(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta, W)
-                free[n_free] = slot
-                n_free += 1
-            else:
-                o_size[slot] -= cut
-                depth[side, p] -= cut
+            n_free = remove_shares(side, p, slot, cut, free, n_free, head, tail, nord, depth,
+                                   o_prev, o_next, o_size, meta, W)
             if snaps and r < L_snap:
                 s_flow[kb, side, 0, r] += (base + p) * cut
             if recording and record:
                 n_msg = emit(n_msg, t_msg, typ, oid, cut, p, 1 if side == 0 else -1,
                               m_time, m_type, m_id, m_size, m_price, m_dir, m_book, levels,
                               nord, depth, meta, base, tick)
-                if n_msg < 0:
-                    return _MSG_FULL, 0, 0, 0, 0
+    if n_msg < 0:
+        return _MSG_FULL, 0, 0, 0, 0
     return _OK, n_msg, n_init, n_market, n_limit
 
 

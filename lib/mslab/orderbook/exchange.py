@@ -27,9 +27,8 @@ from mslab.orderbook.book import ASK, BID, NO_TICK
 BIG = np.iinfo(np.int64).max  # "never" for event times
 # states of an order at the exchange
 EX_NONE, EX_RESTING, EX_DONE = 0, 1, 2
-# kinds of request and report
+# kinds of request
 REQ_NEW, REQ_CANCEL = 0, 1
-REP_FILL, REP_DONE = 0, 1
 
 SETTINGS = np.dtype([
     ("tick", np.int64),              # LOBSTER price units per tick
@@ -71,8 +70,9 @@ EXCHANGE_ORDER = np.dtype([
     ("traded", np.float64),          # shares printed at the level since its last size change
 ])
 REQUEST = np.dtype([("arrive", np.int64), ("kind", np.int64), ("slot", np.int64)])
-REPORT = np.dtype([("arrive", np.int64), ("kind", np.int64), ("slot", np.int64),
-                   ("qty", np.int64), ("tick", np.int64), ("maker", np.int64)])
+# a report of the exchange to us: a fill (its row of the fill log) or the end of an order
+REPORT = np.dtype([("arrive", np.int64), ("slot", np.int64), ("fill", np.int64)])
+ORDER_ENDED = -1  # REPORT.fill of a cancelled or expired order
 FILL = np.dtype([("time", np.int64), ("side", np.int64), ("tick", np.int64), ("qty", np.int64),
                  ("maker", np.int64), ("sent", np.int64), ("message", np.int64),
                  ("fee", np.float64)])
@@ -86,6 +86,14 @@ def grow(records):
     new = np.zeros(2 * records.size, records.dtype)
     new[:records.size] = records
     return new
+
+
+@njit(cache=True)
+def new_order(order, side, tick, qty, t):
+    """Our order record, sent at local time ``t`` and not yet at the exchange."""
+    order.side, order.tick, order.state = side, tick, EX_NONE
+    order.leaves = qty
+    order.sent_ns = t
 
 
 @njit(cache=True)
@@ -118,10 +126,11 @@ def rest_bounds(ex, st):
 
 
 @njit(cache=True)
-def report(reports, st, t, kind, slot, qty, tick, maker, models, processed):
-    """Queue a report generated at ``t`` to the local side (FIFO). Its latency is the response
-    model's value for message ``processed`` (the last one the exchange has processed). Returns
-    the (possibly grown) report queue."""
+def report(reports, st, t, slot, fill, models, processed):
+    """Queue a report on our order ``slot`` generated at ``t`` to the local side (FIFO): its
+    ``fill`` (row of the fill log) or ``ORDER_ENDED``. Its latency is the response model's
+    value for message ``processed`` (the last one the exchange has processed). Returns the
+    (possibly grown) report queue."""
     arrive = max(t + models.response(models.response_values, processed), st.last_report)
     st.last_report = arrive
     tail = st.report_tail
@@ -136,11 +145,8 @@ def report(reports, st, t, kind, slot, qty, tick, maker, models, processed):
             reports = grow(reports)
     rep = reports[tail]
     rep.arrive = arrive
-    rep.kind = kind
     rep.slot = slot
-    rep.qty = qty
-    rep.tick = tick
-    rep.maker = maker
+    rep.fill = fill
     st.report_tail = tail + 1
     return reports
 
@@ -172,7 +178,7 @@ def fill(ex, slot, qty, tick, maker, t, message, processed, fills, reports, st, 
     order.leaves -= qty
     if order.leaves == 0:
         order.state = EX_DONE
-    reports = report(reports, st, t, REP_FILL, slot, qty, tick, maker, models, processed)
+    reports = report(reports, st, t, slot, n, models, processed)
     return fills, reports
 
 
@@ -180,10 +186,9 @@ def fill(ex, slot, qty, tick, maker, t, message, processed, fills, reports, st, 
 def expire(ex, slot, t, reports, st, models, processed):
     """End our order ``slot`` at the exchange (cancelled or expired) and report it."""
     order = ex[slot]
-    qty = order.leaves
     order.leaves = 0
     order.state = EX_DONE
-    return report(reports, st, t, REP_DONE, slot, qty, 0, 0, models, processed)
+    return report(reports, st, t, slot, ORDER_ENDED, models, processed)
 
 
 @njit(cache=True)

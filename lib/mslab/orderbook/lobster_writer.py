@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, NEW
-from mslab.orderbook.order_queues import push
+from mslab.orderbook.order_queues import add_order
 
 
 @njit(cache=True)
@@ -45,8 +45,9 @@ def book_row(row, levels, nord, depth, meta, base, tick):
 @njit(cache=True)
 def emit(n, t, typ, oid, size, p, direction, m_time, m_type, m_id, m_size, m_price, m_dir,
           m_book, levels, nord, depth, meta, base, tick):
-    """Append one message and the book row after it; returns the new count (-1 if full)."""
-    if n >= m_time.shape[0]:
+    """Append one message and the book row after it; returns the new count, or -1 once the
+    buffers are full (and for any later call: ``n`` = -1 stays -1)."""
+    if n < 0 or n >= m_time.shape[0]:
         return -1
     m_time[n] = t
     m_type[n] = typ
@@ -98,11 +99,8 @@ def write_initial_book(start, record, head, tail, nord, depth, o_prev, o_next, o
     n_free = pool_cap
     n_msg = 0
     for j in range(m):
-        n_free -= 1
-        slot = free[n_free]
-        o_size[slot] = zv[j]
-        o_id[slot] = iv[j]
-        push(sv[j], pv[j], slot, head, tail, nord, depth, o_prev, o_next, o_size, meta)
+        n_free = add_order(sv[j], pv[j], zv[j], iv[j], free, n_free, head, tail, nord, depth,
+                           o_prev, o_next, o_size, o_id, meta)
         if record:
             n_msg = emit(n_msg, start, NEW, iv[j], zv[j], pv[j], 1 if sv[j] == 0 else -1,
                           m_time, m_type, m_id, m_size, m_price, m_dir, m_book, levels, nord,

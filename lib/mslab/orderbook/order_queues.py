@@ -44,6 +44,19 @@ def push(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta):
 
 
 @njit(cache=True)
+def add_order(side, p, size, order_id, free, n_free, head, tail, nord, depth, o_prev, o_next,
+              o_size, o_id, meta):
+    """Put a new order (``size`` shares, id ``order_id``) in the last free slot of the pool
+    (``free[:n_free]``) and at the back of its queue. Returns the number of free slots left."""
+    n_free -= 1
+    slot = free[n_free]
+    o_size[slot] = size
+    o_id[slot] = order_id
+    push(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta)
+    return n_free
+
+
+@njit(cache=True)
 def unlink(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta, W):
     prev = o_prev[slot]
     nxt = o_next[slot]
@@ -80,6 +93,20 @@ def unlink(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta,
         while nord[side, q] == 0:
             q -= step
         meta[side, 1] = q
+
+
+@njit(cache=True)
+def remove_shares(side, p, slot, qty, free, n_free, head, tail, nord, depth, o_prev, o_next,
+                  o_size, meta, W):
+    """Take ``qty`` shares from order ``slot`` (executed or cancelled); an order left with
+    none leaves its queue and its slot returns to the pool. Returns the free slots."""
+    if qty == o_size[slot]:
+        unlink(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta, W)
+        free[n_free] = slot
+        return n_free + 1
+    o_size[slot] -= qty
+    depth[side, p] -= qty
+    return n_free
 
 
 @njit(cache=True)
