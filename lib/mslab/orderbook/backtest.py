@@ -108,9 +108,10 @@ from mslab.orderbook.quoters import (
 )
 from mslab.orderbook.queue import QUEUE_MODEL_TYPE
 
-# The swappable parts of the backtest, bundled inside the kernel: each model is a first-class
-# function with its data (see quoters, queue, fees and latency).
-Models = namedtuple("Models", ["quoter", "quoter_params", "queue", "fee", "fee_params", "entry",
+# The swappable parts of the backtest that the exchange and the local side call, bundled
+# inside the kernel: each model is a first-class function with its data (see quoters, fees and
+# latency). The queue model is passed on its own to the one place that moves queues.
+Models = namedtuple("Models", ["quoter", "quoter_params", "fee", "fee_params", "entry",
                                "entry_values", "response", "response_values"])
 TOP = np.dtype([("bid", np.int64), ("bid_qty", np.int64), ("ask", np.int64),
                 ("ask_qty", np.int64)])  # the top of the book after a message
@@ -236,8 +237,8 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
     reaching the exchange, a report reaching us, a decision or a sample). Messages reaching
     us need no event of their own: the top of the book after each message is kept in a ring
     buffer, and a decision reads the entry of the last message received by then."""
-    models = Models(quoter, quoter_params, queue_model, fee, fee_params, entry, entry_values,
-                    response, response_values)
+    models = Models(quoter, quoter_params, fee, fee_params, entry, entry_values, response,
+                    response_values)
     cfg = settings[0]
     n = t.size
     keys, qtys, counts = book.seed_book(init_ticks, init_qtys, init_sides)
@@ -257,6 +258,7 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
     state = np.zeros(1, BACKTEST_STATE)
     st = state[0]
     exchange.rest_bounds(ex, st)
+    tick = cfg.tick  # the settings read in the message loop, as locals
     decision_ns = cfg.decision_ns
     decision_events = cfg.decision_events
     t0 = cfg.t0
@@ -288,10 +290,10 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
             n_fills = st.n_fills
             if k == EXECUTE or k == EXECUTE_HIDDEN:
                 p = price[i]
-                if d > 0 and st.rest_buy > 0 and st.max_buy * cfg.tick >= p:
+                if d > 0 and st.rest_buy > 0 and st.max_buy * tick >= p:
                     fills, reports = exchange.trade_print(ex, 1, p, size[i], t[i], i, fills,
                                                           reports, st, cfg, models)
-                elif d < 0 and st.rest_sell > 0 and st.min_sell * cfg.tick <= p:
+                elif d < 0 and st.rest_sell > 0 and st.min_sell * tick <= p:
                     fills, reports = exchange.trade_print(ex, -1, p, size[i], t[i], i, fills,
                                                           reports, st, cfg, models)
             delta = book.message_delta(k, size[i])
@@ -304,14 +306,16 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
                 new = max(new, 0)
                 if side == BID:
                     if st.rest_buy > 0 and st.min_buy <= tk <= st.max_buy:
-                        exchange.level_change(ex, 1, tk, prev, new, st, cfg, models)
+                        exchange.level_change(ex, 1, tk, prev, new, st, queue_model,
+                                              cfg.queue_param)
                     bb = book.best_tick(keys, counts, BID)
                     if st.rest_sell > 0 and bb != NO_TICK and bb >= st.min_sell:
                         fills, reports = exchange.cross(ex, -1, bb, t[i], i, fills, reports, st,
                                                         cfg, models)
                 else:
                     if st.rest_sell > 0 and st.min_sell <= tk <= st.max_sell:
-                        exchange.level_change(ex, -1, tk, prev, new, st, cfg, models)
+                        exchange.level_change(ex, -1, tk, prev, new, st, queue_model,
+                                              cfg.queue_param)
                     ba = book.best_tick(keys, counts, ASK)
                     if st.rest_buy > 0 and ba != NO_TICK and ba <= st.max_buy:
                         fills, reports = exchange.cross(ex, 1, ba, t[i], i, fills, reports, st,

@@ -269,11 +269,11 @@ def cross(ex, side, best, t, message, fills, reports, st, cfg, models):
 
 
 @njit(cache=True)
-def level_change(ex, side, tick, prev, new, st, cfg, models):
+def level_change(ex, side, tick, prev, new, st, queue_model, queue_param):
     """The visible size of the level at ``tick`` on ``side`` (+1 bids) went from ``prev`` to
     ``new``: move the queue position of our orders resting there by the queue model."""
     for o in range(st.slots):
         order = ex[o]
         if order.state == EX_RESTING and order.side == side and order.tick == tick:
-            order.front = models.queue(order.front, order.traded, prev, new, cfg.queue_param)
+            order.front = queue_model(order.front, order.traded, prev, new, queue_param)
             order.traded = 0.0
