@@ -597,7 +597,7 @@ def test_refuses_extremes_before_the_kernel_runs():
     with pytest.raises(ValueError, match=r"^time=.*epoch milliseconds"):
         run_backtest(epoch_ms, grid_quoter(), tick=TICK, decision_interval=1.0)
     for name in ("entry_latency", "response_latency", "feed_latency"):
-        with pytest.raises(ValueError, match=rf"^{name}=1e\+?10 "):
+        with pytest.raises(ValueError, match=rf"^{name}=10000000000.0 .*86400"):
             run_backtest(msgs, grid_quoter(), tick=TICK, decision_interval=1.0,
                          **{name: 1e10})
     with pytest.raises(ValueError, match=r"^sample_interval=1e-09 .*at most 50,000,000"):
