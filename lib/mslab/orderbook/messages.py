@@ -141,12 +141,6 @@ def message_arrays(messages: object, tick: int) -> MessageArrays:
     """
     tick = _validate.integer("tick", tick, low=1)
     columns = {name: _column(messages, name) for name in COLUMNS}
-    lengths = {name: col.shape[0] if col.ndim else None for name, col in columns.items()}
-    if len(set(lengths.values())) > 1:  # name the columns that differ from `time`
-        odd = [name for name, k in lengths.items() if k != lengths["time"]]
-        _validate.fail("messages", f"<stream with columns of lengths {lengths}>",
-                       f"columns of one length: {', '.join(odd)} differ from time "
-                       f"({lengths['time']})")
     time = columns["time"]
     if time.ndim != 1 or time.size < 1 or time.dtype == bool or not np.issubdtype(
             time.dtype, np.number):
@@ -154,6 +148,11 @@ def message_arrays(messages: object, tick: int) -> MessageArrays:
                        "a non-empty 1-D array of times in seconds")
     time = np.require(time, np.float64, ["C", "W"])
     n = time.size
+    others = {col.shape[0] if col.ndim else None for name, col in columns.items()
+              if name != "time"}
+    if len(others) == 1 and others != {n}:  # every other column agrees: time is the odd one
+        _validate.fail("time", f"<array of shape {time.shape}>", "one entry per message (the "
+                       f"other columns have {others.pop()})")
     kind = _integers("type", columns["type"], n)
     size = _integers("size", columns["size"], n)
     price = _integers("price", columns["price"], n)
