@@ -1,7 +1,7 @@
 """Throughput of the order-book replay and backtest, against plain Python and hftbacktest.
 
 On one synthetic LOBSTER stream (the Cont–Stoikov–Talreja generator of
-:mod:`mslab.orderbook.synthetic`, or a small self-made flow if it is missing):
+:mod:`mslab.orderbook.cst_flow`, or a small self-made flow if it is missing):
 
 1. ``replay_lobster`` (10 and 1 levels) in book events per second, end to end and for the
    kernel alone (output array allocated beforehand), against a plain-Python dict replay;
@@ -24,7 +24,7 @@ import os
 import numpy as np
 from mslab.orderbook import book as _book
 from mslab.orderbook import grid_quoter, replay_lobster, run_backtest
-from mslab.orderbook.messages import message_arrays
+from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, message_arrays
 from peers import hftbacktest_events, run_hftbacktest
 from timing import best_time
 
@@ -36,7 +36,7 @@ INTERVAL = 100_000_000  # decision interval, ns
 def synthetic_stream(hours: float) -> tuple[dict[str, np.ndarray], int, str]:
     """(messages, tick, description)."""
     try:
-        from mslab.orderbook.synthetic import CSTParams, simulate_cst
+        from mslab.orderbook.cst_flow import CSTParams, simulate_cst
     except ImportError:
         return self_made_stream(int(hours * 45_000)), 100, "self-made random flow"
     params = CSTParams(k=1.9, alpha=0.52, mu=0.94, theta=0.2, max_distance=10, lot=100,
@@ -97,8 +97,8 @@ def python_replay(msgs: dict[str, np.ndarray], levels: int) -> list[list[int]]:
         bids = heapq.nlargest(levels, book[1].items())
         row = []
         for lev in range(levels):
-            row += asks[lev] if lev < len(asks) else (9_999_999_999, 0)
-            row += bids[lev] if lev < len(bids) else (-9_999_999_999, 0)
+            row += asks[lev] if lev < len(asks) else (DUMMY_ASK, 0)
+            row += bids[lev] if lev < len(bids) else (DUMMY_BID, 0)
         out.append(row)
     return out
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+from mslab.orderbook.messages import PRICE_SCALE
 from numba import njit
 
 
@@ -51,7 +52,7 @@ def hftbacktest_events(msgs: dict[str, np.ndarray], feed_ns: int) -> np.ndarray:
         ev["ev"][rows] = flag | EXCH_EVENT | LOCAL_EVENT
         ev["exch_ts"][rows] = t[mask]
         ev["local_ts"][rows] = t[mask] + feed_ns
-        ev["px"][rows] = price[mask] / 10_000
+        ev["px"][rows] = price[mask] / PRICE_SCALE
         ev["qty"][rows] = qty
     return ev
 
@@ -135,11 +136,11 @@ def run_hftbacktest(events: np.ndarray, tick: int, model: str, *, entry_ns: int,
     trading_volume, balance)."""
     import hftbacktest as hbt
     asset = (hbt.BacktestAsset().data(events).linear_asset(1.0)
-             .constant_order_latency(entry_ns, response_ns).tick_size(tick / 10_000)
+             .constant_order_latency(entry_ns, response_ns).tick_size(tick / PRICE_SCALE)
              .lot_size(1.0))
     asset = {"risk_averse": asset.risk_adverse_queue_model,
              "power": lambda: asset.power_prob_queue_model(power),
              "log": asset.log_prob_queue_model}[model]()
     asset = asset.partial_fill_exchange() if partial else asset.no_partial_fill_exchange()
     return join_best()(hbt.HashMapMarketDepthBacktest([asset]), interval_ns, size,
-                       max_inventory, tick / 10_000)
+                       max_inventory, tick / PRICE_SCALE)

@@ -3,7 +3,7 @@
     python data/make_samples.py            # rewrite the committed samples in data/
     python data/make_samples.py --out DIR  # write them somewhere else
 
-Everything is simulated by :mod:`mslab.orderbook.synthetic` (Cont–Stoikov–Talreja order flow)
+Everything is simulated by :mod:`mslab.orderbook.cst_flow` (Cont–Stoikov–Talreja order flow)
 with fixed parameters and seeds, so a re-run reproduces the files byte for byte
 (tests/test_data_loaders.py checks this). Nothing here is real market data.
 """
@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from mslab.data import write_crypto_snapshots, write_lobster
-from mslab.orderbook.synthetic import (CalibrationTargets, CSTParams, calibration_table,
-                                       simulate_cst, simulate_snapshots)
+from mslab.orderbook import (CalibrationTargets, CSTParams, calibration_table, simulate_cst,
+                             simulate_snapshots)
+from mslab.orderbook.messages import PRICE_SCALE
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,7 +58,7 @@ def _trades_and_quotes(flow, out: Path, stem: str) -> list[Path]:
     initial book is in place) derived from the LOBSTER sample."""
     execs = flow.type == 4
     trades = pd.DataFrame({"time": flow.time[execs],
-                           "price": flow.price[execs] / 10_000,
+                           "price": flow.price[execs] / PRICE_SCALE,
                            "size": flow.size[execs],
                            # a sell (buy) limit order executed: buyer- (seller-) initiated
                            "side": np.where(flow.direction[execs] == -1, "buy", "sell")})
@@ -65,8 +66,8 @@ def _trades_and_quotes(flow, out: Path, stem: str) -> list[Path]:
     change = np.ones(top.shape[0], dtype=bool)
     change[1:] = (top[1:] != top[:-1]).any(axis=1)
     rows = np.flatnonzero(change) + flow.n_initial - 1
-    quotes = pd.DataFrame({"time": flow.time[rows], "bid": flow.book[rows, 2] / 10_000,
-                           "ask": flow.book[rows, 0] / 10_000, "bid_size": flow.book[rows, 3],
+    quotes = pd.DataFrame({"time": flow.time[rows], "bid": flow.book[rows, 2] / PRICE_SCALE,
+                           "ask": flow.book[rows, 0] / PRICE_SCALE, "bid_size": flow.book[rows, 3],
                            "ask_size": flow.book[rows, 1]})
     paths = [out / f"{stem}_trades.csv", out / f"{stem}_quotes.csv"]
     for frame, path in zip((trades, quotes), paths, strict=True):

@@ -10,20 +10,22 @@ import numpy as np
 import pytest
 from mslab.inventory import glft_asymptotic_quotes, optimal_spread, reservation_price
 from mslab.orderbook import (
-    STRATEGY_SIGNATURE,
-    BacktestResult,
+    QUEUE_MODEL_SIGNATURE,
+    QUOTER_SIGNATURE,
+    MarketMakingResult,
     Fills,
     MarketView,
     avellaneda_stoikov_quoter,
     compute_metrics,
-    custom_strategy,
+    custom_quoter,
     glft_quoter,
     grid_quoter,
     queue_after,
     replay_lobster,
     run_backtest,
 )
-from mslab.orderbook.strategies import (
+from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, PRICE_SCALE
+from mslab.orderbook.quoters import (
     ASK_QTY,
     ASK_TICK,
     BID_QTY,
@@ -91,14 +93,14 @@ def flow(n, seed):
     return msgs
 
 
-@njit(STRATEGY_SIGNATURE)
+@njit(QUOTER_SIGNATURE)
 def fixed_bid(view, params, orders, quotes):
     """Bid at the fixed tick params[0]."""
     quotes[0, BID_TICK] = int(params[0])
     quotes[0, BID_QTY] = view.order_size
 
 
-@njit(STRATEGY_SIGNATURE)
+@njit(QUOTER_SIGNATURE)
 def recording_bid(view, params, orders, quotes):
     """Bid at params[0]; record (time, best bid, inventory, cash) of each decision in
     params[2 + 4c ...], c = params[1] (a test-only use of the parameter array)."""
@@ -113,7 +115,7 @@ def recording_bid(view, params, orders, quotes):
     quotes[0, BID_QTY] = view.order_size
 
 
-@njit(STRATEGY_SIGNATURE)
+@njit(QUOTER_SIGNATURE)
 def lift_ask(view, params, orders, quotes):
     """Buy marketably: a bid params[0] ticks above the best ask."""
     quotes[0, BID_TICK] = view.best_ask + int(params[0])
@@ -173,14 +175,50 @@ QUEUE_STREAM = [
     ("log", True, [(2.0, 2), (3.0, 98)]),
 ])
 def test_queue_models_fill_as_worked_by_hand(model, partial, fills):
-    r = run(stream(QUEUE_STREAM), custom_strategy(fixed_bid, [P]), queue_model=model,
+    r = run(stream(QUEUE_STREAM), custom_quoter(fixed_bid, [P]), queue_model=model,
             queue_power=1.0, partial_fills=partial)
     assert list(zip(r.fills.time.tolist(), r.fills.qty.tolist())) == fills
     assert (r.fills.side == 1).all() and (r.fills.maker).all()
-    assert (r.fills.price == P * TICK / 10_000).all()
+    assert (r.fills.price == P * TICK / PRICE_SCALE).all()
     assert r.fills.message.tolist() == [4 if t == 2.0 else 5 for t, _ in fills]
     assert r.inventory.tolist() == [0, 0, sum(q for t, q in fills if t <= 2.0),
                                     sum(q for _, q in fills)]
+
+
+@njit(QUEUE_MODEL_SIGNATURE)
+def optimistic(front, traded, prev_qty, new_qty, param):
+    """A queue model defined here, outside the library: every decrease of the level (net of
+    the trades already counted) comes from ahead of us."""
+    return min(front - max(prev_qty - new_qty - traded, 0.0), new_qty)
+
+
+@pytest.mark.parametrize("partial,fills", [
+    # front 300 -> 300 (200 join behind) -> 200 (cancel of 100 ahead) -> -50 (trade 250):
+    # 50 shares at t = 2; the trade of 100 at t = 3 reaches the other 50
+    (True, [(2.0, 50), (3.0, 50)]),
+    (False, [(2.0, 100)]),
+])
+def test_a_new_queue_model_is_one_function(partial, fills):
+    r = run(stream(QUEUE_STREAM), custom_quoter(fixed_bid, [P]), queue_model=optimistic,
+            partial_fills=partial)
+    assert list(zip(r.fills.time.tolist(), r.fills.qty.tolist())) == fills
+    assert r.params["queue_model"] == "optimistic"
+    assert queue_after(optimistic, 5, 15, 12) == 2.0  # the same function, validated
+    with pytest.raises(ValueError, match=r"^queue_model="):
+        run(stream(QUEUE_STREAM), grid_quoter(), queue_model=njit(lambda x: x))
+
+
+def test_the_power_model_is_stable_for_extreme_exponents():
+    # f(x) = x^1e12 overflows: the larger part takes the whole decrease
+    assert queue_after("power", 5, 15, 12, power=1e12) == 5.0  # all of it behind us
+    assert queue_after("power", 10, 15, 12, power=1e12) == 7.0  # all of it ahead of us
+    assert queue_after("power", 1e-200, 2e-200, 0.0, power=1e6) == 0.0  # f underflows
+    # a tiny exponent: f = 1 on both sides, the decrease splits evenly
+    assert queue_after("power", 5, 15, 12, power=1e-12) == pytest.approx(3.5)
+    for front in (0.0, 1.0, 7.5, 15.0):  # finite, never further back than before
+        for n in (1e-300, 1e-3, 0.5, 2.0, 80.0, 1e300):
+            after = queue_after("power", front, 15, 12, power=n)
+            assert math.isfinite(after) and after <= min(front, 12)
 
 
 # ---------------------------------------------------------------- fill rules
@@ -199,7 +237,7 @@ def test_fills_only_on_prints_and_crosses(message, filled):
     rows = [(0.0, 1, 300, P, 1), (0.0, 1, 100, P - 1, 1), (0.0, 1, 200, P + 2, -1), message]
     msgs = stream(rows)
     msgs["price"] = np.round(msgs["price"]).astype(np.int64)
-    r = run(msgs, custom_strategy(fixed_bid, [P]))
+    r = run(msgs, custom_quoter(fixed_bid, [P]))
     assert r.fills.qty.sum() == (100 if filled else 0)
     if filled:
         assert r.fills.message.tolist() == [3] and r.fills.maker.all()
@@ -208,8 +246,8 @@ def test_fills_only_on_prints_and_crosses(message, filled):
 def test_every_fill_has_a_cause_on_a_random_stream():
     msgs = flow(4000, seed=1)
     rows = replay_lobster(msgs, 1, TICK)
-    best_ask, best_bid = rows[:, 0] / 10_000, rows[:, 2] / 10_000
-    price = msgs["price"] / 10_000
+    best_ask, best_bid = rows[:, 0] / PRICE_SCALE, rows[:, 2] / PRICE_SCALE
+    price = msgs["price"] / PRICE_SCALE
     for model in ("risk_averse", "power", "log"):
         r = run(msgs, grid_quoter(0.5, levels=2), queue_model=model, decision_interval=0.05,
                 entry_latency=0.001, response_latency=0.001, feed_latency=0.002)
@@ -218,7 +256,8 @@ def test_every_fill_has_a_cause_on_a_random_stream():
         maker = f.message >= 0
         m = f.message[maker]
         side, px = f.side[maker], f.price[maker]
-        is_print = np.isin(msgs["type"][m], (4, 5)) & (msgs["direction"][m] == side)
+        is_print = (np.isin(msgs["type"][m], (EXECUTE, EXECUTE_HIDDEN))
+                    & (msgs["direction"][m] == side))
         at_or_through = np.where(side > 0, price[m] <= px + 1e-12, price[m] >= px - 1e-12)
         crossed = np.where(side > 0, best_ask[m] <= px + 1e-12, best_bid[m] >= px - 1e-12)
         assert np.all((is_print & at_or_through) | crossed)
@@ -229,7 +268,7 @@ def test_every_fill_has_a_cause_on_a_random_stream():
 def test_marketable_orders_take_liquidity_or_expire_when_post_only():
     rows = [(0.0, 1, 300, P, 1), (0.0, 1, 60, P + 1, -1), (0.0, 1, 30, P + 2, -1),
             (5.0, 1, 10, P, 1)]
-    strat = custom_strategy(lift_ask, [1])  # bid at P + 2: takes P + 1 then P + 2
+    strat = custom_quoter(lift_ask, [1])  # bid at P + 2: takes P + 1 then P + 2
     r = run(stream(rows), strat, taker_fee=0.001, maker_fee=-0.0002, decision_interval=100.0)
     f = r.fills
     assert f.qty.tolist() == [60, 30] and f.price.tolist() == [10.01, 10.02]
@@ -250,9 +289,9 @@ def test_an_order_cannot_fill_before_it_arrives():
             (2.5, 1, 100, P, 1),      # joins the level before us (we arrive at 3.0)
             (3.5, 4, 10, P - 1, 1)]   # traded through once we rest
     rows.insert(1, (0.0, 1, 100, P - 1, 1))
-    r = run(stream(rows), custom_strategy(fixed_bid, [P]), entry_latency=3.0)
+    r = run(stream(rows), custom_quoter(fixed_bid, [P]), entry_latency=3.0)
     assert r.fills.time.tolist() == [3.5] and r.fills.sent.tolist() == [0.0]
-    no_latency = run(stream(rows), custom_strategy(fixed_bid, [P]))
+    no_latency = run(stream(rows), custom_quoter(fixed_bid, [P]))
     assert no_latency.fills.time.tolist() == [1.0]
 
 
@@ -263,7 +302,7 @@ def test_feed_and_response_latency_delay_what_the_strategy_sees():
             (4.0, 1, 10, P + 2, -1)]
     params = np.zeros(2 + 4 * 40)
     params[0] = P
-    strat = custom_strategy(recording_bid, params)
+    strat = custom_quoter(recording_bid, params)
     run(stream(rows), strat, decision_interval=0.25, feed_latency=0.5, response_latency=0.75)
     n = int(params[1])
     rec = params[2:2 + 4 * n].reshape(n, 4)
@@ -358,7 +397,7 @@ def test_decisions_every_k_events_and_determinism():
 def test_initial_book_is_known_from_the_start():
     rows = [(0.0, 4, 50, P, 1), (1.0, 1, 100, P, 1), (2.0, 4, 100, P, 1)]
     initial = np.array([(P + 1) * TICK, 200, P * TICK, 100])
-    r = run(stream(rows), custom_strategy(fixed_bid, [P]), initial_book=initial)
+    r = run(stream(rows), custom_quoter(fixed_bid, [P]), initial_book=initial)
     # we decide at t = 0 from the initial book and join behind the 50 shares left; 100 more
     # join behind us; the trade of 100 at t = 2 reaches 50 of our shares
     assert r.fills.time.tolist() == [2.0] and r.fills.qty.tolist() == [50]
@@ -423,7 +462,7 @@ def _result(equity, inventory=None, dt=1.0):
     empty = np.zeros(0)
     fills = Fills(time=empty, side=empty.astype(int), price=empty, qty=empty.astype(int),
                   maker=empty.astype(bool), fee=empty, sent=empty, message=empty.astype(int))
-    return BacktestResult(params={"sample_interval": dt}, times=np.arange(equity.size) * dt,
+    return MarketMakingResult(params={"sample_interval": dt}, times=np.arange(equity.size) * dt,
                           equity=equity, cash=equity, inventory=inv, mid=np.ones(equity.size),
                           fees=np.zeros(equity.size), fills=fills)
 
@@ -492,7 +531,7 @@ BASE = [(0.0, 1, 300, P, 1), (0.0, 1, 200, P + 1, -1), (1.0, 4, 100, P, 1)]
 @pytest.mark.parametrize(
     "kwargs,name",
     [
-        ({"tick": 0}, "tick"), ({"strategy": "grid"}, "strategy"),
+        ({"tick": 0}, "tick"), ({"quoter": "grid"}, "quoter"),
         ({"order_size": 0}, "order_size"), ({"max_inventory": -1}, "max_inventory"),
         ({"queue_model": "fifo"}, "queue_model"), ({"queue_power": 0.0}, "queue_power"),
         ({"partial_fills": 1}, "partial_fills"), ({"post_only": "no"}, "post_only"),
@@ -511,7 +550,7 @@ BASE = [(0.0, 1, 300, P, 1), (0.0, 1, 200, P + 1, -1), (1.0, 4, 100, P, 1)]
     ],
 )
 def test_run_backtest_rejects_bad_input(kwargs, name):
-    args = {"messages": stream(BASE), "strategy": grid_quoter(), "tick": TICK,
+    args = {"messages": stream(BASE), "quoter": grid_quoter(), "tick": TICK,
             "decision_interval": 1.0, **kwargs}
     with pytest.raises(ValueError, match=rf"^{name}=") as err:
         run_backtest(**args)
@@ -533,12 +572,12 @@ def test_run_backtest_rejects_bad_input(kwargs, name):
         (glft_quoter, {"gamma": 0.1, "sigma": 1.0, "k": 1.0, "A": 0.0}, "A"),
         (glft_quoter, {"gamma": 0.1, "sigma": 0.0, "k": 1.0, "A": 1.0}, "sigma"),
         (glft_quoter, {"gamma": 0.1, "sigma": 1.0, "k": 1.0, "A": 1.0, "mu": math.inf}, "mu"),
-        (custom_strategy, {"function": lambda *a: None}, "function"),
-        (custom_strategy, {"function": fixed_bid, "params": [np.nan]}, "params"),
-        (custom_strategy, {"function": fixed_bid, "params": [[1.0]]}, "params"),
-        (custom_strategy, {"function": fixed_bid, "params": ["x"]}, "params"),
-        (custom_strategy, {"function": fixed_bid, "levels": 0}, "levels"),
-        (custom_strategy, {"function": njit(lambda a, b: None)}, "function"),
+        (custom_quoter, {"function": lambda *a: None}, "function"),
+        (custom_quoter, {"function": fixed_bid, "params": [np.nan]}, "params"),
+        (custom_quoter, {"function": fixed_bid, "params": [[1.0]]}, "params"),
+        (custom_quoter, {"function": fixed_bid, "params": ["x"]}, "params"),
+        (custom_quoter, {"function": fixed_bid, "levels": 0}, "levels"),
+        (custom_quoter, {"function": njit(lambda a, b: None)}, "function"),
         (queue_after, {"model": "fifo", "front": 1, "prev_qty": 2, "new_qty": 1}, "model"),
         (queue_after, {"model": "log", "front": 3, "prev_qty": 2, "new_qty": 1}, "front"),
         (queue_after, {"model": "log", "front": 1, "prev_qty": -2, "new_qty": 1}, "prev_qty"),
@@ -550,6 +589,22 @@ def test_strategy_and_queue_functions_reject_bad_input(factory, kwargs, name):
     with pytest.raises(ValueError, match=rf"^{name}=") as err:
         factory(**kwargs)
     assert "must be" in str(err.value)
+
+
+def test_refuses_extremes_before_the_kernel_runs():
+    msgs = stream(BASE)
+    epoch_ms = dict(msgs, time=msgs["time"] + 1.7e12)  # epoch milliseconds taken for seconds
+    with pytest.raises(ValueError, match=r"^time=.*epoch milliseconds"):
+        run_backtest(epoch_ms, grid_quoter(), tick=TICK, decision_interval=1.0)
+    for name in ("entry_latency", "response_latency", "feed_latency"):
+        with pytest.raises(ValueError, match=rf"^{name}=10000000000.0 .*86400"):
+            run_backtest(msgs, grid_quoter(), tick=TICK, decision_interval=1.0,
+                         **{name: 1e10})
+    with pytest.raises(ValueError, match=r"^sample_interval=1e-09 .*at most 50,000,000"):
+        run_backtest(msgs, grid_quoter(), tick=TICK, decision_interval=1.0,
+                     sample_interval=1e-9)
+    with pytest.raises(ValueError, match=r"^decision_interval=1e-09 "):
+        run_backtest(msgs, grid_quoter(), tick=TICK, decision_interval=1e-9)
 
 
 def test_runs_on_the_read_only_columns_of_a_loaded_lobster_file(repo):

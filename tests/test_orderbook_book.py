@@ -9,8 +9,9 @@ import pytest
 from mslab.orderbook import crossing_state, replay_lobster
 from mslab.orderbook.book import CROSSED, LOCKED, NORMAL
 
+from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID
+
 TICK = 100  # one cent in LOBSTER units
-ASK_DUMMY, BID_DUMMY = 9_999_999_999, -9_999_999_999
 
 
 def stream(rows):
@@ -36,8 +37,8 @@ def reference_replay(messages, levels):
         bids = heapq.nlargest(levels, book[1].items())
         row = []
         for lev in range(levels):
-            row += list(asks[lev]) if lev < len(asks) else [ASK_DUMMY, 0]
-            row += list(bids[lev]) if lev < len(bids) else [BID_DUMMY, 0]
+            row += list(asks[lev]) if lev < len(asks) else [DUMMY_ASK, 0]
+            row += list(bids[lev]) if lev < len(bids) else [DUMMY_BID, 0]
         out.append(row)
     return np.array(out, dtype=np.int64)
 
@@ -86,7 +87,7 @@ def test_hand_worked_sequence():
         (34200.7, 3, 60, 1_000_000, 1),     # deletion empties the best bid
     ])
     rows = replay_lobster(msgs, levels=2, tick=TICK)
-    A, B = ASK_DUMMY, BID_DUMMY
+    A, B = DUMMY_ASK, DUMMY_BID
     expected = np.array([
         # ask1        ask1 sz  bid1       bid1 sz  ask2       ask2 sz  bid2     bid2 sz
         [A, 0, 1_000_000, 100, A, 0, B, 0],
@@ -125,7 +126,7 @@ def test_deep_books_over_a_wide_price_range():
 
 
 def test_matches_the_synthetic_generator_book():
-    synthetic = pytest.importorskip("mslab.orderbook.synthetic")
+    synthetic = pytest.importorskip("mslab.orderbook.cst_flow")
     params = synthetic.CSTParams(k=1.9, alpha=0.52, mu=0.94, theta=0.2, mean_lots=2.0,
                                  partial_cancel=0.3)
     flow = synthetic.simulate_cst(params, duration=300.0, levels=10, seed=3)
@@ -147,7 +148,7 @@ def test_inconsistent_stream_raises_or_clamps():
     with pytest.raises(ValueError, match=r"^messages=.*message 1 \(type 3"):
         replay_lobster(msgs, 1, TICK)
     rows = replay_lobster(msgs, 1, TICK, strict=False)
-    np.testing.assert_array_equal(rows[1:], [[ASK_DUMMY, 0, BID_DUMMY, 0]] * 2)
+    np.testing.assert_array_equal(rows[1:], [[DUMMY_ASK, 0, DUMMY_BID, 0]] * 2)
 
 
 def test_accepts_dataframes_and_structured_arrays():
@@ -166,7 +167,7 @@ def test_crossing_state():
         [1_000_100, 5, 1_000_000, 5],  # normal
         [1_000_000, 5, 1_000_000, 5],  # locked
         [999_900, 5, 1_000_000, 5],    # crossed
-        [ASK_DUMMY, 0, 1_000_000, 5],  # one-sided
+        [DUMMY_ASK, 0, 1_000_000, 5],  # one-sided
     ])
     np.testing.assert_array_equal(crossing_state(rows), [NORMAL, LOCKED, CROSSED, NORMAL])
     np.testing.assert_array_equal(crossing_state(rows[2]), [CROSSED])

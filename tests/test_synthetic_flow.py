@@ -1,4 +1,5 @@
-"""Tests of mslab.orderbook.synthetic: the Cont–Stoikov–Talreja generator and its calibration."""
+"""Tests of the Cont–Stoikov–Talreja generator (mslab.orderbook.cst_flow), its crypto snapshots,
+flow statistics and calibration."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import pandas as pd
 import pytest
 
 from mslab.data.crypto import columns as crypto_columns
-from mslab.orderbook.synthetic import (CalibrationTargets, CSTParams, calibrate,
-                                       calibration_table, flow_statistics, simulate_cst,
-                                       simulate_snapshots)
+from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, EXECUTE, NEW, PRICE_SCALE
+from mslab.orderbook import (CalibrationTargets, CSTParams, calibrate, calibration_table,
+                             flow_statistics, simulate_cst, simulate_snapshots)
 
 # Odd lots, partial cancellations and market orders that walk several levels.
 RICH = CSTParams(k=1.2, alpha=0.5, mu=0.6, theta=0.35, max_distance=8, lot=100, mean_lots=2.5,
@@ -19,7 +20,6 @@ RICH = CSTParams(k=1.2, alpha=0.5, mu=0.6, theta=0.35, max_distance=8, lot=100, 
 # The paper's model: unit sizes, total cancellations only, a θ(i) profile.
 UNIT = CSTParams(k=1.92, alpha=0.52, mu=0.94,
                  theta=(0.71, 0.81, 0.68, 0.56, 0.47, 0.4, 0.35, 0.3, 0.25, 0.2), lot=1)
-DUMMY_ASK, DUMMY_BID = 9_999_999_999, -9_999_999_999
 
 
 def replay_rows(flow) -> np.ndarray:
@@ -72,7 +72,7 @@ def replay_rows(flow) -> np.ndarray:
 def test_book_rows_equal_an_independent_replay_of_the_messages(params, levels):
     flow = simulate_cst(params, duration=240.0, levels=levels, seed=7)
     assert flow.n_initial > 0 and np.all(flow.time[:flow.n_initial] == flow.start)
-    assert np.all(flow.type[:flow.n_initial] == 1)
+    assert np.all(flow.type[:flow.n_initial] == NEW)
     expected = {1, 3, 4} | ({2} if params.partial_cancel > 0 else set())
     assert set(np.unique(flow.type)) == expected
     np.testing.assert_array_equal(replay_rows(flow), flow.book)
@@ -82,7 +82,8 @@ def test_book_rows_equal_an_independent_replay_of_the_messages(params, levels):
     assert np.all(np.diff(flow.time) >= 0) and flow.time[-1] <= flow.end
     assert np.all(flow.price % flow.tick == 0)
     if params.mean_lots > 1:  # some market orders took more than one resting order
-        runs = (flow.type[1:] == 4) & (flow.type[:-1] == 4) & (flow.time[1:] == flow.time[:-1])
+        runs = ((flow.type[1:] == EXECUTE) & (flow.type[:-1] == EXECUTE)
+                & (flow.time[1:] == flow.time[:-1]))
         assert runs.any()
 
 
@@ -122,7 +123,7 @@ def test_event_rates_match_the_model():
         n, expected = observed * T / 60, rate * T
         assert abs(n - expected) < 4 * np.sqrt(expected)
     # with unit sizes every market order is one execution of one whole order
-    assert (flow.type == 4).sum() == round(flow.stats.trades_per_minute * T / 60)
+    assert (flow.type == EXECUTE).sum() == round(flow.stats.trades_per_minute * T / 60)
     assert np.all(flow.size == 1)
 
 
@@ -158,12 +159,12 @@ def test_snapshots_sample_the_same_simulated_book():
     assert not frame.isna().any().any()
     assert frame["system_time"].iloc[0] == pd.Timestamp("2024-01-02 09:30:10", tz="UTC")
     edges = 34200.0 + 10.0 * np.arange(31)
-    px = flow.price / 10_000
+    px = flow.price / PRICE_SCALE
     for k in range(30):
         row = frame.iloc[k]
         last = np.searchsorted(flow.time, edges[k + 1], side="right") - 1
         book = flow.book[last]
-        ask, bid = book[0::4] / 10_000, book[2::4] / 10_000
+        ask, bid = book[0::4] / PRICE_SCALE, book[2::4] / PRICE_SCALE
         mid = 0.5 * (ask[0] + bid[0])
         assert row["midpoint"] == pytest.approx(mid) and row["spread"] == pytest.approx(
             ask[0] - bid[0])
@@ -173,18 +174,18 @@ def test_snapshots_sample_the_same_simulated_book():
             notional = np.array([row[f"{side}_notional_{i}"] for i in range(5)])
             np.testing.assert_allclose(notional, prices * sizes, rtol=1e-12)
         inside = (flow.time > edges[k]) & (flow.time <= edges[k + 1])
-        ex = inside & (flow.type == 4)
+        ex = inside & (flow.type == EXECUTE)
         buys = (px * flow.size)[ex & (flow.direction == -1)].sum()
         sells = (px * flow.size)[ex & (flow.direction == 1)].sum()
         assert row["buys"] == pytest.approx(buys) and row["sells"] == pytest.approx(sells)
-        new = inside & (flow.type == 1)
+        new = inside & (flow.type == NEW)
         for side, d in (("bids", 1), ("asks", -1)):
             added = sum(row[f"{side}_limit_notional_{i}"] for i in range(5))
             # D = 8 > 5 levels: orders deeper than level 5 are not attributed to a level
             assert added <= (px * flow.size)[new & (flow.direction == d)].sum() + 1e-9
     total_limit = sum(frame[f"{s}_limit_notional_{i}"].sum() for s in ("bids", "asks")
                       for i in range(5))
-    assert total_limit > 0.5 * (px * flow.size)[(flow.type == 1) & (flow.time > 34200.0)].sum()
+    assert total_limit > 0.5 * (px * flow.size)[(flow.type == NEW) & (flow.time > 34200.0)].sum()
 
 
 def test_snapshot_levels_are_complete_when_the_book_is_deep():
@@ -252,3 +253,52 @@ def test_other_bad_arguments_are_rejected():
     with pytest.raises(ValueError, match=r"^book=.* is not allowed"):
         flow_statistics(np.zeros(3), np.ones(3), np.ones(3), np.zeros((2, 4), dtype=np.int64),
                         tick=1, start=0.0, end=1.0)
+
+
+def test_work_beyond_the_bounds_is_refused_before_the_kernel_runs():
+    """A warm-up of 1e12 s used to run (uninterruptibly) for days; every such request is now
+    refused at once, naming the parameter."""
+    for kwargs, name in [(dict(duration=10.0, warmup=1e12), "warmup"),
+                         (dict(duration=3e7), "duration"),  # too many events
+                         (dict(duration=2e5, levels=200), "duration"),  # too many bytes
+                         (dict(duration=10.0, price=1e9), "price"),
+                         (dict(duration=10.0, tick_size=1e300), "tick_size")]:
+        with pytest.raises(ValueError, match=rf"^{name}="):
+            simulate_cst(RICH, **kwargs)
+    with pytest.raises(ValueError, match=r"^warmup="):
+        simulate_snapshots(RICH, duration=10.0, interval=1.0, tick_size=0.01, price=100.0,
+                           warmup=1e12)
+    with pytest.raises(ValueError, match=r"^interval=1e-300 "):
+        simulate_snapshots(RICH, duration=10.0, interval=1e-300, tick_size=0.01, price=100.0)
+    with pytest.raises(ValueError, match=r"^duration="):
+        calibrate(CalibrationTargets(mean_spread=1.5, depth=(300.0,), trades_per_minute=30.0),
+                  duration=1e12)
+    with pytest.raises(ValueError, match=r"^max_evaluations="):
+        calibrate(CalibrationTargets(mean_spread=1.5, depth=(300.0,), trades_per_minute=30.0),
+                  max_evaluations=10**12)
+
+
+@pytest.mark.parametrize("start_time", [None, float("nan"), 3, "NaT", pd.NaT,
+                                        "2262-04-11 23:00:00"])
+def test_snapshot_start_time_must_be_a_date_time(start_time):
+    with pytest.raises(ValueError, match=r"^start_time="):
+        simulate_snapshots(RICH, duration=7200.0, interval=1.0, tick_size=0.01, price=100.0,
+                           start_time=start_time)
+
+
+def test_flow_statistics_refuses_bad_times_naming_the_row():
+    flow = simulate_cst(RICH, duration=60.0, levels=2, seed=1)
+    args = (flow.type, flow.direction, flow.book)
+    kw = dict(tick=flow.tick, start=flow.start, end=flow.end)
+    time = flow.time.copy()
+    time[7] = np.nan
+    with pytest.raises(ValueError, match=r"^time=nan .*the first is row 7"):
+        flow_statistics(time, *args, **kw)
+    time = flow.time.copy()
+    time[9] = time[8] - 1.0
+    with pytest.raises(ValueError, match=r"^time=.*row 9 goes back"):
+        flow_statistics(time, *args, **kw)
+    with pytest.raises(ValueError, match=r"^time="):
+        flow_statistics(np.array(["a"] * flow.time.size), *args, **kw)
+    with pytest.raises(ValueError, match=r"^end="):
+        flow_statistics(flow.time, *args, tick=flow.tick, start=-1e308, end=1e308)

@@ -60,12 +60,9 @@ import pandas as pd
 from mslab import _validate
 from mslab.data import report as rep
 from mslab.data.report import Collector, DataValidationError, ValidationReport
+from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, MESSAGE_TYPES
 
 MESSAGE_COLUMNS = ("time", "type", "order_id", "size", "price", "direction")
-MESSAGE_TYPES = (1, 2, 3, 4, 5, 6, 7)
-DUMMY_ASK = 9_999_999_999
-DUMMY_BID = -9_999_999_999
-PRICE_SCALE = 10_000  # LOBSTER prices are dollars × 10000
 
 _NAME = re.compile(r"^(?P<ticker>.+?)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<start>\d+)_(?P<end>\d+)_"
                    r"(?P<kind>message|orderbook)_(?P<levels>\d+)\.csv$")

@@ -26,12 +26,26 @@ Strategies
 from __future__ import annotations
 
 import numpy as np
+from numba import vectorize
 
 from mslab import _validate
 from mslab.inventory.quoting import QuotingResult, n_steps_for, simulate_scheme
 
 STRATEGIES = ("inventory", "symmetric")
 SYMMETRIC_SPREADS = ("full", "constant")
+
+
+@vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
+def reservation_formula(s, q, gamma, sigma, tau):
+    """r = s − q·γ·σ²·τ, unvalidated: a ufunc that jitted code (the order-book quoter) calls
+    on scalars and :func:`reservation_price` on arrays."""
+    return s - q * gamma * sigma**2 * tau
+
+
+@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+def spread_formula(gamma, k, sigma, tau):
+    """δᵃ + δᵇ = γσ²τ + (2/γ)·ln(1 + γ/k), unvalidated (see :func:`reservation_formula`)."""
+    return gamma * sigma**2 * tau + (2.0 / gamma) * np.log1p(gamma / k)
 
 
 def reservation_price(s: float | np.ndarray, q: float | np.ndarray, gamma: float, sigma: float,
@@ -44,7 +58,7 @@ def reservation_price(s: float | np.ndarray, q: float | np.ndarray, gamma: float
     sigma = _validate.nonnegative("sigma", sigma)
     tau = _validate.real_array("tau", tau, low=0.0)
     with np.errstate(all="ignore"):
-        r = s - q * gamma * np.float64(sigma) ** 2 * tau
+        r = reservation_formula(s, q, gamma, sigma, tau)
     return _validate.derived("s, q, gamma, sigma, tau", "the reservation price", r)
 
 
@@ -56,7 +70,7 @@ def optimal_spread(gamma: float, k: float, sigma: float, tau: float | np.ndarray
     tau = _validate.real_array("tau", tau, low=0.0)
     _validate.derived("gamma, k", "gamma / k", gamma / k, positive=True)
     with np.errstate(all="ignore"):
-        spread = gamma * np.float64(sigma) ** 2 * tau + (2.0 / gamma) * np.log1p(gamma / k)
+        spread = spread_formula(gamma, k, sigma, tau)
     return _validate.derived("gamma, k, sigma, tau", "the optimal spread", spread)
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, vectorize
 
 from mslab import _validate
 from mslab.inventory.quoting import QuotingResult, n_steps_for, simulate_scheme
@@ -181,6 +181,28 @@ def glft_exact_quotes(gamma: float, k: float, A: float, sigma: float, Q: int, T:
     return GLFTQuotes(times=times.copy(), inventory=inventory, bid_depth=bid, ask_depth=ask)
 
 
+def asymptotic_constants(gamma: float, k: float, A: float, sigma: float,
+                         mu: float) -> tuple[float, float, float]:
+    """``(base, C, drift)`` of the asymptotic depths (unvalidated): base = ln(1 + γ/k)/γ,
+    C = sqrt(σ²γ/(2kA)·(1 + γ/k)^(1 + k/γ)), drift = μ/(γσ²)."""
+    base = np.log1p(gamma / k) / gamma
+    C = np.sqrt(sigma**2 * gamma / (2.0 * k * A) * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
+    return base, C, mu / (gamma * sigma**2)
+
+
+@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+def asymptotic_bid_depth(base, C, drift, q):
+    """δᵇ(q) = base + (−drift + (2q + 1)/2)·C: a ufunc called on arrays by
+    :func:`glft_asymptotic_quotes` and on scalars by the order-book GLFT quoter."""
+    return base + (-drift + (2.0 * q + 1.0) / 2.0) * C
+
+
+@vectorize(["float64(float64, float64, float64, float64)"], cache=True)
+def asymptotic_ask_depth(base, C, drift, q):
+    """δᵃ(q) = base + (drift − (2q − 1)/2)·C (see :func:`asymptotic_bid_depth`)."""
+    return base + (drift - (2.0 * q - 1.0) / 2.0) * C
+
+
 def glft_asymptotic_quotes(gamma: float, k: float, A: float, sigma: float, q: int | np.ndarray,
                            mu: float = 0.0) -> GLFTAsymptoticQuotes:
     """Closed-form long-horizon depths (GLFT 2013, continuous-inventory approximation).
@@ -207,15 +229,12 @@ def glft_asymptotic_quotes(gamma: float, k: float, A: float, sigma: float, q: in
     inventory = np.atleast_1d(q_arr).astype(np.int64)
 
     _validate.derived("gamma, k", "gamma / k", gamma / k, positive=True)
-    base = np.log1p(gamma / k) / gamma
+    _validate.derived("gamma, sigma", "gamma sigma^2", gamma * np.float64(sigma) ** 2,
+                      positive=True)
     with np.errstate(all="ignore"):
-        sigma2 = np.float64(sigma) ** 2
-        C = np.sqrt(sigma2 * gamma / (2.0 * k * A)
-                    * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
-        _validate.derived("gamma, sigma", "gamma sigma^2", gamma * sigma2, positive=True)
-        drift = mu / (gamma * sigma2)
-        bid = base + (-drift + (2 * inventory + 1) / 2.0) * C
-        ask = base + (drift - (2 * inventory - 1) / 2.0) * C
+        base, C, drift = asymptotic_constants(gamma, k, A, sigma, mu)
+        bid = asymptotic_bid_depth(base, C, drift, inventory)
+        ask = asymptotic_ask_depth(base, C, drift, inventory)
     _validate.derived("gamma, k, A, sigma, q, mu", "the depths", [bid, ask])
     return GLFTAsymptoticQuotes(inventory=inventory, bid_depth=bid, ask_depth=ask)
 

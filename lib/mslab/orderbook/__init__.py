@@ -1,10 +1,19 @@
-"""Limit order books: a price-level book replayed from LOBSTER messages, queue-position
-models for resting orders, and an event-driven market-making backtest with latencies, fees
-and pluggable quoting strategies; a Cont–Stoikov–Talreja order-flow generator; and a
-micromarket-style snapshot backtest for L2 snapshots without a message stream."""
+"""Limit order books: a price-level book replayed from LOBSTER messages and an event-driven
+market-making backtest on it with swappable quoters, queue, latency and fee models; a
+Cont–Stoikov–Talreja order-flow generator with its calibration, flow statistics and crypto
+snapshots; and a micromarket-style snapshot backtest for L2 snapshots without a message
+stream."""
 
-from mslab.orderbook.backtest import BacktestResult, Fills, run_backtest
+from mslab.orderbook.backtest import Fills, MarketMakingResult, run_backtest
 from mslab.orderbook.book import crossing_state, replay_lobster
+from mslab.orderbook.calibration import (
+    Calibration,
+    CalibrationTargets,
+    calibrate,
+    calibration_table,
+)
+from mslab.orderbook.crypto_snapshots import simulate_snapshots
+from mslab.orderbook.cst_flow import CSTParams, SyntheticFlow, simulate_cst
 from mslab.orderbook.fills import (
     Markouts,
     fit_fill_intensity,
@@ -12,45 +21,36 @@ from mslab.orderbook.fills import (
     markouts,
     mid_volatility,
 )
+from mslab.orderbook.flow_measures import FlowStatistics, flow_statistics
 from mslab.orderbook.metrics import BacktestMetrics, compute_metrics
-from mslab.orderbook.queue import queue_after
-from mslab.orderbook.snapshot import SnapshotBacktest, SnapshotSweepTask, backtest_snapshots
-from mslab.orderbook.strategies import (
-    STRATEGY_SIGNATURE,
+from mslab.orderbook.queue import QUEUE_MODEL_SIGNATURE, QUEUE_MODELS, queue_after
+from mslab.orderbook.quoters import (
+    QUOTER_SIGNATURE,
     MarketView,
-    Strategy,
+    Quoter,
     avellaneda_stoikov_quoter,
-    custom_strategy,
+    custom_quoter,
     glft_quoter,
     grid_quoter,
 )
-from mslab.orderbook.synthetic import (
-    Calibration,
-    CalibrationTargets,
-    CSTParams,
-    FlowStatistics,
-    SyntheticFlow,
-    calibrate,
-    calibration_table,
-    flow_statistics,
-    simulate_cst,
-    simulate_snapshots,
-)
+from mslab.orderbook.snapshot import SnapshotBacktest, SnapshotSweepTask, backtest_snapshots
 
 __all__ = [
-    "STRATEGY_SIGNATURE",
+    "QUEUE_MODELS",
+    "QUEUE_MODEL_SIGNATURE",
+    "QUOTER_SIGNATURE",
     "BacktestMetrics",
-    "BacktestResult",
     "CSTParams",
     "Calibration",
     "CalibrationTargets",
     "Fills",
     "FlowStatistics",
+    "MarketMakingResult",
     "MarketView",
     "Markouts",
     "SnapshotBacktest",
     "SnapshotSweepTask",
-    "Strategy",
+    "Quoter",
     "SyntheticFlow",
     "avellaneda_stoikov_quoter",
     "backtest_snapshots",
@@ -58,7 +58,7 @@ __all__ = [
     "calibration_table",
     "compute_metrics",
     "crossing_state",
-    "custom_strategy",
+    "custom_quoter",
     "fit_fill_intensity",
     "flow_statistics",
     "glft_quoter",

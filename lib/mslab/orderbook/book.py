@@ -28,11 +28,9 @@ import numpy as np
 from numba import njit
 
 from mslab import _validate
-from mslab.orderbook.messages import EXECUTE, NEW, message_arrays
+from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, EXECUTE, NEW, message_arrays
 
 BID, ASK = 0, 1
-ASK_DUMMY = 9_999_999_999  # LOBSTER price of an empty ask level
-BID_DUMMY = -9_999_999_999  # LOBSTER price of an empty bid level
 NO_TICK = np.iinfo(np.int64).min  # best tick of an empty side
 NORMAL, LOCKED, CROSSED = 0, 1, 2  # values of crossing_state
 _SCAN = 16  # levels scanned linearly from the best before a binary search
@@ -177,13 +175,13 @@ def write_row(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, tick: int,
             rows[r, 4 * lev] = -keys[ASK, na - 1 - lev] * tick
             rows[r, 4 * lev + 1] = qtys[ASK, na - 1 - lev]
         else:
-            rows[r, 4 * lev] = ASK_DUMMY
+            rows[r, 4 * lev] = DUMMY_ASK
             rows[r, 4 * lev + 1] = 0
         if lev < nb:
             rows[r, 4 * lev + 2] = keys[BID, nb - 1 - lev] * tick
             rows[r, 4 * lev + 3] = qtys[BID, nb - 1 - lev]
         else:
-            rows[r, 4 * lev + 2] = BID_DUMMY
+            rows[r, 4 * lev + 2] = DUMMY_BID
             rows[r, 4 * lev + 3] = 0
 
 
@@ -257,8 +255,9 @@ def replay_lobster(messages: object, levels: int, tick: int, *, initial_book: ob
 
     Returns an int64 array of shape ``(n_messages, 4·levels)``: row ``i`` is the state after
     message ``i``, for each level ask price, ask size, bid price, bid size; empty levels carry
-    the dummy prices 9999999999 (ask) and −9999999999 (bid) with size 0. Types 5 (hidden
-    executions), 6 (cross trades) and 7 (halts) leave the visible book unchanged.
+    the dummy prices ``DUMMY_ASK`` (9999999999) and ``DUMMY_BID`` (−9999999999) with size 0.
+    Types 5 (hidden executions), 6 (cross trades) and 7 (halts) leave the visible book
+    unchanged.
 
     With ``strict`` (default) a message that removes more shares than its level holds (a
     stream that does not start from the true book, or corrupt data) raises ``ValueError``
@@ -270,7 +269,7 @@ def replay_lobster(messages: object, levels: int, tick: int, *, initial_book: ob
         _validate.fail("strict", strict, "True or False")
     msg = message_arrays(messages, tick)
     init = initial_levels(initial_book, tick)
-    rows = np.empty((msg.n, 4 * levels), np.int64)
+    rows = np.zeros((msg.n, 4 * levels), np.int64)
     first_bad = _replay(msg.type, msg.size, msg.price_tick, msg.direction, tick, *init, rows)
     if strict and first_bad >= 0:
         _validate.fail("messages", f"<stream of {msg.n} messages>",

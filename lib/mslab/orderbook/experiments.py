@@ -37,10 +37,10 @@ import pandas as pd
 
 from mslab import _validate
 from mslab.glue import number
-from mslab.orderbook.backtest import BacktestResult, run_backtest
+from mslab.orderbook.backtest import MarketMakingResult, run_backtest
 from mslab.orderbook.fills import markouts
 from mslab.orderbook.messages import PRICE_SCALE
-from mslab.orderbook.strategies import Strategy
+from mslab.orderbook.quoters import Quoter
 
 FILE = "file"
 """Name of the market that is the data file itself (the others are simulated sessions)."""
@@ -155,7 +155,7 @@ def make_market(name: str, messages: Mapping[str, object], book: object, first: 
                   duration=float(time[-1] - time[first - 1]))
 
 
-def summary(result: BacktestResult, market: Market, *, markout_horizon: float,
+def summary(result: MarketMakingResult, market: Market, *, markout_horizon: float,
             tick: int) -> dict[str, float]:
     """One back-test of ``market`` reduced to the figures the chapter compares.
 
@@ -171,8 +171,8 @@ def summary(result: BacktestResult, market: Market, *, markout_horizon: float,
     """
     if not isinstance(market, Market):
         _validate.fail("market", type(market).__name__, "a Market (make_market)")
-    if not isinstance(result, BacktestResult):
-        _validate.fail("result", type(result).__name__, "a BacktestResult (run_backtest)")
+    if not isinstance(result, MarketMakingResult):
+        _validate.fail("result", type(result).__name__, "a MarketMakingResult (run_backtest)")
     markout_horizon = _validate.nonnegative("markout_horizon", markout_horizon)
     tick = _validate.integer("tick", tick, low=1)
     if market.duration <= 0:
@@ -189,7 +189,7 @@ def summary(result: BacktestResult, market: Market, *, markout_horizon: float,
 
 
 def experiment(specs: Iterable[Spec], markets: Sequence[Market],
-               quoters: Mapping[str, Mapping[str, Strategy]], *, markout_horizon: float,
+               quoters: Mapping[str, Mapping[str, Quoter]], *, markout_horizon: float,
                **backtest: Any) -> pd.DataFrame:
     """Run every spec on every market; one row per (spec, market).
 

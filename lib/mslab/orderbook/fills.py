@@ -26,9 +26,12 @@ import numpy as np
 import pandas as pd
 
 from mslab import _validate
+from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN
 
 #: The depths (ticks from the mid) at which :func:`fit_fill_intensity` counts reaches by default.
 DEFAULT_DEPTHS = np.arange(0.5, 10.01, 0.5)
+#: Most grid points :func:`mid_volatility` samples (its memory and work).
+MAX_GRID = 100_000_000
 
 
 def _series(times: object, mid: object) -> tuple[np.ndarray, np.ndarray]:
@@ -88,7 +91,10 @@ def markouts(fills: object, times: object, mid: object, horizon: float,
     side, qty = cols["side"], cols["qty"]
     before = np.searchsorted(t, cols["time"], side="left") - 1
     after = np.searchsorted(t, cols["time"] + horizon, side="right") - 1
-    price = cols["price"] / tick
+    with np.errstate(over="ignore"):
+        price = cols["price"] / tick
+    if not np.all(np.isfinite(price)):
+        _validate.fail("tick", tick, "large enough that every fill price / tick is finite")
     mid_before, mid_after = m[before], m[after]
     capture = side * (mid_before - price)
     adverse = side * (mid_after - mid_before)
@@ -128,7 +134,7 @@ def market_order_reach(times: object, type: object, direction: object, price: ob
     if p.shape != (n,):
         _validate.fail("price", f"array of shape {p.shape}", f"a 1-d array of length {n}")
     tick = _validate.positive("tick", tick)
-    ex = np.flatnonzero(np.isin(typ, (4, 5)))
+    ex = np.flatnonzero(np.isin(typ, (EXECUTE, EXECUTE_HIDDEN)))
     if ex.size == 0:
         return np.empty(0)
     if ex[0] == 0:
@@ -137,7 +143,10 @@ def market_order_reach(times: object, type: object, direction: object, price: ob
     starts[1:] = (ex[1:] != ex[:-1] + 1) | (t[ex[1:]] != t[ex[:-1]]) | (d[ex[1:]] != d[ex[:-1]])
     order_of = np.cumsum(starts) - 1
     mid_before = m[ex[starts] - 1][order_of]
-    reach = -d[ex] * (p[ex] / tick - mid_before)
+    with np.errstate(over="ignore", invalid="ignore"):
+        reach = -d[ex] * (p[ex] / tick - mid_before)
+    if not np.all(np.isfinite(reach)):
+        _validate.fail("tick", tick, "large enough that every price / tick is finite")
     return np.maximum.reduceat(reach, np.flatnonzero(starts))
 
 
@@ -164,10 +173,14 @@ def fit_fill_intensity(reach: object, duration: float, depths: object = None, *,
     hits = np.array([(r >= x - 1e-9).sum() for x in dep])
     use = hits >= min_hits
     if np.unique(dep[use]).size < 2:
-        _validate.fail("reach", f"{r.size} reaches", f"reaches with at least {min_hits} hits at "
-                       "two or more of the depths (too few market orders to fit)")
+        _validate.fail("reach", f"{r.size} reaches", f"reaches with at least min_hits={min_hits} "
+                       "hits at two or more of the depths (too few market orders to fit)")
     slope, intercept = np.polyfit(dep[use], np.log(hits[use] / (sides * duration)), 1)
-    return float(np.exp(intercept)), float(-slope)
+    A, k = float(np.exp(intercept)), float(-slope)
+    if not (np.isfinite(A) and np.isfinite(k) and A > 0):
+        _validate.fail("duration", duration, f"such that the fitted A and k are finite (got "
+                       f"A={A!r}, k={k!r})")
+    return A, k
 
 
 def mid_volatility(times: object, mid: object, start: float, end: float,
@@ -177,12 +190,19 @@ def mid_volatility(times: object, mid: object, start: float, end: float,
     after the last message at or before each grid time — divided by √interval. ``start`` must
     be ≥ ``times[0]`` and the grid must hold at least three points."""
     t, m = _series(times, mid)
-    start = _validate.real("start", start, low=float(t[0]))
-    end = _validate.real("end", end, low=start, low_open=True)
+    start = _validate.real("start", start)
+    if start < t[0]:
+        _validate.fail("start", start, f">= times[0]={float(t[0])!r}")
+    end = _validate.real("end", end)
+    if end <= start:
+        _validate.fail("end", end, f"> start={start!r}")
     interval = _validate.positive("interval", interval)
+    if not (end - start) / interval <= MAX_GRID:
+        _validate.fail("interval", interval, f">= (end - start) / {MAX_GRID:,} (at most "
+                       f"{MAX_GRID:,} samples)")
     grid = np.arange(start, end, interval)
     if grid.size < 3:
         _validate.fail("interval", interval, f"small enough for three samples on "
-                       f"[{start!r}, {end!r})")
+                       f"[start, end) = [{start!r}, {end!r})")
     sampled = m[np.searchsorted(t, grid, side="right") - 1]
     return float(np.std(np.diff(sampled), ddof=1)) / float(np.sqrt(interval))

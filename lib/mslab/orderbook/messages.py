@@ -29,10 +29,17 @@ from numba import njit
 
 from mslab import _validate
 
+# The LOBSTER constants, defined here only and imported wherever they are needed.
 PRICE_SCALE = 10_000  # LOBSTER prices are dollars × 10 000
+DUMMY_ASK = 9_999_999_999  # LOBSTER price of an empty ask level (with size 0)
+DUMMY_BID = -9_999_999_999  # LOBSTER price of an empty bid level (with size 0)
 COLUMNS = ("time", "type", "size", "price", "direction")
+# Latest message time (s): times become int64 nanoseconds and latencies are added to them, so
+# they must stay far from 2**63 ns ≈ 9.2e9 s. Epoch seconds pass; epoch milliseconds do not.
+MAX_TIME = 4e9
 # LOBSTER message types
 NEW, PARTIAL_CANCEL, DELETE, EXECUTE, EXECUTE_HIDDEN, CROSS, HALT = 1, 2, 3, 4, 5, 6, 7
+MESSAGE_TYPES = (NEW, PARTIAL_CANCEL, DELETE, EXECUTE, EXECUTE_HIDDEN, CROSS, HALT)
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,8 @@ def _integers(name: str, col: np.ndarray, n: int) -> np.ndarray:
 
 # checks of _scan, in the order they are reported: (column, what is allowed)
 _CHECKS = (
-    ("time", "a finite, non-negative number of seconds"),
+    ("time", f"a finite number of seconds in [0, {MAX_TIME:g}] (epoch milliseconds or "
+             "nanoseconds must be converted to seconds)"),
     ("time", "non-decreasing"),
     ("type", "a LOBSTER message type 1..7"),
     ("direction", "-1 (sell) or 1 (buy) for message types 1-5"),
@@ -95,7 +103,7 @@ def _scan(time, kind, size, price, direction, tick, time_ns, price_tick):
     prev = -np.inf
     for i in range(kind.size):
         t = time[i]
-        if not (np.isfinite(t) and t >= 0.0):
+        if not (np.isfinite(t) and 0.0 <= t <= MAX_TIME):
             if bad[0] < 0:
                 bad[0] = i
             t = 0.0
@@ -132,19 +140,25 @@ def message_arrays(messages: object, tick: int) -> MessageArrays:
     the column and the first offending message.
     """
     tick = _validate.integer("tick", tick, low=1)
-    time = _column(messages, "time")
+    columns = {name: _column(messages, name) for name in COLUMNS}
+    time = columns["time"]
     if time.ndim != 1 or time.size < 1 or time.dtype == bool or not np.issubdtype(
             time.dtype, np.number):
         _validate.fail("time", f"<{time.dtype} array of shape {time.shape}>",
                        "a non-empty 1-D array of times in seconds")
     time = np.require(time, np.float64, ["C", "W"])
     n = time.size
-    kind = _integers("type", _column(messages, "type"), n)
-    size = _integers("size", _column(messages, "size"), n)
-    price = _integers("price", _column(messages, "price"), n)
-    direction = _integers("direction", _column(messages, "direction"), n)
-    time_ns = np.empty(n, np.int64)
-    price_tick = np.empty(n, np.int64)
+    others = {col.shape[0] if col.ndim else None for name, col in columns.items()
+              if name != "time"}
+    if len(others) == 1 and others != {n}:  # every other column agrees: time is the odd one
+        _validate.fail("time", f"<array of shape {time.shape}>", "one entry per message (the "
+                       f"other columns have {others.pop()})")
+    kind = _integers("type", columns["type"], n)
+    size = _integers("size", columns["size"], n)
+    price = _integers("price", columns["price"], n)
+    direction = _integers("direction", columns["direction"], n)
+    time_ns = np.zeros(n, np.int64)
+    price_tick = np.zeros(n, np.int64)
     bad = _scan(time, kind, size, price, direction, tick, time_ns, price_tick)
     for (name, allowed), i in zip(_CHECKS, bad):
         if i >= 0:

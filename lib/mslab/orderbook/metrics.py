@@ -42,12 +42,12 @@ class BacktestMetrics:
 
 
 def compute_metrics(result: object, seconds_per_year: float = 252 * 6.5 * 3600) -> BacktestMetrics:
-    """Summary statistics of a :class:`~mslab.orderbook.backtest.BacktestResult`."""
-    from mslab.orderbook.backtest import BacktestResult
+    """Summary statistics of a :class:`~mslab.orderbook.backtest.MarketMakingResult`."""
+    from mslab.orderbook.backtest import MarketMakingResult
 
-    if not isinstance(result, BacktestResult):
+    if not isinstance(result, MarketMakingResult):
         _validate.fail("result", type(result).__name__,
-                       "a BacktestResult (the output of mslab.orderbook.run_backtest)")
+                       "a MarketMakingResult (the output of mslab.orderbook.run_backtest)")
     seconds_per_year = _validate.positive("seconds_per_year", seconds_per_year)
     equity = result.equity
     fills = result.fills

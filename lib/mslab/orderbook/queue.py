@@ -20,48 +20,96 @@ starts at the level's visible size. Then (the models of hftbacktest):
                      an increase only caps ``front`` at ``new``.
 
 ``f(x)`` is taken as 0 for ``x ≤ 0`` (an order already at the front stays there), and
-``p = 1`` when ``f(back) + f(front) = 0``. A negative ``front`` means that the trades printed
-at our price went beyond the queue ahead: ``−front`` shares of our order have traded, rounded
-to the nearest share (halves up), as hftbacktest does (:func:`fillable`); so an estimate of
-−0.5 already counts as one share reached.
+``p = 1`` when ``f(back) + f(front) = 0``; when ``f`` overflows (a huge exponent) ``p`` is
+computed from the ratio ``f(front)/f(back)`` instead, so it stays in [0, 1]. A negative
+``front`` means that the trades printed at our price went beyond the queue ahead: ``−front``
+shares of our order have traded, rounded to the nearest share (halves up), as hftbacktest does
+(:func:`fillable`); so an estimate of −0.5 already counts as one share reached.
 
-:func:`queue_after` is the validated public form of the update; :func:`on_depth` and
-:func:`fillable` are the jitted building blocks the backtest kernel calls.
+Queue models. A model is one numba function compiled for :data:`QUEUE_MODEL_SIGNATURE`,
+
+    model(front, traded, prev_qty, new_qty, param) -> new front
+
+(``param`` is the model's one parameter, e.g. the power model's exponent; the others ignore
+it). :data:`QUEUE_MODELS` maps the built-in models' names to their functions; the backtest
+kernel calls the chosen model as a first-class function, so a new model is one function
+(registered here, or passed to :func:`~mslab.orderbook.run_backtest` directly).
+:func:`queue_after` is the validated public form of the update and :func:`fillable` the
+jitted rule the kernel applies to prints.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.core.dispatcher import Dispatcher
 
 from mslab import _validate
 
-QUEUE_MODELS = ("risk_averse", "power", "log")
-RISK_AVERSE, POWER, LOG = 0, 1, 2
+QUEUE_MODEL_SIGNATURE = types.float64(types.float64, types.float64, types.float64,
+                                       types.float64, types.float64)
+QUEUE_MODEL_TYPE = types.FunctionType(QUEUE_MODEL_SIGNATURE)
+
+
+@njit(QUEUE_MODEL_SIGNATURE, cache=True)
+def risk_averse_model(front, traded, prev_qty, new_qty, param):
+    """The queue ahead shrinks only through trades: ``front ← min(front, new)``."""
+    return min(front, new_qty)
 
 
 @njit(cache=True, inline="always")
-def _f(model: int, x: float, power: float) -> float:
-    if x <= 0.0:
-        return 0.0
-    return x**power if model == POWER else np.log1p(x)
-
-
-@njit(cache=True)
-def on_depth(model: int, power: float, front: float, traded: float, prev_qty: float,
-             new_qty: float) -> float:
-    """``front`` after the level's visible size went from ``prev_qty`` to ``new_qty``;
-    ``traded`` is the quantity printed at the level since its last size change."""
-    if model == RISK_AVERSE:
-        return min(front, new_qty)
+def _split_decrease(front, traded, prev_qty, new_qty, f_back, f_front):
+    """``front`` after a decrease of the level split between the parts behind and ahead with
+    probabilities ``f_back / (f_back + f_front)`` and its complement."""
     chg = prev_qty - new_qty - traded
-    if chg < 0.0:
+    back = prev_qty - front
+    s = f_back + f_front
+    p = f_back / s if s > 0.0 else 1.0
+    return min(front - (1.0 - p) * chg + min(back - p * chg, 0.0), new_qty)
+
+
+@njit(QUEUE_MODEL_SIGNATURE, cache=True)
+def power_model(front, traded, prev_qty, new_qty, param):
+    """Probabilistic model with ``f(x) = x^param``."""
+    if prev_qty - new_qty - traded < 0.0:
         return min(front, new_qty)
     back = prev_qty - front
-    fb = _f(model, back, power)
-    ff = _f(model, front, power)
-    p = fb / (fb + ff) if fb + ff > 0.0 else 1.0
-    return min(front - (1.0 - p) * chg + min(back - p * chg, 0.0), new_qty)
+    f_back = back**param if back > 0.0 else 0.0
+    f_front = front**param if front > 0.0 else 0.0
+    if (not f_back + f_front < np.inf or (back > 0.0 and f_back == 0.0)
+            or (front > 0.0 and f_front == 0.0)):
+        # x^param over- or underflows: scale both parts by the larger one first
+        big = max(back, front)
+        f_back = (back / big) ** param if back > 0.0 else 0.0
+        f_front = (front / big) ** param if front > 0.0 else 0.0
+    return _split_decrease(front, traded, prev_qty, new_qty, f_back, f_front)
+
+
+@njit(QUEUE_MODEL_SIGNATURE, cache=True)
+def log_model(front, traded, prev_qty, new_qty, param):
+    """Probabilistic model with ``f(x) = ln(1 + x)``."""
+    if prev_qty - new_qty - traded < 0.0:
+        return min(front, new_qty)
+    back = prev_qty - front
+    return _split_decrease(front, traded, prev_qty, new_qty,
+                           np.log1p(back) if back > 0.0 else 0.0,
+                           np.log1p(front) if front > 0.0 else 0.0)
+
+
+QUEUE_MODELS = {"risk_averse": risk_averse_model, "power": power_model, "log": log_model}
+
+
+def resolve_queue_model(name: str, model: object) -> Dispatcher:
+    """The function of a queue ``model`` given by name (a key of :data:`QUEUE_MODELS`) or as a
+    numba function compiled for :data:`QUEUE_MODEL_SIGNATURE`; ``ValueError`` naming ``name``
+    otherwise."""
+    if isinstance(model, str):
+        return QUEUE_MODELS[_validate.choice(name, model, tuple(QUEUE_MODELS))]
+    if not isinstance(model, Dispatcher) or tuple(QUEUE_MODEL_SIGNATURE.args) not in \
+            model.overloads:
+        _validate.fail(name, model, f"one of {', '.join(QUEUE_MODELS)} or a numba function "
+                       "compiled for QUEUE_MODEL_SIGNATURE")
+    return model
 
 
 @njit(cache=True, inline="always")
@@ -71,15 +119,16 @@ def fillable(front: float) -> int:
     return int(np.floor(0.5 - front)) if front <= -0.5 else 0
 
 
-def queue_after(model: str, front: float, prev_qty: float, new_qty: float, traded: float = 0.0,
-                power: float = 2.0) -> float:
+def queue_after(model: str | Dispatcher, front: float, prev_qty: float, new_qty: float,
+                traded: float = 0.0, power: float = 2.0) -> float:
     """The estimated quantity ahead of our order after a trade of ``traded`` shares at its
     price followed by a change of the level's visible size from ``prev_qty`` to ``new_qty``
     (pass ``traded = 0`` for a pure size change and ``new_qty = prev_qty − traded`` for a
     visible execution). ``model`` is one of ``"risk_averse"``, ``"power"`` (exponent
-    ``power`` > 0) or ``"log"``; see the module docstring. Sizes in shares, ≥ 0.
+    ``power`` > 0) or ``"log"``, or a queue-model function (its parameter is ``power``); see
+    the module docstring. Sizes in shares, finite and ≥ 0.
     """
-    code = QUEUE_MODELS.index(_validate.choice("model", model, QUEUE_MODELS))
+    function = resolve_queue_model("model", model)
     front = _validate.real("front", front)
     prev_qty = _validate.nonnegative("prev_qty", prev_qty)
     new_qty = _validate.nonnegative("new_qty", new_qty)
@@ -87,5 +136,4 @@ def queue_after(model: str, front: float, prev_qty: float, new_qty: float, trade
     power = _validate.positive("power", power)
     if front > prev_qty:
         _validate.fail("front", front, f"<= prev_qty={prev_qty!r} (the level's size)")
-    return float(on_depth(code, power, front - traded, traded, prev_qty, new_qty))
-
+    return float(function(front - traded, traded, prev_qty, new_qty, power))

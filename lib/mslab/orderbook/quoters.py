@@ -1,31 +1,31 @@
-"""Quoting strategies for the order-book backtest (:func:`mslab.orderbook.run_backtest`).
+"""Quoters — the quoting rules of the order-book backtest (:func:`mslab.orderbook.run_backtest`).
 
-Interface. A strategy is a numba function compiled for :data:`STRATEGY_SIGNATURE`,
+Interface. A quoter's rule is a numba function compiled for :data:`QUOTER_SIGNATURE`,
 
-    strategy(view: MarketView, params: float64[::1], orders: int64[:, ::1],
+    rule(view: MarketView, params: float64[::1], orders: int64[:, ::1],
              quotes: int64[:, ::1]) -> None
 
 which the backtest kernel calls as a first-class function, without leaving compiled code, at
 each decision time (only when the local book has both sides). ``view`` is what the market
 maker knows at that moment (:class:`MarketView`: the book as last received through the feed,
-its own inventory and cash as last reported); ``params`` are the strategy's parameters;
+its own inventory and cash as last reported); ``params`` are the quoter's parameters;
 ``orders`` is its own order table (one row per slot: ``ORDER_SIDE`` +1 buy / −1 sell,
 ``ORDER_TICK``, ``ORDER_LEAVES`` shares, ``ORDER_STATE`` ``FREE`` / ``OPEN`` / ``CANCELLING``
-/ ``FINISHED``; read only). The strategy fills ``quotes``, one row per quote level with
+/ ``FINISHED``; read only). The rule fills ``quotes``, one row per quote level with
 columns ``BID_TICK``, ``BID_QTY``, ``ASK_TICK``, ``ASK_QTY`` (prices in ticks, sizes in
 shares; a size of 0, the value on entry, means no quote). The backtest then keeps the
 resting orders whose price is still quoted (and their queue positions), cancels the others
 and sends the missing ones.
 
-Because the kernel takes the strategy as a typed function pointer, one compiled (and cached)
-kernel serves every strategy, including ones written in a notebook:
+Because the kernel takes the rule as a typed function pointer, one compiled (and cached)
+kernel serves every quoter, including ones written in a notebook:
 
-    @njit(STRATEGY_SIGNATURE)
+    @njit(QUOTER_SIGNATURE)
     def join_best(view, params, orders, quotes):
         quotes[0, BID_TICK], quotes[0, BID_QTY] = view.best_bid, view.order_size
         quotes[0, ASK_TICK], quotes[0, ASK_QTY] = view.best_ask, view.order_size
 
-    run_backtest(messages, custom_strategy(join_best), ...)
+    run_backtest(messages, custom_quoter(join_best), ...)
 
 Built-in rules (prices in ticks, time in seconds, inventory ``q`` in lots of ``order_size``;
 bids are rounded down and asks up to the tick grid, so a quote is never closer to the
@@ -49,6 +49,8 @@ from numba import njit, types
 from numba.core.dispatcher import Dispatcher
 
 from mslab import _validate
+from mslab.inventory.avellaneda_stoikov import reservation_formula, spread_formula
+from mslab.inventory.glft import asymptotic_ask_depth, asymptotic_bid_depth, asymptotic_constants
 
 MarketView = namedtuple("MarketView", [
     "time",           # local clock, seconds after midnight
@@ -68,9 +70,9 @@ MarketView = namedtuple("MarketView", [
 _I, _F = types.int64, types.float64
 MARKET_VIEW_TYPE = types.NamedTuple([_F, _F, _I, _I, _I, _I, _F, _I, _F, _I, _I, _I, _I],
                                     MarketView)
-STRATEGY_SIGNATURE = types.void(MARKET_VIEW_TYPE, types.float64[::1], types.int64[:, ::1],
+QUOTER_SIGNATURE = types.void(MARKET_VIEW_TYPE, types.float64[::1], types.int64[:, ::1],
                                 types.int64[:, ::1])
-STRATEGY_TYPE = types.FunctionType(STRATEGY_SIGNATURE)
+QUOTER_TYPE = types.FunctionType(QUOTER_SIGNATURE)
 
 BID_TICK, BID_QTY, ASK_TICK, ASK_QTY = 0, 1, 2, 3  # columns of the quote table
 ORDER_SIDE, ORDER_TICK, ORDER_LEAVES, ORDER_STATE = 0, 1, 2, 3  # columns of the order table
@@ -78,9 +80,9 @@ FREE, OPEN, CANCELLING, FINISHED = 0, 1, 2, 3  # ORDER_STATE values
 
 
 @dataclass(frozen=True)
-class Strategy:
+class Quoter:
     """A quoting rule for :func:`~mslab.orderbook.run_backtest`: ``function`` (compiled for
-    :data:`STRATEGY_SIGNATURE`), its ``params`` (float64 array) and the number of quote
+    :data:`QUOTER_SIGNATURE`), its ``params`` (float64 array) and the number of quote
     ``levels`` per side it may fill."""
 
     name: str
@@ -89,7 +91,7 @@ class Strategy:
     levels: int
 
 
-@njit(STRATEGY_SIGNATURE, cache=True)
+@njit(QUOTER_SIGNATURE, cache=True)
 def grid_rule(view, params, orders, quotes):
     """``params = (half_spread, step)``: level l at mid ∓ (half_spread + l·step)."""
     half, step = params[0], params[1]
@@ -101,43 +103,43 @@ def grid_rule(view, params, orders, quotes):
         quotes[lev, ASK_QTY] = view.order_size
 
 
-@njit(STRATEGY_SIGNATURE, cache=True)
+@njit(QUOTER_SIGNATURE, cache=True)
 def avellaneda_stoikov_rule(view, params, orders, quotes):
     """``params = (gamma, sigma, k, horizon)``; see the module docstring."""
     gamma, sigma, k, horizon = params[0], params[1], params[2], params[3]
     q = view.inventory / view.order_size
     tau = max(horizon - view.elapsed, 0.0)
-    reservation = view.mid - q * gamma * sigma**2 * tau
-    half = 0.5 * (gamma * sigma**2 * tau + (2.0 / gamma) * np.log1p(gamma / k))
+    reservation = reservation_formula(view.mid, q, gamma, sigma, tau)
+    half = 0.5 * spread_formula(gamma, k, sigma, tau)
     quotes[0, BID_TICK] = int(np.floor(reservation - half))
     quotes[0, BID_QTY] = view.order_size
     quotes[0, ASK_TICK] = int(np.ceil(reservation + half))
     quotes[0, ASK_QTY] = view.order_size
 
 
-@njit(STRATEGY_SIGNATURE, cache=True)
+@njit(QUOTER_SIGNATURE, cache=True)
 def glft_rule(view, params, orders, quotes):
     """``params = (base, C, drift)`` with base = ln(1 + γ/k)/γ, C the GLFT constant and
     drift = μ/(γσ²): δᵇ = base + (−drift + (2q + 1)/2)·C, δᵃ = base + (drift − (2q − 1)/2)·C."""
     base, c, drift = params[0], params[1], params[2]
     q = view.inventory / view.order_size
-    quotes[0, BID_TICK] = int(np.floor(view.mid - (base + (-drift + (2.0 * q + 1.0) / 2.0) * c)))
+    quotes[0, BID_TICK] = int(np.floor(view.mid - asymptotic_bid_depth(base, c, drift, q)))
     quotes[0, BID_QTY] = view.order_size
-    quotes[0, ASK_TICK] = int(np.ceil(view.mid + (base + (drift - (2.0 * q - 1.0) / 2.0) * c)))
+    quotes[0, ASK_TICK] = int(np.ceil(view.mid + asymptotic_ask_depth(base, c, drift, q)))
     quotes[0, ASK_QTY] = view.order_size
 
 
-def grid_quoter(half_spread: float = 0.5, levels: int = 1, step: int = 1) -> Strategy:
+def grid_quoter(half_spread: float = 0.5, levels: int = 1, step: int = 1) -> Quoter:
     """Fixed-spread grid: ``levels`` quotes per side at ``mid ∓ (half_spread + l·step)`` ticks
     (l = 0..levels−1), bids rounded down and asks up. ``half_spread`` ≥ 0 (ticks; 0.5 joins the
     best quotes of a one-tick market), ``step`` ≥ 1 (ticks)."""
     half_spread = _validate.nonnegative("half_spread", half_spread)
     levels = _validate.integer("levels", levels, low=1, high=64)
     step = _validate.integer("step", step, low=1)
-    return Strategy("grid", grid_rule, np.array([half_spread, float(step)]), levels)
+    return Quoter("grid", grid_rule, np.array([half_spread, float(step)]), levels)
 
 
-def avellaneda_stoikov_quoter(gamma: float, sigma: float, k: float, horizon: float) -> Strategy:
+def avellaneda_stoikov_quoter(gamma: float, sigma: float, k: float, horizon: float) -> Quoter:
     """Avellaneda–Stoikov quotes: risk aversion ``gamma`` > 0 (per tick per lot), volatility
     ``sigma`` ≥ 0 (ticks per √s), intensity decay ``k`` > 0 (per tick), ``horizon`` > 0 (s after
     the first message)."""
@@ -145,11 +147,11 @@ def avellaneda_stoikov_quoter(gamma: float, sigma: float, k: float, horizon: flo
     sigma = _validate.nonnegative("sigma", sigma)
     k = _validate.positive("k", k)
     horizon = _validate.positive("horizon", horizon)
-    return Strategy("avellaneda_stoikov", avellaneda_stoikov_rule,
+    return Quoter("avellaneda_stoikov", avellaneda_stoikov_rule,
                     np.array([gamma, sigma, k, horizon]), 1)
 
 
-def glft_quoter(gamma: float, sigma: float, k: float, A: float, mu: float = 0.0) -> Strategy:
+def glft_quoter(gamma: float, sigma: float, k: float, A: float, mu: float = 0.0) -> Quoter:
     """GLFT asymptotic quotes with inventory skew: ``gamma`` > 0 (per tick per lot), ``sigma``
     > 0 (ticks per √s), ``k`` > 0 (per tick), ``A`` > 0 (fills per s at zero depth), drift
     ``mu`` (ticks per s)."""
@@ -158,23 +160,22 @@ def glft_quoter(gamma: float, sigma: float, k: float, A: float, mu: float = 0.0)
     k = _validate.positive("k", k)
     A = _validate.positive("A", A)
     mu = _validate.real("mu", mu)
-    base = np.log1p(gamma / k) / gamma
-    c = np.sqrt(sigma**2 * gamma / (2.0 * k * A) * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
-    return Strategy("glft", glft_rule, np.array([base, c, mu / (gamma * sigma**2)]), 1)
+    return Quoter("glft", glft_rule, np.array(asymptotic_constants(gamma, sigma=sigma, k=k, A=A,
+                                                                   mu=mu)), 1)
 
 
-def custom_strategy(function: object, params: object = (), levels: int = 1,
-                    name: str = "custom") -> Strategy:
+def custom_quoter(function: object, params: object = (), levels: int = 1,
+                  name: str = "custom") -> Quoter:
     """Wrap a user rule: ``function`` is an ``@njit`` function that compiles for
-    :data:`STRATEGY_SIGNATURE`, ``params`` a 1-D sequence of finite floats it receives,
+    :data:`QUOTER_SIGNATURE`, ``params`` a 1-D sequence of finite floats it receives,
     ``levels`` (1..64) the rows of its quote table."""
     if not isinstance(function, Dispatcher):
         _validate.fail("function", function, "a numba @njit function")
     try:
-        if tuple(STRATEGY_SIGNATURE.args) not in function.overloads:
-            function.compile(STRATEGY_SIGNATURE)
+        if tuple(QUOTER_SIGNATURE.args) not in function.overloads:
+            function.compile(QUOTER_SIGNATURE)
     except Exception as exc:  # numba raises several error types
-        _validate.fail("function", function, "compilable for STRATEGY_SIGNATURE "
+        _validate.fail("function", function, "compilable for QUOTER_SIGNATURE "
                        f"(view, params, orders, quotes) -> None; numba said: {exc}")
     try:
         arr = np.asarray(params, dtype=np.float64)
@@ -185,4 +186,4 @@ def custom_strategy(function: object, params: object = (), levels: int = 1,
     levels = _validate.integer("levels", levels, low=1, high=64)
     if not isinstance(name, str):
         _validate.fail("name", name, "a string")
-    return Strategy(name, function, np.ascontiguousarray(arr, dtype=np.float64), levels)
+    return Quoter(name, function, np.ascontiguousarray(arr, dtype=np.float64), levels)
