@@ -103,6 +103,7 @@ GOOD: dict[str, dict[str, object]] = {
     # mslab.inventory
     "reservation_price": dict(s=100.0, q=1.0, gamma=0.1, sigma=2.0, tau=0.5),
     "optimal_spread": dict(gamma=0.1, k=1.5, sigma=2.0, tau=0.5),
+    "symmetric_constant_mean_profit": dict(gamma=0.1, k=1.5, A=140.0, T=1.0, dt=0.005),
     "simulate_linear_quotes": dict(half_spread=[0.5, 0.5], skew=[0.1, 0.1], k=1.5, A=140.0,
                                    sigma=2.0, s0=100.0, dt=0.005, n_paths=4, seed=0,
                                    record_paths=1),
@@ -141,7 +142,7 @@ GOOD: dict[str, dict[str, object]] = {
     "to_unit": dict(x=np.uint64(12345)),
     "xoshiro_step": dict(a=np.uint64(1), b=np.uint64(2), c=np.uint64(3), d=np.uint64(4)),
     # mslab.glue (the glue_* functions store into the notebook; outside one they only check)
-    "number": dict(value=1234.5, digits=2, percent=False, signed=False),
+    "number": dict(value=1234.5, digits=2, percent=False, signed=False, name="value"),
     "pm": dict(mean=1.0, se=0.1, digits=2, percent=False),
     "pm_column": dict(means=[1.0, 2.0], ses=[0.1, 0.2], digits=2, percent=False),
     "glue_num": dict(name="x", value=1.0),
