@@ -133,6 +133,8 @@ def simulate_premium(rule: FundingRule, n_intervals: int, *, mean: float = 2e-4,
     half_spread = _validate.nonnegative("half_spread", half_spread)
     seed = _validate.seed("seed", seed)
     n = rule.samples_per_interval
+    _validate.elements("n_intervals", n_intervals)
+    _validate.work("n_intervals, rule.sample_seconds", float(n) * n_intervals)
     if n * n_intervals > MAX_SAMPLES:
         _validate.fail("n_intervals", n_intervals, f"at most {MAX_SAMPLES // n:,} intervals "
                        f"of {n} samples (work bound {MAX_SAMPLES:,} samples)")
@@ -154,4 +156,6 @@ def funding_cashflows(position: object, mark: object, rate: object) -> np.ndarra
     except ValueError:
         _validate.fail("position, mark, rate", f"shapes {q.shape}, {m.shape}, {r.shape}",
                        "arrays of broadcastable shapes")
-    return -q * m * r
+    with np.errstate(all="ignore"):
+        flows = -q * m * r
+    return _validate.derived("position, mark, rate", "the funding cash flow", flows)
