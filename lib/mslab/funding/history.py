@@ -15,15 +15,16 @@ from mslab.data.funding import FundingHistory, load_funding
 from mslab.funding.facts import on_grid
 
 MAX_FILES = 50
+_CHAPTER = "the funding chapter's parameter funding_files"
 
 
 def load_histories(paths: Sequence[str | Path]) -> dict[str, FundingHistory]:
     """Load each funding file (CSV or Parquet in the Binance format), keyed by its file stem
     (a repeated stem gets its position appended)."""
     if isinstance(paths, (str, Path)) or not isinstance(paths, Sequence) or not paths:
-        _validate.fail("paths", paths, "a non-empty list of file paths")
+        _validate.fail("paths", paths, f"a non-empty list of file paths ({_CHAPTER})")
     if len(paths) > MAX_FILES:
-        _validate.fail("paths", f"<{len(paths)} files>", f"at most {MAX_FILES} files")
+        _validate.fail("paths", f"<{len(paths)} files>", f"at most {MAX_FILES} files ({_CHAPTER})")
     for p in paths:
         rep.check_path("paths", p)
     out: dict[str, FundingHistory] = {}
