@@ -394,6 +394,7 @@ LOADERS = {
     "trades": (lambda p: data.load_trades(p), "time,price,size,side"),
     "quotes": (lambda p: data.load_quotes(p), "time,bid,ask,bid_size,ask_size"),
     "crypto": (lambda p: data.load_crypto_snapshots(p, levels=1), ",".join(data.crypto.columns(1))),
+    "funding": (lambda p: data.load_funding(p), "fundingTime,fundingRate,markPrice"),
 }
 
 
@@ -412,6 +413,35 @@ def test_malformed_table_files_are_reported_or_refused(kind, lines, encoding):
     assert result.report.rows_kept + result.report.n_dropped <= sum(result.report.rows_read
                                                                     .values())
     assert set(result.frame.index) <= set(range(2, len(lines) + 2))
+
+
+# a capture line: a valid message of the hand-worked capture, one with a value replaced, or junk
+CAPTURE_LINES = st.lists(st.one_of(
+    st.sampled_from(SPOT),
+    st.tuples(st.sampled_from(SPOT), st.sampled_from(['"1.0"', '"100.00"', "102", "1004"]),
+              st.sampled_from(['"-1"', '"inf"', '"nan"', "1e300", "18446744073709551615",
+                               "null", "true", '"é"', "[]", '""'])).map(
+        lambda t: t[0].replace(t[1], t[2], 1)),
+    LINES.map(",".join)), max_size=10)
+
+
+@SETTINGS
+@given(lines=CAPTURE_LINES, encoding=ENCODINGS)
+def test_malformed_binance_captures_are_reported_or_refused(lines, encoding):
+    path = _write(_DIR / "bad_capture.txt", None, lines, encoding)
+    try:
+        capture = data.load_binance_capture(path)
+    except data.DataValidationError:
+        return
+    assert_sensible(capture)
+    assert capture.report.rows_kept <= len(lines)
+    try:
+        book = data.rebuild_book(capture, levels=2)
+    except data.DataValidationError:  # prices that are not decimals: refused clearly
+        return
+    assert_sensible(book)
+    assert book.bid_price.shape == (len(capture.depth), 2)
+    data.ticker_agreement(capture, book)
 
 
 @SETTINGS

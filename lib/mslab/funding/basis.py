@@ -98,6 +98,8 @@ def mean_reversion(basis: pd.Series, step_seconds: float) -> MeanReversion:
         _validate.fail("basis", f"<{b.size} values>", "at least 10 finite values")
     fit = AutoReg(b, lags=1, trend="c").fit()
     c, phi = float(fit.params[0]), float(fit.params[1])
+    _validate.derived("basis", "the AR(1) coefficient and its standard error",
+                      [phi, float(fit.bse[1])])
     if phi >= 1.0:
         half = float("inf")
     elif phi <= 0.0:

@@ -59,9 +59,13 @@ def hac_mean(values: object, maxlags: int | None = None) -> MeanEstimate:
         "maxlags", maxlags, low=0, high=y.size - 1)
     if np.ptp(y) == 0:
         return MeanEstimate(float(y[0]), 0.0, 0.0, int(y.size))
-    fit = sm.OLS(y, np.ones(y.size)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-    return MeanEstimate(float(fit.params[0]), float(fit.bse[0]),
-                        float(y.std(ddof=1) / np.sqrt(y.size)), int(y.size))
+    with np.errstate(all="ignore"):
+        fit = sm.OLS(y, np.ones(y.size)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+        est = MeanEstimate(float(fit.params[0]), float(fit.bse[0]),
+                           float(y.std(ddof=1) / np.sqrt(y.size)), int(y.size))
+    _validate.derived("values", "the mean and its standard errors",
+                      [est.mean, est.se_hac, est.se_iid])
+    return est
 
 
 def rate_series(rate: object) -> pd.Series:
