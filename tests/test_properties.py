@@ -29,8 +29,8 @@ from numba.core.registry import CPUDispatcher
 
 from mslab import _validate, data, funding, glue, inventory, rng, runner
 from mslab.data import lobster
-from mslab.funding import (CarryResult, FundingRule,
-                           MeanEstimate, MeanReversion, MonteCarloPrice, PremiumSimulation)
+from mslab.funding import (CarryResult, FundingRule, MeanEstimate, MeanReversion,
+                           MonteCarloPrice, PremiumSimulation)
 from mslab.inventory import (CompetitionResult, DealerResult, GLFTAsymptoticQuotes, GLFTQuotes,
                              QuotingResult)
 from test_data_binance import SPOT
