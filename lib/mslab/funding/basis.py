@@ -25,11 +25,33 @@ from mslab import _validate
 MAX_GRID_POINTS = 20_000_000
 
 
-def sample_mid(mid: pd.Series, grid_ns: np.ndarray) -> np.ndarray:
-    """The last value of ``mid`` (indexed by increasing ns times) at or before each grid time,
-    NaN before its first value."""
+def mid_times(name: str, mid: object) -> np.ndarray:
+    """The ns times of a mid series (as :func:`mslab.data.binance_book.mid_series` returns),
+    checked: a non-empty Series of finite prices > 0 with a non-decreasing integer index."""
+    allowed = ("a non-empty Series of finite prices > 0 indexed by non-decreasing integer ns "
+               "times")
+    if not isinstance(mid, pd.Series) or mid.empty or mid.index.dtype.kind not in "iu":
+        _validate.fail(name, type(mid).__name__, allowed)
     t = mid.index.to_numpy(dtype=np.int64)
-    pos = np.searchsorted(t, grid_ns, side="right") - 1
+    try:
+        values = mid.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        _validate.fail(name, f"<Series of dtype {mid.dtype}>", allowed)
+    if mid.dtype == bool or not (np.isfinite(values).all() and (values > 0).all()
+                                 and (np.diff(t) >= 0).all()):
+        _validate.fail(name, f"<Series of {mid.size} values>", allowed)
+    return t
+
+
+def sample_mid(mid: pd.Series, grid_ns: np.ndarray) -> np.ndarray:
+    """The last value of ``mid`` (indexed by increasing ns times) at or before each grid time
+    (a 1-D integer array), NaN before its first value."""
+    t = mid_times("mid", mid)
+    g = np.asarray(grid_ns)
+    if g.ndim != 1 or g.dtype.kind not in "iu":
+        _validate.fail("grid_ns", f"<array of shape {g.shape}, dtype {g.dtype}>",
+                       "a 1-D integer array of ns times")
+    pos = np.searchsorted(t, g.astype(np.int64), side="right") - 1
     out = np.where(pos >= 0, mid.to_numpy(dtype=float)[np.maximum(pos, 0)], np.nan)
     return out
 
@@ -39,8 +61,9 @@ def basis_series(perp: pd.Series, spot: pd.Series, *, step_ms: int = 1_000) -> p
     indexed by grid time (datetime64, UTC)."""
     step_ms = _validate.integer("step_ms", step_ms, low=1, high=3_600_000)
     for name, s in (("perp", perp), ("spot", spot)):
-        if not isinstance(s, pd.Series) or s.size < 2:
-            _validate.fail(name, type(s).__name__, "a Series of >= 2 mids indexed by ns time")
+        mid_times(name, s)
+        if s.size < 2:
+            _validate.fail(name, f"<Series of {s.size} values>", "a Series of >= 2 mids")
     lo = max(perp.index[0], spot.index[0])
     hi = min(perp.index[-1], spot.index[-1])
     if hi <= lo:
@@ -70,11 +93,13 @@ class MeanReversion:
 def mean_reversion(basis: pd.Series, step_seconds: float) -> MeanReversion:
     """Fit the module docstring's AR(1) to ``basis`` (NaNs must be absent)."""
     step_seconds = _validate.positive("step_seconds", step_seconds)
-    b = np.asarray(basis, dtype=float)
-    if b.ndim != 1 or b.size < 10 or not np.isfinite(b).all():
+    b = _validate.real_vector("basis", basis, what="basis values (no NaN)")
+    if b.size < 10:
         _validate.fail("basis", f"<{b.size} values>", "at least 10 finite values")
     fit = AutoReg(b, lags=1, trend="c").fit()
     c, phi = float(fit.params[0]), float(fit.params[1])
+    _validate.derived("basis", "the AR(1) coefficient and its standard error",
+                      [phi, float(fit.bse[1])])
     if phi >= 1.0:
         half = float("inf")
     elif phi <= 0.0:

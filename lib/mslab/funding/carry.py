@@ -37,6 +37,7 @@ import pandas as pd
 from numba import njit
 
 from mslab import _validate
+from mslab.funding.forecast import grid_values
 from mslab.performance import performance
 
 MAX_GRID = 10_000
@@ -129,14 +130,6 @@ class CarryResult:
                            periods_per_year=self.periods_per_year)
 
 
-def _check_series(name: str, values: object, n: int | None) -> np.ndarray:
-    a = np.asarray(values, dtype=float)
-    if a.ndim != 1 or np.isinf(a).any() or (n is not None and a.size != n):
-        _validate.fail(name, f"<array of shape {a.shape}>",
-                       f"a 1-D array{'' if n is None else f' of {n}'} values, finite or NaN")
-    return a
-
-
 def carry_backtest(rate: pd.Series, forecast: object, mark: object, *, interval_hours: float = 8.0,
                    leverage: float = 3.0, fee: float = 4e-4, entry: float = 1e-4,
                    exit: float = 0.5e-4, allow_reverse: bool = True,
@@ -147,14 +140,14 @@ def carry_backtest(rate: pd.Series, forecast: object, mark: object, *, interval_
     1 ≤ L ≤ 125."""
     if not isinstance(rate, pd.Series):
         _validate.fail("rate", type(rate).__name__, "a pandas Series on the settlement grid")
-    r = _check_series("rate", rate.to_numpy(), None)
-    f = _check_series("forecast", forecast, r.size)
-    m = _check_series("mark", mark, r.size)
+    r = grid_values("rate", rate.to_numpy())
+    f = grid_values("forecast", forecast, r.size)
+    m = grid_values("mark", mark, r.size)
     interval_hours = _validate.positive("interval_hours", interval_hours)
     leverage = _validate.real("leverage", leverage, low=1.0, high=125.0)
     fee = _validate.real("fee", fee, low=0.0, high=0.01)
     entry = _validate.real("entry", entry, low=0.0, high=0.01)
-    exit_ = _validate.real("exit", exit, low=-0.01, high=entry)
+    exit_ = _validate.real("exit", exit, low=-0.01, high=entry, high_name="entry")
     if not isinstance(allow_reverse, bool):
         _validate.fail("allow_reverse", allow_reverse, "True or False")
     maintenance = _validate.real("maintenance", maintenance, low=0.0, high=1.0 / leverage)
@@ -178,6 +171,9 @@ def carry_grid(rate: pd.Series, forecast: object, mark: object, *, leverages: ob
     if lev.size * fees_.size > MAX_GRID or lev.size == 0 or fees_.size == 0:
         _validate.fail("leverages × fees", f"{lev.size} × {fees_.size}",
                        f"a non-empty grid of at most {MAX_GRID} combinations")
+    for name, values, high in (("leverages", lev, 125.0), ("fees", fees_, 0.01)):
+        if values.max() > high:
+            _validate.fail(name, values.max(), f"at most {high} (see carry_backtest)")
     rows = []
     for L in lev:
         for c in fees_:

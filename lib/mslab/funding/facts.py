@@ -23,6 +23,7 @@ import statsmodels.api as sm
 from statsmodels.tsa.stattools import acf
 
 from mslab import _validate
+from mslab.data.funding import MAX_INTERVAL_HOURS, MIN_INTERVAL_HOURS
 
 BP = 1e-4
 DAYS_PER_YEAR = 365.0
@@ -34,7 +35,8 @@ AT_INTEREST_TOL = 5e-9
 
 
 def newey_west_lags(n: int) -> int:
-    """The usual automatic bandwidth ⌊4 (n/100)^{2/9}⌋."""
+    """The usual automatic bandwidth ⌊4 (n/100)^{2/9}⌋ for ``n`` >= 1 observations."""
+    n = _validate.integer("n", n, low=1)
     return int(np.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
 
 
@@ -57,19 +59,44 @@ def hac_mean(values: object, maxlags: int | None = None) -> MeanEstimate:
         "maxlags", maxlags, low=0, high=y.size - 1)
     if np.ptp(y) == 0:
         return MeanEstimate(float(y[0]), 0.0, 0.0, int(y.size))
-    fit = sm.OLS(y, np.ones(y.size)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
-    return MeanEstimate(float(fit.params[0]), float(fit.bse[0]),
-                        float(y.std(ddof=1) / np.sqrt(y.size)), int(y.size))
+    with np.errstate(all="ignore"):
+        fit = sm.OLS(y, np.ones(y.size)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+        est = MeanEstimate(float(fit.params[0]), float(fit.bse[0]),
+                           float(y.std(ddof=1) / np.sqrt(y.size)), int(y.size))
+    _validate.derived("values", "the mean and its standard errors",
+                      [est.mean, est.se_hac, est.se_iid])
+    return est
+
+
+def rate_series(rate: object) -> pd.Series:
+    """``rate`` checked: a non-empty Series of real numbers (finite or NaN) indexed by
+    settlement time (DatetimeIndex); returned as float."""
+    allowed = ("a non-empty pandas Series of rates (finite or NaN) indexed by settlement time "
+               "(DatetimeIndex)")
+    if (not isinstance(rate, pd.Series) or not isinstance(rate.index, pd.DatetimeIndex)
+            or rate.empty or rate.index.hasnans):
+        _validate.fail("rate", type(rate).__name__, allowed)
+    try:
+        values = rate.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        _validate.fail("rate", f"<Series of dtype {rate.dtype}>", allowed)
+    if rate.dtype == bool or np.isinf(values).any():
+        _validate.fail("rate", f"<Series of dtype {rate.dtype}>", allowed)
+    return pd.Series(values, index=rate.index, name=rate.name)
 
 
 def on_grid(rate: pd.Series, interval_hours: float) -> pd.Series:
     """``rate`` (indexed by nominal settlement time) on the complete settlement grid from its
-    first to its last settlement, NaN where a settlement is missing."""
-    if not isinstance(rate, pd.Series) or not isinstance(rate.index, pd.DatetimeIndex):
-        _validate.fail("rate", type(rate).__name__, "a pandas Series indexed by settlement time")
-    step = pd.Timedelta(hours=_validate.positive("interval_hours", interval_hours))
+    first to its last settlement, NaN where a settlement is missing. The grid's length is
+    bounded by :func:`mslab._validate.elements`."""
+    rate = rate_series(rate)
+    hours = _validate.real("interval_hours", interval_hours, low=MIN_INTERVAL_HOURS,
+                           high=MAX_INTERVAL_HOURS)
+    step = pd.Timedelta(hours=hours)
     rate = rate[~rate.index.duplicated(keep="first")]
-    grid = pd.date_range(rate.index[0], rate.index[-1], freq=step)
+    first, last = rate.index.min(), rate.index.max()
+    _validate.elements("rate, interval_hours", (last - first) / step + 1)
+    grid = pd.date_range(first, last, freq=step)
     return rate.reindex(grid)
 
 
@@ -130,7 +157,9 @@ def yearly_means(rate: pd.Series, interval_hours: float, *, interest: float = 1e
     """Per calendar year: settlements, mean (bp) with HAC se, share exactly at ``interest``,
     share positive, annualised mean (fraction)."""
     interest = _validate.real("interest", interest, low=-0.01, high=0.01)
-    per_year = DAYS_PER_YEAR * 24.0 / _validate.positive("interval_hours", interval_hours)
+    rate = rate_series(rate)
+    per_year = DAYS_PER_YEAR * 24.0 / _validate.real(
+        "interval_hours", interval_hours, low=MIN_INTERVAL_HOURS, high=MAX_INTERVAL_HOURS)
     rows = []
     for year, part in rate.groupby(rate.index.year):
         r = part.to_numpy(dtype=float)

@@ -16,6 +16,21 @@ import numpy as np
 from mslab import _validate
 
 
+def grid_values(name: str, values: object, n: int | None = None) -> np.ndarray:
+    """``values`` as a 1-D float array on the settlement grid (``n`` values if given): finite
+    numbers, NaN marking a missing settlement; else the standard ``ValueError``."""
+    allowed = (f"a 1-D array{'' if n is None else f' of {n}'} real numbers, finite or NaN "
+               "(NaN marks a missing settlement)")
+    try:
+        a = np.asarray(values, dtype=float)
+        raw = np.asarray(values)
+    except (TypeError, ValueError):
+        _validate.fail(name, values, allowed)
+    if raw.dtype == bool or a.ndim != 1 or np.isinf(a).any() or (n is not None and a.size != n):
+        _validate.fail(name, f"<array of shape {a.shape}, dtype {raw.dtype}>", allowed)
+    return a
+
+
 def _design(r: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows t = p..n−1: target r_t, regressors [1, r_{t−1}, …, r_{t−p}], and completeness."""
     n = r.size
@@ -30,14 +45,15 @@ def _design(r: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def walk_forward_ar(rate: object, *, order: int = 3, refit: int = 90,
                     min_train: int = 270) -> np.ndarray:
     """One-step forecasts of ``rate`` (a 1-D array on the settlement grid, NaN = missing); see
-    the module docstring. ``order`` p (1..30), ``refit`` and ``min_train`` in settlements."""
-    r = np.asarray(rate, dtype=float)
-    if r.ndim != 1 or np.isinf(r).any():
-        _validate.fail("rate", f"<array of shape {r.shape}>",
-                       "a 1-D array of finite rates (NaN marks a missing settlement)")
+    the module docstring. ``order`` p (1..30), ``refit`` and ``min_train`` in settlements.
+    Work: one least-squares fit of n × (p + 1) every ``refit`` settlements, bounded by
+    :func:`mslab._validate.work`."""
+    r = grid_values("rate", rate)
     order = _validate.integer("order", order, low=1, high=30)
     refit = _validate.integer("refit", refit, low=1)
-    min_train = _validate.integer("min_train", min_train, low=order + 2)
+    min_train = _validate.integer("min_train", min_train, low=order + 2, low_name="order + 2")
+    _validate.elements("rate, order", r.size * (order + 1.0))
+    _validate.work("rate, order, refit", (r.size / refit + 1.0) * r.size * (order + 1.0) ** 2)
     out = np.full(r.size, np.nan)
     if r.size <= order:
         return out

@@ -10,19 +10,23 @@ import numpy as np
 import pandas as pd
 
 from mslab import _validate
+from mslab.data import report as rep
 from mslab.data.funding import FundingHistory, load_funding
 from mslab.funding.facts import on_grid
 
 MAX_FILES = 50
+_CHAPTER = "the funding chapter's parameter funding_files"
 
 
 def load_histories(paths: Sequence[str | Path]) -> dict[str, FundingHistory]:
     """Load each funding file (CSV or Parquet in the Binance format), keyed by its file stem
     (a repeated stem gets its position appended)."""
     if isinstance(paths, (str, Path)) or not isinstance(paths, Sequence) or not paths:
-        _validate.fail("funding_files", paths, "a non-empty list of file paths")
+        _validate.fail("paths", paths, f"a non-empty list of file paths ({_CHAPTER})")
     if len(paths) > MAX_FILES:
-        _validate.fail("funding_files", f"<{len(paths)} files>", f"at most {MAX_FILES} files")
+        _validate.fail("paths", f"<{len(paths)} files>", f"at most {MAX_FILES} files ({_CHAPTER})")
+    for p in paths:
+        rep.check_path("paths", p)
     out: dict[str, FundingHistory] = {}
     for i, p in enumerate(paths):
         h = load_funding(p)
@@ -46,6 +50,10 @@ def report_table(histories: dict[str, FundingHistory]) -> pd.DataFrame:
     """One row per file: settlements kept, interval, first and last settlement, missing
     settlements (gaps), flagged irregular intervals, off-schedule and duplicate rows, and
     settlements without a mark price."""
+    if not isinstance(histories, dict) or not all(isinstance(h, FundingHistory)
+                                                  for h in histories.values()):
+        _validate.fail("histories", type(histories).__name__,
+                       "a dict of FundingHistory (as load_histories returns)")
     rows = []
     for name, h in histories.items():
         summary = h.report.summary()

@@ -73,10 +73,11 @@ def premium_index(index: object, impact_bid: object, impact_ask: object) -> np.n
 def average_premium(premium: object, samples_per_interval: int) -> np.ndarray:
     """Linearly weighted average of each block of ``samples_per_interval`` samples."""
     p = _validate.real_array("premium", premium)
+    if p.ndim != 1 or p.size == 0:
+        _validate.fail("premium", f"<array of shape {p.shape}>", "a non-empty 1-D array")
     n = _validate.integer("samples_per_interval", samples_per_interval, low=1)
-    if p.ndim != 1 or p.size == 0 or p.size % n:
-        _validate.fail("premium", f"<array of shape {p.shape}>",
-                       f"a 1-D array whose length is a positive multiple of {n}")
+    if p.size % n:
+        _validate.fail("samples_per_interval", n, f"a divisor of len(premium) = {p.size}")
     return weighted_average_kernel(p, n)
 
 
@@ -133,12 +134,16 @@ def simulate_premium(rule: FundingRule, n_intervals: int, *, mean: float = 2e-4,
     half_spread = _validate.nonnegative("half_spread", half_spread)
     seed = _validate.seed("seed", seed)
     n = rule.samples_per_interval
+    _validate.elements("n_intervals", n_intervals)
+    _validate.work("n_intervals, rule.sample_seconds", float(n) * n_intervals)
     if n * n_intervals > MAX_SAMPLES:
         _validate.fail("n_intervals", n_intervals, f"at most {MAX_SAMPLES // n:,} intervals "
                        f"of {n} samples (work bound {MAX_SAMPLES:,} samples)")
     dt = rule.sample_seconds / 3600.0
     avg, last = _simulate_kernel(rng.path_states(seed, 1), n_intervals, n, dt, mean, theta,
                                  sigma, half_spread, mean)
+    _validate.derived("mean, reversion_per_hour, vol_per_sqrt_hour, half_spread",
+                      "the premium index", [avg, last])
     return PremiumSimulation(rule=rule, average_premium=avg, rate=rule.rate(avg),
                              last_premium=last, seed=seed)
 
@@ -154,4 +159,6 @@ def funding_cashflows(position: object, mark: object, rate: object) -> np.ndarra
     except ValueError:
         _validate.fail("position, mark, rate", f"shapes {q.shape}, {m.shape}, {r.shape}",
                        "arrays of broadcastable shapes")
-    return -q * m * r
+    with np.errstate(all="ignore"):
+        flows = -q * m * r
+    return _validate.derived("position, mark, rate", "the funding cash flow", flows)

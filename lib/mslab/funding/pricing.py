@@ -110,8 +110,10 @@ def monte_carlo_price(kappa: float, iota: float, r_a: float, r_b: float, *, sigm
     lognormal spot of volatility ``sigma`` (per √year or per √period), one
     :mod:`mslab.rng` stream per path (deterministic for any thread count)."""
     closed = price_ratio(kappa, iota, r_a, r_b, contract=contract, funding=funding)
+    kappa, iota, r_a, r_b = _inputs(kappa, iota, r_a, r_b)
     sigma = _validate.real("sigma", sigma, low=0.0, high=10.0)
     n_paths = _validate.integer("n_paths", n_paths, low=2, high=MAX_PATHS)
+    _validate.elements("n_paths", n_paths)
     seed = _validate.seed("seed", seed)
     discrete = funding == "discrete"
     if discrete:
@@ -121,9 +123,12 @@ def monte_carlo_price(kappa: float, iota: float, r_a: float, r_b: float, *, sigm
     else:
         drift = r_a - r_b if contract == "linear" else r_b - r_a
     draws = _mc_kernel(rng.path_states(seed, n_paths), kappa, drift, sigma, discrete)
-    w = draws * (1.0 - iota / kappa)
-    mean, se = float(w.mean()), float(w.std(ddof=1) / np.sqrt(n_paths))
-    if contract == "inverse":  # estimate of 1/f; delta method for f
-        mean, se = 1.0 / mean, se / mean**2
+    with np.errstate(all="ignore"):
+        w = draws * (1.0 - iota / kappa)
+        mean, se = float(w.mean()), float(w.std(ddof=1) / np.sqrt(n_paths))
+        if contract == "inverse":  # estimate of 1/f; delta method for f
+            mean, se = 1.0 / mean, se / mean**2
+    _validate.derived("kappa, iota, r_a, r_b, sigma", "the Monte Carlo estimate and its "
+                      "standard error", [mean, se])
     return MonteCarloPrice(ratio=mean, standard_error=se, closed_form=closed, n_paths=n_paths,
                            seed=seed)
