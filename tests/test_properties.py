@@ -125,7 +125,6 @@ GOOD: dict[str, dict[str, object]] = {
     "simulate_linear_quotes": dict(half_spread=[0.5, 0.5], skew=[0.1, 0.1], k=1.5, A=140.0,
                                    sigma=2.0, s0=100.0, dt=0.005, n_paths=4, seed=0,
                                    record_paths=1),
-    "symmetric_constant_mean_profit": dict(gamma=0.1, k=1.5, A=140.0, T=1.0, dt=0.005),
     "simulate_avellaneda_stoikov": dict(gamma=0.1, k=1.5, A=140.0, sigma=2.0, s0=100.0, T=0.05,
                                         dt=0.005, n_paths=4, seed=0, strategy="inventory",
                                         symmetric_spread="full", record_paths=1),

@@ -90,11 +90,14 @@ def symmetric_constant_mean_profit(gamma: float, k: float = 1.5, A: float = 140.
     k = _validate.positive("k", k)
     A = _validate.nonnegative("A", A)
     T = _validate.positive("T", T)
-    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True)
+    dt = _validate.real("dt", dt, low=0.0, high=T, low_open=True, high_name="T")
     n_steps = n_steps_for(T, dt)
-    delta = np.log1p(gamma / k) / gamma
-    p = min(1.0, A * np.exp(-k * delta) * dt)
-    return float(2 * n_steps * p * delta)
+    _validate.derived("gamma, k", "gamma / k", gamma / k, positive=True)
+    with np.errstate(all="ignore"):
+        delta = np.log1p(gamma / k) / gamma
+        p = min(1.0, A * np.exp(-k * delta) * dt)
+        mean = 2.0 * n_steps * p * delta
+    return float(_validate.derived("gamma, k, A, T, dt", "the mean profit", mean))
 
 
 def simulate_linear_quotes(
