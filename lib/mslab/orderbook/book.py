@@ -16,8 +16,14 @@ and ``counts`` an int64 ``(2,)`` array of occupied levels; :func:`apply_message`
 LOBSTER message (type 1 adds, types 2, 3 and 4 remove shares at the message's level; types 5,
 6 and 7 leave the visible book unchanged).
 
-Public API: :func:`replay_lobster` (the LOBSTER order-book rows after each message) and
-:func:`crossing_state` (locked / crossed rows). The jitted functions (``update_level``,
+Public API: :func:`replay_lobster` (the LOBSTER order-book rows after each message),
+:func:`crossing_state` (locked / crossed rows) and, for a message file that comes with its
+LOBSTER order-book file, :func:`check_book_file` (does message ``i`` take row ``i − 1`` to row
+``i``, apart from levels revealed from beyond the file's depth?) and
+:func:`replay_divergence` (where a replay from the messages alone departs from the file's top
+of book: a message file holds only the messages within its depth, so on real multi-level days
+it does). :func:`book_rows` validates such a file and :func:`load_row` makes the book one of
+its rows (the backtest's book-file mode). The jitted functions (``update_level``,
 ``best_tick``, ``qty_at``, ...) are building blocks for kernels such as the backtest's and do
 not validate their arguments.
 """
