@@ -24,6 +24,7 @@ from mslab.orderbook import (
     replay_lobster,
     run_backtest,
 )
+from mslab.orderbook.book import CROSSED, crossing_state
 from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, PRICE_SCALE
 from mslab.orderbook.quoters import (
     ASK_QTY,
@@ -653,6 +654,10 @@ def test_book_file_mode_takes_the_files_book():
     book[3, 0] = P * TICK  # the file says the best ask came down to P after message 3
     r = run(msgs, custom_quoter(fixed_bid, [P]), book=book)
     assert r.fills.qty.tolist() == [100] and r.fills.message.tolist() == [3]
+    crossed = replay_lobster(msgs, 2, TICK)
+    crossed[3, :4] = [(P + 1) * TICK, 50, (P + 2) * TICK, 50]  # a crossed row, ask above our bid
+    assert crossing_state(crossed)[3] == CROSSED
+    assert run(msgs, custom_quoter(fixed_bid, [P]), book=crossed).fills.qty.size == 0
     bad = book.copy()
     bad[2, 1] = -1
     with pytest.raises(ValueError, match="book"):
