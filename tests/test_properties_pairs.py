@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from mslab import performance as perf
 from mslab import selection_bias, sweeps
-from mslab.orderbook import BacktestResult, Fills, compute_metrics
+from mslab.orderbook import Fills, MarketMakingResult, compute_metrics
 from mslab.orderbook.snapshot import backtest_snapshots, infer_periods_per_year
 from mslab.pairs import (
     backtest_pair,
@@ -84,15 +84,15 @@ SWEEP_TABLE = pd.DataFrame({
     "periods_per_year": [252.0] * 6})
 
 
-def _backtest_result() -> BacktestResult:
+def _backtest_result() -> MarketMakingResult:
     """A small order-book backtest result (equity path, no fills) for compute_metrics."""
     equity = np.array([0.0, 2.0, 1.0, 4.0, 2.5, 3.0])
     empty = np.zeros(0)
     fills = Fills(time=empty, side=empty.astype(int), price=empty, qty=empty.astype(int),
                   maker=empty.astype(bool), fee=empty, sent=empty, message=empty.astype(int))
-    return BacktestResult(params={"sample_interval": 1.0}, times=np.arange(6.0), equity=equity,
-                          cash=equity, inventory=np.zeros(6, np.int64), mid=np.ones(6),
-                          fees=np.zeros(6), fills=fills)
+    return MarketMakingResult(params={"sample_interval": 1.0}, times=np.arange(6.0),
+                              equity=equity, cash=equity, inventory=np.zeros(6, np.int64),
+                              mid=np.ones(6), fees=np.zeros(6), fills=fills)
 
 
 def _finite(value: object) -> bool:
