@@ -24,6 +24,7 @@ from mslab.orderbook import (
     replay_lobster,
     run_backtest,
 )
+from mslab.orderbook.book import CROSSED, crossing_state
 from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, PRICE_SCALE
 from mslab.orderbook.quoters import (
     ASK_QTY,
@@ -618,3 +619,80 @@ def test_runs_on_the_read_only_columns_of_a_loaded_lobster_file(repo):
                        decision_interval=1.0)
     np.testing.assert_allclose(res.equity, res.cash + res.inventory * res.mid, atol=1e-6)
     assert res.fills.qty.sum() > 0
+
+
+# ---------------------------------------------------------------- real-day conventions
+
+def test_book_file_mode_equals_message_mode_when_the_file_is_the_replay():
+    """Given the book its own messages replay to (deep enough to hold every level), book-file
+    mode is message-only mode, bit for bit."""
+    msgs = flow(4000, seed=4)
+    rows = replay_lobster(msgs, 60, TICK)
+    assert np.all(rows[:, -1] == 0) and np.all(rows[:, -3] == 0)  # no level beyond 59
+    for model in ("risk_averse", "power"):
+        kw = dict(queue_model=model, decision_interval=0.05, entry_latency=0.001,
+                  response_latency=0.001, feed_latency=0.002, maker_fee=-0.0002,
+                  taker_fee=0.0003)
+        a = run(msgs, grid_quoter(0.5, levels=2), **kw)
+        b = run(msgs, grid_quoter(0.5, levels=2), book=rows, **kw)
+        assert a.fills.qty.size > 50
+        for name in ("equity", "cash", "inventory", "mid", "fees"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+        for name in ("time", "side", "price", "qty", "maker", "fee", "message"):
+            np.testing.assert_array_equal(getattr(a.fills, name), getattr(b.fills, name))
+        assert a.counts == b.counts
+
+
+def test_book_file_mode_takes_the_files_book():
+    """The file's book, not the messages', decides crosses: a file row in which the best ask
+    falls to our bid fills it, though no message put an ask there."""
+    rows = [(0.0, 1, 300, P, 1), (0.0, 1, 200, P + 2, -1), (1.0, 1, 100, P - 5, 1),
+            (2.0, 1, 100, P - 6, 1)]
+    msgs = stream(rows)
+    book = replay_lobster(msgs, 2, TICK)
+    assert run(msgs, custom_quoter(fixed_bid, [P])).fills.qty.size == 0
+    book[3, 0] = P * TICK  # the file says the best ask came down to P after message 3
+    r = run(msgs, custom_quoter(fixed_bid, [P]), book=book)
+    assert r.fills.qty.tolist() == [100] and r.fills.message.tolist() == [3]
+    crossed = replay_lobster(msgs, 2, TICK)
+    crossed[3, :4] = [(P + 1) * TICK, 50, (P + 2) * TICK, 50]  # a crossed row, ask above our bid
+    assert crossing_state(crossed)[3] == CROSSED
+    assert run(msgs, custom_quoter(fixed_bid, [P]), book=crossed).fills.qty.size == 0
+    bad = book.copy()
+    bad[2, 1] = -1
+    with pytest.raises(ValueError, match="book"):
+        run(msgs, custom_quoter(fixed_bid, [P]), book=bad)
+    with pytest.raises(ValueError, match="book"):
+        run(msgs, custom_quoter(fixed_bid, [P]), book=book[:-1])
+
+
+def test_a_trading_halt_stops_fills_and_quoting_until_trading_resumes():
+    halt, quoting, resume = (7, 0, -1, -1), (7, 0, 0, -1), (7, 0, 1, -1)
+    rows = [(0.0, 1, 300, P, 1), (0.0, 1, 200, P + 2, -1), (1.0, 1, 100, P - 1, 1),
+            (2.0, *halt), (3.0, 4, 10, P - 1, 1),   # traded through during the halt: no fill
+            (4.0, *quoting), (5.0, 4, 10, P - 1, 1), (6.0, *resume),
+            (7.0, 4, 10, P - 1, 1)]                 # traded through after the resume: fill
+    msgs = stream(rows)
+    halts = msgs["type"] == 7
+    msgs["price"][halts] //= TICK  # LOBSTER's halt codes −1, 0, 1, not prices
+    r = run(msgs, custom_quoter(fixed_bid, [P]), decision_interval=0.5)
+    assert r.fills.time.tolist() == [7.0]
+    # decision times 0, 0.5, ..., 7.0 (15, up to the last sample); none while the last message
+    # seen is within the halt (from 2.0 up to, not including, 6.0: 8 decision times)
+    assert r.counts["decisions"] == 15 - 8
+    # an order reaching the exchange during the halt expires (sent at 0, it arrives at 2.5; the
+    # next one is sent at 6.0 and arrives after the last message)
+    late = run(msgs, custom_quoter(fixed_bid, [P]), decision_interval=0.5, entry_latency=2.5)
+    assert late.counts["expired"] == 1 and late.fills.qty.size == 0
+    assert run(msgs, custom_quoter(fixed_bid, [P]), decision_interval=0.5,
+               entry_latency=0.5).counts["expired"] == 0
+
+
+def test_cross_trades_neither_fill_nor_move_the_book():
+    rows = [(0.0, 1, 300, P, 1), (0.0, 1, 200, P + 2, -1), (1.0, 1, 100, P - 1, 1),
+            (2.0, 6, 5000, P - 3, -1), (3.0, 6, 5000, P, 1)]
+    msgs = stream(rows)
+    r = run(msgs, custom_quoter(fixed_bid, [P]))
+    assert r.fills.qty.size == 0
+    book = replay_lobster(msgs, 1, TICK)
+    np.testing.assert_array_equal(book[3:], book[[2, 2]])

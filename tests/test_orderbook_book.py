@@ -219,3 +219,23 @@ def test_crossing_state_rejects_bad_rows():
         crossing_state(np.zeros((3, 5), np.int64))
     with pytest.raises(ValueError, match=r"^rows="):
         crossing_state(np.zeros((3, 4)))
+
+
+def test_book_file_check_on_a_synthetic_stream():
+    """check_book_file on a stream and its own replay: all consistent; types 5–7 must leave the
+    row unchanged; a shallow file reveals levels from beyond its depth, and only those."""
+    from mslab.orderbook.book import CONSISTENT, INCONSISTENT, REVEALED, check_book_file
+    msgs = random_stream(3000, seed=7, spread_ticks=50)
+    deep = replay_lobster(msgs, 100, TICK)
+    assert np.all(deep[:, -1] == 0)
+    assert np.all(check_book_file(msgs, deep, TICK).status[1:] == CONSISTENT)
+    shallow = replay_lobster(msgs, 2, TICK)
+    check = check_book_file(msgs, shallow, TICK)
+    assert check.inconsistent == 0 and check.revealed > 0
+    revealed = np.flatnonzero(check.status == REVEALED)
+    assert np.all(np.isin(msgs["type"][revealed], (2, 3, 4)))
+    moved = np.flatnonzero(np.isin(msgs["type"], (5, 6, 7)))[5]
+    bad = deep.copy()
+    bad[moved:, 1] += 1  # the file's best ask grows on a hidden execution, cross or halt
+    assert check_book_file(msgs, bad, TICK).first_inconsistent == moved
+    assert check_book_file(msgs, bad, TICK).status[moved] == INCONSISTENT

@@ -5,7 +5,14 @@ snapshots; and a micromarket-style snapshot backtest for L2 snapshots without a 
 stream."""
 
 from mslab.orderbook.backtest import Fills, MarketMakingResult, run_backtest
-from mslab.orderbook.book import crossing_state, replay_lobster
+from mslab.orderbook.book import (
+    BookFileCheck,
+    Divergence,
+    check_book_file,
+    crossing_state,
+    replay_divergence,
+    replay_lobster,
+)
 from mslab.orderbook.calibration import (
     Calibration,
     CalibrationTargets,
@@ -40,9 +47,11 @@ __all__ = [
     "QUEUE_MODEL_SIGNATURE",
     "QUOTER_SIGNATURE",
     "BacktestMetrics",
+    "BookFileCheck",
     "CSTParams",
     "Calibration",
     "CalibrationTargets",
+    "Divergence",
     "Fills",
     "FlowStatistics",
     "MarketMakingResult",
@@ -56,6 +65,7 @@ __all__ = [
     "backtest_snapshots",
     "calibrate",
     "calibration_table",
+    "check_book_file",
     "compute_metrics",
     "crossing_state",
     "custom_quoter",
@@ -67,6 +77,7 @@ __all__ = [
     "markouts",
     "mid_volatility",
     "queue_after",
+    "replay_divergence",
     "replay_lobster",
     "run_backtest",
     "simulate_cst",

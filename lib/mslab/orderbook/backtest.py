@@ -39,6 +39,26 @@ the visible liquidity up to its limit price as taker, level by level, at each le
 what is left expires (the replayed book cannot react to our trades, so it must not rest
 crossed). With ``post_only`` a marketable order expires instead.
 
+Real LOBSTER days. Book-file mode (``book=`` the stream's order-book file): a LOBSTER message
+file holds only the messages within its depth, so a replay from messages alone drifts from
+the true book (:func:`~mslab.orderbook.book.replay_divergence` reports where). In this mode
+the visible book after message ``i`` is row ``i`` of the file: each message is first applied
+to the book (row ``i − 1``) to move our queue positions and print trades, then the book is
+reset to row ``i`` and our resting orders it crosses fill (both sides are checked). Message-
+only mode (``book=None``, synthetic streams) is unchanged. Executions of hidden orders (type
+5, order id 0; a day may open with them before any submission) print — they advance the
+queue at their price and fill orders they trade through — but never change the visible book.
+Cross trades (type 6, the opening and closing auctions) change neither the book nor our
+orders: the auction is a separate book in which our continuous-market orders take no part.
+Trading halts (type 7, price −1; LOBSTER's price 0 marks the resumption of quoting and 1 of
+trading): from the halt at the exchange until the resume (price 1), our orders get no fills
+(prints and crosses are ignored for them) and new orders reaching the exchange expire
+(counted in ``expired``); cancels are processed. While the last message we have received is
+within a halt, the quoter is not called. Locked or crossed books (possible in a file, or
+when a replay drifts) are taken as they are: the fill rules above apply unchanged, so a
+resting order fills only when the opposite best reaches its price or a trade prints at or
+through it, and an arriving order takes the visible opposite levels up to its limit price.
+
 Decisions. The quoter (:mod:`mslab.orderbook.quoters`) is called every
 ``decision_interval`` seconds of local time from the first message, or after every
 ``decision_events``-th message received, when the local book has both sides. Its quotes are
@@ -66,6 +86,7 @@ from numba import njit, types
 
 from mslab import _validate
 from mslab.orderbook import book, exchange, queue
+from mslab.orderbook import book as book_module  # run_backtest's argument `book` shadows it
 from mslab.orderbook.book import ASK, BID, NO_TICK
 from mslab.orderbook.exchange import (
     BACKTEST_STATE,
@@ -87,7 +108,7 @@ from mslab.orderbook.latency import (
     latency_model,
     latency_values,
 )
-from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, PRICE_SCALE, message_arrays
+from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, HALT, PRICE_SCALE, message_arrays
 from mslab.orderbook.metrics import BacktestMetrics, compute_metrics
 from mslab.orderbook.quoters import (
     ASK_QTY,
@@ -114,7 +135,7 @@ from mslab.orderbook.queue import QUEUE_MODEL_TYPE
 Models = namedtuple("Models", ["quoter", "quoter_params", "fee", "fee_params", "entry",
                                "entry_values", "response", "response_values"])
 TOP = np.dtype([("bid", np.int64), ("bid_qty", np.int64), ("ask", np.int64),
-                ("ask_qty", np.int64)])  # the top of the book after a message
+                ("ask_qty", np.int64), ("halted", np.int64)])  # the book after a message
 # Work and memory bounds, refused before the kernel runs: equity samples (allocated up front)
 # and decision times over the stream.
 MAX_SAMPLES = 50_000_000
@@ -227,7 +248,7 @@ def _receive_report(rep, fills, orders, inflight, st, cfg):
 
 
 def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks, init_qtys,
-                       init_sides, settings, quoter, quoter_params, quotes, queue_model, fee,
+                       init_sides, rows, settings, quoter, quoter_params, quotes, queue_model, fee,
                        fee_params, entry, entry_values, response, response_values, s_equity,
                        s_cash, s_inv, s_mid, s_fees):
     """Kernel (compiled lazily for one signature by :func:`_kernel`): the event loop of the
@@ -242,6 +263,10 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
     cfg = settings[0]
     n = t.size
     keys, qtys, counts = book.seed_book(init_ticks, init_qtys, init_sides)
+    use_book = rows.shape[0] > 0  # book-file mode: the visible book is rows[i] after message i
+    while keys.shape[1] <= rows.shape[1] // 4:
+        keys, qtys = book.grow(keys, qtys)
+    halted = False  # at the exchange, between a type-7 halt and its resume
     m = cfg.max_orders
     orders = np.zeros((m, 4), np.int64)  # local view (quoters.ORDER_* columns)
     orders_copy = np.zeros((m, 4), np.int64)  # what the quoter is shown
@@ -288,7 +313,9 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
             k = kind[i]
             d = direction[i]
             n_fills = st.n_fills
-            if k == EXECUTE or k == EXECUTE_HIDDEN:
+            if k == HALT:  # price −1: halt, 0: quoting resumes, 1: trading resumes
+                halted = price[i] != 1
+            if (k == EXECUTE or k == EXECUTE_HIDDEN) and not halted:
                 p = price[i]
                 if d > 0 and st.rest_buy > 0 and st.max_buy * tick >= p:
                     fills, reports = exchange.trade_print(ex, 1, p, size[i], t[i], i, fills,
@@ -309,7 +336,8 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
                         exchange.level_change(ex, 1, tk, prev, new, st, queue_model,
                                               cfg.queue_param)
                     bb = book.best_tick(keys, counts, BID)
-                    if st.rest_sell > 0 and bb != NO_TICK and bb >= st.min_sell:
+                    if st.rest_sell > 0 and bb != NO_TICK and bb >= st.min_sell and not (
+                            use_book or halted):
                         fills, reports = exchange.cross(ex, -1, bb, t[i], i, fills, reports, st,
                                                         cfg, models)
                 else:
@@ -317,10 +345,22 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
                         exchange.level_change(ex, -1, tk, prev, new, st, queue_model,
                                               cfg.queue_param)
                     ba = book.best_tick(keys, counts, ASK)
-                    if st.rest_buy > 0 and ba != NO_TICK and ba <= st.max_buy:
+                    if st.rest_buy > 0 and ba != NO_TICK and ba <= st.max_buy and not (
+                            use_book or halted):
                         fills, reports = exchange.cross(ex, 1, ba, t[i], i, fills, reports, st,
                                                         cfg, models)
+            if use_book:
+                book.load_row(rows, i, tick, keys, qtys, counts)
+                bb = book.best_tick(keys, counts, BID)
+                ba = book.best_tick(keys, counts, ASK)
+                if not halted and st.rest_sell > 0 and bb != NO_TICK and bb >= st.min_sell:
+                    fills, reports = exchange.cross(ex, -1, bb, t[i], i, fills, reports, st,
+                                                    cfg, models)
+                if not halted and st.rest_buy > 0 and ba != NO_TICK and ba <= st.max_buy:
+                    fills, reports = exchange.cross(ex, 1, ba, t[i], i, fills, reports, st,
+                                                    cfg, models)
             top = ring[i & ring_mask]
+            top.halted = halted
             top.bid = book.best_tick(keys, counts, BID)
             top.bid_qty = book.best_qty(qtys, counts, BID)
             top.ask = book.best_tick(keys, counts, ASK)
@@ -337,7 +377,10 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
             slot = req.slot
             st.request_head += 1
             inflight[slot] -= 1
-            if req.kind == REQ_NEW:
+            if req.kind == REQ_NEW and halted:  # no new orders until trading resumes
+                st.expired += 1
+                reports = exchange.expire(ex, slot, now, reports, st, models, li)
+            elif req.kind == REQ_NEW:
                 fills, reports = exchange.arrive(ex, slot, now, keys, qtys, counts, fills,
                                                  reports, st, cfg, models, li)
             elif ex[slot].state == EX_RESTING:
@@ -361,12 +404,14 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
                 next_decision = seen[e] if e < n else BIG
             while j < n and seen[j] <= now:
                 j += 1
+            l_halted = False
             if j > 0:
                 top = ring[(j - 1) & ring_mask]
                 l_bid, l_bid_qty, l_ask, l_ask_qty = top.bid, top.bid_qty, top.ask, top.ask_qty
+                l_halted = top.halted != 0
             else:
                 l_bid, l_bid_qty, l_ask, l_ask_qty = init_bid, init_bid_qty, init_ask, init_ask_qty
-            if l_bid != NO_TICK and l_ask != NO_TICK:
+            if l_bid != NO_TICK and l_ask != NO_TICK and not l_halted:
                 st.decisions += 1
                 view = MarketView(now * 1e-9, (now - t0) * 1e-9, l_bid, l_ask, l_bid_qty,
                                   l_ask_qty, 0.5 * (l_bid + l_ask), st.local_inventory,
@@ -407,7 +452,7 @@ def _max_ahead(t, seen):
 _I1, _F1 = types.int64[::1], types.float64[::1]
 _KERNEL_SIGNATURE = (
     _I1, _I1, _I1, _I1, _I1, _I1, _I1,  # messages (time, type, size, price, tick, direction, seen)
-    _I1, _I1, _I1, exchange.SETTINGS_TYPE[::1],  # initial book, settings
+    _I1, _I1, _I1, types.int64[:, ::1], exchange.SETTINGS_TYPE[::1],  # books, settings
     QUOTER_TYPE, _F1, types.int64[:, ::1], QUEUE_MODEL_TYPE, FEE_MODEL_TYPE, _F1,  # models
     LATENCY_MODEL_TYPE, _I1, LATENCY_MODEL_TYPE, _I1,
     _F1, _F1, _I1, _F1, _F1)  # samples: equity, cash, inventory, mid, fees
@@ -504,6 +549,7 @@ def run_backtest(
     sample_interval: float = 1.0,
     max_orders: int = 64,
     initial_book: object = None,
+    book: object = None,
 ) -> MarketMakingResult:
     """Backtest a ``quoter`` on a LOBSTER message stream (see the module docstring).
 
@@ -531,6 +577,10 @@ def run_backtest(
     sample_interval : seconds > 0 between equity samples (at most :data:`MAX_SAMPLES`).
     max_orders : most orders alive at once (1..4096). initial_book : the book before the first
         message as a LOBSTER order-book row (see :func:`~mslab.orderbook.replay_lobster`).
+    book : the stream's LOBSTER order-book file (rows, one per message, validated by
+        :func:`~mslab.orderbook.book.book_rows`), or ``None`` to replay the book from the
+        messages alone. Given, the visible book after message ``i`` is row ``i`` (book-file
+        mode, see the module docstring).
     """
     tick = _validate.integer("tick", tick, low=1)
     msg = message_arrays(messages, tick)
@@ -569,7 +619,9 @@ def run_backtest(
         "decision_events", decision_events, low=1)
     sample_ns = _interval_ns("sample_interval", sample_interval, span, MAX_SAMPLES, "samples")
     max_orders = _validate.integer("max_orders", max_orders, low=1, high=4096)
-    init = book.initial_levels(initial_book, tick)
+    init = book_module.initial_levels(initial_book, tick)
+    rows = (np.zeros((0, 4), np.int64) if book is None
+            else book_module.book_rows(book, msg.n, tick))
 
     seen = feed_arrival(t, feed)
     # When we decide, the exchange has processed at most `ahead` messages beyond the last one
@@ -585,7 +637,7 @@ def run_backtest(
     inventory = np.zeros(n_samples, np.int64)
 
     log, state = _kernel()(t, msg.type, msg.size, msg.price, msg.price_tick, msg.direction, seen,
-                           *init, settings, quoter.function, quoter.params, quotes,
+                           *init, rows, settings, quoter.function, quoter.params, quotes,
                            queue_function, proportional_fee, np.array([maker_fee, taker_fee]),
                            latency_model(entry), entry, latency_model(response), response,
                            equity, cash, inventory, mid, fees)

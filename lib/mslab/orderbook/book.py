@@ -16,13 +16,21 @@ and ``counts`` an int64 ``(2,)`` array of occupied levels; :func:`apply_message`
 LOBSTER message (type 1 adds, types 2, 3 and 4 remove shares at the message's level; types 5,
 6 and 7 leave the visible book unchanged).
 
-Public API: :func:`replay_lobster` (the LOBSTER order-book rows after each message) and
-:func:`crossing_state` (locked / crossed rows). The jitted functions (``update_level``,
+Public API: :func:`replay_lobster` (the LOBSTER order-book rows after each message),
+:func:`crossing_state` (locked / crossed rows) and, for a message file that comes with its
+LOBSTER order-book file, :func:`check_book_file` (does message ``i`` take row ``i − 1`` to row
+``i``, apart from levels revealed from beyond the file's depth?) and
+:func:`replay_divergence` (where a replay from the messages alone departs from the file's top
+of book: a message file holds only the messages within its depth, so on real multi-level days
+it does). :func:`book_rows` validates such a file and :func:`load_row` makes the book one of
+its rows (the backtest's book-file mode). The jitted functions (``update_level``,
 ``best_tick``, ``qty_at``, ...) are building blocks for kernels such as the backtest's and do
 not validate their arguments.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
@@ -297,3 +305,193 @@ def crossing_state(rows: object) -> np.ndarray:
     out[both & (ask == bid)] = LOCKED
     out[both & (ask < bid)] = CROSSED
     return out
+
+
+# ---- LOBSTER order-book files: the book as given, and checks of a message stream against it
+# status of each row in check_book_file
+UNCHECKED, CONSISTENT, REVEALED, INCONSISTENT = -1, 0, 1, 2
+
+
+@njit(cache=True)
+def load_row(rows: np.ndarray, r: int, tick: int, keys: np.ndarray, qtys: np.ndarray,
+             counts: np.ndarray) -> None:
+    """Make the book exactly row ``r`` of the LOBSTER order-book rows ``rows`` (validated by
+    :func:`book_rows`; live levels first, best first). Levels beyond the row's depth are
+    dropped. The arrays must hold ``rows.shape[1] // 4`` levels per side."""
+    levels = rows.shape[1] // 4
+    na = 0
+    nb = 0
+    for lev in range(levels):
+        if rows[r, 4 * lev + 1] > 0:
+            na += 1
+        if rows[r, 4 * lev + 3] > 0:
+            nb += 1
+    for lev in range(na):
+        keys[ASK, na - 1 - lev] = -(rows[r, 4 * lev] // tick)
+        qtys[ASK, na - 1 - lev] = rows[r, 4 * lev + 1]
+    for lev in range(nb):
+        keys[BID, nb - 1 - lev] = rows[r, 4 * lev + 2] // tick
+        qtys[BID, nb - 1 - lev] = rows[r, 4 * lev + 3]
+    counts[ASK] = na
+    counts[BID] = nb
+
+
+def book_rows(rows: object, n: int, tick: int, name: str = "book") -> np.ndarray:
+    """Validate LOBSTER order-book rows (row ``i`` the book after message ``i``) for a stream of
+    ``n`` messages and return them as a C-contiguous int64 array of shape ``(n, 4·levels)``.
+
+    ``rows`` is an integer array or a DataFrame whose columns are in LOBSTER order (ask price,
+    ask size, bid price, bid size per level). On each side the live levels (size > 0) come
+    first, at strictly worse prices level by level, with positive prices on the ``tick`` grid;
+    empty levels have size 0 (their prices are ignored). Raises ``ValueError`` naming the first
+    offending row.
+    """
+    arr = np.asarray(rows.to_numpy() if hasattr(rows, "to_numpy") else rows)
+    if (arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] < 4 or arr.shape[1] % 4
+            or arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer)):
+        _validate.fail(name, f"<{arr.dtype} array of shape {arr.shape}>",
+                       f"an integer array of LOBSTER order-book rows of shape ({n}, 4*levels), "
+                       "one row per message")
+    arr = np.require(arr, np.int64, ["C"])
+    levels = arr.shape[1] // 4
+    bad = np.zeros(n, bool)
+    for pcol, worse in ((0, 1), (2, -1)):  # asks rise, bids fall level by level
+        price = arr[:, pcol::4]
+        size = arr[:, pcol + 1::4]
+        live = size > 0
+        bad |= np.any(size < 0, axis=1)
+        bad |= np.any(live & ((price <= 0) | (price % tick != 0)), axis=1)
+        if levels > 1:
+            bad |= np.any(live[:, 1:] & ~live[:, :-1], axis=1)  # a live level after an empty one
+            bad |= np.any(live[:, 1:] & (worse * (price[:, 1:] - price[:, :-1]) <= 0), axis=1)
+    if bad.any():
+        first = int(np.argmax(bad))
+        _validate.fail(name, f"<array of shape {arr.shape}>",
+                       f"LOBSTER order-book rows: sizes >= 0, live levels first at strictly "
+                       f"worse prices level by level, on the tick={tick} grid (row {first} and "
+                       f"{int(bad.sum()) - 1} other rows are not)")
+    return arr
+
+
+@njit(cache=True)
+def _check_rows(kind, size, price_tick, direction, tick, rows, init_ticks, init_qtys,
+                init_sides, has_init, status):
+    """Kernel of :func:`check_book_file`: for each message, the book of the previous row (or
+    the initial book) with the message applied, compared with its row."""
+    levels = rows.shape[1] // 4
+    scratch = np.zeros((1, rows.shape[1]), np.int64)
+    keys, qtys, counts = new_book()
+    while keys.shape[1] < levels + 1:
+        keys, qtys = grow(keys, qtys)
+    for i in range(kind.size):
+        if i == 0:
+            if has_init == 0:
+                status[0] = UNCHECKED
+                continue
+            keys, qtys, counts = seed_book(init_ticks, init_qtys, init_sides)
+            while keys.shape[1] < levels + 1:
+                keys, qtys = grow(keys, qtys)
+        else:
+            load_row(rows, i - 1, tick, keys, qtys, counts)
+        delta = message_delta(kind[i], size[i])
+        side = side_of(direction[i])
+        if delta != 0:
+            if delta > 0 and full(keys, counts):
+                keys, qtys = grow(keys, qtys)
+            update_level(keys, qtys, counts, side, price_tick[i], delta)
+        write_row(keys, qtys, counts, tick, scratch, 0)
+        diff_ask = False
+        diff_bid = False
+        last_only = True  # every difference is at the deepest level
+        for c in range(rows.shape[1]):
+            if c % 2 == 0 and scratch[0, c + 1] == 0 and rows[i, c + 1] == 0:
+                continue  # two empty levels, whatever the file's placeholder price
+            if scratch[0, c] != rows[i, c]:
+                if c % 4 < 2:
+                    diff_ask = True
+                else:
+                    diff_bid = True
+                if c < 4 * (levels - 1):
+                    last_only = False
+        if not diff_ask and not diff_bid:
+            status[i] = CONSISTENT
+            continue
+        status[i] = INCONSISTENT
+        # A level revealed from beyond the file's depth: the message emptied a level of its
+        # side, the replay has nothing at the deepest level and the file shows a level there
+        # worse than the message's price.
+        if delta < 0 and last_only and (diff_ask != diff_bid) and diff_ask == (side == ASK):
+            pc = 4 * (levels - 1) + (0 if side == ASK else 2)
+            p = rows[i, pc]
+            if scratch[0, pc + 1] == 0 and rows[i, pc + 1] > 0 and (
+                    p > price_tick[i] * tick if side == ASK else p < price_tick[i] * tick):
+                status[i] = REVEALED
+
+
+@dataclass(frozen=True)
+class BookFileCheck:
+    """Outcome of :func:`check_book_file`: ``status`` per message — ``CONSISTENT`` (0, the
+    previous row with the message applied is the row), ``REVEALED`` (1, the same except for a
+    level revealed from beyond the file's depth), ``INCONSISTENT`` (2) or ``UNCHECKED`` (−1,
+    row 0 without an initial book) — and their counts."""
+
+    status: np.ndarray
+
+    @property
+    def revealed(self) -> int:
+        return int((self.status == REVEALED).sum())
+
+    @property
+    def inconsistent(self) -> int:
+        return int((self.status == INCONSISTENT).sum())
+
+    @property
+    def first_inconsistent(self) -> int:
+        """Index of the first inconsistent message, −1 if none."""
+        bad = np.flatnonzero(self.status == INCONSISTENT)
+        return int(bad[0]) if bad.size else -1
+
+
+def check_book_file(messages: object, rows: object, tick: int, *,
+                    initial_book: object = None) -> BookFileCheck:
+    """Check a LOBSTER message file against its order-book file, message by message: message
+    ``i`` applied to row ``i − 1`` (to ``initial_book`` for ``i = 0``, if given) must give row
+    ``i``. The one allowed difference is a level revealed from beyond the file's depth (a
+    message empties a level and the file shows, at its deepest level, a price the messages
+    never mentioned). Types 5, 6 and 7 must leave the row unchanged."""
+    tick = _validate.integer("tick", tick, low=1)
+    msg = message_arrays(messages, tick)
+    arr = book_rows(rows, msg.n, tick, "rows")
+    init = initial_levels(initial_book, tick)
+    status = np.zeros(msg.n, np.int64)
+    _check_rows(msg.type, msg.size, msg.price_tick, msg.direction, tick, arr, *init,
+                int(initial_book is not None), status)
+    return BookFileCheck(status=status)
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a replay from messages alone departs from a given book: ``first_row`` (the first
+    row whose top of book differs, −1 if none), ``rows`` (how many rows differ at the top of
+    book) out of ``n``."""
+
+    first_row: int
+    rows: int
+    n: int
+
+
+def replay_divergence(messages: object, rows: object, tick: int, *,
+                      initial_book: object = None) -> Divergence:
+    """Replay ``messages`` alone (:func:`replay_lobster`, not strict) and compare the top of
+    book (best ask, its size, best bid, its size) after each message with the given LOBSTER
+    order-book ``rows``."""
+    tick = _validate.integer("tick", tick, low=1)
+    msg = message_arrays(messages, tick)
+    arr = book_rows(rows, msg.n, tick, "rows")
+    replayed = replay_lobster(messages, 1, tick, initial_book=initial_book, strict=False)
+    top = arr[:, :4].copy()
+    for pcol, dummy in ((0, DUMMY_ASK), (2, DUMMY_BID)):
+        top[top[:, pcol + 1] == 0, pcol] = dummy  # empty levels compare by their dummy price
+    differ = np.any(replayed != top, axis=1)
+    return Divergence(first_row=int(np.argmax(differ)) if differ.any() else -1,
+                      rows=int(differ.sum()), n=msg.n)

@@ -13,8 +13,10 @@ dataclass. Columns (LOBSTER conventions):
 ``direction``  −1 sell limit order, +1 buy limit order (types 1–5). The execution of a sell
                (buy) limit order is a buyer- (seller-) initiated trade.
 
-``order_id`` is not needed: the books here are price-level (L2) books. Types 6 and 7 carry no
-information for them and are not checked beyond their type. :func:`message_arrays` validates
+``order_id`` is not needed: the books here are price-level (L2) books (hidden executions
+carry order id 0, cross trades −1). Types 6 and 7 are not checked beyond their type; a type-7
+message's ``price`` is LOBSTER's halt code (−1 trading halt, 0 quoting resumes, 1 trading
+resumes), with ``direction`` −1 and size 0. :func:`message_arrays` validates
 a stream and converts it to the contiguous int64 arrays the kernels take (one compiled
 specialisation whatever the input dtypes), with times in integer nanoseconds so that latencies
 add exactly.
