@@ -35,6 +35,8 @@ from mslab.orderbook.quoters import (
     glft_rule,
     grid_rule,
 )
+from mslab.orderbook.fees import FEE_MODEL_SIGNATURE
+from mslab.orderbook.latency import LATENCY_MODEL_SIGNATURE
 from numba import njit
 
 TICK = 100  # one cent in LOBSTER units
@@ -294,6 +296,43 @@ def test_an_order_cannot_fill_before_it_arrives():
     assert r.fills.time.tolist() == [3.5] and r.fills.sent.tolist() == [0.0]
     no_latency = run(stream(rows), custom_quoter(fixed_bid, [P]))
     assert no_latency.fills.time.tolist() == [1.0]
+
+
+@njit(LATENCY_MODEL_SIGNATURE)
+def tripled(values, message):
+    """A latency model defined here, outside the library: three times the given latency."""
+    return 3 * values[0]
+
+
+def test_a_new_latency_model_is_one_function():
+    rows = [(0.0, 1, 300, P, 1), (0.0, 1, 100, P - 1, 1), (0.0, 1, 200, P + 1, -1),
+            (1.0, 4, 10, P - 1, 1),   # traded through while our order is in flight
+            (2.5, 1, 100, P, 1),
+            (3.5, 4, 10, P - 1, 1)]   # reached by an order sent at 0 arriving at 3
+    built_in = run(stream(rows), custom_quoter(fixed_bid, [P]), entry_latency=3.0)
+    custom = run(stream(rows), custom_quoter(fixed_bid, [P]), entry_latency=1.0,
+                 entry_latency_model=tripled)
+    assert custom.fills.time.tolist() == built_in.fills.time.tolist() == [3.5]
+    assert custom.fills.sent.tolist() == [0.0]
+    with pytest.raises(ValueError, match=r"^entry_latency_model="):
+        run(stream(rows), grid_quoter(), entry_latency_model=tripled.py_func)
+    with pytest.raises(ValueError, match=r"^response_latency_model="):
+        run(stream(rows), grid_quoter(), response_latency_model=optimistic)
+
+
+@njit(FEE_MODEL_SIGNATURE)
+def per_share_fee(params, maker, value):
+    """A fee model defined here: ``params`` = (maker, taker) fee per dollar traded, but at
+    least one cent a fill."""
+    return max((params[0] if maker else params[1]) * value, 0.01)
+
+
+def test_a_new_fee_model_is_one_function():
+    r = run(stream(QUEUE_STREAM), custom_quoter(fixed_bid, [P]), maker_fee=0.0,
+            fee_model=per_share_fee)
+    assert r.fills.qty.size > 0 and np.all(r.fills.fee == 0.01)
+    with pytest.raises(ValueError, match=r"^fee_model="):
+        run(stream(QUEUE_STREAM), grid_quoter(), fee_model="flat")
 
 
 def test_feed_and_response_latency_delay_what_the_strategy_sees():

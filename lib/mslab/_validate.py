@@ -165,3 +165,13 @@ def derived(names: str, what: str, value: object, *, positive: bool = False) -> 
         raise ValueError(f"{names}: these values make {what} = {bad!r}, which must be {kind} "
                          "in double precision; use values of a more moderate magnitude")
     return arr
+
+
+def jitted_model(name: str, model: object, signature: object, allowed: str) -> object:
+    """A numba function compiled for ``signature`` (a model passed to a kernel as a first-class
+    function, e.g. a queue, latency or fee model); ``ValueError`` naming ``name`` otherwise."""
+    from numba.core.dispatcher import Dispatcher
+
+    if not isinstance(model, Dispatcher) or tuple(signature.args) not in model.overloads:
+        fail(name, model, allowed)
+    return model

@@ -101,7 +101,7 @@ from mslab.orderbook.exchange import (
     REQUEST,
     SETTINGS,
 )
-from mslab.orderbook.fees import FEE_MODEL_TYPE, proportional_fee
+from mslab.orderbook.fees import FEE_MODEL_SIGNATURE, FEE_MODEL_TYPE, proportional_fee
 from mslab.orderbook.latency import (
     LATENCY_MODEL_TYPE,
     feed_arrival,
@@ -542,8 +542,11 @@ def run_backtest(
     feed_latency: float | np.ndarray = 0.0,
     entry_latency: float | np.ndarray = 0.0,
     response_latency: float | np.ndarray = 0.0,
+    entry_latency_model: object = None,
+    response_latency_model: object = None,
     maker_fee: float = 0.0,
     taker_fee: float = 0.0,
+    fee_model: object = None,
     decision_interval: float | None = None,
     decision_events: int | None = None,
     sample_interval: float = 1.0,
@@ -569,8 +572,16 @@ def run_backtest(
         order). post_only : marketable orders expire instead of taking liquidity.
     feed_latency, entry_latency, response_latency : seconds in [0, 86 400], constants or one
         per message (:mod:`mslab.orderbook.latency`).
+    entry_latency_model, response_latency_model : ``None`` (the built-in constant or
+        per-message model), or a numba function compiled for
+        :data:`~mslab.orderbook.latency.LATENCY_MODEL_SIGNATURE`; it receives the latency
+        given above (int64 nanoseconds: one value, or one per message) and the index of the
+        last message the exchange has processed.
     maker_fee, taker_fee : fee rates on traded value (negative: rebate), in (−1, 1)
         (:func:`mslab.orderbook.fees.proportional_fee`).
+    fee_model : ``None`` (:func:`~mslab.orderbook.fees.proportional_fee`) or a numba function
+        compiled for :data:`~mslab.orderbook.fees.FEE_MODEL_SIGNATURE`; it receives
+        ``(maker_fee, taker_fee)`` as its parameters.
     decision_interval : seconds > 0 between decisions, or ``decision_events`` ≥ 1: decide
         after every that many received messages (exactly one of the two); at most
         :data:`MAX_DECISIONS` decision times over the stream.
@@ -600,10 +611,15 @@ def run_backtest(
     feed = latency_values("feed_latency", feed_latency, msg.n)
     entry = latency_values("entry_latency", entry_latency, msg.n)
     response = latency_values("response_latency", response_latency, msg.n)
+    entry_model = latency_model("entry_latency_model", entry_latency_model, entry)
+    response_model = latency_model("response_latency_model", response_latency_model, response)
     maker_fee = _validate.real("maker_fee", maker_fee, low=-1.0, high=1.0, low_open=True,
                                high_open=True)
     taker_fee = _validate.real("taker_fee", taker_fee, low=-1.0, high=1.0, low_open=True,
                                high_open=True)
+    fee_function = proportional_fee if fee_model is None else _validate.jitted_model(
+        "fee_model", fee_model, FEE_MODEL_SIGNATURE,
+        "None or a numba function compiled for FEE_MODEL_SIGNATURE")
     if (decision_interval is None) == (decision_events is None):
         _validate.fail("decision_interval", decision_interval,
                        "given (seconds > 0) if and only if decision_events is not "
@@ -638,8 +654,8 @@ def run_backtest(
 
     log, state = _kernel()(t, msg.type, msg.size, msg.price, msg.price_tick, msg.direction, seen,
                            *init, rows, settings, quoter.function, quoter.params, quotes,
-                           queue_function, proportional_fee, np.array([maker_fee, taker_fee]),
-                           latency_model(entry), entry, latency_model(response), response,
+                           queue_function, fee_function, np.array([maker_fee, taker_fee]),
+                           entry_model, entry, response_model, response,
                            equity, cash, inventory, mid, fees)
 
     log = log[:state[0]["n_fills"]]

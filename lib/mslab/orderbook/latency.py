@@ -55,9 +55,15 @@ def latency_values(name: str, value: object, n: int) -> np.ndarray:
     return np.round(arr.astype(np.float64) * _NS).astype(np.int64)
 
 
-def latency_model(values: np.ndarray):
-    """The built-in model for :func:`latency_values`' output: constant or per message."""
-    return constant_latency if values.size == 1 else per_message_latency
+def latency_model(name: str, model: object, values: np.ndarray):
+    """The latency model the backtest calls: ``model`` if given (a numba function compiled for
+    :data:`LATENCY_MODEL_SIGNATURE`, called with :func:`latency_values`' output), else the
+    built-in one for ``values`` (constant or per message); ``ValueError`` naming ``name``."""
+    if model is None:
+        return constant_latency if values.size == 1 else per_message_latency
+    return _validate.jitted_model(name, model, LATENCY_MODEL_SIGNATURE,
+                                  "None or a numba function compiled for "
+                                  "LATENCY_MODEL_SIGNATURE")
 
 
 def feed_arrival(time_ns: np.ndarray, feed: np.ndarray) -> np.ndarray:

@@ -105,11 +105,9 @@ def resolve_queue_model(name: str, model: object) -> Dispatcher:
     otherwise."""
     if isinstance(model, str):
         return QUEUE_MODELS[_validate.choice(name, model, tuple(QUEUE_MODELS))]
-    if not isinstance(model, Dispatcher) or tuple(QUEUE_MODEL_SIGNATURE.args) not in \
-            model.overloads:
-        _validate.fail(name, model, f"one of {', '.join(QUEUE_MODELS)} or a numba function "
-                       "compiled for QUEUE_MODEL_SIGNATURE")
-    return model
+    return _validate.jitted_model(name, model, QUEUE_MODEL_SIGNATURE,
+                                  f"one of {', '.join(QUEUE_MODELS)} or a numba function "
+                                  "compiled for QUEUE_MODEL_SIGNATURE")
 
 
 @njit(cache=True, inline="always")
