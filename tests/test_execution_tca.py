@@ -17,7 +17,8 @@ def _tape(**kw):
     base = dict(name="toy", time=np.array([1.0, 2.0]), price=np.array([101.0, 99.0]),
                 size=np.array([100.0, 200.0]), side=np.array([1.0, -1.0]),
                 arrival_mid=np.array([100.0, 100.0]), quote_time=np.array([0.0, 1.5, 2.5]),
-                mid=np.array([100.0, 102.0, 98.0]), unit=1.0)
+                mid=np.array([100.0, 102.0, 98.0]), unit=1.0,
+                hidden=np.zeros(2, dtype=bool))
     base.update(kw)
     return TradeTape(**base)
 
@@ -51,6 +52,10 @@ def test_identity_exact_on_lobster(amzn):
     # impact builds up with the horizon over the first seconds
     mean_imp = np.nanmean(r["impact_bps"], axis=0)
     assert mean_imp[0] < mean_imp[4]
+    # a negative effective spread (better than the midpoint for the aggressor) is impossible
+    # against the book the order met, except for hidden executions inside the spread
+    assert not np.any(r["effective"][~amzn.hidden] < 0)
+    assert np.any(r["effective"][amzn.hidden] < 0)
 
 
 def test_binance_aggressor_from_m():

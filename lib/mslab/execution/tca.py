@@ -43,7 +43,9 @@ class TradeTape:
 
     ``time`` (s), ``price``, ``size`` (shares or base units), ``side`` (+1 buyer-, −1
     seller-initiated), ``arrival_mid`` (midpoint before the trade, NaN if a side is empty);
-    ``quote_time`` (s, non-decreasing) and ``mid`` the midpoint series used at t + Δ.
+    ``quote_time`` (s, non-decreasing) and ``mid`` the midpoint series used at t + Δ;
+    ``hidden`` marks executions of hidden orders (LOBSTER type 5), whose direction is the
+    hidden order's and whose price may lie inside the spread.
     """
 
     name: str
@@ -55,6 +57,7 @@ class TradeTape:
     quote_time: np.ndarray
     mid: np.ndarray
     unit: float
+    hidden: np.ndarray
 
 
 def _book_mid(ask: np.ndarray, bid: np.ndarray) -> np.ndarray:
@@ -76,7 +79,8 @@ def lobster_tape(data: LobsterData) -> TradeTape:
     return TradeTape(name=data.ticker or data.message_path.stem, time=m["time"][rows],
                      price=m["price"][rows].astype(np.float64), size=m["size"][rows].astype(np.float64),
                      side=-m["direction"][rows].astype(np.float64), arrival_mid=before[rows],
-                     quote_time=m["time"], mid=mid, unit=float(PRICE_SCALE))
+                     quote_time=m["time"], mid=mid, unit=float(PRICE_SCALE),
+                     hidden=m["type"][rows] == 5)
 
 
 def binance_tape(capture: BinanceCapture) -> TradeTape:
@@ -93,7 +97,8 @@ def binance_tape(capture: BinanceCapture) -> TradeTape:
     return TradeTape(name=f"{capture.venue} {capture.symbol}", time=(tt - t0) / 1e9,
                      price=tr["price"].to_numpy(np.float64), size=tr["qty"].to_numpy(np.float64),
                      side=tr["side"].to_numpy(np.float64), arrival_mid=arrival,
-                     quote_time=(qt - t0) / 1e9, mid=mid, unit=1.0)
+                     quote_time=(qt - t0) / 1e9, mid=mid, unit=1.0,
+                     hidden=np.zeros(tt.size, dtype=bool))
 
 
 @njit(cache=True)
