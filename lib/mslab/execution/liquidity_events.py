@@ -121,13 +121,15 @@ def _rolling_median(x, w):
                 bad -= 1
             else:
                 j = np.searchsorted(buf[:filled], old)
-                buf[j:filled - 1] = buf[j + 1:filled].copy()
+                for q in range(j, filled - 1):
+                    buf[q] = buf[q + 1]
                 filled -= 1
         if np.isnan(v):
             bad += 1
         else:
             j = np.searchsorted(buf[:filled], v)
-            buf[j + 1:filled + 1] = buf[j:filled].copy()
+            for q in range(filled, j, -1):
+                buf[q] = buf[q - 1]
             buf[j] = v
             filled += 1
         if i >= w - 1 and bad == 0:
