@@ -63,3 +63,12 @@ def test_lobster_snapshots():
     snap = le.lobster_snapshots(data, 1.0)
     assert snap["time"].iloc[0] == data.messages["time"].iloc[0] and len(snap) >= 49
     assert (snap["ask"] > snap["bid"]).all()
+
+
+def test_short_series_give_nan_not_errors():
+    x = np.arange(10.0)
+    assert np.isnan(le.rolling_mean_std(x, 60)[0]).all() and np.isnan(le.rolling_median(x, 60)).all()
+    r = le.evaluate_events(100.0 + x, np.array([1]), 60, 10, seed=0)
+    assert r["events"] == 0 and np.isnan(r["vol_p"])
+    with pytest.raises(ValueError, match="window"):
+        le.rolling_median(x, 0)

@@ -140,16 +140,18 @@ def _rolling_median(x, w):
 
 def rolling_mean_std(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Rolling mean and sample standard deviation over ``window`` values (NaN until the
-    window is full or while it holds a NaN)."""
+    window is full or while it holds a NaN; all NaN when ``window`` exceeds the series)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
-    window = _validate.integer("window", window, low=2, high=max(2, x.size))
+    window = _validate.integer("window", window, low=2)
+    _validate.elements("window", float(window))
     return _rolling_mean_std(x, window)
 
 
 def rolling_median(x: np.ndarray, window: int) -> np.ndarray:
     """Rolling median over ``window`` values (NaN until full or while it holds a NaN)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
-    window = _validate.integer("window", window, low=1, high=max(1, x.size))
+    window = _validate.integer("window", window, low=1)
+    _validate.elements("window", float(window))
     _validate.work("x, window", float(x.size) * window)
     return _rolling_median(x, window)
 
@@ -195,17 +197,18 @@ def evaluate_events(mid: np.ndarray, events: np.ndarray, h: int, n_random: int, 
     """Mean absolute return and realised volatility (bps) over ``h`` snapshots after the
     events against matched random times, with permutation p-values (module docstring)."""
     mid = np.asarray(mid, dtype=np.float64)
-    h = _validate.integer("h", h, low=1, high=max(1, mid.size - 1))
+    h = _validate.integer("h", h, low=1)
     n_random = _validate.integer("n_random", n_random, low=1)
     ret1 = np.diff(mid) / mid[:-1] * 1e4
-    n = mid.size - h
+    n = max(mid.size - h, 0)
     absret = np.full(mid.size, np.nan)
     absret[:n] = np.abs(mid[h:] / mid[:n] - 1.0) * 1e4
     sq = np.concatenate(([0.0], np.cumsum(np.where(np.isnan(ret1), 0.0, ret1) ** 2)))
     vol = np.full(mid.size, np.nan)
-    vol[:n] = np.sqrt((sq[h:h + n] - sq[:n]) / h)
     cnt = np.concatenate(([0], np.cumsum(np.isnan(ret1))))
-    vol[:n][(cnt[h:h + n] - cnt[:n]) > 0] = np.nan
+    if n:
+        vol[:n] = np.sqrt((sq[h:h + n] - sq[:n]) / h)
+        vol[:n][(cnt[h:h + n] - cnt[:n]) > 0] = np.nan
     ev = np.asarray(events, dtype=np.int64)
     ok = np.flatnonzero(np.isfinite(absret) & np.isfinite(vol))
     ev = ev[np.isin(ev, ok)]
