@@ -8,7 +8,8 @@ import pytest
 
 from mslab.data.binance import load_binance_capture
 from mslab.data.lobster import load_lobster
-from mslab.execution.tca import TradeTape, binance_tape, lobster_tape, markouts, summarize
+from mslab.execution.tca import (TradeTape, binance_tape, horizon_table, lobster_tape, markouts,
+                                 summarize)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -33,6 +34,11 @@ def test_hand_computed():
     np.testing.assert_allclose(r["impact_bps"], [[0.0, 400.0], [-400.0, 400.0]])
     s = summarize(_tape(), r, np.array(["a", "b"]))
     assert s.loc[(s.group == "a") & (s.horizon_s == 1.0), "impact_mean"].item() == 400.0
+    table, raw = horizon_table(_tape(), r, np.array(["b", "a"]), 1.0)
+    assert table.index.tolist() == ["a", "b"] and raw.loc["b", "impact_mean"] == 400.0
+    assert table.loc["a", "impact (bps)"] == "400.00\u00a0±\u00a0n/a"  # one trade: no se
+    with pytest.raises(ValueError, match="horizon"):
+        horizon_table(_tape(), r, np.array(["b", "a"]), 7.0)
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,12 @@ import pandas as pd
 from numba import njit
 
 from mslab import _validate
+from mslab.glue import pm_column
 from mslab.data.binance import BinanceCapture
 from mslab.data.lobster import DUMMY_ASK, DUMMY_BID, PRICE_SCALE, LobsterData
 
-__all__ = ["RULE_605_HORIZONS", "TradeTape", "binance_tape", "lobster_tape", "markouts",
-           "summarize"]
+__all__ = ["RULE_605_HORIZONS", "TradeTape", "binance_tape", "horizon_table", "lobster_tape",
+           "markouts", "summarize"]
 
 RULE_605_HORIZONS = (0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0)
 """Markout horizons (s) from 50 ms to 5 min, as in the 2024 amendments to Rule 605."""
@@ -158,3 +159,18 @@ def summarize(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray
                          **{f"{c}_{s}": row[(c, s)] for c in ("effective", "realized", "impact")
                             for s in ("mean", "sem")}})
     return pd.DataFrame(rows)
+
+
+def horizon_table(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray,
+                  horizon: float, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The :func:`summarize` rows at ``horizon`` (one of the result's horizons), sorted by
+    group: a table for print (trades and ``mean ± se`` columns, bps) and the raw statistics."""
+    hz = result["horizons"]
+    if not np.isclose(hz, horizon).any():
+        _validate.fail("horizon", horizon, f"one of the horizons {hz.tolist()}")
+    s = summarize(tape, result, groups)
+    s = s[np.isclose(s["horizon_s"], horizon)].set_index("group").sort_index()
+    table = pd.DataFrame({"trades": s["trades"]} | {
+        f"{c} (bps)": pm_column(s[f"{c}_mean"], s[f"{c}_sem"], digits)
+        for c in ("effective", "realized", "impact")})
+    return table, s
