@@ -3,7 +3,10 @@
 Files are named ``TICKER_YYYY-MM-DD_STARTms_ENDms_message_LEVEL.csv`` and
 ``TICKER_YYYY-MM-DD_STARTms_ENDms_orderbook_LEVEL.csv``: no header, one row per event in each,
 and row i of the order book is the state of the book *after* message i. START and END are
-milliseconds after midnight (34200000 = 09:30, 57600000 = 16:00).
+milliseconds after midnight (34200000 = 09:30, 57600000 = 16:00). Parquet copies named the
+same way with ``.parquet`` for ``.csv`` (message columns ``MESSAGE_COLUMNS``, order-book
+columns ``book_columns(levels)``, as in ``data/lobster/``) load the same way and get the same
+checks; the order-book file looked up next to a message file has the message file's format.
 
 Message columns (units):
 
@@ -65,7 +68,7 @@ from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, MESSAGE_TYPES
 MESSAGE_COLUMNS = ("time", "type", "order_id", "size", "price", "direction")
 
 _NAME = re.compile(r"^(?P<ticker>.+?)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<start>\d+)_(?P<end>\d+)_"
-                   r"(?P<kind>message|orderbook)_(?P<levels>\d+)\.csv$")
+                   r"(?P<kind>message|orderbook)_(?P<levels>\d+)(?P<suffix>\.csv|\.parquet)$")
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,12 @@ class LobsterName:
     end_ms: int
     kind: str
     levels: int
+    suffix: str = ".csv"
 
     def sibling(self, kind: str) -> str:
-        return f"{self.ticker}_{self.date}_{self.start_ms}_{self.end_ms}_{kind}_{self.levels}.csv"
+        """The name of the file of ``kind`` in the same format (``.csv`` or ``.parquet``)."""
+        return (f"{self.ticker}_{self.date}_{self.start_ms}_{self.end_ms}_{kind}_{self.levels}"
+                f"{self.suffix}")
 
 
 def parse_name(path: str | Path) -> LobsterName | None:
@@ -89,7 +95,7 @@ def parse_name(path: str | Path) -> LobsterName | None:
     if m is None:
         return None
     return LobsterName(m["ticker"], m["date"], int(m["start"]), int(m["end"]), m["kind"],
-                       int(m["levels"]))
+                       int(m["levels"]), m["suffix"])
 
 
 def book_columns(levels: int) -> list[str]:
@@ -165,8 +171,25 @@ def _to_int64(table: rep.Table, columns: list[str], collector: Collector) -> Non
     table.frame = table.frame.astype({c: np.int64 for c in columns})
 
 
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+def _read_parquet_columns(path: Path, columns: list[str]) -> rep.Table:
+    """A Parquet copy with the named columns (any others are ignored), in that order."""
+    table = rep.read_parquet(path)
+    rep.require_columns(table, columns)
+    table.frame = table.frame[columns]
+    table.columns = list(columns)
+    return table
+
+
 def _read_messages(path: Path, collector: Collector) -> rep.Table:
-    table = rep.read_csv(path, collector, header=False, names=MESSAGE_COLUMNS, records=True)
+    if _is_parquet(path):
+        table = _read_parquet_columns(path, list(MESSAGE_COLUMNS))
+        table.frame = table.frame.astype({"time": np.float64})
+    else:
+        table = rep.read_csv(path, collector, header=False, names=MESSAGE_COLUMNS, records=True)
     rep.to_numeric(table, ["time"], collector)
     rep.drop_rows(table, np.isnan(table.frame["time"].to_numpy()), collector, "missing_value",
                   "an empty or NaN time")
@@ -176,7 +199,11 @@ def _read_messages(path: Path, collector: Collector) -> rep.Table:
 
 
 def _read_book(path: Path, levels: int | None, collector: Collector) -> tuple[rep.Table, int]:
-    if levels is None:
+    if _is_parquet(path):
+        if levels is None:
+            levels = sum(1 for c in rep.read_parquet(path).columns if c.startswith("ask_price_"))
+        table = _read_parquet_columns(path, book_columns(levels))
+    elif levels is None:
         table = rep.read_csv(path, collector, header=False, records=True)
         n = len(table.columns)
         if n % 4:
@@ -269,7 +296,7 @@ def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = N
     name = parse_name(message_path)
     if name is None or name.kind != "message":
         collector.note(mfile, "file_name", "the name does not follow the LOBSTER convention "
-                       "TICKER_YYYY-MM-DD_STARTms_ENDms_message_LEVEL.csv; ticker, date and "
+                       "TICKER_YYYY-MM-DD_STARTms_ENDms_message_LEVEL.csv (or .parquet); ticker, date and "
                        "levels are unknown and the time window is not checked")
         name = None
     if orderbook_path is None and name is not None:

@@ -1,0 +1,152 @@
+"""Almgren–Chriss (2000) optimal liquidation: closed forms.
+
+Model (units: shares, dollars, time in the unit of ``T``, e.g. days). Sell ``X`` shares over
+``T`` in ``N`` intervals of length τ = T/N; holdings x_0 = X, …, x_N = 0, trades
+n_j = x_{j−1} − x_j. Arithmetic Brownian price with volatility σ ($/share/time^½), permanent
+impact g(v) = γv and temporary impact h(v) = ε·sgn(v) + (η/τ)·n ($/share). With
+η̃ = η − ½γτ, the expected cost (shortfall against X·S_0) and its variance of any
+non-increasing trajectory are
+
+    E = ½γX² + εX + (η̃/τ) Σ n_j²,     V = σ²τ Σ_{j=1..N} x_j²,
+
+and the mean–variance optimum for risk aversion λ ≥ 0 ($⁻¹) is
+x_j = X sinh(κ(T − t_j)) / sinh(κT), with (2/τ²)(cosh κτ − 1) = λσ²/η̃; λ = 0 gives κ = 0,
+the straight line (TWAP). The half-life of the position is θ = 1/κ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mslab import _validate
+
+__all__ = ["ACParams", "check_holdings", "cost_moments", "efficient_frontier", "half_life", "kappa",
+           "optimal_cost", "trade_list", "trajectory", "twap_cost"]
+
+
+@dataclass(frozen=True)
+class ACParams:
+    """Parameters of the Almgren–Chriss model (see the module docstring for units)."""
+
+    X: float
+    T: float
+    N: int
+    sigma: float
+    gamma: float
+    eta: float
+    epsilon: float = 0.0
+
+    def __post_init__(self) -> None:
+        _validate.positive("X", self.X)
+        _validate.positive("T", self.T)
+        _validate.integer("N", self.N, low=1, high=10**7)
+        _validate.nonnegative("sigma", self.sigma)
+        _validate.nonnegative("gamma", self.gamma)
+        _validate.positive("eta", self.eta)
+        _validate.nonnegative("epsilon", self.epsilon)
+        if self.eta_tilde <= 0.0:
+            _validate.fail("eta", self.eta, f"> gamma*tau/2 = {0.5 * self.gamma * self.tau:g} "
+                           "(otherwise eta_tilde <= 0 and trading faster is free)")
+
+    @property
+    def tau(self) -> float:
+        """Length of one trading interval."""
+        return self.T / self.N
+
+    @property
+    def eta_tilde(self) -> float:
+        """η̃ = η − ½γτ."""
+        return self.eta - 0.5 * self.gamma * self.tau
+
+
+def kappa(p: ACParams, lam: float) -> float:
+    """Urgency κ (per time unit) solving (2/τ²)(cosh κτ − 1) = λσ²/η̃; 0 when λ = 0."""
+    lam = _validate.nonnegative("lam", lam)
+    k2 = lam * p.sigma**2 / p.eta_tilde
+    return float(np.arccosh(1.0 + 0.5 * k2 * p.tau**2) / p.tau)
+
+
+def half_life(p: ACParams, lam: float) -> float:
+    """θ = 1/κ, the time for the optimal position to fall by a factor e (inf when λ = 0)."""
+    k = kappa(p, lam)
+    return np.inf if k == 0.0 else 1.0 / k
+
+
+def trajectory(p: ACParams, lam: float) -> np.ndarray:
+    """Optimal holdings x_0 = X, …, x_N = 0 (N + 1 values, shares)."""
+    k = kappa(p, lam)
+    t = np.arange(p.N + 1) * p.tau
+    if k * p.T < 1e-12:
+        x = p.X * (1.0 - t / p.T)
+    elif k * p.T > 700.0:  # sinh overflows: use the exponential form
+        x = (p.X * np.exp(-k * t) * (1.0 - np.exp(-2.0 * k * (p.T - t)))
+             / (1.0 - np.exp(-2.0 * k * p.T)))
+    else:
+        x = p.X * np.sinh(k * (p.T - t)) / np.sinh(k * p.T)
+    x[0], x[-1] = p.X, 0.0
+    return x
+
+
+def trade_list(p: ACParams, lam: float) -> np.ndarray:
+    """Optimal trades n_1..n_N (shares sold in each interval), from the closed form
+    n_j = 2 sinh(½κτ)/sinh(κT) · cosh(κ(T − t_{j−½})) · X."""
+    k = kappa(p, lam)
+    if k * p.T < 1e-12 or k * p.T > 700.0:
+        return -np.diff(trajectory(p, lam))
+    t_half = (np.arange(1, p.N + 1) - 0.5) * p.tau
+    return 2.0 * np.sinh(0.5 * k * p.tau) / np.sinh(k * p.T) * np.cosh(k * (p.T - t_half)) * p.X
+
+
+def check_holdings(p: ACParams, holdings: object) -> np.ndarray:
+    """``holdings`` as N + 1 non-increasing floats from X to 0, or a ValueError."""
+    x = _validate.real_vector("holdings", holdings, low=0.0)
+    if x.size != p.N + 1 or x[0] != p.X or x[-1] != 0.0 or np.any(np.diff(x) > 0.0):
+        _validate.fail("holdings", f"array of {x.size} values",
+                       f"N + 1 = {p.N + 1} non-increasing holdings from X = {p.X:g} to 0")
+    return x
+
+
+def cost_moments(p: ACParams, holdings: np.ndarray) -> tuple[float, float]:
+    """Expected cost E and variance V ($, $²) of liquidating along ``holdings`` (N + 1
+    non-increasing values from X to 0)."""
+    x = check_holdings(p, holdings)
+    n = -np.diff(x)
+    e = 0.5 * p.gamma * p.X**2 + p.epsilon * p.X + p.eta_tilde / p.tau * float(np.sum(n * n))
+    v = p.sigma**2 * p.tau * float(np.sum(x[1:] ** 2))
+    return e, v
+
+
+def optimal_cost(p: ACParams, lam: float) -> tuple[float, float]:
+    """E and V of the optimal strategy from the paper's closed forms (λ > 0), or of TWAP
+    (λ = 0)."""
+    k = kappa(p, lam)
+    if k == 0.0:
+        return twap_cost(p)
+    X, T, tau = p.X, p.T, p.tau
+    if k * T > 350.0:
+        _validate.fail("lam", lam, f"a risk aversion with kappa*T <= 350 (got {k * T:g}): use "
+                       "cost_moments(p, trajectory(p, lam))")
+    s = np.sinh(k * T)
+    e = (0.5 * p.gamma * X**2 + p.epsilon * X + p.eta_tilde * X**2 * np.tanh(0.5 * k * tau)
+         * (tau * np.sinh(2 * k * T) + 2 * T * np.sinh(k * tau)) / (2 * tau**2 * s**2))
+    v = (0.5 * p.sigma**2 * X**2 * (tau * s * np.cosh(k * (T - tau)) - T * np.sinh(k * tau))
+         / (s**2 * np.sinh(k * tau)))
+    return float(e), float(v)
+
+
+def twap_cost(p: ACParams) -> tuple[float, float]:
+    """E and V of the straight-line (TWAP, risk-neutral) schedule:
+    E = ½γX² + εX + η̃X²/T, V = ⅓σ²X²T(1 − 1/N)(1 − 1/(2N))."""
+    X, T, N = p.X, p.T, p.N
+    e = 0.5 * p.gamma * X**2 + p.epsilon * X + p.eta_tilde * X**2 / T
+    v = p.sigma**2 * X**2 * T * (1 - 1 / N) * (1 - 1 / (2 * N)) / 3.0
+    return e, v
+
+
+def efficient_frontier(p: ACParams, lams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """E and V ($, $²) of the optimal strategies for each risk aversion in ``lams``."""
+    lams = _validate.real_vector("lams", lams, low=0.0)
+    ev = np.array([cost_moments(p, trajectory(p, lam)) for lam in lams])
+    return ev[:, 0], ev[:, 1]

@@ -1,0 +1,176 @@
+"""Transaction-cost analysis of real trades: effective spread, realized spread and price
+impact at several horizons (markouts).
+
+For a trade at price P with aggressor sign d (+1 buyer-initiated, −1 seller-initiated), the
+midpoint m_t prevailing at its arrival and the midpoint m_{t+Δ} prevailing Δ seconds later:
+
+* effective spread  2·d·(P − m_t),
+* realized spread   2·d·(P − m_{t+Δ}),
+* price impact      2·d·(m_{t+Δ} − m_t),
+
+so effective = realized + impact. The three are computed separately (no one is defined as the
+difference of the others); with prices on an integer grid (LOBSTER's dollars × 10,000, where
+every midpoint is a multiple of ½) floating-point arithmetic is exact and the identity holds
+bit for bit. Results in basis points divide by m_t. "Prevailing" means the last quote strictly
+before the trade (for LOBSTER, the book row before the execution message) and, at t + Δ, the last
+quote at or before t + Δ; a trade whose midpoint at either time is missing (an empty side)
+gets NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from mslab import _validate
+from mslab.glue import pm_column
+from mslab.data.binance import BinanceCapture
+from mslab.data.lobster import DUMMY_ASK, DUMMY_BID, PRICE_SCALE, LobsterData
+
+__all__ = ["RULE_605_HORIZONS", "TradeTape", "binance_tape", "horizon_table", "lobster_tape",
+           "markouts", "summarize"]
+
+RULE_605_HORIZONS = (0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 60.0, 300.0)
+"""Markout horizons (s) from 50 ms to 5 min, as in the 2024 amendments to Rule 605."""
+
+
+@dataclass(frozen=True, eq=False)
+class TradeTape:
+    """Trades and the quote midpoints around them, in one price unit (``unit`` per currency
+    unit: 10,000 for LOBSTER, 1 for Binance).
+
+    ``time`` (s), ``price``, ``size`` (shares or base units), ``side`` (+1 buyer-, −1
+    seller-initiated), ``arrival_mid`` (midpoint before the trade, NaN if a side is empty);
+    ``quote_time`` (s, non-decreasing) and ``mid`` the midpoint series used at t + Δ;
+    ``hidden`` marks executions of hidden orders (LOBSTER type 5), whose direction is the
+    hidden order's and whose price may lie inside the spread.
+    """
+
+    name: str
+    time: np.ndarray
+    price: np.ndarray
+    size: np.ndarray
+    side: np.ndarray
+    arrival_mid: np.ndarray
+    quote_time: np.ndarray
+    mid: np.ndarray
+    unit: float
+    hidden: np.ndarray
+
+
+def _book_mid(ask: np.ndarray, bid: np.ndarray) -> np.ndarray:
+    """Midpoint of level-1 LOBSTER prices; NaN where a side is empty (dummy price)."""
+    mid = 0.5 * (ask.astype(np.float64) + bid.astype(np.float64))
+    mid[(ask == DUMMY_ASK) | (bid == DUMMY_BID)] = np.nan
+    return mid
+
+
+def lobster_tape(data: LobsterData) -> TradeTape:
+    """Every execution (types 4 and 5) of a LOBSTER day; the aggressor is the opposite of
+    the executed limit order's direction. Prices in dollars × 10,000."""
+    if data.book is None:
+        _validate.fail("data", data.message_path.name, "a LobsterData with its order-book file")
+    m = data.arrays()
+    mid = _book_mid(data.book[:, 0], data.book[:, 2])
+    rows = np.flatnonzero(np.isin(m["type"], (4, 5)))
+    before = np.concatenate(([np.nan], mid[:-1]))  # row i-1 is the book before message i
+    return TradeTape(name=data.ticker or data.message_path.stem, time=m["time"][rows],
+                     price=m["price"][rows].astype(np.float64), size=m["size"][rows].astype(np.float64),
+                     side=-m["direction"][rows].astype(np.float64), arrival_mid=before[rows],
+                     quote_time=m["time"], mid=mid, unit=float(PRICE_SCALE),
+                     hidden=m["type"][rows] == 5)
+
+
+def binance_tape(capture: BinanceCapture) -> TradeTape:
+    """Every trade of a Binance capture (aggressor from ``m``) against the bookTicker
+    midpoints, all on the local receive clock (spot bookTickers carry no exchange time)."""
+    bbo = capture.bbo.sort_values("local_ns", kind="stable")
+    qt = bbo["local_ns"].to_numpy(np.int64)
+    mid = bbo["mid"].to_numpy(np.float64)
+    tr = capture.trades
+    tt = tr["local_ns"].to_numpy(np.int64)
+    k = np.searchsorted(qt, tt, side="left") - 1  # last quote strictly before the trade
+    arrival = np.where(k >= 0, mid[np.maximum(k, 0)], np.nan)
+    t0 = qt[0] if qt.size else 0
+    return TradeTape(name=f"{capture.venue} {capture.symbol}", time=(tt - t0) / 1e9,
+                     price=tr["price"].to_numpy(np.float64), size=tr["qty"].to_numpy(np.float64),
+                     side=tr["side"].to_numpy(np.float64), arrival_mid=arrival,
+                     quote_time=(qt - t0) / 1e9, mid=mid, unit=1.0,
+                     hidden=np.zeros(tt.size, dtype=bool))
+
+
+@njit(cache=True)
+def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons):
+    n, h = time.shape[0], horizons.shape[0]
+    effective = 2.0 * side * (price - arrival_mid)
+    realized = np.empty((n, h))
+    impact = np.empty((n, h))
+    for j in range(h):
+        q = 0  # trades are in time order: one pass over the quotes per horizon
+        for i in range(n):
+            target = time[i] + horizons[j]
+            while q < quote_time.shape[0] and quote_time[q] <= target:
+                q += 1
+            later = mid[q - 1] if q > 0 else np.nan
+            realized[i, j] = 2.0 * side[i] * (price[i] - later)
+            impact[i, j] = 2.0 * side[i] * (later - arrival_mid[i])
+    return effective, realized, impact
+
+
+def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarray]:
+    """Effective spread (n,), realized spread and price impact (n, len(horizons)) in the
+    tape's price unit, plus the same in basis points of the arrival midpoint (``*_bps``)."""
+    hz = _validate.real_vector("horizons", horizons, low=0.0)
+    for name in ("time", "quote_time"):
+        t = getattr(tape, name)
+        if t.size and np.any(np.diff(t) < 0):
+            _validate.fail(f"tape.{name}", "an unsorted array", "non-decreasing times")
+    _validate.elements("trades, horizons", float(tape.time.size) * hz.size)
+    eff, real, imp = _markouts_kernel(tape.time, tape.price, tape.side, tape.arrival_mid,
+                                      tape.quote_time, tape.mid, hz)
+    bps = 1e4 / tape.arrival_mid
+    return {"horizons": hz, "effective": eff, "realized": real, "impact": imp,
+            "effective_bps": eff * bps, "realized_bps": real * bps[:, None],
+            "impact_bps": imp * bps[:, None]}
+
+
+def summarize(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray | None = None,
+              ) -> pd.DataFrame:
+    """Mean and standard error (bps) of effective spread, realized spread and impact per
+    horizon and group (``groups``: one label per trade; None = all trades). Trades with a
+    missing midpoint are left out. Standard errors treat trades as independent: trades
+    cluster in time, so they understate the uncertainty (compare across groups with care)."""
+    n = tape.time.size
+    labels = np.full(n, "all", dtype=object) if groups is None else np.asarray(groups, object)
+    if labels.shape != (n,):
+        _validate.fail("groups", f"array of shape {labels.shape}", f"one label per trade ({n})")
+    rows = []
+    for j, hz in enumerate(result["horizons"]):
+        frame = pd.DataFrame({"group": labels, "effective": result["effective_bps"],
+                              "realized": result["realized_bps"][:, j],
+                              "impact": result["impact_bps"][:, j]}).dropna()
+        g = frame.groupby("group", sort=False)
+        stats = g.agg(["mean", "sem", "size"])
+        for label, row in stats.iterrows():
+            rows.append({"group": label, "horizon_s": hz, "trades": int(row[("impact", "size")]),
+                         **{f"{c}_{s}": row[(c, s)] for c in ("effective", "realized", "impact")
+                            for s in ("mean", "sem")}})
+    return pd.DataFrame(rows)
+
+
+def horizon_table(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray,
+                  horizon: float, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The :func:`summarize` rows at ``horizon`` (one of the result's horizons), sorted by
+    group: a table for print (trades and ``mean ± se`` columns, bps) and the raw statistics."""
+    hz = result["horizons"]
+    if not np.isclose(hz, horizon).any():
+        _validate.fail("horizon", horizon, f"one of the horizons {hz.tolist()}")
+    s = summarize(tape, result, groups)
+    s = s[np.isclose(s["horizon_s"], horizon)].set_index("group").sort_index()
+    table = pd.DataFrame({"trades": s["trades"]} | {
+        f"{c} (bps)": pm_column(s[f"{c}_mean"], s[f"{c}_sem"], digits)
+        for c in ("effective", "realized", "impact")})
+    return table, s
