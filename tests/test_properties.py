@@ -39,7 +39,7 @@ from test_data_funding import H8, T0
 from test_data_funding import write as write_funding
 
 MODULES = (inventory, data, rng, glue, runner, funding)
-SETTINGS = settings(max_examples=12, deadline=timedelta(seconds=3), derandomize=True, database=None,
+SETTINGS = settings(max_examples=12, deadline=timedelta(seconds=10), derandomize=True, database=None,
                     phases=(Phase.explicit, Phase.reuse, Phase.generate),
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.function_scoped_fixture])

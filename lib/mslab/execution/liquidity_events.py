@@ -27,7 +27,8 @@ from numba import njit
 
 from mslab import _validate
 from mslab.data.binance import BinanceCapture
-from mslab.data.lobster import DUMMY_ASK, DUMMY_BID, LobsterData
+from mslab.data.lobster import LobsterData
+from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID
 
 __all__ = ["binance_snapshots", "cluster_alerts", "detect", "evaluate_events", "features",
            "lobster_snapshots", "rolling_mean_std", "rolling_median"]

@@ -28,7 +28,8 @@ from numba import njit
 from mslab import _validate
 from mslab.glue import pm_column
 from mslab.data.binance import BinanceCapture
-from mslab.data.lobster import DUMMY_ASK, DUMMY_BID, PRICE_SCALE, LobsterData
+from mslab.data.lobster import LobsterData
+from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, PRICE_SCALE
 
 __all__ = ["RULE_605_HORIZONS", "TradeTape", "binance_tape", "horizon_table", "lobster_tape",
            "markouts", "summarize"]
