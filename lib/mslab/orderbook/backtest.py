@@ -108,7 +108,8 @@ from mslab.orderbook.latency import (
     latency_model,
     latency_values,
 )
-from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, HALT, PRICE_SCALE, message_arrays
+from mslab.orderbook.messages import (EXECUTE, EXECUTE_HIDDEN, HALT, PRICE_SCALE, check_tick,
+                                     message_arrays)
 from mslab.orderbook.metrics import BacktestMetrics, compute_metrics
 from mslab.orderbook.quoters import (
     ASK_QTY,
@@ -593,7 +594,7 @@ def run_backtest(
         messages alone. Given, the visible book after message ``i`` is row ``i`` (book-file
         mode, see the module docstring).
     """
-    tick = _validate.integer("tick", tick, low=1)
+    tick = check_tick(tick)
     msg = message_arrays(messages, tick)
     if (not isinstance(quoter, Quoter) or not isinstance(quoter.params, np.ndarray)
             or quoter.params.dtype != np.float64 or quoter.params.ndim != 1

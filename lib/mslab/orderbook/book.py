@@ -36,7 +36,8 @@ import numpy as np
 from numba import njit
 
 from mslab import _validate
-from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, EXECUTE, NEW, message_arrays
+from mslab.orderbook.messages import (DUMMY_ASK, DUMMY_BID, EXECUTE, NEW, check_tick,
+                                     message_arrays)
 
 BID, ASK = 0, 1
 NO_TICK = np.iinfo(np.int64).min  # best tick of an empty side
@@ -271,7 +272,7 @@ def replay_lobster(messages: object, levels: int, tick: int, *, initial_book: ob
     stream that does not start from the true book, or corrupt data) raises ``ValueError``
     naming the message; with ``strict=False`` the level is emptied and replay continues.
     """
-    tick = _validate.integer("tick", tick, low=1)
+    tick = check_tick(tick)
     levels = _validate.integer("levels", levels, low=1)
     if not isinstance(strict, bool):
         _validate.fail("strict", strict, "True or False")
@@ -459,7 +460,7 @@ def check_book_file(messages: object, rows: object, tick: int, *,
     ``i``. The one allowed difference is a level revealed from beyond the file's depth (a
     message empties a level and the file shows, at its deepest level, a price the messages
     never mentioned). Types 5, 6 and 7 must leave the row unchanged."""
-    tick = _validate.integer("tick", tick, low=1)
+    tick = check_tick(tick)
     msg = message_arrays(messages, tick)
     arr = book_rows(rows, msg.n, tick, "rows")
     init = initial_levels(initial_book, tick)
@@ -485,7 +486,7 @@ def replay_divergence(messages: object, rows: object, tick: int, *,
     """Replay ``messages`` alone (:func:`replay_lobster`, not strict) and compare the top of
     book (best ask, its size, best bid, its size) after each message with the given LOBSTER
     order-book ``rows``."""
-    tick = _validate.integer("tick", tick, low=1)
+    tick = check_tick(tick)
     msg = message_arrays(messages, tick)
     arr = book_rows(rows, msg.n, tick, "rows")
     replayed = replay_lobster(messages, 1, tick, initial_book=initial_book, strict=False)

@@ -39,7 +39,7 @@ from mslab import _validate
 from mslab.glue import number
 from mslab.orderbook.backtest import MarketMakingResult, run_backtest
 from mslab.orderbook.fills import markouts
-from mslab.orderbook.messages import PRICE_SCALE
+from mslab.orderbook.messages import PRICE_SCALE, check_tick
 from mslab.orderbook.quoters import Quoter
 
 FILE = "file"
@@ -104,7 +104,7 @@ def book_mid(book: object, tick: int) -> np.ndarray:
         carry the last two-sided mid forward (and the first one backward).
     """
     rows = _book_rows("book", book)
-    tick = _validate.integer("tick", tick, low=1)
+    tick = check_tick(tick)
     two_sided = (rows[:, 1] > 0) & (rows[:, 3] > 0)
     if not two_sided.any():
         _validate.fail("book", f"<{rows.shape[0]} rows>", "order-book rows with at least one "
@@ -174,7 +174,7 @@ def summary(result: MarketMakingResult, market: Market, *, markout_horizon: floa
     if not isinstance(result, MarketMakingResult):
         _validate.fail("result", type(result).__name__, "a MarketMakingResult (run_backtest)")
     markout_horizon = _validate.nonnegative("markout_horizon", markout_horizon)
-    tick = _validate.integer("tick", tick, low=1)
+    tick = check_tick(tick)
     if market.duration <= 0:
         _validate.fail("market", market.name, "a market with a positive duration")
     m = result.metrics()
@@ -223,7 +223,7 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
         _validate.fail("markets", names, "markets with distinct names")
     if "tick" not in backtest:
         _validate.fail("backtest", sorted(backtest), "keywords of run_backtest including tick")
-    tick = _validate.integer("tick", backtest["tick"], low=1)
+    tick = check_tick(backtest["tick"])
     markout_horizon = _validate.nonnegative("markout_horizon", markout_horizon)
     specs = list(specs)
     for spec in specs:

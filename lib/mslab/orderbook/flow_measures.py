@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mslab import _validate
-from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, NEW
+from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, NEW, check_tick
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,7 +75,7 @@ def flow_statistics(time: np.ndarray, type: np.ndarray, direction: np.ndarray,
         _validate.fail("book", f"<{book.dtype} array of shape {book.shape}>",
                        f"an integer array of shape ({n}, 4*levels): one LOBSTER order-book row "
                        "per message")
-    tick = _validate.integer("tick", tick, low=1)
+    tick = check_tick(tick)
     start = _validate.real("start", start)
     end = _validate.real("end", end)
     if end <= start:

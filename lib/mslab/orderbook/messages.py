@@ -39,9 +39,17 @@ COLUMNS = ("time", "type", "size", "price", "direction")
 # Latest message time (s): times become int64 nanoseconds and latencies are added to them, so
 # they must stay far from 2**63 ns ≈ 9.2e9 s. Epoch seconds pass; epoch milliseconds do not.
 MAX_TIME = 4e9
+# Coarsest price grid (LOBSTER units): one tick as wide as the dummy ask price keeps every
+# price in ticks, and prices times ticks, far inside int64.
+MAX_TICK = DUMMY_ASK
 # LOBSTER message types
 NEW, PARTIAL_CANCEL, DELETE, EXECUTE, EXECUTE_HIDDEN, CROSS, HALT = 1, 2, 3, 4, 5, 6, 7
 MESSAGE_TYPES = (NEW, PARTIAL_CANCEL, DELETE, EXECUTE, EXECUTE_HIDDEN, CROSS, HALT)
+
+
+def check_tick(tick: object, name: str = "tick") -> int:
+    """A price grid in LOBSTER units (100 = one cent): an integer in [1, :data:`MAX_TICK`]."""
+    return _validate.integer(name, tick, low=1, high=MAX_TICK)
 
 
 @dataclass(frozen=True)
@@ -141,7 +149,7 @@ def message_arrays(messages: object, tick: int) -> MessageArrays:
     ``tick`` is the price grid in LOBSTER units (100 = one cent). Raises ``ValueError`` naming
     the column and the first offending message.
     """
-    tick = _validate.integer("tick", tick, low=1)
+    tick = check_tick(tick)
     columns = {name: _column(messages, name) for name in COLUMNS}
     time = columns["time"]
     if time.ndim != 1 or time.size < 1 or time.dtype == bool or not np.issubdtype(
