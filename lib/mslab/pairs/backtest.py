@@ -358,6 +358,17 @@ def _pair_cost(dy, dx, price_y, price_x, rate_y, rate_x, impact, adv_y, adv_x):
 
 
 @njit(cache=True)
+def _charge_trade(tr_f, r, dy, dx, p, t, a, b, rate_y, rate_x, impact, adv):
+    """Cost and notional ($) of an order of dy shares of y (column a) and dx of x (column b) at
+    the close of day t, added to trade r's cost (tr_f[r, 1]) and traded notional (tr_f[r, 2])."""
+    c, v = _pair_cost(dy, dx, p[t, a], p[t, b], rate_y, rate_x, impact, adv[t - 1, a],
+                      adv[t - 1, b])
+    tr_f[r, 1] += c
+    tr_f[r, 2] += v
+    return c, v
+
+
+@njit(cache=True)
 def _simulate_pairs_portfolio(p, iy, ix, sig, hedge, adv, hs, fixed, impact, max_part, vol_sizing, target_vol,
               window, max_gross, pair_capital, port_cap, stop_sigma, stop_loss, rehedge,
               close_at_end, ann, qy, qx, pnl, cost, traded, tr_i, tr_f):
@@ -401,10 +412,7 @@ def _simulate_pairs_portfolio(p, iy, ix, sig, hedge, adv, hs, fixed, impact, max
                 if r >= 0 and (final or tdir[k] != tr_i[r, 1]):       # closing order first
                     f = _fraction(cur_y[k], cur_x[k], cap_y, cap_x)
                     dy, dx = -f * cur_y[k], -f * cur_x[k]
-                    c, v = _pair_cost(dy, dx, p[t, a], p[t, b], rate_y, rate_x, impact,
-                                      adv[t - 1, a], adv[t - 1, b])
-                    tr_f[r, 1] += c
-                    tr_f[r, 2] += v
+                    c, v = _charge_trade(tr_f, r, dy, dx, p, t, a, b, rate_y, rate_x, impact, adv)
                     c_day += c
                     v_day += v
                     cap_y -= abs(dy)
@@ -440,10 +448,8 @@ def _simulate_pairs_portfolio(p, iy, ix, sig, hedge, adv, hs, fixed, impact, max
                             dy, dx = f * dy, f * dx
                             cur_y[k] += dy
                             cur_x[k] += dx
-                        c, v = _pair_cost(dy, dx, p[t, a], p[t, b], rate_y, rate_x, impact,
-                                          adv[t - 1, a], adv[t - 1, b])
-                        tr_f[r, 1] += c
-                        tr_f[r, 2] += v
+                        c, v = _charge_trade(tr_f, r, dy, dx, p, t, a, b, rate_y, rate_x, impact,
+                                             adv)
                         c_day += c
                         v_day += v
                 pnl[t, k] = g - c_day
