@@ -20,7 +20,9 @@ row *i* of the order-book file) with :func:`schedule_rule` as its quoter, decidi
   round((k+1)·X/n) minus what has filled (the engine's queue model places it at the back of
   the queue and moves it with trades and cancellations; an order whose price is no longer the
   best is cancelled and re-posted at the new best). At the child's deadline whatever is
-  behind round((k+1)·X/n) crosses as in ``aggressive``.
+  behind round((k+1)·X/n) crosses as in ``aggressive``. The engine never lets filled plus open
+  shares exceed X, so a replacement or a crossing order waits for the confirmation of the
+  cancel it follows (a cancel can fail: the order may fill first), at least one decision.
 
 After ``start + duration`` the remainder crosses until ``start + duration + final_window``;
 what is still unfilled then is the opportunity cost. The historical book does not react to our
@@ -62,7 +64,7 @@ from mslab.orderbook.messages import PRICE_SCALE, check_tick, message_arrays
 from mslab.orderbook.quoters import (ASK_QTY, ASK_TICK, BID_QTY, BID_TICK, QUOTER_SIGNATURE,
                                      Quoter, custom_quoter)
 
-__all__ = ["COMPONENTS", "STRATEGIES", "ac_from_day", "execute_schedule", "execute_schedules",
+__all__ = ["COMPONENTS", "STRATEGIES", "ac_from_day", "ac_versus_realised", "execute_schedule", "execute_schedules",
            "perold_shortfall", "schedule_quoter", "schedule_rule", "schedule_starts",
            "shortfall_summary"]
 
@@ -283,7 +285,8 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
 
     * σ ($/share/√s): standard deviation of the midpoint's changes (``mid``, $, at ``times``)
       over ``child_interval`` grid steps, divided by √child_interval;
-    * ε ($/share): half the mean effective spread of the day's trades (``tape_effective``, $);
+    * ε ($/share): half the mean effective spread of the day's trades (``tape_effective``, $;
+      NaN entries, trades without an arrival midpoint, are left out);
     * γ ($/share²): Kyle's λ (bps per √$) linearised at the child size n = X·τ/T:
       γ = λ·10⁻⁴·P·√(P·n)/n — the permanent move of one child order per share;
     * η ($·s/share²): τ times the OLS slope b of the trades' effective half-spread on their size
@@ -292,13 +295,17 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
     Returns the :class:`ACParams` (T = ``duration``, N = duration/child_interval) and a dict of
     the estimates (with ``b`` and ``eta_floored``).
     """
-    t = _validate.real_array("times", times)
-    m = _validate.real_array("mid", mid)
-    eff = _validate.real_array("tape_effective", tape_effective)
-    size = _validate.real_array("tape_size", tape_size)
-    if m.shape != t.shape or eff.shape != size.shape or eff.size < 3:
-        _validate.fail("tape_size", f"<array of shape {size.shape}>", "one size per effective "
-                       "spread (at least 3 trades), and mid one value per time")
+    t = _validate.real_vector("times", times)
+    m = np.asarray(mid, dtype=np.float64)
+    eff = np.asarray(tape_effective, dtype=np.float64)
+    size = _validate.real_array("tape_size", tape_size, low=0.0)
+    if m.shape != t.shape or np.isinf(m).any():
+        _validate.fail("mid", f"<array of shape {m.shape}>", f"one midpoint per time ({t.size}), "
+                       "finite or NaN (an empty side)")
+    ok = np.isfinite(eff)
+    if eff.shape != size.shape or ok.sum() < 3:
+        _validate.fail("tape_effective", f"<array of shape {eff.shape}>", "one effective spread "
+                       f"per trade size ({size.size}), at least 3 of them finite")
     kyle_slope_bps = _validate.real("kyle_slope_bps", kyle_slope_bps, low=0.0)
     quantity, duration = _validate.positive("quantity", quantity), _validate.positive("duration", duration)
     child_interval = _validate.positive("child_interval", child_interval)
@@ -308,7 +315,6 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
         _validate.fail("child_interval", child_interval, "short enough for 3 grid points")
     sigma = float(np.nanstd(np.diff(_prevailing(t, m, grid, strict=False)), ddof=1)
                   / np.sqrt(child_interval))
-    ok = np.isfinite(eff)
     half = 0.5 * eff[ok]
     b = float(np.polyfit(size[ok], half, 1)[0])
     n = quantity * child_interval / duration
@@ -319,3 +325,23 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
     e, v = twap_cost(p)
     return p, {"sigma": sigma, "epsilon": p.epsilon, "gamma": gamma, "eta": eta, "b": b,
                "eta_floored": b < gamma, "expected_cost": e, "sd_cost": float(np.sqrt(v))}
+
+
+def ac_versus_realised(frame: pd.DataFrame, p: ACParams) -> pd.DataFrame:
+    """The Almgren–Chriss TWAP cost of ``p`` split as spread εX, impact ½γX² + η̃X²/T, delay
+    (0: the model's price has no drift), expected cost and its standard deviation √V, against
+    the realised means (and the standard deviation across schedules) of each strategy of an
+    :func:`execute_schedules` frame ($ per schedule)."""
+    if "strategy" not in frame or "total" not in frame or len(frame) < 2:
+        _validate.fail("frame", f"<{len(frame)} rows>", "an execute_schedules frame (≥ 2 rows)")
+    e, v = twap_cost(p)
+    spread = p.epsilon * p.X
+    parts = {"spread (εX)": ("spread", spread), "impact (½γX² + η̃X²/T)": ("impact", e - spread),
+             "delay (zero drift)": ("delay", 0.0), "expected cost": ("total", e)}
+    table = pd.DataFrame({"Almgren–Chriss ($)": pd.Series(
+        {k: value for k, (_, value) in parts.items()} | {"SD of cost": float(np.sqrt(v))})})
+    for strategy, r in frame.groupby("strategy", sort=False):
+        table[f"realised, {strategy} ($)"] = pd.Series(
+            {k: r[c].mean() for k, (c, _) in parts.items()} | {"SD of cost": r["total"].std()})
+    table.index.name = "part of the cost"
+    return table

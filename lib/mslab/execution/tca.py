@@ -184,7 +184,8 @@ def size_labels(size: object, buckets: int) -> np.ndarray:
     buckets = _validate.integer("buckets", buckets, low=1, high=100)
     if s.ndim != 1 or s.size == 0:
         _validate.fail("size", f"<array of shape {s.shape}>", "a non-empty 1-D array of sizes")
-    codes = pd.qcut(s, buckets, labels=False, duplicates="drop")
+    codes = (np.zeros(s.size, np.int64) if s.min() == s.max()  # one value: one bucket
+             else pd.qcut(s, buckets, labels=False, duplicates="drop"))
     edges = pd.Series(s).groupby(codes).agg(["min", "max"])
     names = {c: f"Q{c + 1}: {edges['min'][c]:,.6g}–{edges['max'][c]:,.6g}" for c in edges.index}
     return np.array([names[c] for c in codes], dtype=object)
