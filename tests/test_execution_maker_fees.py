@@ -54,7 +54,7 @@ def test_fees_change_the_cash_not_the_fills(day):
 def test_table(day):
     _, blocks = day
     table, stats = fee_schedule_table(blocks)
-    assert list(table.index) == list(FEES)
+    assert list(table.columns) == list(FEES) and table.loc["fees ($/block)", "none"] == "0\u00a0±\u00a00"
     assert ((stats["maker_share"] > 0.9) & (stats["maker_share"] <= 1.0)).all()
     assert stats.loc["rebate", "net_mean"] > stats.loc["flat", "net_mean"]  # rebates on maker fills
     assert (stats["blocks"] == 7).all()

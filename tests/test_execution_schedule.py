@@ -151,7 +151,9 @@ def test_real_day_identity_and_tactics(amzn):
     assert (agg["fees"] > 0).all() and (pas["fees"] < 0).all()  # taker fee, maker rebate
     assert (runs["filled"] + runs["unfilled"] == 1000).all()
     table, stats = shortfall_summary(runs)
-    assert list(table.index) == ["aggressive", "passive"] and (stats["schedules"] == 8).all()
+    assert list(table.columns) == ["aggressive", "passive"] and (stats["schedules"] == 8).all()
+    assert list(table.index) == [*COMPONENTS, "total", "filled", "taken (of filled)",
+                                 "schedules"]
     np.testing.assert_allclose(stats.loc["aggressive", "total_mean"], agg["total_bps"].mean())
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mslab import _validate
-from mslab.glue import pm_column
+from mslab.glue import number, pm_column
 from mslab.orderbook.backtest import run_backtest
 from mslab.orderbook.experiments import book_mid
 from mslab.orderbook.fills import markouts
@@ -84,8 +84,9 @@ class _Subset:
 
 def fee_schedule_table(blocks: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per fee schedule: maker share of volume, volume per block, and mean ± standard error over
-    blocks of net and gross P&L, fees ($ per block), capture and adverse (¢/share). Returns a
-    printable table and the raw statistics."""
+    blocks of net and gross P&L, fees ($ per block, whole dollars), capture and adverse (¢/share,
+    ``digits`` decimals). Returns a printable table (one row per measure, one column per
+    schedule, strings) and the raw statistics per schedule."""
     need = {"schedule", "net", "gross", "fees", "volume", "maker_volume", "capture", "adverse"}
     if not need <= set(blocks.columns):
         _validate.fail("blocks", f"<columns {list(blocks.columns)}>",
@@ -95,10 +96,16 @@ def fee_schedule_table(blocks: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFr
                           "maker_share": g["maker_volume"].sum() / g["volume"].sum()})
     for c in ("net", "gross", "fees", "capture", "adverse", "volume"):
         stats[f"{c}_mean"], stats[f"{c}_sem"] = g[c].mean(), g[c].sem()
-    table = pd.DataFrame({"maker share (%)": 100 * stats["maker_share"],
-                          "volume (shares/block)": stats["volume_mean"]} | {
-        label: pm_column(stats[f"{c}_mean"], stats[f"{c}_sem"], digits)
-        for c, label in (("net", "net P&L ($/block)"), ("gross", "gross P&L ($/block)"),
-                         ("fees", "fees ($/block)"), ("capture", "capture (¢/share)"),
-                         ("adverse", "adverse (¢/share)"))})
+    table = pd.DataFrame({"maker share (%)": [number(v, 1, percent=True)
+                                              for v in stats["maker_share"]],
+                          "volume (shares/block)": [number(v, 0) for v in stats["volume_mean"]]}
+                         | {label: pm_column(stats[f"{c}_mean"], stats[f"{c}_sem"], d)
+                            for c, label, d in (("net", "net P&L ($/block)", 0),
+                                                ("gross", "gross P&L ($/block)", 0),
+                                                ("fees", "fees ($/block)", 0),
+                                                ("capture", "capture (¢/share)", digits),
+                                                ("adverse", "adverse (¢/share)", digits))},
+                         index=stats.index).T
+    table.index.name = "measure"
+    table.columns.name = None
     return table, stats

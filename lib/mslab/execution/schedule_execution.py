@@ -56,7 +56,7 @@ from numba import njit
 
 from mslab import _validate
 from mslab.execution.almgren_chriss import ACParams, twap_cost
-from mslab.glue import pm_column
+from mslab.glue import number, pm_column
 from mslab.orderbook.backtest import run_backtest
 from mslab.orderbook.book import book_rows
 from mslab.orderbook.experiments import book_mid
@@ -259,10 +259,12 @@ def execute_schedules(messages: object, rows: object, starts: object,
 
 def shortfall_summary(frame: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per strategy: mean ± standard error over schedules of each part and the total (bps of
-    the decision value), the share filled and the taker share. Returns a printable table and
-    the raw statistics (``<part>_mean``, ``<part>_sem``, ``schedules``)."""
+    the decision value), the share filled and the taker share. Returns a printable table (one
+    row per part, one column per strategy, strings) and the raw statistics per strategy
+    (``<part>_mean``, ``<part>_sem``, ``schedules``, ``filled_share``, ``taker_share``)."""
     cols = [f"{c}_bps" for c in COMPONENTS + ("total",)]
-    missing = [c for c in cols + ["strategy", "filled", "unfilled"] if c not in frame]
+    missing = [c for c in cols + ["strategy", "filled", "unfilled", "taker_share"]
+               if c not in frame]
     if missing:
         _validate.fail("frame", f"<columns {list(frame.columns)}>",
                        f"an execute_schedules frame (missing {missing})")
@@ -272,9 +274,14 @@ def shortfall_summary(frame: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFram
         stats[f"{c[:-4]}_mean"], stats[f"{c[:-4]}_sem"] = g[c].mean(), g[c].sem()
     stats["filled_share"] = g["filled"].sum() / (g["filled"].sum() + g["unfilled"].sum())
     stats["taker_share"] = g["taker_share"].mean()
-    table = pd.DataFrame({"schedules": stats["schedules"]} | {
-        f"{c} (bps)": pm_column(stats[f"{c}_mean"], stats[f"{c}_sem"], digits)
-        for c in COMPONENTS + ("total",)} | {"filled (%)": 100 * stats["filled_share"]})
+    table = pd.DataFrame({c: pm_column(stats[f"{c}_mean"], stats[f"{c}_sem"], digits)
+                          for c in COMPONENTS + ("total",)}, index=stats.index)
+    table["filled"] = [number(v, 1, percent=True) for v in stats["filled_share"]]
+    table["taken (of filled)"] = [number(v, 1, percent=True) for v in stats["taker_share"]]
+    table["schedules"] = [f"{v:,}" for v in stats["schedules"]]
+    table = table.T
+    table.index.name = "part (bps)"
+    table.columns.name = None
     return table, stats
 
 
