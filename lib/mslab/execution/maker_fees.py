@@ -96,8 +96,8 @@ def fee_schedule_table(blocks: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFr
                           "maker_share": g["maker_volume"].sum() / g["volume"].sum()})
     for c in ("net", "gross", "fees", "capture", "adverse", "volume"):
         stats[f"{c}_mean"], stats[f"{c}_sem"] = g[c].mean(), g[c].sem()
-    table = pd.DataFrame({"maker share (%)": [number(v, 1, percent=True)
-                                              for v in stats["maker_share"]],
+    table = pd.DataFrame({"maker share": [number(v, 1, percent=True)
+                                          for v in stats["maker_share"]],
                           "volume (shares/block)": [number(v, 0) for v in stats["volume_mean"]]}
                          | {label: pm_column(stats[f"{c}_mean"], stats[f"{c}_sem"], d)
                             for c, label, d in (("net", "net P&L ($/block)", 0),
