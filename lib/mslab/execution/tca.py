@@ -175,3 +175,52 @@ def horizon_table(tape: TradeTape, result: dict[str, np.ndarray], groups: np.nda
         f"{c} (bps)": pm_column(s[f"{c}_mean"], s[f"{c}_sem"], digits)
         for c in ("effective", "realized", "impact")})
     return table, s
+
+
+def size_labels(size: object, buckets: int) -> np.ndarray:
+    """One label per trade, ``"Qk: lo–hi"``, for ``buckets`` (≥ 1) quantile buckets of trade
+    size of about equal count (Q1 the smallest; fewer when sizes repeat)."""
+    s = _validate.real_array("size", size, low=0.0)
+    buckets = _validate.integer("buckets", buckets, low=1, high=100)
+    if s.ndim != 1 or s.size == 0:
+        _validate.fail("size", f"<array of shape {s.shape}>", "a non-empty 1-D array of sizes")
+    codes = (np.zeros(s.size, np.int64) if s.min() == s.max()  # one value: one bucket
+             else pd.qcut(s, buckets, labels=False, duplicates="drop"))
+    edges = pd.Series(s).groupby(codes).agg(["min", "max"])
+    names = {c: f"Q{c + 1}: {edges['min'][c]:,.6g}–{edges['max'][c]:,.6g}" for c in edges.index}
+    return np.array([names[c] for c in codes], dtype=object)
+
+
+def time_of_day_labels(time: object, minutes: float, offset: float = 0.0) -> np.ndarray:
+    """One label per trade: the start of its ``minutes``-wide bucket of the clock, ``"HH:MM"``
+    (``"mm-dd HH:MM"`` when the trades span more than one UTC day, so that labels sort in time
+    order), with ``time`` in seconds and ``offset`` the clock time of time 0 (s after midnight,
+    or after the epoch)."""
+    t = _validate.real_array("time", time)
+    minutes = _validate.positive("minutes", minutes)
+    offset = _validate.real("offset", offset)
+    width = 60.0 * minutes
+    clock = pd.to_datetime(np.floor((t + offset) / width) * width, unit="s")
+    one_day = clock.normalize().nunique() <= 1
+    return np.array(clock.strftime("%H:%M" if one_day else "%m-%d %H:%M"), dtype=object)
+
+
+def bucket_tables(tapes: list[TradeTape], results: list[dict[str, np.ndarray]], groups: list,
+                  horizon: float, index: str, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`horizon_table` of every tape with its group labels (``groups``: one label array
+    per tape), stacked with the market as the outer index level named ``market`` and the
+    group level named ``index``."""
+    if not (len(tapes) == len(results) == len(groups)) or not tapes:
+        _validate.fail("groups", f"<{len(groups)} label arrays>",
+                       f"one per tape ({len(tapes)}) and per result ({len(results)}), at least one")
+    tables, stats = [], []
+    for tape, res, labels in zip(tapes, results, groups):
+        table, s = horizon_table(tape, res, labels, horizon, digits)
+        tables.append(table.assign(market=tape.name))
+        stats.append(s.assign(market=tape.name))
+    table = pd.concat(tables).rename_axis(index).reset_index().set_index(["market", index])
+    stat = pd.concat(stats).rename_axis(index).reset_index().set_index(["market", index])
+    return table, stat
+
+
+__all__ += ["bucket_tables", "size_labels", "time_of_day_labels"]

@@ -1,0 +1,38 @@
+"""Data of the explorable liquidity-event figure: the snapshots that could become alerts as a
+reader moves the detectors' thresholds, with a *hit* flag (an absolute midpoint move over the
+next ``horizon`` steps above the day's 75th percentile of such moves)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mslab import _validate
+
+__all__ = ["alert_candidates"]
+
+
+def alert_candidates(feat: pd.DataFrame, horizon: int, z_floor: float = 2.0,
+                     ratio_ceiling: float = 0.5, quantile: float = 75.0) -> pd.DataFrame:
+    """Snapshots of ``feat`` (the columns ``time`` (s), ``mid``, ``spread_z``, ``top_depth`` and
+    ``depth_median`` of :func:`mslab.execution.liquidity_events.features`) with a spread z-score
+    above ``z_floor`` or a depth ratio below ``ratio_ceiling``; columns ``time (h)``, ``z``,
+    ``ratio`` (top depth / rolling median), ``hit`` (0/1: |mid return| over ``horizon`` ≥ 1
+    steps above its ``quantile`` percentile). Undefined features become −99 (z) and 99 (ratio)
+    so that no threshold flags them (JSON null compares as less than any number)."""
+    horizon = _validate.integer("horizon", horizon, low=1)
+    quantile = _validate.real("quantile", quantile, low=0.0, high=100.0)
+    need = {"time", "mid", "spread_z", "top_depth", "depth_median"}
+    if not need <= set(feat.columns):
+        _validate.fail("feat", f"<columns {list(feat.columns)}>", f"features with {sorted(need)}")
+    mid = feat["mid"].to_numpy(np.float64)
+    if mid.size <= horizon:
+        _validate.fail("horizon", horizon, f"< the number of snapshots ({mid.size})")
+    move = np.full(mid.size, np.nan)
+    move[:-horizon] = np.abs(mid[horizon:] / mid[:-horizon] - 1.0) * 1e4
+    cut = np.nanpercentile(move, quantile)
+    pts = pd.DataFrame({"time (h)": feat["time"] / 3600, "z": feat["spread_z"],
+                        "ratio": feat["top_depth"] / feat["depth_median"],
+                        "hit": (move > cut).astype(int)})
+    pts = pts[np.isfinite(move) & ((pts["z"] > z_floor) | (pts["ratio"] < ratio_ceiling))]
+    return pts.fillna({"z": -99.0, "ratio": 99.0}).round(4)

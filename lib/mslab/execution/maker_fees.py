@@ -1,0 +1,111 @@
+"""A market maker on a real LOBSTER day under several fee schedules: its maker/taker mix, fee
+drag, slippage against the midpoint and adverse selection (markouts of its fills), with
+standard errors from blocks of the day.
+
+Each fee schedule ``(maker rate, taker rate)`` (fee = rate × traded value; negative: rebate) is
+one :func:`mslab.orderbook.run_backtest` of the same quoter in book-file mode. Per block of
+``block`` seconds: net P&L (equity change, $), fees ($), and the quantity-weighted
+``capture`` = s·(m₀ − p) (slippage against the midpoint m₀ before the fill, positive: the
+maker earned it) and ``adverse`` = s·(m₁ − m₀) (the midpoint's move ``markout_horizon`` seconds
+later, negative: adverse selection), from :func:`mslab.orderbook.fills.markouts`, in cents per
+share. Reported are means over blocks ± their standard error (blocks treated as independent).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mslab import _validate
+from mslab.glue import number, pm_column
+from mslab.orderbook.backtest import run_backtest
+from mslab.orderbook.experiments import book_mid
+from mslab.orderbook.fills import markouts
+from mslab.orderbook.messages import PRICE_SCALE, check_tick, message_arrays
+from mslab.orderbook.quoters import Quoter
+
+__all__ = ["fee_schedule_blocks", "fee_schedule_table"]
+
+
+def fee_schedule_blocks(messages: object, rows: object, quoter: Quoter,
+                        fee_schedules: dict[str, tuple[float, float]], *, block: float = 3600.0,
+                        markout_horizon: float = 5.0, tick: int = 100,
+                        **backtest: object) -> pd.DataFrame:
+    """One row per (fee schedule, block) with ``net``, ``gross``, ``fees`` ($), ``volume``,
+    ``maker_volume`` (shares), ``capture`` and ``adverse`` (¢/share, NaN without fills).
+    ``backtest`` holds further :func:`~mslab.orderbook.run_backtest` arguments (order size,
+    inventory limit, queue model, latencies, decision interval)."""
+    tick = check_tick(tick)
+    if not isinstance(fee_schedules, dict) or not fee_schedules:
+        _validate.fail("fee_schedules", fee_schedules, "a non-empty dict name -> (maker, taker)")
+    for name, rates in fee_schedules.items():
+        if not (isinstance(rates, (tuple, list)) and len(rates) == 2):
+            _validate.fail(f"fee_schedules[{name!r}]", rates, "a pair (maker rate, taker rate)")
+    block = _validate.positive("block", block)
+    markout_horizon = _validate.nonnegative("markout_horizon", markout_horizon)
+    t = message_arrays(messages, tick).time_ns * 1e-9
+    edges = t[0] + block * np.arange(int(np.ceil((t[-1] - t[0]) / block)) + 1)
+    mid = book_mid(rows, tick)
+    out = []
+    for name, (maker, taker) in fee_schedules.items():
+        r = run_backtest(messages, quoter, tick=tick, book=rows, maker_fee=maker,
+                         taker_fee=taker, **backtest)
+        f = r.fills
+        later = f.time > t[0]
+        mk = markouts(_Subset(f, later), t, mid, markout_horizon, tick=tick / PRICE_SCALE)
+        per = mk.per_fill
+        at = np.searchsorted(r.times, edges, side="right") - 1
+        eq, fees = r.equity[at], r.fees[at]
+        b_fill = np.searchsorted(edges, per["time"], side="right") - 1
+        b_all = np.searchsorted(edges, f.time, side="right") - 1
+        for b in range(edges.size - 1):
+            w = per["qty"].to_numpy()[b_fill == b]
+            sel = per[b_fill == b]
+            cents = tick / PRICE_SCALE * 100
+            out.append({"schedule": name, "block": b, "net": eq[b + 1] - eq[b],
+                        "fees": fees[b + 1] - fees[b],
+                        "gross": eq[b + 1] - eq[b] + fees[b + 1] - fees[b],
+                        "volume": float(f.qty[b_all == b].sum()),
+                        "maker_volume": float(f.qty[(b_all == b) & f.maker].sum()),
+                        "capture": float(np.sum(w * sel["capture"]) / w.sum()) * cents
+                        if w.size else np.nan,
+                        "adverse": float(np.sum(w * sel["adverse"]) / w.sum()) * cents
+                        if w.size else np.nan})
+    return pd.DataFrame(out)
+
+
+class _Subset:
+    """The fills selected by a boolean mask (the arrays :func:`markouts` reads)."""
+
+    def __init__(self, fills, mask):
+        for name in ("time", "side", "price", "qty"):
+            setattr(self, name, getattr(fills, name)[mask])
+
+
+def fee_schedule_table(blocks: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per fee schedule: maker share of volume, volume per block, and mean ± standard error over
+    blocks of net and gross P&L, fees ($ per block, whole dollars), capture and adverse (¢/share,
+    ``digits`` decimals). Returns a printable table (one row per measure, one column per
+    schedule, strings) and the raw statistics per schedule."""
+    need = {"schedule", "net", "gross", "fees", "volume", "maker_volume", "capture", "adverse"}
+    if not need <= set(blocks.columns):
+        _validate.fail("blocks", f"<columns {list(blocks.columns)}>",
+                       f"a fee_schedule_blocks frame (columns {sorted(need)})")
+    g = blocks.groupby("schedule", sort=False)
+    stats = pd.DataFrame({"blocks": g.size(),
+                          "maker_share": g["maker_volume"].sum() / g["volume"].sum()})
+    for c in ("net", "gross", "fees", "capture", "adverse", "volume"):
+        stats[f"{c}_mean"], stats[f"{c}_sem"] = g[c].mean(), g[c].sem()
+    table = pd.DataFrame({"maker share": [number(v, 1, percent=True)
+                                          for v in stats["maker_share"]],
+                          "volume (shares/block)": [number(v, 0) for v in stats["volume_mean"]]}
+                         | {label: pm_column(stats[f"{c}_mean"], stats[f"{c}_sem"], d)
+                            for c, label, d in (("net", "net P&L ($/block)", 0),
+                                                ("gross", "gross P&L ($/block)", 0),
+                                                ("fees", "fees ($/block)", 0),
+                                                ("capture", "capture (¢/share)", digits),
+                                                ("adverse", "adverse (¢/share)", digits))},
+                         index=stats.index).T
+    table.index.name = "measure"
+    table.columns.name = None
+    return table, stats

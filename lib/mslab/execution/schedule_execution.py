@@ -1,0 +1,354 @@
+"""Execution schedules replayed through a real LOBSTER day with the order-book engine, and
+their implementation shortfall (Perold 1988) decomposed into delay, spread, impact,
+opportunity cost and fees.
+
+A schedule buys (side +1) or sells (−1) ``quantity`` shares between ``start`` and
+``start + duration`` (seconds after midnight) in ``n`` child orders of equal size, one per
+``child_interval`` seconds (``n = duration / child_interval``). It runs in
+:func:`mslab.orderbook.run_backtest` in book-file mode (the visible book after message *i* is
+row *i* of the order-book file) with :func:`schedule_rule` as its quoter, deciding every
+``decision_interval`` seconds of local time:
+
+* ``aggressive``: at the start of child k the cumulative target becomes round((k+1)·X/n); the
+  shortfall against it is sent as a marketable limit order at the opposite best quote. **Level-1
+  assumption**: the depth beyond the visible best is unknown in a level-1 file, so a child
+  order is capped at the visible size of the opposite best and the rest is carried to the next
+  decision (a deeper file lets the engine take more levels only if the quote price reaches
+  them; the rule never quotes beyond the best). The engine takes the visible liquidity up to
+  the limit price as taker; what is left expires.
+* ``passive``: during child k the order rests at the best quote on our side for
+  round((k+1)·X/n) minus what has filled (the engine's queue model places it at the back of
+  the queue and moves it with trades and cancellations; an order whose price is no longer the
+  best is cancelled and re-posted at the new best). At the child's deadline whatever is
+  behind round((k+1)·X/n) crosses as in ``aggressive``. The engine never lets filled plus open
+  shares exceed X, so a replacement or a crossing order waits for the confirmation of the
+  cancel it follows (a cancel can fail: the order may fill first), at least one decision.
+
+After ``start + duration`` the remainder crosses until ``start + duration + final_window``;
+what is still unfilled then is the opportunity cost. The historical book does not react to our
+orders (the engine's orders rest beside the book): a child order that takes the visible size
+leaves it in place for the next decision, and the price never moves because of us. Realised
+costs of large orders are therefore a lower bound, above all for the permanent part of the
+impact.
+
+Implementation shortfall of a schedule with decision price P_d (the midpoint prevailing at
+``start``), fills i of q_i shares at p_i, sent when the midpoint was s_i and filled when it was
+m_i (just before the fill), F = Σ q_i filled, the midpoint m_end at the end and fees f_i
+(cost is positive, d the side)::
+
+    delay        = d Σ q_i (s_i − P_d)        price drift before each child order is sent
+    spread       = d Σ q_i (p_i − m_i)        half-spread paid (taker) or earned (maker, < 0)
+    impact       = d Σ q_i (m_i − s_i)        midpoint move while the order works
+    opportunity  = d (X − F)(m_end − P_d)     unfilled shares at the final price
+    fees         = Σ f_i
+    total        = d (Σ q_i p_i − F P_d) + opportunity + fees
+                 = delay + spread + impact + opportunity + fees
+
+:func:`perold_shortfall` computes the parts and the total separately; with prices on a grid of
+halves (LOBSTER's integer prices and their midpoints) the identity holds exactly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from mslab import _validate
+from mslab.execution.almgren_chriss import ACParams, twap_cost
+from mslab.glue import number, pm_column
+from mslab.orderbook.backtest import run_backtest
+from mslab.orderbook.book import book_rows
+from mslab.orderbook.experiments import book_mid
+from mslab.orderbook.messages import PRICE_SCALE, check_tick, message_arrays
+from mslab.orderbook.quoters import (ASK_QTY, ASK_TICK, BID_QTY, BID_TICK, QUOTER_SIGNATURE,
+                                     Quoter, custom_quoter)
+
+__all__ = ["COMPONENTS", "STRATEGIES", "ac_from_day", "ac_versus_realised", "execute_schedule", "execute_schedules",
+           "perold_shortfall", "schedule_quoter", "schedule_rule", "schedule_starts",
+           "shortfall_summary"]
+
+COMPONENTS = ("delay", "spread", "impact", "opportunity", "fees")
+"""The parts of the implementation shortfall, in the order of the identity."""
+STRATEGIES = ("aggressive", "passive")
+"""Child-order tactics of :func:`execute_schedule` (see the module docstring)."""
+
+
+def perold_shortfall(side: int, quantity: float, decision_price: float, fill_price: object,
+                     fill_qty: object, sent_mid: object, fill_mid: object, end_mid: float,
+                     fees: object) -> dict[str, float]:
+    """Perold's implementation shortfall of one order and its parts (module docstring).
+
+    Parameters
+    ----------
+    side : +1 (buy) or −1 (sell). quantity : shares decided (> 0). decision_price : midpoint
+        at the decision. fill_price, fill_qty, sent_mid, fill_mid, fees : one value per fill
+        (price unit, shares, price unit, price unit, cost unit; fees negative for rebates).
+        end_mid : midpoint at the end (values the unfilled shares).
+
+    Returns
+    -------
+    dict with ``delay``, ``spread``, ``impact``, ``opportunity``, ``fees``, ``total`` (cost in
+    price unit × shares; positive is a cost), ``filled`` and ``unfilled`` (shares).
+    """
+    if side not in (1, -1) or isinstance(side, bool):
+        _validate.fail("side", side, "+1 (buy) or -1 (sell)")
+    quantity = _validate.positive("quantity", quantity)
+    decision_price = _validate.real("decision_price", decision_price)
+    end_mid = _validate.real("end_mid", end_mid)
+    cols = {}
+    for name, value in (("fill_price", fill_price), ("fill_qty", fill_qty),
+                        ("sent_mid", sent_mid), ("fill_mid", fill_mid), ("fees", fees)):
+        cols[name] = np.atleast_1d(_validate.real_array(name, value)).astype(np.float64)
+    n = cols["fill_price"].size
+    if any(c.ndim != 1 or c.size != n for c in cols.values()):
+        _validate.fail("fill_qty", fill_qty, f"one value per fill ({n}) in every fill array")
+    q = cols["fill_qty"]
+    if np.any(q <= 0):
+        _validate.fail("fill_qty", fill_qty, "positive quantities")
+    filled = float(q.sum())
+    if filled > quantity:
+        _validate.fail("fill_qty", fill_qty, f"quantities summing to at most quantity = "
+                       f"{quantity:g} (got {filled:g})")
+    p, s, m = cols["fill_price"], cols["sent_mid"], cols["fill_mid"]
+    fee = float(cols["fees"].sum())
+    opportunity = side * (quantity - filled) * (end_mid - decision_price)
+    return {"delay": side * float(np.sum(q * (s - decision_price))),
+            "spread": side * float(np.sum(q * (p - m))),
+            "impact": side * float(np.sum(q * (m - s))),
+            "opportunity": opportunity, "fees": fee,
+            "total": side * (float(np.sum(q * p)) - filled * decision_price) + opportunity + fee,
+            "filled": filled, "unfilled": quantity - filled}
+
+
+@njit(QUOTER_SIGNATURE, cache=True)
+def schedule_rule(view, params, orders, quotes):
+    """Quoter of a schedule: ``params = (side, quantity, n, start, child_interval, passive,
+    stop)`` (shares, s after midnight); see the module docstring."""
+    side, total, n = params[0], params[1], params[2]
+    start, child, passive, stop = params[3], params[4], params[5] > 0.0, params[6]
+    if view.time >= stop:
+        return
+    k = max(int((view.time - start) // child), 0)
+    filled = int(side) * view.inventory
+    due = int(np.round(total * min(k + (0 if passive else 1), n) / n)) - filled
+    if due > 0:  # cross: a marketable order at the opposite best, capped at its visible size
+        if side > 0:
+            quotes[0, BID_TICK], quotes[0, BID_QTY] = view.best_ask, min(due, view.ask_qty)
+        else:
+            quotes[0, ASK_TICK], quotes[0, ASK_QTY] = view.best_bid, min(due, view.bid_qty)
+    elif passive and k < n:  # rest at our best for the rest of the current child
+        want = int(np.round(total * (k + 1) / n)) - filled
+        if want > 0:
+            if side > 0:
+                quotes[0, BID_TICK], quotes[0, BID_QTY] = view.best_bid, want
+            else:
+                quotes[0, ASK_TICK], quotes[0, ASK_QTY] = view.best_ask, want
+
+
+def schedule_quoter(side: int, quantity: int, start: float, duration: float,
+                    child_interval: float, strategy: str, final_window: float) -> Quoter:
+    """The :func:`schedule_rule` quoter of one schedule (times in seconds after midnight)."""
+    if side not in (1, -1) or isinstance(side, bool):
+        _validate.fail("side", side, "+1 (buy) or -1 (sell)")
+    quantity = _validate.integer("quantity", quantity, low=1)
+    start = _validate.real("start", start, low=0.0)
+    duration = _validate.positive("duration", duration)
+    child_interval = _validate.real("child_interval", child_interval, low=0.0, low_open=True,
+                                    high=duration, high_name="duration")
+    n = duration / child_interval
+    if abs(n - round(n)) > 1e-9 * n:
+        _validate.fail("child_interval", child_interval,
+                       f"a divisor of duration = {duration:g} s")
+    strategy = _validate.choice("strategy", strategy, STRATEGIES)
+    final_window = _validate.nonnegative("final_window", final_window)
+    params = [side, quantity, round(n), start, child_interval, strategy == "passive",
+              start + duration + final_window]
+    return custom_quoter(schedule_rule, params, 1, f"schedule ({strategy})")
+
+
+def _prevailing(times: np.ndarray, values: np.ndarray, at: np.ndarray, strict: bool) -> np.ndarray:
+    """``values`` after the last message at (or, ``strict``, before) each of ``at``."""
+    k = np.searchsorted(times, at, side="left" if strict else "right") - 1
+    return values[np.maximum(k, 0)]
+
+
+def execute_schedule(messages: object, rows: object, *, side: int, quantity: int, start: float,
+                     duration: float, child_interval: float, strategy: str,
+                     final_window: float = 60.0, decision_interval: float = 1.0,
+                     queue_model: object = "risk_averse", latency: float = 0.0,
+                     maker_fee: float = 0.0, taker_fee: float = 0.0,
+                     tick: int = 100) -> dict[str, float]:
+    """Run one schedule through the day (``messages``: a LOBSTER message stream; ``rows``: its
+    order-book file, one row per message) and decompose its shortfall.
+
+    ``latency`` (s) is used for the feed, order entry and reports alike; ``queue_model``,
+    ``maker_fee`` and ``taker_fee`` are passed to :func:`~mslab.orderbook.run_backtest`.
+    Returns :func:`perold_shortfall`'s dict in dollars (×shares) plus ``decision_price`` ($),
+    ``taker_share`` (share of filled shares taken) and ``children`` (the number n).
+    The schedule's window must lie inside the day and start after its first message.
+    """
+    tick = check_tick(tick)
+    quoter = schedule_quoter(side, quantity, start, duration, child_interval, strategy,
+                             final_window)
+    msg = message_arrays(messages, tick)
+    book = book_rows(rows, msg.n, tick, "rows")
+    time = msg.time_ns * 1e-9
+    stop = float(quoter.params[6])
+    first, end = np.searchsorted(time, [start, stop], side="left")
+    if first < 1 or stop > time[-1]:
+        _validate.fail("start", start, f"a time with the schedule's window [start, start + "
+                       f"duration + final_window] = [{start:g}, {stop:g}] s after the first "
+                       f"message ({time[0]:g}) and before the last ({time[-1]:g})")
+    part = {c: np.asarray(messages[c])[first:end] for c in ("time", "type", "size", "price",
+                                                            "direction")}
+    r = run_backtest(part, quoter, tick=tick, book=book[first:end], initial_book=book[first - 1],
+                     order_size=quantity, max_inventory=quantity, queue_model=queue_model,
+                     feed_latency=latency, entry_latency=latency, response_latency=latency,
+                     maker_fee=maker_fee, taker_fee=taker_fee,
+                     decision_interval=decision_interval, sample_interval=duration + final_window)
+    mid = book_mid(book, tick) * tick  # price units (dollars × 10,000), halves of integers
+    f = r.fills
+    price = np.round(f.price * PRICE_SCALE)
+    parts = perold_shortfall(side, quantity, mid[first - 1], price, f.qty,
+                             _prevailing(time, mid, f.sent, strict=False),
+                             _prevailing(time, mid, f.time, strict=True),
+                             mid[end - 1], f.fee * PRICE_SCALE)
+    out = {k: v / PRICE_SCALE if k in COMPONENTS + ("total",) else v for k, v in parts.items()}
+    taker = float(f.qty[~f.maker].sum() / f.qty.sum()) if f.qty.size else np.nan
+    return out | {"decision_price": mid[first - 1] / PRICE_SCALE, "taker_share": taker,
+                  "children": round(duration / child_interval)}
+
+
+def schedule_starts(times: object, duration: float, final_window: float) -> np.ndarray:
+    """Back-to-back schedule starts (s after midnight) from the first whole minute after the
+    first message time in ``times`` whose windows [start, start + duration + final_window]
+    end before the last message."""
+    t = _validate.real_vector("times", times)
+    duration = _validate.positive("duration", duration)
+    final_window = _validate.nonnegative("final_window", final_window)
+    first = (np.floor(t[0] / 60.0) + 1.0) * 60.0
+    n = int(np.floor((t[-1] - first - final_window) / duration))
+    if n < 1:
+        _validate.fail("duration", duration, f"short enough for one schedule plus final_window "
+                       f"= {final_window:g} s between {first:g} and {t[-1]:g} s")
+    return first + duration * np.arange(n)
+
+
+def execute_schedules(messages: object, rows: object, starts: object,
+                      strategies=STRATEGIES, sides=(1, -1), **kwargs) -> pd.DataFrame:
+    """:func:`execute_schedule` for every start, strategy and side; one row per schedule with
+    its ``start``, ``strategy``, ``side`` and the shortfall in dollars and in bps of the
+    decision value (``*_bps``: cost / (quantity × decision price) × 10⁴)."""
+    starts = _validate.real_vector("starts", starts, low=0.0)
+    for s in strategies:
+        _validate.choice("strategies", s, STRATEGIES)
+    quantity = kwargs.get("quantity", 0)
+    rows_out = []
+    for start in starts:
+        for strategy in strategies:
+            for side in sides:
+                r = execute_schedule(messages, rows, side=side, start=float(start),
+                                     strategy=strategy, **kwargs)
+                value = quantity * r["decision_price"]
+                rows_out.append({"start": float(start), "strategy": strategy, "side": side, **r,
+                                 **{f"{c}_bps": r[c] / value * 1e4
+                                    for c in COMPONENTS + ("total",)}})
+    return pd.DataFrame(rows_out)
+
+
+def shortfall_summary(frame: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per strategy: mean ± standard error over schedules of each part and the total (bps of
+    the decision value), the share filled and the taker share. Returns a printable table (one
+    row per part, one column per strategy, strings) and the raw statistics per strategy
+    (``<part>_mean``, ``<part>_sem``, ``schedules``, ``filled_share``, ``taker_share``)."""
+    cols = [f"{c}_bps" for c in COMPONENTS + ("total",)]
+    missing = [c for c in cols + ["strategy", "filled", "unfilled", "taker_share"]
+               if c not in frame]
+    if missing:
+        _validate.fail("frame", f"<columns {list(frame.columns)}>",
+                       f"an execute_schedules frame (missing {missing})")
+    g = frame.groupby("strategy", sort=False)
+    stats = pd.DataFrame({"schedules": g.size()})
+    for c in cols:
+        stats[f"{c[:-4]}_mean"], stats[f"{c[:-4]}_sem"] = g[c].mean(), g[c].sem()
+    stats["filled_share"] = g["filled"].sum() / (g["filled"].sum() + g["unfilled"].sum())
+    stats["taker_share"] = g["taker_share"].mean()
+    table = pd.DataFrame({c: pm_column(stats[f"{c}_mean"], stats[f"{c}_sem"], digits)
+                          for c in COMPONENTS + ("total",)}, index=stats.index)
+    table["filled"] = [number(v, 1, percent=True) for v in stats["filled_share"]]
+    table["taken (of filled)"] = [number(v, 1, percent=True) for v in stats["taker_share"]]
+    table["schedules"] = [f"{v:,}" for v in stats["schedules"]]
+    table = table.T
+    table.index.name = "part (bps)"
+    table.columns.name = None
+    return table, stats
+
+
+def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: object,
+                kyle_slope_bps: float, *, quantity: float, duration: float,
+                child_interval: float, price: float) -> tuple[ACParams, dict[str, float]]:
+    """Almgren–Chriss parameters estimated from a day (dollars, shares, seconds).
+
+    * σ ($/share/√s): standard deviation of the midpoint's changes (``mid``, $, at ``times``)
+      over ``child_interval`` grid steps, divided by √child_interval;
+    * ε ($/share): half the mean effective spread of the day's trades (``tape_effective``, $;
+      NaN entries, trades without an arrival midpoint, are left out);
+    * γ ($/share²): Kyle's λ (bps per √$) linearised at the child size n = X·τ/T:
+      γ = λ·10⁻⁴·P·√(P·n)/n — the permanent move of one child order per share;
+    * η ($·s/share²): τ times the OLS slope b of the trades' effective half-spread on their size
+      (shares), floored at τ·γ so that η̃ = η − ½γτ > 0 (``eta_floored`` says if it was).
+
+    Returns the :class:`ACParams` (T = ``duration``, N = duration/child_interval) and a dict of
+    the estimates (with ``b`` and ``eta_floored``).
+    """
+    t = _validate.real_vector("times", times)
+    m = np.asarray(mid, dtype=np.float64)
+    eff = np.asarray(tape_effective, dtype=np.float64)
+    size = _validate.real_array("tape_size", tape_size, low=0.0)
+    if m.shape != t.shape or np.isinf(m).any():
+        _validate.fail("mid", f"<array of shape {m.shape}>", f"one midpoint per time ({t.size}), "
+                       "finite or NaN (an empty side)")
+    ok = np.isfinite(eff)
+    if eff.shape != size.shape or ok.sum() < 3:
+        _validate.fail("tape_effective", f"<array of shape {eff.shape}>", "one effective spread "
+                       f"per trade size ({size.size}), at least 3 of them finite")
+    kyle_slope_bps = _validate.real("kyle_slope_bps", kyle_slope_bps, low=0.0)
+    quantity, duration = _validate.positive("quantity", quantity), _validate.positive("duration", duration)
+    child_interval = _validate.positive("child_interval", child_interval)
+    price = _validate.positive("price", price)
+    grid = np.arange(t[0], t[-1], child_interval)
+    if grid.size < 3:
+        _validate.fail("child_interval", child_interval, "short enough for 3 grid points")
+    sigma = float(np.nanstd(np.diff(_prevailing(t, m, grid, strict=False)), ddof=1)
+                  / np.sqrt(child_interval))
+    half = 0.5 * eff[ok]
+    b = float(np.polyfit(size[ok], half, 1)[0])
+    n = quantity * child_interval / duration
+    gamma = kyle_slope_bps * 1e-4 * price * np.sqrt(price * n) / n
+    eta = child_interval * max(b, gamma)
+    p = ACParams(X=quantity, T=duration, N=round(duration / child_interval), sigma=sigma,
+                 gamma=gamma, eta=eta, epsilon=max(float(np.mean(half)), 0.0))
+    e, v = twap_cost(p)
+    return p, {"sigma": sigma, "epsilon": p.epsilon, "gamma": gamma, "eta": eta, "b": b,
+               "eta_floored": b < gamma, "expected_cost": e, "sd_cost": float(np.sqrt(v))}
+
+
+def ac_versus_realised(frame: pd.DataFrame, p: ACParams) -> pd.DataFrame:
+    """The Almgren–Chriss TWAP cost of ``p`` split as spread εX, impact ½γX² + η̃X²/T, delay
+    (0: the model's price has no drift), expected cost and its standard deviation √V, against
+    the realised means (and the standard deviation across schedules) of each strategy of an
+    :func:`execute_schedules` frame ($ per schedule)."""
+    if "strategy" not in frame or "total" not in frame or len(frame) < 2:
+        _validate.fail("frame", f"<{len(frame)} rows>", "an execute_schedules frame (≥ 2 rows)")
+    e, v = twap_cost(p)
+    spread = p.epsilon * p.X
+    parts = {"spread (εX)": ("spread", spread), "impact (½γX² + η̃X²/T)": ("impact", e - spread),
+             "delay (zero drift)": ("delay", 0.0), "expected cost": ("total", e)}
+    table = pd.DataFrame({"Almgren–Chriss ($)": pd.Series(
+        {k: value for k, (_, value) in parts.items()} | {"SD of cost": float(np.sqrt(v))})})
+    for strategy, r in frame.groupby("strategy", sort=False):
+        table[f"realised, {strategy} ($)"] = pd.Series(
+            {k: r[c].mean() for k, (c, _) in parts.items()} | {"SD of cost": r["total"].std()})
+    table.index.name = "part of the cost"
+    return table
