@@ -124,6 +124,20 @@ def test_override_applies_only_to_chapters_that_have_it(chapters):
     assert all(j.cwd == chapters for j in jobs)
 
 
+def test_a_mapping_override_updates_a_mapping_default(tmp_path, capsys):
+    d = tmp_path / "chapters"
+    d.mkdir()
+    _notebook(d / "m.ipynb", [_params_cell('schedule = {"shares": 2000, "minutes": 30}\n'
+                                           'horizons = [1.0, 5.0]\n')])
+    found = runner.discover(d)
+    (job,) = runner.plan(found, ["m"], {"schedule": {"shares": 5000}, "horizons": [2.0]},
+                         Path("out"), None, "python3")
+    assert job.overrides == {"schedule": {"shares": 5000, "minutes": 30}, "horizons": [2.0]}
+    assert runner.main([*_args(d, "m"), "-p", "schedule", "{sharez: 1}"]) == 2
+    err = capsys.readouterr().err
+    assert "'sharez' is not a key of 'schedule'" in err and "'shares', 'minutes'" in err
+
+
 def test_unknown_chapter_lists_available(chapters, capsys):
     assert runner.main(_args(chapters, "goood")) == 2
     assert "unknown chapter 'goood': available chapters are bad, good" in capsys.readouterr().err

@@ -199,8 +199,28 @@ def plan(chapters: dict[str, Path], names: Sequence[str], overrides: dict[str, A
             raise UsageError(f"{key}={value!r} is not allowed: {key!r} is not a parameter of "
                              f"{which} ({allowed})")
         for job in takers:
-            job.overrides[key] = value
+            job.overrides[key] = merge_mapping(job, key, value)
     return jobs
+
+
+def merge_mapping(job: Job, key: str, value: Any) -> Any:
+    """``value``, or, when both it and the chapter's default of ``key`` are mappings, the
+    default updated with it: ``-p schedule "{shares: 5000}"`` changes one entry and keeps the
+    others. A key the default does not have is a ``UsageError`` naming the allowed keys."""
+    if not isinstance(value, dict):
+        return value
+    try:
+        default = ast.literal_eval(job.defaults[key]["default"])
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return value
+    if not isinstance(default, dict):
+        return value
+    unknown = [k for k in value if k not in default]
+    if unknown:
+        raise UsageError(f"{key}={value!r} is not allowed: {', '.join(map(repr, unknown))} "
+                         f"is not a key of {key!r} in chapter {job.name!r} (allowed: "
+                         f"{', '.join(map(repr, default))})")
+    return {**default, **value}
 
 
 # --------------------------------------------------------------------------- one chapter
