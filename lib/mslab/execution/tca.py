@@ -103,22 +103,40 @@ def binance_tape(capture: BinanceCapture) -> TradeTape:
                      hidden=np.zeros(tt.size, dtype=bool))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons):
+    # One merge-like pass: trades and quotes are both in time order, so the last quote at or
+    # before t + Δ only moves forward; one pointer per horizon, all advanced trade by trade.
     n, h = time.shape[0], horizons.shape[0]
-    effective = 2.0 * side * (price - arrival_mid)
+    effective = np.empty(n)
     realized = np.empty((n, h))
     impact = np.empty((n, h))
-    for j in range(h):
-        q = 0  # trades are in time order: one pass over the quotes per horizon
-        for i in range(n):
+    effective_bps = np.empty(n)
+    realized_bps = np.empty((n, h))
+    impact_bps = np.empty((n, h))
+    q = np.zeros(h, np.int64)  # per horizon: quotes at or before the current target
+    nq = quote_time.shape[0]
+    for i in range(n):
+        d2 = 2.0 * side[i]
+        m0 = arrival_mid[i]
+        bps = 1e4 / m0
+        e = d2 * (price[i] - m0)
+        effective[i] = e
+        effective_bps[i] = e * bps
+        for j in range(h):
             target = time[i] + horizons[j]
-            while q < quote_time.shape[0] and quote_time[q] <= target:
-                q += 1
-            later = mid[q - 1] if q > 0 else np.nan
-            realized[i, j] = 2.0 * side[i] * (price[i] - later)
-            impact[i, j] = 2.0 * side[i] * (later - arrival_mid[i])
-    return effective, realized, impact
+            k = q[j]
+            while k < nq and quote_time[k] <= target:
+                k += 1
+            q[j] = k
+            later = mid[k - 1] if k > 0 else np.nan
+            r = d2 * (price[i] - later)
+            m = d2 * (later - m0)
+            realized[i, j] = r
+            impact[i, j] = m
+            realized_bps[i, j] = r * bps
+            impact_bps[i, j] = m * bps
+    return effective, realized, impact, effective_bps, realized_bps, impact_bps
 
 
 def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarray]:
@@ -130,12 +148,11 @@ def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarra
         if t.size and np.any(np.diff(t) < 0):
             _validate.fail(f"tape.{name}", "an unsorted array", "non-decreasing times")
     _validate.elements("trades, horizons", float(tape.time.size) * hz.size)
-    eff, real, imp = _markouts_kernel(tape.time, tape.price, tape.side, tape.arrival_mid,
-                                      tape.quote_time, tape.mid, hz)
-    bps = 1e4 / tape.arrival_mid
+    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in
+              (tape.time, tape.price, tape.side, tape.arrival_mid, tape.quote_time, tape.mid)]
+    eff, real, imp, eff_bps, real_bps, imp_bps = _markouts_kernel(*arrays, hz)
     return {"horizons": hz, "effective": eff, "realized": real, "impact": imp,
-            "effective_bps": eff * bps, "realized_bps": real * bps[:, None],
-            "impact_bps": imp * bps[:, None]}
+            "effective_bps": eff_bps, "realized_bps": real_bps, "impact_bps": imp_bps}
 
 
 def summarize(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray | None = None,
