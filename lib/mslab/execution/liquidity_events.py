@@ -84,14 +84,13 @@ def _window_start(time, span, w, i, start):
 
 
 @njit(cache=True)
-def _rolling_mean_std(x, time, span, w, min_periods):
-    # One pass of running sums of (x - c) over the window, with the centre c moved to the
+def _rolling_mean_std(x, time, span, w, min_periods, mean, std):
+    # Fills ``mean`` and ``std`` (allocated by NumPy, whose large arrays get transparent huge
+    # pages: first writes then cost far fewer page faults than in a kernel's own arrays). One pass of running sums of (x - c) over the window, with the centre c moved to the
     # latest value and the sums recomputed once per window length (amortised O(1) per value):
     # the round-off of s2 - s²/n then scales with the spread of the values inside a window,
     # not with their level. As pandas, a run of equal values gives exactly that value and 0.
     n = x.shape[0]
-    mean = np.empty(n)
-    std = np.empty(n)
     start = 0
     nobs = 0
     c = 0.0
@@ -144,7 +143,6 @@ def _rolling_mean_std(x, time, span, w, min_periods):
             mean[i] = c + mu
             var = (s2 - s * mu) / (nobs - 1) if nobs > 1 else np.nan
             std[i] = np.sqrt(var) if var > 0.0 else (0.0 if nobs > 1 else np.nan)
-    return mean, std
 
 
 # The rolling median keeps the window's non-NaN values in two binary heaps stored in one
@@ -257,12 +255,15 @@ def _median_delete(key, slot, pos, side, size, cap, s):
 
 
 @njit(cache=True)
-def _median_replace(key, slot, pos, side, size, cap, s, v):
-    # the value in slot s becomes v: re-sift it in its heap, then swap the roots if the
-    # halves cross (sizes are unchanged)
-    h = side[s]
-    j = pos[s]
+def _median_replace(key, slot, pos, side, size, cap, s_old, s, v):
+    # the value of slot s_old leaves and v enters in slot s: v takes its node, is re-sifted in
+    # that heap, then the roots are swapped if the halves cross (sizes are unchanged)
+    h = side[s_old]
+    j = pos[s_old]
     base = h * cap
+    slot[base + j] = s
+    pos[s] = j
+    side[s] = h
     k_new = -v if h == 0 else v
     k_old = key[base + j]
     if k_new == k_old:
@@ -287,9 +288,9 @@ def _median_replace(key, slot, pos, side, size, cap, s, v):
 
 
 @njit(cache=True)
-def _rolling_median(x, time, span, w, min_periods, capacity):
+def _rolling_median(x, time, span, w, min_periods, capacity, out):
+    # fills ``out`` (see _rolling_mean_std on why the caller allocates it)
     n = x.shape[0]
-    out = np.empty(n)
     cap = max(capacity, 1)
     key = np.empty(2 * cap)
     slot = np.empty(2 * cap, np.int64)
@@ -304,17 +305,22 @@ def _rolling_median(x, time, span, w, min_periods, capacity):
         if time.shape[0] == 0 and new_start > 0:  # x[i - w] leaves, from slot s
             old = x[i - w]
             if old == old and v == v:
-                _median_replace(key, slot, pos, side, size, cap, s, v)
+                _median_replace(key, slot, pos, side, size, cap, s, s, v)
             elif old == old:
                 _median_delete(key, slot, pos, side, size, cap, s)
             elif v == v:
                 _median_insert(key, slot, pos, side, size, cap, v, s)
         else:
+            entered = v != v  # NaN never enters
             while start < new_start:
                 if x[start] == x[start]:
-                    _median_delete(key, slot, pos, side, size, cap, start % cap)
+                    if entered:
+                        _median_delete(key, slot, pos, side, size, cap, start % cap)
+                    else:
+                        _median_replace(key, slot, pos, side, size, cap, start % cap, s, v)
+                        entered = True
                 start += 1
-            if v == v:
+            if not entered:
                 _median_insert(key, slot, pos, side, size, cap, v, s)
         start = new_start
         s = s + 1 if s + 1 < cap else 0
@@ -359,7 +365,9 @@ def rolling_mean_std(x: np.ndarray, window, time: np.ndarray | None = None,
     """
     x = np.ascontiguousarray(x, dtype=np.float64)
     t, span, w, mp, _ = _window(x, window, time, min_periods, low=2)
-    return _rolling_mean_std(x, t, span, w, mp)
+    mean, std = np.empty(x.size), np.empty(x.size)
+    _rolling_mean_std(x, t, span, w, mp, mean, std)
+    return mean, std
 
 
 def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
@@ -369,28 +377,26 @@ def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
     O(log w) per value for windows of at most w values (two heaps)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     t, span, w, mp, capacity = _window(x, window, time, min_periods, low=1)
-    return _rolling_median(x, t, span, w, mp, capacity)
+    out = np.empty(x.size)
+    _rolling_median(x, t, span, w, mp, capacity, out)
+    return out
 
 
 @njit(cache=True, error_model="numpy")
-def _features_kernel(bid, ask, bid_size, ask_size, window, depth_window):
+def _features_kernel(bid, ask, bid_size, ask_size, window, depth_window, out):
+    # out: the 8 feature columns of ``features`` (rows), filled in place
+    mid, spread, imbalance, depth, mean, std, z, median = out
     n = bid.shape[0]
-    mid = np.empty(n)
-    spread = np.empty(n)
-    imbalance = np.empty(n)
-    depth = np.empty(n)
     for i in range(n):
         mid[i] = 0.5 * (bid[i] + ask[i])
         spread[i] = ask[i] - bid[i]
         depth[i] = bid_size[i] + ask_size[i]
         imbalance[i] = (bid_size[i] - ask_size[i]) / depth[i]
-    mean, std = _rolling_mean_std(spread, _NO_TIME, float(window), window, window)
-    z = np.empty(n)
+    _rolling_mean_std(spread, _NO_TIME, float(window), window, window, mean, std)
     for i in range(n):
         z[i] = (spread[i] - mean[i]) / std[i] if std[i] > 0.0 else np.nan
-    median = _rolling_median(depth, _NO_TIME, float(depth_window), depth_window, depth_window,
-                             min(depth_window, n))
-    return mid, spread, imbalance, depth, mean, std, z, median
+    _rolling_median(depth, _NO_TIME, float(depth_window), depth_window, depth_window,
+                    min(depth_window, n), median)
 
 
 def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame:
@@ -401,13 +407,13 @@ def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame
     for name, w in (("window", window), ("depth_window", depth_window)):
         _validate.elements(name, float(w))
     cols = [snap[c].to_numpy(np.float64) for c in ("bid", "ask", "bid_size", "ask_size")]
-    values = _features_kernel(*[np.ascontiguousarray(c) for c in cols], window, depth_window)
     names = ("mid", "spread", "imbalance", "top_depth", "spread_mean", "spread_std", "spread_z",
              "depth_median")
-    out = snap.copy()
-    for name, v in zip(names, values):
-        out[name] = v
-    return out
+    values = np.empty((len(names), len(snap)))
+    _features_kernel(*[np.ascontiguousarray(c) for c in cols], window, depth_window, values)
+    # values.T has pandas' own block layout: the frame wraps it without a copy
+    return pd.concat([snap, pd.DataFrame(values.T, index=snap.index, columns=list(names),
+                                         copy=False)], axis=1)
 
 
 def detect(feat: pd.DataFrame, z_threshold: float = 3.0, depth_fraction: float = 0.3

@@ -104,16 +104,13 @@ def binance_tape(capture: BinanceCapture) -> TradeTape:
 
 
 @njit(cache=True, error_model="numpy")
-def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons):
+def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons, effective,
+                     realized, impact, effective_bps, realized_bps, impact_bps):
     # One merge-like pass: trades and quotes are both in time order, so the last quote at or
     # before t + Δ only moves forward; one pointer per horizon, all advanced trade by trade.
+    # Fills the outputs, allocated by NumPy (its large arrays get transparent huge pages, so
+    # the first writes cost far fewer page faults than in arrays the kernel allocates).
     n, h = time.shape[0], horizons.shape[0]
-    effective = np.empty(n)
-    realized = np.empty((n, h))
-    impact = np.empty((n, h))
-    effective_bps = np.empty(n)
-    realized_bps = np.empty((n, h))
-    impact_bps = np.empty((n, h))
     q = np.zeros(h, np.int64)  # per horizon: quotes at or before the current target
     nq = quote_time.shape[0]
     for i in range(n):
@@ -136,7 +133,6 @@ def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons):
             impact[i, j] = m
             realized_bps[i, j] = r * bps
             impact_bps[i, j] = m * bps
-    return effective, realized, impact, effective_bps, realized_bps, impact_bps
 
 
 def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarray]:
@@ -150,9 +146,12 @@ def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarra
     _validate.elements("trades, horizons", float(tape.time.size) * hz.size)
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in
               (tape.time, tape.price, tape.side, tape.arrival_mid, tape.quote_time, tape.mid)]
-    eff, real, imp, eff_bps, real_bps, imp_bps = _markouts_kernel(*arrays, hz)
-    return {"horizons": hz, "effective": eff, "realized": real, "impact": imp,
-            "effective_bps": eff_bps, "realized_bps": real_bps, "impact_bps": imp_bps}
+    n = tape.time.size
+    out = {"effective": np.empty(n), "realized": np.empty((n, hz.size)),
+           "impact": np.empty((n, hz.size)), "effective_bps": np.empty(n),
+           "realized_bps": np.empty((n, hz.size)), "impact_bps": np.empty((n, hz.size))}
+    _markouts_kernel(*arrays, hz, *out.values())
+    return {"horizons": hz} | out
 
 
 def summarize(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray | None = None,
