@@ -44,6 +44,7 @@ def _grid(quote_time: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray
 
 def lobster_snapshots(data: LobsterData, step_s: float) -> pd.DataFrame:
     """Level-1 snapshots of a LOBSTER day every ``step_s`` seconds (prices in dollars)."""
+    _validate.instance("data", data, LobsterData)
     if data.book is None:
         _validate.fail("data", data.message_path.name, "a LobsterData with its order-book file")
     t = data.messages["time"].to_numpy()
@@ -59,6 +60,7 @@ def lobster_snapshots(data: LobsterData, step_s: float) -> pd.DataFrame:
 def binance_snapshots(capture: BinanceCapture, step_s: float) -> pd.DataFrame:
     """bookTicker snapshots of a capture every ``step_s`` seconds (local clock, s from its
     first ticker; quantities in base units)."""
+    _validate.instance("capture", capture, BinanceCapture)
     bbo = capture.bbo.sort_values("local_ns", kind="stable")
     t = (bbo["local_ns"].to_numpy(np.int64) - int(bbo["local_ns"].iloc[0])) / 1e9
     grid, k = _grid(t, step_s)
@@ -336,6 +338,8 @@ def _window(x: np.ndarray, window, time, min_periods, low: int
             ) -> tuple[np.ndarray, float, int, int, int]:
     """Validated window of a rolling function: (time or empty, span, count, min_periods,
     largest number of values in one window)."""
+    if x.ndim != 1:
+        _validate.fail("x", f"an array of shape {x.shape}", "a 1-D array")
     if time is None:
         w = _validate.integer("window", window, low=low)
         _validate.elements("window", float(w))
@@ -343,7 +347,7 @@ def _window(x: np.ndarray, window, time, min_periods, low: int
                                                              high=w, high_name="window")
         return _NO_TIME, float(w), w, mp, min(w, x.size)
     span = _validate.positive("window", window)
-    t = np.ascontiguousarray(time, dtype=np.float64)
+    t = _validate.series("time", time)
     if t.shape != x.shape or not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0):
         _validate.fail("time", f"an array of shape {t.shape}",
                        f"finite non-decreasing times, one per value ({x.size})")
@@ -363,7 +367,7 @@ def rolling_mean_std(x: np.ndarray, window, time: np.ndarray | None = None,
     ``window`` for count windows, i.e. NaN until full and while a NaN is inside; 1 for time
     windows), the standard deviation also when it holds fewer than two.
     """
-    x = np.ascontiguousarray(x, dtype=np.float64)
+    x = _validate.series("x", x)
     t, span, w, mp, _ = _window(x, window, time, min_periods, low=2)
     mean, std = np.empty(x.size), np.empty(x.size)
     _rolling_mean_std(x, t, span, w, mp, mean, std)
@@ -375,7 +379,7 @@ def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
     """Rolling median, as pandas ``rolling(...).median()``: windows, NaN values and
     ``min_periods`` as in :func:`rolling_mean_std` (count windows: an integer >= 1). Costs
     O(log w) per value for windows of at most w values (two heaps)."""
-    x = np.ascontiguousarray(x, dtype=np.float64)
+    x = _validate.series("x", x)
     t, span, w, mp, capacity = _window(x, window, time, min_periods, low=1)
     out = np.empty(x.size)
     _rolling_median(x, t, span, w, mp, capacity, out)
@@ -402,6 +406,10 @@ def _features_kernel(bid, ask, bid_size, ask_size, window, depth_window, out):
 def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame:
     """The snapshot features of the module docstring, added to a copy of ``snap`` (one kernel
     call computes them all)."""
+    _validate.instance("snap", snap, pd.DataFrame)
+    if not {"bid", "ask", "bid_size", "ask_size"} <= set(snap.columns):
+        _validate.fail("snap", list(snap.columns), "a frame of snapshots (bid, ask, bid_size, "
+                       "ask_size)")
     window = _validate.integer("window", window, low=2)
     depth_window = _validate.integer("depth_window", depth_window, low=1)
     for name, w in (("window", window), ("depth_window", depth_window)):
@@ -419,6 +427,9 @@ def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame
 def detect(feat: pd.DataFrame, z_threshold: float = 3.0, depth_fraction: float = 0.3
            ) -> pd.DataFrame:
     """Boolean columns ``spread_spike`` and ``liquidity_gap`` per snapshot."""
+    _validate.instance("feat", feat, pd.DataFrame)
+    if not {"spread_z", "top_depth", "depth_median"} <= set(feat.columns):
+        _validate.fail("feat", list(feat.columns), "a frame from features()")
     z_threshold = _validate.real("z_threshold", z_threshold)
     depth_fraction = _validate.real("depth_fraction", depth_fraction, low=0.0, high=1.0)
     return pd.DataFrame({"spread_spike": (feat["spread_z"] > z_threshold).to_numpy(),
@@ -430,7 +441,7 @@ def cluster_alerts(alerts: np.ndarray, gap: int) -> np.ndarray:
     """Indices of the first alert of each event (alerts closer than ``gap`` snapshots to the
     previous alert join its event)."""
     gap = _validate.integer("gap", gap, low=1)
-    idx = np.flatnonzero(np.asarray(alerts, dtype=bool))
+    idx = np.flatnonzero(_validate.series("alerts", alerts, dtype=bool))
     if idx.size == 0:
         return idx
     return idx[np.concatenate(([True], np.diff(idx) >= gap))]
@@ -440,9 +451,14 @@ def evaluate_events(mid: np.ndarray, events: np.ndarray, h: int, n_random: int, 
                     ) -> dict[str, float]:
     """Mean absolute return and realised volatility (bps) over ``h`` snapshots after the
     events against matched random times, with permutation p-values (module docstring)."""
-    mid = np.asarray(mid, dtype=np.float64)
+    mid = _validate.series("mid", mid)
     h = _validate.integer("h", h, low=1)
     n_random = _validate.integer("n_random", n_random, low=1)
+    seed = _validate.seed("seed", seed)
+    ev = _validate.series("events", events, dtype=np.float64)
+    if np.any(ev != np.round(ev)) or np.any((ev < 0) | (ev >= mid.size)):
+        _validate.fail("events", "<indices>", f"snapshot indices into mid, in [0, {mid.size})")
+    ev = ev.astype(np.int64)
     ret1 = np.diff(mid) / mid[:-1] * 1e4
     n = max(mid.size - h, 0)
     absret = np.full(mid.size, np.nan)
@@ -453,7 +469,6 @@ def evaluate_events(mid: np.ndarray, events: np.ndarray, h: int, n_random: int, 
     if n:
         vol[:n] = np.sqrt((sq[h:h + n] - sq[:n]) / h)
         vol[:n][(cnt[h:h + n] - cnt[:n]) > 0] = np.nan
-    ev = np.asarray(events, dtype=np.int64)
     ok = np.flatnonzero(np.isfinite(absret) & np.isfinite(vol))
     ev = ev[np.isin(ev, ok)]
     out = {"events": float(ev.size)}

@@ -72,6 +72,7 @@ def _book_mid(ask: np.ndarray, bid: np.ndarray) -> np.ndarray:
 def lobster_tape(data: LobsterData) -> TradeTape:
     """Every execution (types 4 and 5) of a LOBSTER day; the aggressor is the opposite of
     the executed limit order's direction. Prices in dollars × 10,000."""
+    _validate.instance("data", data, LobsterData)
     if data.book is None:
         _validate.fail("data", data.message_path.name, "a LobsterData with its order-book file")
     m = data.arrays()
@@ -88,6 +89,7 @@ def lobster_tape(data: LobsterData) -> TradeTape:
 def binance_tape(capture: BinanceCapture) -> TradeTape:
     """Every trade of a Binance capture (aggressor from ``m``) against the bookTicker
     midpoints, all on the local receive clock (spot bookTickers carry no exchange time)."""
+    _validate.instance("capture", capture, BinanceCapture)
     bbo = capture.bbo.sort_values("local_ns", kind="stable")
     qt = bbo["local_ns"].to_numpy(np.int64)
     mid = bbo["mid"].to_numpy(np.float64)
@@ -138,6 +140,7 @@ def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons, 
 def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarray]:
     """Effective spread (n,), realized spread and price impact (n, len(horizons)) in the
     tape's price unit, plus the same in basis points of the arrival midpoint (``*_bps``)."""
+    _validate.instance("tape", tape, TradeTape)
     hz = _validate.real_vector("horizons", horizons, low=0.0)
     for name in ("time", "quote_time"):
         t = getattr(tape, name)
@@ -154,12 +157,23 @@ def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarra
     return {"horizons": hz} | out
 
 
+def _check_result(tape: TradeTape, result: object) -> None:
+    _validate.instance("tape", tape, TradeTape)
+    keys = ("horizons", "effective_bps", "realized_bps", "impact_bps")
+    if not isinstance(result, dict) or not all(k in result for k in keys):
+        _validate.fail("result", type(result).__name__, "the dict returned by markouts")
+    n, h = tape.time.size, np.size(result["horizons"])
+    if np.shape(result["effective_bps"]) != (n,) or np.shape(result["impact_bps"]) != (n, h):
+        _validate.fail("result", "<arrays of other shapes>", "markouts of this tape")
+
+
 def summarize(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray | None = None,
               ) -> pd.DataFrame:
     """Mean and standard error (bps) of effective spread, realized spread and impact per
     horizon and group (``groups``: one label per trade; None = all trades). Trades with a
     missing midpoint are left out. Standard errors treat trades as independent: trades
     cluster in time, so they understate the uncertainty (compare across groups with care)."""
+    _check_result(tape, result)
     n = tape.time.size
     labels = np.full(n, "all", dtype=object) if groups is None else np.asarray(groups, object)
     if labels.shape != (n,):
@@ -182,6 +196,8 @@ def horizon_table(tape: TradeTape, result: dict[str, np.ndarray], groups: np.nda
                   horizon: float, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The :func:`summarize` rows at ``horizon`` (one of the result's horizons), sorted by
     group: a table for print (trades and ``mean ± se`` columns, bps) and the raw statistics."""
+    _check_result(tape, result)
+    horizon = _validate.real("horizon", horizon)
     hz = result["horizons"]
     if not np.isclose(hz, horizon).any():
         _validate.fail("horizon", horizon, f"one of the horizons {hz.tolist()}")
