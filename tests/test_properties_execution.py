@@ -43,6 +43,7 @@ from test_data_binance import SPOT
 from test_data_binance import write as write_capture
 from test_latency_dislocations import quotes as venue_frame
 from test_latency_venues import truncated
+from test_properties_pairs import _finite as _no_inf  # no infinity; NaN where documented
 
 MODULES = [importlib.import_module(f"mslab.{m}") for m in (
     "execution.almgren_chriss", "execution.estimators", "execution.liquidity_events",
@@ -279,25 +280,6 @@ def test_every_public_function_is_covered():
 
 
 # ------------------------------------------------------------------------- what is sensible
-
-def _no_inf(value: object) -> bool:
-    """No infinity in any number of ``value`` (NaN is allowed: each module documents it)."""
-    if isinstance(value, (float, np.floating)):
-        return not math.isinf(value)
-    if isinstance(value, np.ndarray):
-        return value.dtype.kind not in "fc" or not np.isinf(value).any()
-    if isinstance(value, (pd.Series, pd.DataFrame)):
-        num = value.select_dtypes("number") if isinstance(value, pd.DataFrame) else value
-        arr = num.to_numpy()
-        return arr.dtype.kind not in "fc" or not np.isinf(arr.astype(float)).any()
-    if isinstance(value, dict):
-        return all(_no_inf(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return all(_no_inf(v) for v in value)
-    if hasattr(value, "__dataclass_fields__"):
-        return all(_no_inf(getattr(value, f)) for f in value.__dataclass_fields__)
-    return True
-
 
 def check_call(name: str, kwargs: dict[str, object], changed: str) -> None:
     """Call ``name``: a ValueError naming ``changed``, or a result without infinities, in time."""
