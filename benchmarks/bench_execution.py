@@ -1,63 +1,214 @@
-"""Throughput of the execution kernels against pandas on the same data.
+"""Throughput of the execution kernels against pandas / NumPy computing the same outputs.
 
-* rolling mean and standard deviation (60 values) and rolling median (600 values) of the
-  spread/depth series: `mslab.execution.liquidity_events` vs `pandas.Series.rolling`;
-* markouts at the eight Rule 605 horizons: `mslab.execution.tca.markouts` vs
-  `pandas.merge_asof` (one as-of join per horizon).
+Data: the shipped AAPL LOBSTER day (2012-06-21, 118,497 events, its executions and quotes)
+repeated ``COPIES`` times, each copy's clock shifted by one trading day (23,400 s) plus one
+second, so the series have real values, ties and gaps but millions of events:
 
-Data: the AAPL LOBSTER day's event-level spread and depth (118,497 events) tiled to 2 million
-values, and its 34,990 executions against its quotes. Prints events per second and the ratios
+* features (spread, mid, imbalance, top depth, spread rolling mean/std/z over 60 events, top
+  depth rolling median over 600 events): `liquidity_events.features` vs the same columns by
+  pandas `rolling`;
+* rolling mean + standard deviation (60) and rolling median (600) alone, and the median over
+  600-s time windows (`rolling("600s")`, closed right);
+* markouts (effective spread, realized spread and impact, in price units and bps, at the eight
+  Rule 605 horizons): `tca.markouts` vs `pandas.merge_asof` (one as-of join per horizon);
+* the Almgren–Chriss schedule Monte Carlo (`schedule_mc.simulate_costs`, paper parameters with
+  N = 250 steps) vs a NumPy version vectorised across paths.
+
+Every pair is first checked to give the same outputs (tolerances printed), then timed: best of
+``ROUNDS`` rounds that interleave the contenders. Prints events per second and the ratios
 (target >= 10x). Run with `make bench`.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
 
+from mslab import rng
 from mslab.data.lobster import load_lobster
-from mslab.execution.liquidity_events import rolling_mean_std, rolling_median
-from mslab.execution.tca import RULE_605_HORIZONS, lobster_tape, markouts
-from timing import best_time
+from mslab.execution import almgren_chriss as ac
+from mslab.execution.liquidity_events import features, rolling_mean_std, rolling_median
+from mslab.execution.schedule_mc import simulate_costs
+from mslab.execution.tca import RULE_605_HORIZONS, TradeTape, lobster_tape, markouts
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "lobster"
+COPIES = 18
+ROUNDS = 3
+DAY_S = 23_400.0 + 1.0
 
 
-def pandas_markouts(tape, horizons):
-    quotes = pd.DataFrame({"t": tape.quote_time, "mid": tape.mid})
-    trades = pd.DataFrame({"t": tape.time, "p": tape.price, "d": tape.side,
-                           "m0": tape.arrival_mid})
-    out = []
-    for h in horizons:
-        later = pd.merge_asof(trades.assign(t=trades["t"] + h), quotes, on="t")
-        out.append(2 * trades["d"] * (later["mid"] - trades["m0"]))
+def tile(a: np.ndarray, shift: float = 0.0) -> np.ndarray:
+    """``COPIES`` copies of ``a``, copy k shifted by k × ``shift``."""
+    return np.concatenate([a + k * shift for k in range(COPIES)])
+
+
+def interleaved(contenders: dict) -> dict[str, float]:
+    """Best wall time (s) of each contender over ``ROUNDS`` rounds, run in turn every round."""
+    best = dict.fromkeys(contenders, np.inf)
+    for _ in range(ROUNDS):
+        for name, fn in contenders.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
+
+
+def report(what: str, units: str, n: float, t: dict[str, float], ours: str, theirs: str) -> None:
+    print(f"{what}: mslab {n / t[ours] / 1e6:,.1f} M {units}/s, {theirs} "
+          f"{n / t[theirs] / 1e6:,.2f} M {units}/s, ratio {t[theirs] / t[ours]:.1f}x")
+
+
+def pandas_features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame:
+    out = snap.copy()
+    out["mid"] = 0.5 * (out["bid"] + out["ask"])
+    out["spread"] = out["ask"] - out["bid"]
+    depth = out["bid_size"] + out["ask_size"]
+    out["imbalance"] = (out["bid_size"] - out["ask_size"]) / depth
+    out["top_depth"] = depth
+    r = out["spread"].rolling(window)
+    out["spread_mean"], out["spread_std"] = r.mean(), r.std()
+    out["spread_z"] = ((out["spread"] - out["spread_mean"]) / out["spread_std"]).where(
+        out["spread_std"] > 0)
+    out["depth_median"] = depth.rolling(depth_window).median()
     return out
+
+
+def pandas_markouts(tape: TradeTape, horizons) -> dict[str, np.ndarray]:
+    quotes = pd.DataFrame({"t": tape.quote_time, "mid": tape.mid})
+    trades = pd.DataFrame({"t": tape.time, "p": tape.price, "d2": 2.0 * tape.side,
+                           "m0": tape.arrival_mid})
+    bps = 1e4 / trades["m0"]
+    eff = trades["d2"] * (trades["p"] - trades["m0"])
+    real, imp = [], []
+    for h in horizons:
+        later = pd.merge_asof(trades[["t"]] + h, quotes, on="t")["mid"]
+        real.append(trades["d2"] * (trades["p"] - later))
+        imp.append(trades["d2"] * (later - trades["m0"]))
+    real, imp = pd.concat(real, axis=1).to_numpy(), pd.concat(imp, axis=1).to_numpy()
+    b = bps.to_numpy()[:, None]
+    return {"effective": eff.to_numpy(), "realized": real, "impact": imp,
+            "effective_bps": (eff * bps).to_numpy(), "realized_bps": real * b,
+            "impact_bps": imp * b}
+
+
+@numba.njit(cache=True)
+def mslab_normals(states: np.ndarray, n: int) -> np.ndarray:
+    """The normal draws of the kernel's per-path streams (for the equality check only)."""
+    out = np.empty((states.shape[0], n))
+    for i in range(states.shape[0]):
+        s = states[i].copy()
+        for k in range(n):
+            out[i, k] = rng.normal(s)
+    return out
+
+
+def numpy_costs(p: ac.ACParams, trades: np.ndarray, xi: np.ndarray) -> np.ndarray:
+    """Costs of the paths driven by the normals ``xi`` (paths × N), vectorised across paths."""
+    vol = p.sigma * np.sqrt(p.tau)
+    moves = vol * xi - p.gamma * trades
+    before = np.cumsum(moves, axis=1) - moves  # price before each interval's trade
+    executed = before - np.where(trades > 0, p.epsilon, 0.0) - p.eta / p.tau * trades
+    return -(trades * executed).sum(axis=1)
+
+
+def bench_rolling(data) -> None:
+    book = data.book.astype(np.float64)
+    t = tile(data.messages["time"].to_numpy(), DAY_S)
+    snap = pd.DataFrame({"time": t, "bid": tile(book[:, 2]), "ask": tile(book[:, 0]),
+                         "bid_size": tile(book[:, 3]), "ask_size": tile(book[:, 1])})
+    n = len(snap)
+    spread = (snap["ask"] - snap["bid"]).to_numpy()
+    depth = (snap["bid_size"] + snap["ask_size"]).to_numpy()
+    t_ns = np.round(t * 1e9)  # exact integers in float: window edges agree with pandas
+    by_time = pd.Series(depth, index=pd.to_datetime(t_ns.astype(np.int64)))
+    print(f"rolling features: {n:,} events ({COPIES} copies of the AAPL day)")
+
+    ours, ref = features(snap, 60, 600), pandas_features(snap, 60, 600)
+    for c in ("mid", "spread", "imbalance", "top_depth", "depth_median"):
+        np.testing.assert_array_equal(ours[c], ref[c])
+    np.testing.assert_allclose(ours["spread_mean"], ref["spread_mean"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(ours["spread_std"], ref["spread_std"], rtol=0, atol=1e-4)
+    zok = ref["spread_std"] > 1e-3  # pandas leaves round-off where a window is constant
+    np.testing.assert_allclose(ours["spread_z"][zok], ref["spread_z"][zok], rtol=1e-6, atol=1e-9)
+    mean, std = rolling_mean_std(spread, 60)
+    r = pd.Series(spread).rolling(60)
+    np.testing.assert_allclose(mean, r.mean(), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(std, r.std(), rtol=0, atol=1e-4)
+    np.testing.assert_array_equal(rolling_median(depth, 600e9, time=t_ns),
+                                  by_time.rolling("600s").median())
+    print("  same outputs: medians bit for bit; mean within 1e-9, std within 1e-4 "
+          "(spread in $ x 10,000; pandas' own add/remove round-off is up to ~1e-4)")
+
+    t_ = interleaved({
+        "features": lambda: features(snap, 60, 600),
+        "pandas features": lambda: pandas_features(snap, 60, 600),
+        "mean+std": lambda: rolling_mean_std(spread, 60),
+        "pandas mean+std": lambda: (pd.Series(spread).rolling(60).mean(),
+                                    pd.Series(spread).rolling(60).std()),
+        "median": lambda: rolling_median(depth, 600),
+        "pandas median": lambda: pd.Series(depth).rolling(600).median(),
+        "median 600 s": lambda: rolling_median(depth, 600e9, time=t_ns),
+        "pandas median 600 s": lambda: by_time.rolling("600s").median(),
+    })
+    report("  all features", "events", n, t_, "features", "pandas features")
+    report("  rolling mean+std (60)", "events", n, t_, "mean+std", "pandas mean+std")
+    report("  rolling median (600)", "events", n, t_, "median", "pandas median")
+    report("  rolling median (600 s)", "events", n, t_, "median 600 s", "pandas median 600 s")
+
+
+def bench_markouts(data) -> None:
+    one = lobster_tape(data)
+    tape = TradeTape(name="AAPL x copies", time=tile(one.time, DAY_S), price=tile(one.price),
+                     size=tile(one.size), side=tile(one.side), arrival_mid=tile(one.arrival_mid),
+                     quote_time=tile(one.quote_time, DAY_S), mid=tile(one.mid), unit=one.unit,
+                     hidden=tile(one.hidden))
+    hz = RULE_605_HORIZONS
+    ours, ref = markouts(tape, hz), pandas_markouts(tape, hz)
+    for k, v in ref.items():
+        np.testing.assert_array_equal(ours[k], v)
+    m = tape.time.size * len(hz)
+    print(f"markouts: {tape.time.size:,} trades x {len(hz)} horizons against "
+          f"{tape.quote_time.size:,} quotes; same outputs bit for bit")
+    t_ = interleaved({"mslab": lambda: markouts(tape, hz),
+                      "pandas": lambda: pandas_markouts(tape, hz)})
+    report("  markouts", "trade-horizons", m, t_, "mslab", "pandas")
+
+
+def bench_schedule_mc() -> None:
+    p = ac.ACParams(X=1e6, T=5.0, N=250, sigma=0.95, gamma=2.5e-7, eta=2.5e-6, epsilon=0.0625)
+    x = ac.trajectory(p, 2e-6)
+    trades = -np.diff(x)
+    n_paths, seed = 40_000, 11
+    xi = mslab_normals(rng.path_states(seed, n_paths), p.N)
+    np.testing.assert_allclose(simulate_costs(p, x, n_paths, seed), numpy_costs(p, trades, xi),
+                               rtol=1e-9, atol=1e-6)
+    print(f"schedule Monte Carlo: {n_paths:,} paths x {p.N} steps; same costs within 1e-9 "
+          "(same normal draws)")
+    threads = numba.get_num_threads()
+
+    def kernel(k):
+        numba.set_num_threads(k)
+        simulate_costs(p, x, n_paths, seed)
+
+    def numpy_mc():
+        numpy_costs(p, trades, np.random.default_rng(seed).standard_normal((n_paths, p.N)))
+
+    t_ = interleaved({"1 thread": lambda: kernel(1), f"{threads} threads": lambda: kernel(threads),
+                      "numpy": numpy_mc})
+    numba.set_num_threads(threads)
+    for name in ("1 thread", f"{threads} threads"):
+        report(f"  kernel, {name}", "path-steps", n_paths * p.N, t_, name, "numpy")
 
 
 def main() -> None:
     data = load_lobster(DATA / "AAPL_2012-06-21_34200000_57600000_message_1.parquet")
-    book = data.book.astype(np.float64)
-    spread = np.tile(book[:, 0] - book[:, 2], 17)[:2_000_000]
-    depth = np.tile(book[:, 1] + book[:, 3], 17)[:2_000_000]
-    n = spread.size
-    rolling_mean_std(spread[:1000], 60), rolling_median(depth[:1000], 600)  # compile
-    t_nb = best_time(lambda: rolling_mean_std(spread, 60))
-    t_pd = best_time(lambda: (pd.Series(spread).rolling(60).mean(), pd.Series(spread).rolling(60).std()))
-    print(f"rolling mean+std (60): numba {n / t_nb:,.0f} values/s, pandas {n / t_pd:,.0f} "
-          f"values/s, ratio {t_pd / t_nb:.1f}x")
-    t_nb = best_time(lambda: rolling_median(depth, 600))
-    t_pd = best_time(lambda: pd.Series(depth).rolling(600).median())
-    print(f"rolling median (600): numba {n / t_nb:,.0f} values/s, pandas {n / t_pd:,.0f} "
-          f"values/s, ratio {t_pd / t_nb:.1f}x")
-    tape = lobster_tape(data)
-    markouts(tape)  # compile
-    m = tape.time.size * len(RULE_605_HORIZONS)
-    t_nb = best_time(lambda: markouts(tape))
-    t_pd = best_time(lambda: pandas_markouts(tape, RULE_605_HORIZONS))
-    print(f"markouts ({len(RULE_605_HORIZONS)} horizons): numba {m / t_nb:,.0f} trade-horizons/s, "
-          f"pandas {m / t_pd:,.0f} trade-horizons/s, ratio {t_pd / t_nb:.1f}x")
+    bench_rolling(data)
+    bench_markouts(data)
+    bench_schedule_mc()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,97 @@ def test_rolling_against_pandas(w):
     assert np.isnan(mean[500 + w - 1]) and not np.isnan(mean[500 + w])
 
 
+
+@pytest.fixture(scope="module")
+def aapl_events():
+    """Event-level top depth and spread of the AAPL day on its nanosecond clock (times as
+    exact float nanoseconds, so window edges are exact in both libraries), with a NaN gap."""
+    data = load_lobster(DATA / "lobster" / "AAPL_2012-06-21_34200000_57600000_message_1.parquet")
+    book = data.book.astype(np.float64)
+    t_ns = np.round(data.messages["time"].to_numpy() * 1e9)
+    depth, spread = book[:, 1] + book[:, 3], book[:, 0] - book[:, 2]
+    depth[1_000:1_010] = np.nan
+    spread[5_000] = np.nan
+    return t_ns, depth, spread
+
+
+@pytest.mark.parametrize("seconds, min_periods", [(600, None), (60, 5), (1, None)])
+def test_time_windows_equal_pandas(aapl_events, seconds, min_periods):
+    """Time windows (t − window, t] as pandas ``rolling("600s")`` (closed right, NaN skipped,
+    min_periods 1 by default) on real data: the median bit for bit, the mean within 1e-12 of
+    the series' scale; the standard deviation within 1e-12 of the scale of the two-pass value
+    on every window, and within 1e-7 of pandas (whose add/remove updates drift that far)."""
+    t_ns, depth, spread = aapl_events
+    span = seconds * 1e9
+    lo = np.searchsorted(t_ns, t_ns - span, side="right")
+    for x in (depth, spread):
+        r = pd.Series(x, index=pd.to_datetime(t_ns.astype(np.int64))).rolling(
+            f"{seconds}s", min_periods=min_periods)
+        scale = np.nanmax(np.abs(x))
+        np.testing.assert_array_equal(le.rolling_median(x, span, time=t_ns, min_periods=min_periods),
+                                      r.median())
+        mean, std = le.rolling_mean_std(x, span, time=t_ns, min_periods=min_periods)
+        np.testing.assert_allclose(mean, r.mean(), rtol=0, atol=1e-12 * scale)
+        np.testing.assert_allclose(std, r.std(), rtol=0, atol=1e-7 * scale)
+        idx = np.random.default_rng(seconds).choice(x.size, 3_000, replace=False)
+        ref = np.array([np.nanstd(x[lo[i]:i + 1], ddof=1)
+                        if np.sum(~np.isnan(x[lo[i]:i + 1])) >= max(2, min_periods or 1)
+                        else np.nan for i in idx])
+        np.testing.assert_allclose(std[idx], ref, rtol=0, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("w", [1, 2, 5, 600])
+def test_median_ties_and_nan_equal_pandas(w):
+    """Few distinct values (ties everywhere), NaN runs and min_periods below the window."""
+    x = np.random.default_rng(w).integers(0, 4, 30_000).astype(float)
+    x[::97] = np.nan
+    x[200:260] = np.nan
+    for mp in (None, 1, w // 2 + 1):
+        np.testing.assert_array_equal(le.rolling_median(x, w, min_periods=mp),
+                                      pd.Series(x).rolling(w, min_periods=mp).median())
+    if w > 1:
+        mean, std = le.rolling_mean_std(x, w, min_periods=1)
+        s = pd.Series(x).rolling(w, min_periods=1)
+        np.testing.assert_allclose(mean, s.mean(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(std, s.std(), rtol=0, atol=1e-9)
+
+
+def test_constant_run_gives_exact_zero_std():
+    """A run of equal values has mean exactly that value and standard deviation exactly 0
+    (so a z-score never divides by round-off), even at a level far from zero."""
+    x = np.concatenate((np.random.default_rng(0).normal(1e6, 1.0, 500), np.full(100, 1e6 + 0.1)))
+    mean, std = le.rolling_mean_std(x, 60)
+    assert np.all(mean[560:] == 1e6 + 0.1) and np.all(std[560:] == 0.0) and np.all(std[500:559] > 0)
+
+
+def test_features_equal_pandas():
+    """The one-kernel features against the pandas formulas on a real 1-s grid."""
+    data = load_lobster(DATA / "lobster" / "AAPL_2012-06-21_34200000_57600000_message_1.parquet")
+    snap = le.lobster_snapshots(data, 1.0)
+    f = le.features(snap, 60, 600)
+    spread = snap["ask"] - snap["bid"]
+    depth = snap["bid_size"] + snap["ask_size"]
+    mean, std = spread.rolling(60).mean(), spread.rolling(60).std()
+    np.testing.assert_array_equal(f["mid"], 0.5 * (snap["bid"] + snap["ask"]))
+    np.testing.assert_array_equal(f["imbalance"], (snap["bid_size"] - snap["ask_size"]) / depth)
+    np.testing.assert_array_equal(f["depth_median"], depth.rolling(600).median())
+    np.testing.assert_allclose(f["spread_mean"], mean, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(f["spread_std"], std, rtol=0, atol=1e-9)
+    z = np.where(std > 1e-9, (spread - mean) / std, np.nan)
+    np.testing.assert_allclose(f["spread_z"].where(std > 1e-9), z, rtol=1e-6, atol=1e-9)
+
+
+def test_bad_windows_and_times():
+    x = np.arange(10.0)
+    with pytest.raises(ValueError, match="time"):
+        le.rolling_median(x, 3.0, time=x[::-1])
+    with pytest.raises(ValueError, match="time"):
+        le.rolling_mean_std(x, 3.0, time=x[:5])
+    with pytest.raises(ValueError, match="min_periods"):
+        le.rolling_median(x, 3, min_periods=4)
+    with pytest.raises(ValueError, match="window"):
+        le.rolling_mean_std(x, 0.0, time=x)
+
 def test_detectors_and_clusters():
     spread = np.ones(400)
     spread[::2] = 2.0

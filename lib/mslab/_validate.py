@@ -175,3 +175,23 @@ def jitted_model(name: str, model: object, signature: object, allowed: str) -> o
     if not isinstance(model, Dispatcher) or tuple(signature.args) not in model.overloads:
         fail(name, model, allowed)
     return model
+
+
+def instance(name: str, value: object, cls: type) -> object:
+    """``value`` itself if it is a ``cls`` (e.g. a loaded capture or a trade tape)."""
+    if not isinstance(value, cls):
+        fail(name, type(value).__name__, f"a {cls.__name__}")
+    return value
+
+
+def series(name: str, value: object, *, dtype: type = float) -> np.ndarray:
+    """A 1-D array of ``dtype`` (NaN allowed), returned C-contiguous."""
+    try:
+        arr = np.asarray(value)
+        ok = arr.ndim == 1 and arr.dtype != object and arr.dtype.kind not in "SUMmV"
+        arr = np.ascontiguousarray(arr, dtype=dtype) if ok else arr
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        fail(name, f"{type(value).__name__}", f"a 1-D array of {np.dtype(dtype).name} values")
+    return arr

@@ -25,6 +25,7 @@ __all__ = ["KyleLambda", "kyle_lambda", "roll_spread"]
 def roll_spread(tape: TradeTape) -> float:
     """Roll's spread in bps of the mean arrival midpoint; NaN when the first-order
     autocovariance of trade-price changes is ≥ 0 or there are fewer than 3 trades."""
+    _validate.instance("tape", tape, TradeTape)
     dp = np.diff(tape.price)
     if dp.size < 2:
         return np.nan
@@ -46,6 +47,7 @@ class KyleLambda:
 
 def kyle_lambda(tape: TradeTape, interval_s: float, hac_lags: int = 5) -> KyleLambda:
     """Kyle's lambda from intervals of ``interval_s`` seconds (see the module docstring)."""
+    _validate.instance("tape", tape, TradeTape)
     interval_s = _validate.positive("interval_s", interval_s)
     hac_lags = _validate.integer("hac_lags", hac_lags, low=0, high=1000)
     if tape.quote_time.size == 0 or tape.time.size == 0:

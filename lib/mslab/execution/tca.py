@@ -72,6 +72,7 @@ def _book_mid(ask: np.ndarray, bid: np.ndarray) -> np.ndarray:
 def lobster_tape(data: LobsterData) -> TradeTape:
     """Every execution (types 4 and 5) of a LOBSTER day; the aggressor is the opposite of
     the executed limit order's direction. Prices in dollars × 10,000."""
+    _validate.instance("data", data, LobsterData)
     if data.book is None:
         _validate.fail("data", data.message_path.name, "a LobsterData with its order-book file")
     m = data.arrays()
@@ -88,6 +89,7 @@ def lobster_tape(data: LobsterData) -> TradeTape:
 def binance_tape(capture: BinanceCapture) -> TradeTape:
     """Every trade of a Binance capture (aggressor from ``m``) against the bookTicker
     midpoints, all on the local receive clock (spot bookTickers carry no exchange time)."""
+    _validate.instance("capture", capture, BinanceCapture)
     bbo = capture.bbo.sort_values("local_ns", kind="stable")
     qt = bbo["local_ns"].to_numpy(np.int64)
     mid = bbo["mid"].to_numpy(np.float64)
@@ -103,39 +105,66 @@ def binance_tape(capture: BinanceCapture) -> TradeTape:
                      hidden=np.zeros(tt.size, dtype=bool))
 
 
-@njit(cache=True)
-def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons):
+@njit(cache=True, error_model="numpy")
+def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons, effective,
+                     realized, impact, effective_bps, realized_bps, impact_bps):
+    # One merge-like pass: trades and quotes are both in time order, so the last quote at or
+    # before t + Δ only moves forward; one pointer per horizon, all advanced trade by trade.
+    # Fills the outputs, allocated by NumPy (its large arrays get transparent huge pages, so
+    # the first writes cost far fewer page faults than in arrays the kernel allocates).
     n, h = time.shape[0], horizons.shape[0]
-    effective = 2.0 * side * (price - arrival_mid)
-    realized = np.empty((n, h))
-    impact = np.empty((n, h))
-    for j in range(h):
-        q = 0  # trades are in time order: one pass over the quotes per horizon
-        for i in range(n):
+    q = np.zeros(h, np.int64)  # per horizon: quotes at or before the current target
+    nq = quote_time.shape[0]
+    for i in range(n):
+        d2 = 2.0 * side[i]
+        m0 = arrival_mid[i]
+        bps = 1e4 / m0
+        e = d2 * (price[i] - m0)
+        effective[i] = e
+        effective_bps[i] = e * bps
+        for j in range(h):
             target = time[i] + horizons[j]
-            while q < quote_time.shape[0] and quote_time[q] <= target:
-                q += 1
-            later = mid[q - 1] if q > 0 else np.nan
-            realized[i, j] = 2.0 * side[i] * (price[i] - later)
-            impact[i, j] = 2.0 * side[i] * (later - arrival_mid[i])
-    return effective, realized, impact
+            k = q[j]
+            while k < nq and quote_time[k] <= target:
+                k += 1
+            q[j] = k
+            later = mid[k - 1] if k > 0 else np.nan
+            r = d2 * (price[i] - later)
+            m = d2 * (later - m0)
+            realized[i, j] = r
+            impact[i, j] = m
+            realized_bps[i, j] = r * bps
+            impact_bps[i, j] = m * bps
 
 
 def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarray]:
     """Effective spread (n,), realized spread and price impact (n, len(horizons)) in the
     tape's price unit, plus the same in basis points of the arrival midpoint (``*_bps``)."""
+    _validate.instance("tape", tape, TradeTape)
     hz = _validate.real_vector("horizons", horizons, low=0.0)
     for name in ("time", "quote_time"):
         t = getattr(tape, name)
         if t.size and np.any(np.diff(t) < 0):
             _validate.fail(f"tape.{name}", "an unsorted array", "non-decreasing times")
     _validate.elements("trades, horizons", float(tape.time.size) * hz.size)
-    eff, real, imp = _markouts_kernel(tape.time, tape.price, tape.side, tape.arrival_mid,
-                                      tape.quote_time, tape.mid, hz)
-    bps = 1e4 / tape.arrival_mid
-    return {"horizons": hz, "effective": eff, "realized": real, "impact": imp,
-            "effective_bps": eff * bps, "realized_bps": real * bps[:, None],
-            "impact_bps": imp * bps[:, None]}
+    arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in
+              (tape.time, tape.price, tape.side, tape.arrival_mid, tape.quote_time, tape.mid)]
+    n = tape.time.size
+    out = {"effective": np.empty(n), "realized": np.empty((n, hz.size)),
+           "impact": np.empty((n, hz.size)), "effective_bps": np.empty(n),
+           "realized_bps": np.empty((n, hz.size)), "impact_bps": np.empty((n, hz.size))}
+    _markouts_kernel(*arrays, hz, *out.values())
+    return {"horizons": hz} | out
+
+
+def _check_result(tape: TradeTape, result: object) -> None:
+    _validate.instance("tape", tape, TradeTape)
+    keys = ("horizons", "effective_bps", "realized_bps", "impact_bps")
+    if not isinstance(result, dict) or not all(k in result for k in keys):
+        _validate.fail("result", type(result).__name__, "the dict returned by markouts")
+    n, h = tape.time.size, np.size(result["horizons"])
+    if np.shape(result["effective_bps"]) != (n,) or np.shape(result["impact_bps"]) != (n, h):
+        _validate.fail("result", "<arrays of other shapes>", "markouts of this tape")
 
 
 def summarize(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray | None = None,
@@ -144,6 +173,7 @@ def summarize(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray
     horizon and group (``groups``: one label per trade; None = all trades). Trades with a
     missing midpoint are left out. Standard errors treat trades as independent: trades
     cluster in time, so they understate the uncertainty (compare across groups with care)."""
+    _check_result(tape, result)
     n = tape.time.size
     labels = np.full(n, "all", dtype=object) if groups is None else np.asarray(groups, object)
     if labels.shape != (n,):
@@ -166,6 +196,8 @@ def horizon_table(tape: TradeTape, result: dict[str, np.ndarray], groups: np.nda
                   horizon: float, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The :func:`summarize` rows at ``horizon`` (one of the result's horizons), sorted by
     group: a table for print (trades and ``mean ± se`` columns, bps) and the raw statistics."""
+    _check_result(tape, result)
+    horizon = _validate.real("horizon", horizon)
     hz = result["horizons"]
     if not np.isclose(hz, horizon).any():
         _validate.fail("horizon", horizon, f"one of the horizons {hz.tolist()}")
