@@ -87,7 +87,7 @@ from numba import njit, types
 from mslab import _validate
 from mslab.orderbook import book, exchange, queue
 from mslab.orderbook import book as book_module  # run_backtest's argument `book` shadows it
-from mslab.orderbook.book import ASK, BID, NO_TICK
+from mslab.orderbook.book import ASK, BID, NO_REFCOUNT, NO_TICK
 from mslab.orderbook.exchange import (
     BACKTEST_STATE,
     BIG,
@@ -143,13 +143,13 @@ MAX_SAMPLES = 50_000_000
 MAX_DECISIONS = 200_000_000
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def _finish_local(slot, orders, inflight):
     orders[slot, ORDER_LEAVES] = 0
     orders[slot, ORDER_STATE] = FREE if inflight[slot] == 0 else FINISHED
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def _request(requests, st, t, kind, slot, entry_ns, inflight):
     """Send a request to the exchange (FIFO, arriving ``entry_ns`` later)."""
     arrive = max(t + entry_ns, st.last_request)
@@ -163,7 +163,7 @@ def _request(requests, st, t, kind, slot, entry_ns, inflight):
     inflight[slot] += 1
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def _reconcile(t, quotes, matched, orders, inflight, ex, requests, st, cfg, entry_ns):
     """Cancel open orders at prices no longer quoted and send the missing quotes (``matched``:
     scratch, one flag per quote level, all False on entry and on return)."""
@@ -224,7 +224,7 @@ def _reconcile(t, quotes, matched, orders, inflight, ex, requests, st, cfg, entr
         matched[:] = False
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def _receive_report(rep, fills, orders, inflight, st, cfg):
     """A report of the exchange reaches us: update our inventory, cash and order table."""
     slot = rep.slot

@@ -44,6 +44,11 @@ NO_TICK = np.iinfo(np.int64).min  # best tick of an empty side
 NORMAL, LOCKED, CROSSED = 0, 1, 2  # values of crossing_state
 _SCAN = 16  # levels scanned linearly from the best before a binary search
 _INITIAL_CAPACITY = 256
+# Building blocks that neither allocate nor return an array are compiled without numba's
+# reference counting: their callers hold the arrays for the whole call, and the two atomic
+# operations per array argument on every call (on every market message for update_level)
+# cost more than the work itself.
+NO_REFCOUNT = {"cache": True, "_nrt": False}
 
 
 @njit(cache=True, inline="always")
@@ -101,7 +106,7 @@ def grow(keys: np.ndarray, qtys: np.ndarray):
     return new_keys, new_qtys
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def update_level(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, side: int, tick: int,
                  delta: int):
     """Add ``delta`` shares (negative: remove) to the level at ``tick`` on ``side``.
@@ -171,7 +176,7 @@ def qty_at(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, side: int, ti
     return 0
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def write_row(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, tick: int,
               rows: np.ndarray, r: int) -> None:
     """Write the top ``rows.shape[1] // 4`` levels in LOBSTER order-book format into row
@@ -313,7 +318,7 @@ def crossing_state(rows: object) -> np.ndarray:
 UNCHECKED, CONSISTENT, REVEALED, INCONSISTENT = -1, 0, 1, 2
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def load_row(rows: np.ndarray, r: int, tick: int, keys: np.ndarray, qtys: np.ndarray,
              counts: np.ndarray) -> None:
     """Make the book exactly row ``r`` of the LOBSTER order-book rows ``rows`` (validated by

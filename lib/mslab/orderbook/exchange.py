@@ -22,7 +22,7 @@ import numpy as np
 from numba import from_dtype, njit
 
 from mslab.orderbook import book, queue
-from mslab.orderbook.book import ASK, BID, NO_TICK
+from mslab.orderbook.book import ASK, BID, NO_REFCOUNT, NO_TICK
 
 BIG = np.iinfo(np.int64).max  # "never" for event times
 # states of an order at the exchange
@@ -88,7 +88,7 @@ def grow(records):
     return new
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def new_order(order, side, tick, qty, t):
     """Our order record, sent at local time ``t`` and not yet at the exchange."""
     order.side, order.tick, order.state = side, tick, EX_NONE
@@ -96,7 +96,7 @@ def new_order(order, side, tick, qty, t):
     order.sent_ns = t
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def rest_bounds(ex, st):
     """Recompute the count and tick range of our resting orders on each side."""
     nb = 0
@@ -146,7 +146,7 @@ def make_room(fills, reports, st, need):
     return fills, reports
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def report(reports, st, t, slot, fill, models, processed):
     """Queue a report on our order ``slot`` generated at ``t`` to the local side (FIFO): its
     ``fill`` (row of the fill log) or ``ORDER_ENDED``. Its latency is the response model's
@@ -162,7 +162,7 @@ def report(reports, st, t, slot, fill, models, processed):
     st.report_tail = tail + 1
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def fill(ex, slot, qty, tick, maker, t, message, processed, fills, reports, st, cfg, models):
     """Execute ``qty`` shares of our order ``slot`` at ``tick`` (exchange side); ``message`` is
     the market message that triggered it (−1: a taker fill on arrival). The fill log and the
@@ -191,7 +191,7 @@ def fill(ex, slot, qty, tick, maker, t, message, processed, fills, reports, st, 
     report(reports, st, t, slot, n, models, processed)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def expire(ex, slot, t, reports, st, models, processed):
     """End our order ``slot`` at the exchange (cancelled or expired) and report it."""
     order = ex[slot]
@@ -200,7 +200,7 @@ def expire(ex, slot, t, reports, st, models, processed):
     report(reports, st, t, slot, ORDER_ENDED, models, processed)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def arrive(ex, slot, t, keys, qtys, counts, fills, reports, st, cfg, models, processed):
     """Our new order ``slot`` reaches the exchange: take liquidity if marketable, else rest at
     the back of its level's queue. Writes at most one fill per level of the opposite side and
@@ -231,7 +231,7 @@ def arrive(ex, slot, t, keys, qtys, counts, fills, reports, st, cfg, models, pro
         expire(ex, slot, t, reports, st, models, processed)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def trade_print(ex, side, price, size, t, message, fills, reports, st, cfg, models):
     """Market message ``message``: a trade of ``size`` at ``price`` (LOBSTER units) against
     resting ``side`` orders (+1: bids, a seller-initiated trade). Fills each order at most
@@ -259,7 +259,7 @@ def trade_print(ex, side, price, size, t, message, fills, reports, st, cfg, mode
         rest_bounds(ex, st)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def cross(ex, side, best, t, message, fills, reports, st, cfg, models):
     """The opposite best moved to ``best`` (market message ``message``): fill our resting
     ``side`` orders it crosses, whole, as maker (each order at most once)."""
@@ -274,7 +274,7 @@ def cross(ex, side, best, t, message, fills, reports, st, cfg, models):
     rest_bounds(ex, st)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def level_change(ex, side, tick, prev, new, st, queue_model, queue_param):
     """The visible size of the level at ``tick`` on ``side`` (+1 bids) went from ``prev`` to
     ``new``: move the queue position of our orders resting there by the queue model."""
