@@ -275,6 +275,29 @@ def _check_book(file: str, index: pd.Index, book: np.ndarray, collector: Collect
              "ask price 1 = bid price 1")
 
 
+def _pair_records(msg: rep.Table, bt: rep.Table,
+                  collector: Collector) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The message and order-book rows paired by record, reporting rows without a partner."""
+    mfile, bfile = msg.file, bt.file
+    mlines, blines = msg.record_rows(), bt.record_rows()
+    mrec = np.searchsorted(mlines, msg.frame.index.to_numpy()) + 1
+    brec = np.searchsorted(blines, bt.frame.index.to_numpy()) + 1
+    keep = np.intersect1d(mrec, brec)
+    keep = keep[keep <= min(mlines.size, blines.size)]
+    for table, lines, rec, other, other_n in ((msg, mlines, mrec, bfile, blines.size),
+                                              (bt, blines, brec, mfile, mlines.size)):
+        collector.add(table.file, "row_count_mismatch", "dropped", lines[other_n:],
+                      f"{lines.size} rows but {other} has {other_n}; rows without a "
+                      "partner dropped")
+        lost = np.setdiff1d(rec, keep)
+        lost = lost[lost <= other_n]
+        collector.add(table.file, "paired_row_dropped", "dropped", lines[lost - 1],
+                      f"the paired row of {other} was dropped")
+    messages = msg.frame if mrec.size == keep.size else msg.frame[np.isin(mrec, keep)]
+    bframe = bt.frame if brec.size == keep.size else bt.frame[np.isin(brec, keep)]
+    return messages, bframe
+
+
 def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = None, *,
                  strict: bool = False) -> LobsterData:
     """Load and check a LOBSTER message file and its order-book file.
@@ -333,23 +356,13 @@ def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = N
         bfile = bt.file
         rows_read[bfile] = bt.n_rows
         # Pair by record (a blank or header line is no record and shifts nothing); a record
-        # dropped from one file takes its partner with it, and both are reported.
-        mlines, blines = msg.record_rows(), bt.record_rows()
-        mrec = np.searchsorted(mlines, msg.frame.index.to_numpy()) + 1
-        brec = np.searchsorted(blines, bt.frame.index.to_numpy()) + 1
-        keep = np.intersect1d(mrec, brec)
-        keep = keep[keep <= min(mlines.size, blines.size)]
-        for table, lines, rec, other, other_n in ((msg, mlines, mrec, bfile, blines.size),
-                                                  (bt, blines, brec, mfile, mlines.size)):
-            collector.add(table.file, "row_count_mismatch", "dropped", lines[other_n:],
-                          f"{lines.size} rows but {other} has {other_n}; rows without a "
-                          "partner dropped")
-            lost = np.setdiff1d(rec, keep)
-            lost = lost[lost <= other_n]
-            collector.add(table.file, "paired_row_dropped", "dropped", lines[lost - 1],
-                          f"the paired row of {other} was dropped")
-        messages = msg.frame if mrec.size == keep.size else msg.frame[np.isin(mrec, keep)]
-        bframe = bt.frame if brec.size == keep.size else bt.frame[np.isin(brec, keep)]
+        # dropped from one file takes its partner with it, and both are reported. When both
+        # files kept every row and have as many, row i pairs with row i: nothing to search.
+        if (msg.non_records.size == 0 and bt.non_records.size == 0
+                and len(msg.frame) == msg.n_rows == bt.n_rows == len(bt.frame)):
+            messages, bframe = msg.frame, bt.frame
+        else:
+            messages, bframe = _pair_records(msg, bt, collector)
         book = np.ascontiguousarray(bframe.to_numpy(dtype=np.int64))
         _check_book(bfile, messages.index, book, collector)
     _check_messages(mfile, messages, start, end, collector)
