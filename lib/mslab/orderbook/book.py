@@ -342,6 +342,28 @@ def load_row(rows: np.ndarray, r: int, tick: int, keys: np.ndarray, qtys: np.nda
     counts[BID] = nb
 
 
+@njit(cache=True)
+def _bad_rows(rows: np.ndarray, tick: int) -> np.ndarray:
+    """Kernel of :func:`book_rows`: True for each row with a negative size, a live level at a
+    non-positive or off-grid price, a live level after an empty one, or a live level not at a
+    strictly worse price than the level before (asks rise, bids fall)."""
+    levels = rows.shape[1] // 4
+    bad = np.zeros(rows.shape[0], np.bool_)
+    for r in range(rows.shape[0]):
+        for pcol in (0, 2):
+            worse = 1 if pcol == 0 else -1
+            for lev in range(levels):
+                price = rows[r, 4 * lev + pcol]
+                size = rows[r, 4 * lev + pcol + 1]
+                if size < 0 or (size > 0 and (price <= 0 or price % tick != 0)):
+                    bad[r] = True
+                if lev > 0 and size > 0 and (
+                        rows[r, 4 * lev - 4 + pcol + 1] <= 0
+                        or worse * (price - rows[r, 4 * lev - 4 + pcol]) <= 0):
+                    bad[r] = True
+    return bad
+
+
 def book_rows(rows: object, n: int, tick: int, name: str = "book") -> np.ndarray:
     """Validate LOBSTER order-book rows (row ``i`` the book after message ``i``) for a stream of
     ``n`` messages and return them as a C-contiguous int64 array of shape ``(n, 4·levels)``.
@@ -359,17 +381,7 @@ def book_rows(rows: object, n: int, tick: int, name: str = "book") -> np.ndarray
                        f"an integer array of LOBSTER order-book rows of shape ({n}, 4*levels), "
                        "one row per message")
     arr = np.require(arr, np.int64, ["C"])
-    levels = arr.shape[1] // 4
-    bad = np.zeros(n, bool)
-    for pcol, worse in ((0, 1), (2, -1)):  # asks rise, bids fall level by level
-        price = arr[:, pcol::4]
-        size = arr[:, pcol + 1::4]
-        live = size > 0
-        bad |= np.any(size < 0, axis=1)
-        bad |= np.any(live & ((price <= 0) | (price % tick != 0)), axis=1)
-        if levels > 1:
-            bad |= np.any(live[:, 1:] & ~live[:, :-1], axis=1)  # a live level after an empty one
-            bad |= np.any(live[:, 1:] & (worse * (price[:, 1:] - price[:, :-1]) <= 0), axis=1)
+    bad = _bad_rows(arr, tick)
     if bad.any():
         first = int(np.argmax(bad))
         _validate.fail(name, f"<array of shape {arr.shape}>",
