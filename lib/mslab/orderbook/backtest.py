@@ -601,7 +601,8 @@ def run_backtest(
     decision_interval : seconds > 0 between decisions, or ``decision_events`` ≥ 1: decide
         after every that many received messages (exactly one of the two); at most
         :data:`MAX_DECISIONS` decision times over the stream.
-    sample_interval : seconds > 0 between equity samples (at most :data:`MAX_SAMPLES`).
+    sample_interval : seconds > 0 between equity samples (at most :data:`MAX_SAMPLES`; the
+        decisions, at most :data:`MAX_DECISIONS`, go on until the last sample).
     max_orders : most orders alive at once (1..4096). initial_book : the book before the first
         message as a LOBSTER order-book row (see :func:`~mslab.orderbook.replay_lobster`).
     book : the stream's LOBSTER order-book file (rows, one per message, validated by
@@ -660,6 +661,13 @@ def run_backtest(
     # we have received; the ring of top-of-book states must hold them and that one.
     ring = 1 << int(_max_ahead(t, seen)).bit_length()
     n_samples = -(-span // sample_ns) + 1
+    # decisions go on until the last sample, which a long sample interval puts far beyond the
+    # last message: bound them over the whole run too
+    if decision_ns > 0 and (n_samples - 1) * sample_ns // decision_ns + 1 > MAX_DECISIONS:
+        _validate.fail("sample_interval", sample_interval,
+                       f"<= {(MAX_DECISIONS - 1) * decision_ns * 1e-9:.3g} s with "
+                       f"decision_interval={decision_interval!r}: decisions run until the last "
+                       f"sample and at most {MAX_DECISIONS:,} are allowed")
     dollars_per_tick = tick / PRICE_SCALE
     settings = np.zeros(1, SETTINGS)
     settings[0] = (tick, partial_fills, post_only, order_size, max_inventory, decision_ns,
