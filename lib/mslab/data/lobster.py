@@ -59,6 +59,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from mslab import _validate
 from mslab.data import report as rep
@@ -246,33 +247,88 @@ def _check_messages(file: str, msg: pd.DataFrame, start: float | None, end: floa
                  f"time outside the file's window [{start:g}, {end:g}] s")
 
 
+@njit(cache=True)
+def _rows_of(columns: np.ndarray) -> np.ndarray:
+    """The C-ordered (n, k) array of the (k, n) ``columns``, written row by row (numpy's copy of
+    a transposed array writes column by column, a cache line per element on a wide book)."""
+    k, n = columns.shape
+    out = np.empty((n, k), np.int64)
+    for r in range(n):
+        for j in range(k):
+            out[r, j] = columns[j, r]
+    return out
+
+
+@njit(cache=True)
+def _book_problems(book: np.ndarray) -> np.ndarray:
+    """One pass over the order-book rows: for each row, the checks of :func:`_check_book` in
+    its order (per side ask then bid: negative size, dummy-price convention, non-positive
+    price, levels not sorted; then crossed, locked)."""
+    n, levels = book.shape[0], book.shape[1] // 4
+    out = np.zeros((n, 10), np.bool_)
+    for r in range(n):
+        for side in range(2):
+            pcol = 2 * side
+            dummy = DUMMY_ASK if side == 0 else DUMMY_BID
+            c = 4 * side
+            for lev in range(levels):
+                p = book[r, 4 * lev + pcol]
+                s = book[r, 4 * lev + pcol + 1]
+                if s < 0:
+                    out[r, c] = True
+                if (s == 0) != (p == dummy):
+                    out[r, c + 1] = True
+                if s > 0 and p != dummy and p <= 0:
+                    out[r, c + 2] = True
+                if lev > 0 and s > 0:
+                    step = p - book[r, 4 * lev - 4 + pcol]
+                    if (step <= 0 if side == 0 else step >= 0) or book[r, 4 * lev - 3 + pcol] <= 0:
+                        out[r, c + 3] = True
+        if book[r, 1] > 0 and book[r, 3] > 0:
+            out[r, 8] = book[r, 0] < book[r, 2]
+            out[r, 9] = book[r, 0] == book[r, 2]
+    return out
+
+
 def _check_book(file: str, index: pd.Index, book: np.ndarray, collector: Collector) -> None:
-    ask_p, ask_s = book[:, 0::4], book[:, 1::4]
-    bid_p, bid_s = book[:, 2::4], book[:, 3::4]
-    for side, p, s, dummy in (("ask", ask_p, ask_s, DUMMY_ASK), ("bid", bid_p, bid_s, DUMMY_BID)):
-        rep.flag(collector, file, index, (s < 0).any(axis=1), "negative_size",
+    problems = _book_problems(book)
+    for side, c, dummy in (("ask", 0, DUMMY_ASK), ("bid", 4, DUMMY_BID)):
+        rep.flag(collector, file, index, problems[:, c], "negative_size",
                  f"a negative {side} size")
-        empty, is_dummy = s == 0, p == dummy
-        rep.flag(collector, file, index, ((empty & ~is_dummy) | (~empty & is_dummy)).any(axis=1),
-                 "dummy_price_convention",
+        rep.flag(collector, file, index, problems[:, c + 1], "dummy_price_convention",
                  f"an empty {side} level must have price {dummy} and size 0, and only an empty "
                  "one")
-        rep.flag(collector, file, index, ((s > 0) & ~is_dummy & (p <= 0)).any(axis=1),
-                 "non_positive_price", f"a non-positive {side} price")
-        if p.shape[1] > 1:
-            live = s[:, 1:] > 0
-            step = np.diff(p, axis=1)
-            wrong = step <= 0 if side == "ask" else step >= 0
-            gap = live & (s[:, :-1] <= 0)
-            rep.flag(collector, file, index, (live & (wrong | gap)).any(axis=1),
-                     "levels_not_sorted",
+        rep.flag(collector, file, index, problems[:, c + 2], "non_positive_price",
+                 f"a non-positive {side} price")
+        if book.shape[1] > 4:
+            rep.flag(collector, file, index, problems[:, c + 3], "levels_not_sorted",
                      f"{side} levels must be non-empty first, with prices "
                      f"{'increasing' if side == 'ask' else 'decreasing'} by level")
-    both = (ask_s[:, 0] > 0) & (bid_s[:, 0] > 0)
-    rep.flag(collector, file, index, both & (ask_p[:, 0] < bid_p[:, 0]), "crossed_book",
-             "ask price 1 < bid price 1")
-    rep.flag(collector, file, index, both & (ask_p[:, 0] == bid_p[:, 0]), "locked_book",
-             "ask price 1 = bid price 1")
+    rep.flag(collector, file, index, problems[:, 8], "crossed_book", "ask price 1 < bid price 1")
+    rep.flag(collector, file, index, problems[:, 9], "locked_book", "ask price 1 = bid price 1")
+
+
+def _pair_records(msg: rep.Table, bt: rep.Table,
+                  collector: Collector) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The message and order-book rows paired by record, reporting rows without a partner."""
+    mfile, bfile = msg.file, bt.file
+    mlines, blines = msg.record_rows(), bt.record_rows()
+    mrec = np.searchsorted(mlines, msg.frame.index.to_numpy()) + 1
+    brec = np.searchsorted(blines, bt.frame.index.to_numpy()) + 1
+    keep = np.intersect1d(mrec, brec)
+    keep = keep[keep <= min(mlines.size, blines.size)]
+    for table, lines, rec, other, other_n in ((msg, mlines, mrec, bfile, blines.size),
+                                              (bt, blines, brec, mfile, mlines.size)):
+        collector.add(table.file, "row_count_mismatch", "dropped", lines[other_n:],
+                      f"{lines.size} rows but {other} has {other_n}; rows without a "
+                      "partner dropped")
+        lost = np.setdiff1d(rec, keep)
+        lost = lost[lost <= other_n]
+        collector.add(table.file, "paired_row_dropped", "dropped", lines[lost - 1],
+                      f"the paired row of {other} was dropped")
+    messages = msg.frame if mrec.size == keep.size else msg.frame[np.isin(mrec, keep)]
+    bframe = bt.frame if brec.size == keep.size else bt.frame[np.isin(brec, keep)]
+    return messages, bframe
 
 
 def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = None, *,
@@ -333,24 +389,15 @@ def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = N
         bfile = bt.file
         rows_read[bfile] = bt.n_rows
         # Pair by record (a blank or header line is no record and shifts nothing); a record
-        # dropped from one file takes its partner with it, and both are reported.
-        mlines, blines = msg.record_rows(), bt.record_rows()
-        mrec = np.searchsorted(mlines, msg.frame.index.to_numpy()) + 1
-        brec = np.searchsorted(blines, bt.frame.index.to_numpy()) + 1
-        keep = np.intersect1d(mrec, brec)
-        keep = keep[keep <= min(mlines.size, blines.size)]
-        for table, lines, rec, other, other_n in ((msg, mlines, mrec, bfile, blines.size),
-                                                  (bt, blines, brec, mfile, mlines.size)):
-            collector.add(table.file, "row_count_mismatch", "dropped", lines[other_n:],
-                          f"{lines.size} rows but {other} has {other_n}; rows without a "
-                          "partner dropped")
-            lost = np.setdiff1d(rec, keep)
-            lost = lost[lost <= other_n]
-            collector.add(table.file, "paired_row_dropped", "dropped", lines[lost - 1],
-                          f"the paired row of {other} was dropped")
-        messages = msg.frame if mrec.size == keep.size else msg.frame[np.isin(mrec, keep)]
-        bframe = bt.frame if brec.size == keep.size else bt.frame[np.isin(brec, keep)]
-        book = np.ascontiguousarray(bframe.to_numpy(dtype=np.int64))
+        # dropped from one file takes its partner with it, and both are reported. When both
+        # files kept every row and have as many, row i pairs with row i: nothing to search.
+        if (msg.non_records.size == 0 and bt.non_records.size == 0
+                and len(msg.frame) == msg.n_rows == bt.n_rows == len(bt.frame)):
+            messages, bframe = msg.frame, bt.frame
+        else:
+            messages, bframe = _pair_records(msg, bt, collector)
+        book = _rows_of(np.stack([bframe.iloc[:, j].to_numpy(dtype=np.int64)
+                                  for j in range(bframe.shape[1])]))
         _check_book(bfile, messages.index, book, collector)
     _check_messages(mfile, messages, start, end, collector)
 

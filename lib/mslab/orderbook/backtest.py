@@ -87,7 +87,7 @@ from numba import njit, types
 from mslab import _validate
 from mslab.orderbook import book, exchange, queue
 from mslab.orderbook import book as book_module  # run_backtest's argument `book` shadows it
-from mslab.orderbook.book import ASK, BID, NO_TICK
+from mslab.orderbook.book import ASK, BID, NO_REFCOUNT, NO_TICK
 from mslab.orderbook.exchange import (
     BACKTEST_STATE,
     BIG,
@@ -143,13 +143,13 @@ MAX_SAMPLES = 50_000_000
 MAX_DECISIONS = 200_000_000
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def _finish_local(slot, orders, inflight):
     orders[slot, ORDER_LEAVES] = 0
     orders[slot, ORDER_STATE] = FREE if inflight[slot] == 0 else FINISHED
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def _request(requests, st, t, kind, slot, entry_ns, inflight):
     """Send a request to the exchange (FIFO, arriving ``entry_ns`` later)."""
     arrive = max(t + entry_ns, st.last_request)
@@ -163,11 +163,11 @@ def _request(requests, st, t, kind, slot, entry_ns, inflight):
     inflight[slot] += 1
 
 
-@njit(cache=True)
-def _reconcile(t, quotes, orders, inflight, ex, requests, st, cfg, entry_ns):
-    """Cancel open orders at prices no longer quoted and send the missing quotes."""
+@njit(**NO_REFCOUNT)
+def _reconcile(t, quotes, matched, orders, inflight, ex, requests, st, cfg, entry_ns):
+    """Cancel open orders at prices no longer quoted and send the missing quotes (``matched``:
+    scratch, one flag per quote level, all False on entry and on return)."""
     levels = quotes.shape[0]
-    matched = np.zeros(levels, np.bool_)
     for side in (1, -1):
         tcol = BID_TICK if side > 0 else ASK_TICK
         qcol = BID_QTY if side > 0 else ASK_QTY
@@ -224,7 +224,7 @@ def _reconcile(t, quotes, orders, inflight, ex, requests, st, cfg, entry_ns):
         matched[:] = False
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def _receive_report(rep, fills, orders, inflight, st, cfg):
     """A report of the exchange reaches us: update our inventory, cash and order table."""
     slot = rep.slot
@@ -279,6 +279,10 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
     requests = np.zeros(rq_cap, REQUEST)
     reports = np.zeros(64, REPORT)
     fills = np.zeros(64, FILL)
+    # Room in the fill log and the report queue for one market message: each exchange call
+    # of the message loop (a print and up to two crosses) fills each of our orders at most once.
+    need = 3 * m
+    matched = np.zeros(quotes.shape[0], np.bool_)
     ring = np.zeros(cfg.ring, TOP)
     ring_mask = cfg.ring - 1
     state = np.zeros(1, BACKTEST_STATE)
@@ -309,66 +313,74 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
         tp = reports[st.report_head].arrive if st.report_head < st.report_tail else BIG
         ts = t0 + s * cfg.sample_ns
         now = min(min(tr, tp), min(next_decision, ts))
-        # ---- market messages at the exchange, first at equal times
+        # ---- market messages at the exchange, first at equal times. No array grows inside the
+        # message loop (one that may be reassigned there costs reference counting on every
+        # message): room for the most a message can write is made before, and the loop
+        # stops to make more when it runs short (a side of the book full, fills or reports).
         while i < n and t[i] <= now:
-            k = kind[i]
-            d = direction[i]
-            n_fills = st.n_fills
-            if k == HALT:  # price −1: halt, 0: quoting resumes, 1: trading resumes
-                halted = price[i] != 1
-            if (k == EXECUTE or k == EXECUTE_HIDDEN) and not halted:
-                p = price[i]
-                if d > 0 and st.rest_buy > 0 and st.max_buy * tick >= p:
-                    fills, reports = exchange.trade_print(ex, 1, p, size[i], t[i], i, fills,
-                                                          reports, st, cfg, models)
-                elif d < 0 and st.rest_sell > 0 and st.min_sell * tick <= p:
-                    fills, reports = exchange.trade_print(ex, -1, p, size[i], t[i], i, fills,
-                                                          reports, st, cfg, models)
-            delta = book.message_delta(k, size[i])
-            if delta != 0:
-                side = book.side_of(d)
-                tk = ptick[i]
-                if delta > 0 and book.full(keys, counts):
-                    keys, qtys = book.grow(keys, qtys)
-                prev, new = book.update_level(keys, qtys, counts, side, tk, delta)
-                new = max(new, 0)
-                if side == BID:
-                    if st.rest_buy > 0 and st.min_buy <= tk <= st.max_buy:
-                        exchange.level_change(ex, 1, tk, prev, new, st, queue_model,
-                                              cfg.queue_param)
+            if book.full(keys, counts):
+                keys, qtys = book.grow(keys, qtys)
+            fills, reports = exchange.make_room(fills, reports, st, need)
+            # the capacities as scalars: a function taking the arrays here would also cost
+            # reference counting on every message
+            levels_cap, fills_cap, reports_cap = keys.shape[1], fills.size, reports.size
+            while (i < n and t[i] <= now and counts[BID] < levels_cap
+                   and counts[ASK] < levels_cap and st.n_fills + need <= fills_cap
+                   and st.report_tail + need <= reports_cap):
+                k = kind[i]
+                d = direction[i]
+                n_fills = st.n_fills
+                if k == HALT:  # price −1: halt, 0: quoting resumes, 1: trading resumes
+                    halted = price[i] != 1
+                if (k == EXECUTE or k == EXECUTE_HIDDEN) and not halted:
+                    p = price[i]
+                    if d > 0 and st.rest_buy > 0 and st.max_buy * tick >= p:
+                        exchange.trade_print(ex, 1, p, size[i], t[i], i, fills, reports, st,
+                                             cfg, models)
+                    elif d < 0 and st.rest_sell > 0 and st.min_sell * tick <= p:
+                        exchange.trade_print(ex, -1, p, size[i], t[i], i, fills, reports, st,
+                                             cfg, models)
+                delta = book.message_delta(k, size[i])
+                if delta != 0:
+                    side = book.side_of(d)
+                    tk = ptick[i]
+                    prev, new = book.update_level(keys, qtys, counts, side, tk, delta)
+                    new = max(new, 0)
+                    if side == BID:
+                        if st.rest_buy > 0 and st.min_buy <= tk <= st.max_buy:
+                            exchange.level_change(ex, 1, tk, prev, new, st, queue_model,
+                                                  cfg.queue_param)
+                        bb = book.best_tick(keys, counts, BID)
+                        if st.rest_sell > 0 and bb != NO_TICK and bb >= st.min_sell and not (
+                                use_book or halted):
+                            exchange.cross(ex, -1, bb, t[i], i, fills, reports, st, cfg,
+                                           models)
+                    else:
+                        if st.rest_sell > 0 and st.min_sell <= tk <= st.max_sell:
+                            exchange.level_change(ex, -1, tk, prev, new, st, queue_model,
+                                                  cfg.queue_param)
+                        ba = book.best_tick(keys, counts, ASK)
+                        if st.rest_buy > 0 and ba != NO_TICK and ba <= st.max_buy and not (
+                                use_book or halted):
+                            exchange.cross(ex, 1, ba, t[i], i, fills, reports, st, cfg,
+                                           models)
+                if use_book:
+                    book.load_row(rows, i, tick, keys, qtys, counts)
                     bb = book.best_tick(keys, counts, BID)
-                    if st.rest_sell > 0 and bb != NO_TICK and bb >= st.min_sell and not (
-                            use_book or halted):
-                        fills, reports = exchange.cross(ex, -1, bb, t[i], i, fills, reports, st,
-                                                        cfg, models)
-                else:
-                    if st.rest_sell > 0 and st.min_sell <= tk <= st.max_sell:
-                        exchange.level_change(ex, -1, tk, prev, new, st, queue_model,
-                                              cfg.queue_param)
                     ba = book.best_tick(keys, counts, ASK)
-                    if st.rest_buy > 0 and ba != NO_TICK and ba <= st.max_buy and not (
-                            use_book or halted):
-                        fills, reports = exchange.cross(ex, 1, ba, t[i], i, fills, reports, st,
-                                                        cfg, models)
-            if use_book:
-                book.load_row(rows, i, tick, keys, qtys, counts)
-                bb = book.best_tick(keys, counts, BID)
-                ba = book.best_tick(keys, counts, ASK)
-                if not halted and st.rest_sell > 0 and bb != NO_TICK and bb >= st.min_sell:
-                    fills, reports = exchange.cross(ex, -1, bb, t[i], i, fills, reports, st,
-                                                    cfg, models)
-                if not halted and st.rest_buy > 0 and ba != NO_TICK and ba <= st.max_buy:
-                    fills, reports = exchange.cross(ex, 1, ba, t[i], i, fills, reports, st,
-                                                    cfg, models)
-            top = ring[i & ring_mask]
-            top.halted = halted
-            top.bid = book.best_tick(keys, counts, BID)
-            top.bid_qty = book.best_qty(qtys, counts, BID)
-            top.ask = book.best_tick(keys, counts, ASK)
-            top.ask_qty = book.best_qty(qtys, counts, ASK)
-            i += 1
-            if st.n_fills > n_fills:  # a report may now be due before `now`
-                now = min(now, reports[st.report_head].arrive)
+                    if not halted and st.rest_sell > 0 and bb != NO_TICK and bb >= st.min_sell:
+                        exchange.cross(ex, -1, bb, t[i], i, fills, reports, st, cfg, models)
+                    if not halted and st.rest_buy > 0 and ba != NO_TICK and ba <= st.max_buy:
+                        exchange.cross(ex, 1, ba, t[i], i, fills, reports, st, cfg, models)
+                top = ring[i & ring_mask]
+                top.halted = halted
+                top.bid = book.best_tick(keys, counts, BID)
+                top.bid_qty = book.best_qty(qtys, counts, BID)
+                top.ask = book.best_tick(keys, counts, ASK)
+                top.ask_qty = book.best_qty(qtys, counts, ASK)
+                i += 1
+                if st.n_fills > n_fills:  # a report may now be due before `now`
+                    now = min(now, reports[st.report_head].arrive)
         tr = requests[st.request_head & (rq_cap - 1)].arrive \
             if st.request_head < st.request_tail else BIG
         tp = reports[st.report_head].arrive if st.report_head < st.report_tail else BIG
@@ -378,14 +390,16 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
             slot = req.slot
             st.request_head += 1
             inflight[slot] -= 1
+            # at most one fill per level of the opposite side and one more report
+            fills, reports = exchange.make_room(fills, reports, st, counts[BID] + counts[ASK] + 1)
             if req.kind == REQ_NEW and halted:  # no new orders until trading resumes
                 st.expired += 1
-                reports = exchange.expire(ex, slot, now, reports, st, models, li)
+                exchange.expire(ex, slot, now, reports, st, models, li)
             elif req.kind == REQ_NEW:
-                fills, reports = exchange.arrive(ex, slot, now, keys, qtys, counts, fills,
-                                                 reports, st, cfg, models, li)
+                exchange.arrive(ex, slot, now, keys, qtys, counts, fills, reports, st, cfg, models,
+                                li)
             elif ex[slot].state == EX_RESTING:
-                reports = exchange.expire(ex, slot, now, reports, st, models, li)
+                exchange.expire(ex, slot, now, reports, st, models, li)
                 exchange.rest_bounds(ex, st)
             if orders[slot, ORDER_STATE] == FINISHED and inflight[slot] == 0:
                 orders[slot, ORDER_STATE] = FREE
@@ -423,7 +437,8 @@ def _run_market_making(t, kind, size, price, ptick, direction, seen, init_ticks,
                 orders_copy[:st.slots] = orders[:st.slots]
                 models.quoter(view, models.quoter_params, orders_copy, quotes)
                 entry_ns = models.entry(models.entry_values, li)
-                _reconcile(now, quotes, orders, inflight, ex, requests, st, cfg, entry_ns)
+                _reconcile(now, quotes, matched, orders, inflight, ex, requests, st, cfg,
+                           entry_ns)
         else:  # ---- equity sample
             if counts[BID] > 0 and counts[ASK] > 0:
                 mid = 0.5 * (book.best_tick(keys, counts, BID)
@@ -586,7 +601,8 @@ def run_backtest(
     decision_interval : seconds > 0 between decisions, or ``decision_events`` ≥ 1: decide
         after every that many received messages (exactly one of the two); at most
         :data:`MAX_DECISIONS` decision times over the stream.
-    sample_interval : seconds > 0 between equity samples (at most :data:`MAX_SAMPLES`).
+    sample_interval : seconds > 0 between equity samples (at most :data:`MAX_SAMPLES`; the
+        decisions, at most :data:`MAX_DECISIONS`, go on until the last sample).
     max_orders : most orders alive at once (1..4096). initial_book : the book before the first
         message as a LOBSTER order-book row (see :func:`~mslab.orderbook.replay_lobster`).
     book : the stream's LOBSTER order-book file (rows, one per message, validated by
@@ -645,6 +661,13 @@ def run_backtest(
     # we have received; the ring of top-of-book states must hold them and that one.
     ring = 1 << int(_max_ahead(t, seen)).bit_length()
     n_samples = -(-span // sample_ns) + 1
+    # decisions go on until the last sample, which a long sample interval puts far beyond the
+    # last message: bound them over the whole run too
+    if decision_ns > 0 and (n_samples - 1) * sample_ns // decision_ns + 1 > MAX_DECISIONS:
+        _validate.fail("sample_interval", sample_interval,
+                       f"<= {(MAX_DECISIONS - 1) * decision_ns * 1e-9:.3g} s with "
+                       f"decision_interval={decision_interval!r}: decisions run until the last "
+                       f"sample and at most {MAX_DECISIONS:,} are allowed")
     dollars_per_tick = tick / PRICE_SCALE
     settings = np.zeros(1, SETTINGS)
     settings[0] = (tick, partial_fills, post_only, order_size, max_inventory, decision_ns,

@@ -44,6 +44,11 @@ NO_TICK = np.iinfo(np.int64).min  # best tick of an empty side
 NORMAL, LOCKED, CROSSED = 0, 1, 2  # values of crossing_state
 _SCAN = 16  # levels scanned linearly from the best before a binary search
 _INITIAL_CAPACITY = 256
+# Building blocks that neither allocate nor return an array are compiled without numba's
+# reference counting: their callers hold the arrays for the whole call, and the two atomic
+# operations per array argument on every call (on every market message for update_level)
+# cost more than the work itself.
+NO_REFCOUNT = {"cache": True, "_nrt": False}
 
 
 @njit(cache=True, inline="always")
@@ -101,7 +106,7 @@ def grow(keys: np.ndarray, qtys: np.ndarray):
     return new_keys, new_qtys
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def update_level(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, side: int, tick: int,
                  delta: int):
     """Add ``delta`` shares (negative: remove) to the level at ``tick`` on ``side``.
@@ -171,7 +176,7 @@ def qty_at(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, side: int, ti
     return 0
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def write_row(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, tick: int,
               rows: np.ndarray, r: int) -> None:
     """Write the top ``rows.shape[1] // 4`` levels in LOBSTER order-book format into row
@@ -313,7 +318,7 @@ def crossing_state(rows: object) -> np.ndarray:
 UNCHECKED, CONSISTENT, REVEALED, INCONSISTENT = -1, 0, 1, 2
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def load_row(rows: np.ndarray, r: int, tick: int, keys: np.ndarray, qtys: np.ndarray,
              counts: np.ndarray) -> None:
     """Make the book exactly row ``r`` of the LOBSTER order-book rows ``rows`` (validated by
@@ -337,6 +342,28 @@ def load_row(rows: np.ndarray, r: int, tick: int, keys: np.ndarray, qtys: np.nda
     counts[BID] = nb
 
 
+@njit(cache=True)
+def _bad_rows(rows: np.ndarray, tick: int) -> np.ndarray:
+    """Kernel of :func:`book_rows`: True for each row with a negative size, a live level at a
+    non-positive or off-grid price, a live level after an empty one, or a live level not at a
+    strictly worse price than the level before (asks rise, bids fall)."""
+    levels = rows.shape[1] // 4
+    bad = np.zeros(rows.shape[0], np.bool_)
+    for r in range(rows.shape[0]):
+        for pcol in (0, 2):
+            worse = 1 if pcol == 0 else -1
+            for lev in range(levels):
+                price = rows[r, 4 * lev + pcol]
+                size = rows[r, 4 * lev + pcol + 1]
+                if size < 0 or (size > 0 and (price <= 0 or price % tick != 0)):
+                    bad[r] = True
+                if lev > 0 and size > 0 and (
+                        rows[r, 4 * lev - 4 + pcol + 1] <= 0
+                        or worse * (price - rows[r, 4 * lev - 4 + pcol]) <= 0):
+                    bad[r] = True
+    return bad
+
+
 def book_rows(rows: object, n: int, tick: int, name: str = "book") -> np.ndarray:
     """Validate LOBSTER order-book rows (row ``i`` the book after message ``i``) for a stream of
     ``n`` messages and return them as a C-contiguous int64 array of shape ``(n, 4·levels)``.
@@ -354,17 +381,7 @@ def book_rows(rows: object, n: int, tick: int, name: str = "book") -> np.ndarray
                        f"an integer array of LOBSTER order-book rows of shape ({n}, 4*levels), "
                        "one row per message")
     arr = np.require(arr, np.int64, ["C"])
-    levels = arr.shape[1] // 4
-    bad = np.zeros(n, bool)
-    for pcol, worse in ((0, 1), (2, -1)):  # asks rise, bids fall level by level
-        price = arr[:, pcol::4]
-        size = arr[:, pcol + 1::4]
-        live = size > 0
-        bad |= np.any(size < 0, axis=1)
-        bad |= np.any(live & ((price <= 0) | (price % tick != 0)), axis=1)
-        if levels > 1:
-            bad |= np.any(live[:, 1:] & ~live[:, :-1], axis=1)  # a live level after an empty one
-            bad |= np.any(live[:, 1:] & (worse * (price[:, 1:] - price[:, :-1]) <= 0), axis=1)
+    bad = _bad_rows(arr, tick)
     if bad.any():
         first = int(np.argmax(bad))
         _validate.fail(name, f"<array of shape {arr.shape}>",

@@ -12,8 +12,8 @@ response-latency model (:mod:`mslab.orderbook.latency`) — each a first-class f
 The running totals of the whole backtest (exchange and local side) are one
 :data:`BACKTEST_STATE` record and the fixed settings one :data:`SETTINGS` record, so every
 quantity is read by name. Fills go to a log of :data:`FILL` records, reports to a FIFO queue of
-:data:`REPORT` records. The functions here are building blocks of the kernel and do not
-validate their arguments.
+:data:`REPORT` records; neither grows while it is written (:func:`make_room`). The functions
+here are building blocks of the kernel and do not validate their arguments.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 from numba import from_dtype, njit
 
 from mslab.orderbook import book, queue
-from mslab.orderbook.book import ASK, BID, NO_TICK
+from mslab.orderbook.book import ASK, BID, NO_REFCOUNT, NO_TICK
 
 BIG = np.iinfo(np.int64).max  # "never" for event times
 # states of an order at the exchange
@@ -88,7 +88,7 @@ def grow(records):
     return new
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def new_order(order, side, tick, qty, t):
     """Our order record, sent at local time ``t`` and not yet at the exchange."""
     order.side, order.tick, order.state = side, tick, EX_NONE
@@ -96,7 +96,7 @@ def new_order(order, side, tick, qty, t):
     order.sent_ns = t
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def rest_bounds(ex, st):
     """Recompute the count and tick range of our resting orders on each side."""
     nb = 0
@@ -126,35 +126,47 @@ def rest_bounds(ex, st):
 
 
 @njit(cache=True)
+def make_room(fills, reports, st, need):
+    """``fills`` and ``reports`` with room for ``need`` more fills and reports: the report queue
+    is compacted (its pending reports moved to the front) once half of it is consumed, and
+    either array doubles while short. The functions below write without growing an array (a
+    kernel that reassigned its arrays on every market message would pay for reference
+    counting on each), so a caller makes room for the most they can write first."""
+    head = st.report_head
+    tail = st.report_tail
+    if tail + need > reports.size and 2 * head >= tail:  # compact
+        for r in range(head, tail):
+            reports[r - head] = reports[r]
+        st.report_head = 0
+        st.report_tail = tail - head
+    while st.report_tail + need > reports.size:
+        reports = grow(reports)
+    while st.n_fills + need > fills.size:
+        fills = grow(fills)
+    return fills, reports
+
+
+@njit(**NO_REFCOUNT)
 def report(reports, st, t, slot, fill, models, processed):
     """Queue a report on our order ``slot`` generated at ``t`` to the local side (FIFO): its
     ``fill`` (row of the fill log) or ``ORDER_ENDED``. Its latency is the response model's
-    value for message ``processed`` (the last one the exchange has processed). Returns the
-    (possibly grown) report queue."""
+    value for message ``processed`` (the last one the exchange has processed). The queue must
+    have room (:func:`make_room`)."""
     arrive = max(t + models.response(models.response_values, processed), st.last_report)
     st.last_report = arrive
     tail = st.report_tail
-    if tail == reports.size:
-        head = st.report_head
-        if 2 * head >= tail:  # compact: move the pending reports to the front
-            for r in range(head, tail):
-                reports[r - head] = reports[r]
-            tail -= head
-            st.report_head = 0
-        else:
-            reports = grow(reports)
     rep = reports[tail]
     rep.arrive = arrive
     rep.slot = slot
     rep.fill = fill
     st.report_tail = tail + 1
-    return reports
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def fill(ex, slot, qty, tick, maker, t, message, processed, fills, reports, st, cfg, models):
     """Execute ``qty`` shares of our order ``slot`` at ``tick`` (exchange side); ``message`` is
-    the market message that triggered it (−1: a taker fill on arrival)."""
+    the market message that triggered it (−1: a taker fill on arrival). The fill log and the
+    report queue must have room (:func:`make_room`)."""
     order = ex[slot]
     side = order.side
     value = qty * tick * cfg.dollars_per_tick
@@ -163,8 +175,6 @@ def fill(ex, slot, qty, tick, maker, t, message, processed, fills, reports, st, 
     st.cash -= side * value + charge
     st.fees += charge
     n = st.n_fills
-    if n == fills.size:
-        fills = grow(fills)
     f = fills[n]
     f.time = t
     f.side = side
@@ -178,23 +188,23 @@ def fill(ex, slot, qty, tick, maker, t, message, processed, fills, reports, st, 
     order.leaves -= qty
     if order.leaves == 0:
         order.state = EX_DONE
-    reports = report(reports, st, t, slot, n, models, processed)
-    return fills, reports
+    report(reports, st, t, slot, n, models, processed)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def expire(ex, slot, t, reports, st, models, processed):
     """End our order ``slot`` at the exchange (cancelled or expired) and report it."""
     order = ex[slot]
     order.leaves = 0
     order.state = EX_DONE
-    return report(reports, st, t, slot, ORDER_ENDED, models, processed)
+    report(reports, st, t, slot, ORDER_ENDED, models, processed)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def arrive(ex, slot, t, keys, qtys, counts, fills, reports, st, cfg, models, processed):
     """Our new order ``slot`` reaches the exchange: take liquidity if marketable, else rest at
-    the back of its level's queue."""
+    the back of its level's queue. Writes at most one fill per level of the opposite side and
+    one more report."""
     order = ex[slot]
     side = order.side
     tick = order.tick
@@ -206,7 +216,7 @@ def arrive(ex, slot, t, keys, qtys, counts, fills, reports, st, cfg, models, pro
         order.front = book.qty_at(keys, qtys, counts, BID if side > 0 else ASK, tick)
         order.traded = 0.0
         rest_bounds(ex, st)
-        return fills, reports
+        return
     if cfg.post_only == 0:
         lev = counts[opp] - 1
         while lev >= 0 and order.leaves > 0:
@@ -214,19 +224,18 @@ def arrive(ex, slot, t, keys, qtys, counts, fills, reports, st, cfg, models, pro
             if (lt > tick) if side > 0 else (lt < tick):
                 break
             q = min(qtys[opp, lev], order.leaves)
-            fills, reports = fill(ex, slot, q, lt, 0, t, -1, processed, fills, reports, st, cfg,
-                                  models)
+            fill(ex, slot, q, lt, 0, t, -1, processed, fills, reports, st, cfg, models)
             lev -= 1
     if order.leaves > 0:
         st.expired += 1
-        reports = expire(ex, slot, t, reports, st, models, processed)
-    return fills, reports
+        expire(ex, slot, t, reports, st, models, processed)
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def trade_print(ex, side, price, size, t, message, fills, reports, st, cfg, models):
     """Market message ``message``: a trade of ``size`` at ``price`` (LOBSTER units) against
-    resting ``side`` orders (+1: bids, a seller-initiated trade)."""
+    resting ``side`` orders (+1: bids, a seller-initiated trade). Fills each order at most
+    once."""
     done = False
     for o in range(st.slots):
         order = ex[o]
@@ -244,31 +253,28 @@ def trade_print(ex, side, price, size, t, message, fills, reports, st, cfg, mode
             q = min(avail, size, order.leaves) if cfg.partial_fills else order.leaves
         else:
             continue
-        fills, reports = fill(ex, o, q, order.tick, 1, t, message, message, fills, reports, st,
-                              cfg, models)
+        fill(ex, o, q, order.tick, 1, t, message, message, fills, reports, st, cfg, models)
         done = done or order.state == EX_DONE
     if done:
         rest_bounds(ex, st)
-    return fills, reports
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def cross(ex, side, best, t, message, fills, reports, st, cfg, models):
     """The opposite best moved to ``best`` (market message ``message``): fill our resting
-    ``side`` orders it crosses, whole, as maker."""
+    ``side`` orders it crosses, whole, as maker (each order at most once)."""
     for o in range(st.slots):
         order = ex[o]
         if order.state != EX_RESTING or order.side != side:
             continue
         tick = order.tick
         if (tick >= best) if side > 0 else (tick <= best):
-            fills, reports = fill(ex, o, order.leaves, tick, 1, t, message, message, fills,
-                                  reports, st, cfg, models)
+            fill(ex, o, order.leaves, tick, 1, t, message, message, fills, reports, st, cfg,
+                 models)
     rest_bounds(ex, st)
-    return fills, reports
 
 
-@njit(cache=True)
+@njit(**NO_REFCOUNT)
 def level_change(ex, side, tick, prev, new, st, queue_model, queue_param):
     """The visible size of the level at ``tick`` on ``side`` (+1 bids) went from ``prev`` to
     ``new``: move the queue position of our orders resting there by the queue model."""
