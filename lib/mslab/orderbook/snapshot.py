@@ -339,12 +339,12 @@ def backtest_snapshots(
                            "no system_time column to infer it from")
         periods_per_year = infer_periods_per_year(snapshots["system_time"])
     ppy = _validate.positive("periods_per_year", periods_per_year)
+    block_seconds = _validate.positive("block_seconds", block_seconds)
+    cols = _columns(snapshots)
     if interval is None:
         interval = (SECONDS_PER_YEAR / infer_periods_per_year(snapshots["system_time"])
                     if "system_time" in snapshots else SECONDS_PER_YEAR / ppy)
     interval = _validate.positive("interval", interval)
-    block_seconds = _validate.positive("block_seconds", block_seconds)
-    cols = _columns(snapshots)
 
     mid = cols["midpoint"]
     n = mid.size
