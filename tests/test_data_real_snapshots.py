@@ -180,3 +180,14 @@ def test_bad_arguments_are_refused(tmp_path):
         binance_snapshots(data)
     with pytest.raises(ValueError, match="levels=0 is not allowed"):
         load_snapshot_source(AMZN, levels=0)
+
+
+def test_content_hash_follows_the_data_and_the_sampling(tmp_path):
+    day = write_day(tmp_path)
+    one, again = load_snapshot_source(day), load_snapshot_source(day)
+    assert one.paths == (day, day.with_name(day.name.replace("message", "orderbook")))
+    assert one.content_hash() == again.content_hash()
+    assert load_snapshot_source(day, interval=2.0).content_hash() != one.content_hash()
+    book = one.paths[1]
+    book.write_text(book.read_text().replace("1000200,10", "1000200,20"))
+    assert load_snapshot_source(day).content_hash() != one.content_hash()

@@ -42,6 +42,7 @@ data could have been acted on.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -292,6 +293,15 @@ class SnapshotSource:
         """Length of the sample in hours (snapshots × interval)."""
         return len(self.frame) * float(self.frame.attrs.get("interval", np.nan)) / 3600.0
 
+    def content_hash(self) -> str:
+        """SHA-256 (hex) of the bytes of every file read and of the snapshots made from them:
+        it changes when the data or the sampling change (an experiments table's key)."""
+        digest = hashlib.sha256()
+        for path in self.paths:
+            digest.update(path.read_bytes())
+        digest.update(pd.util.hash_pandas_object(self.frame, index=False).to_numpy().tobytes())
+        return digest.hexdigest()
+
 
 def load_snapshot_source(source: str | Path | Sequence[str | Path], *, interval: float = 1.0,
                          levels: int = 1) -> SnapshotSource:
@@ -319,6 +329,7 @@ def load_snapshot_source(source: str | Path | Sequence[str | Path], *, interval:
     if kind == "lobster":
         data = load_lobster(paths[0])
         frame = lobster_snapshots(data, interval=interval)
+        paths = (data.message_path, data.orderbook_path)
         name, issues = data.ticker or paths[0].stem, len(data.report.issues)
         what = (f"LOBSTER day {data.ticker} {data.date}, {data.levels} level(s), "
                 f"{len(data.messages):,} messages (recognised by its file name)")
