@@ -375,7 +375,7 @@ def _read_snapshots(path: str, mtime_ns: int) -> tuple[pd.DataFrame, float | Non
     each worker process reads a file once (again if its modification time changes)."""
     frame = pd.read_parquet(path)
     ppy = infer_periods_per_year(frame["system_time"]) if "system_time" in frame else None
-    return frame[[c for c in ("system_time", *COLUMNS) if c in frame.columns]], ppy
+    return frame[list(COLUMNS)], ppy
 
 
 @dataclass(frozen=True)
@@ -387,7 +387,8 @@ class SnapshotSweepTask:
     the crypto loader); ``fractions`` are the train/validation/test shares
     (:func:`mslab.selection_bias.split_slices`); each split is backtested on its own, starting
     flat. ``periods_per_year`` None: inferred from each file's ``system_time``, on the whole
-    file, so all splits are annualised alike. ``block_seconds`` is the block length of the
+    file, so all splits are annualised alike; the snapshot interval (for the per-hour figures)
+    is ``SECONDS_PER_YEAR / periods_per_year`` likewise. ``block_seconds`` is the block length of the
     P&L-per-hour standard error. Neither the files nor ``block_seconds`` are part of the
     experiment key: change the sweep's ``version`` when they change.
     """
@@ -409,5 +410,6 @@ class SnapshotSweepTask:
             _validate.fail("split", split, "one of " + ", ".join(map(repr, slices)))
         part = frame.iloc[slices[split]]
         return backtest_snapshots(part, **{"periods_per_year": ppy,
+                                           "interval": SECONDS_PER_YEAR / ppy if ppy else None,
                                            "block_seconds": self.block_seconds,
                                            **params}).metrics()
