@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mslab.orderbook.snapshot import (SECONDS_PER_YEAR, SnapshotSweepTask, backtest_snapshots,
-                                      infer_periods_per_year)
+from mslab.orderbook.snapshot import (MIN_BLOCKS, SECONDS_PER_YEAR, SnapshotSweepTask,
+                                      backtest_snapshots, infer_periods_per_year)
 from mslab.performance import sharpe_ratio
 from mslab.selection_bias import split_slices
 
@@ -235,9 +235,11 @@ def test_per_hour_figures_from_blocks():
     sr, se = res.block_sharpe(hours_per_year=8766.0)
     assert sr == pytest.approx(sharpe_ratio(pnl, 8766.0))
     assert se > 0 and np.isfinite(se)
-    short = backtest_snapshots(frame.iloc[:100], **STRATEGY, block_seconds=3600.0)
-    assert short.block_pnl().size == 1 and np.isnan(short.pnl_per_hour_se())
+    short = backtest_snapshots(frame.iloc[:100], **STRATEGY, block_seconds=600.0)
+    assert short.block_pnl().size == MIN_BLOCKS - 1 and np.isnan(short.pnl_per_hour_se())
     assert all(np.isnan(short.block_sharpe(8766.0)))
+    enough = backtest_snapshots(frame.iloc[:101], **STRATEGY, block_seconds=600.0)
+    assert enough.block_pnl().size == MIN_BLOCKS and np.isfinite(enough.pnl_per_hour_se())
     with pytest.raises(ValueError, match="hours_per_year=0 is not allowed"):
         res.block_sharpe(0)
     with pytest.raises(ValueError, match="block_seconds=-1 is not allowed"):

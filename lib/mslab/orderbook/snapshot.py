@@ -45,7 +45,8 @@ What a trader reads off a run (:class:`SnapshotBacktest`), with ``Δ`` the snaps
 in seconds and ``H = (n − 1)·Δ / 3600`` the hours covered: P&L per hour ``equity[-1] / H``;
 its standard error from consecutive blocks of ``b = round(block_seconds / Δ)`` increments
 (the ``J = ⌊(n − 1)/b⌋`` whole blocks; a trailing part block is left out of the error only):
-``sd(block P&L) / √J × 3600 / (b·Δ)``, NaN with fewer than two blocks — it treats blocks as
+``sd(block P&L) / √J × 3600 / (b·Δ)``, NaN with fewer than ``MIN_BLOCKS`` blocks (an error
+estimated from a handful of blocks is itself too noisy to report) — it treats blocks as
 independent, which holds when the mark-to-mid increments are uncorrelated beyond a block;
 fills per hour; mean ``|inventory|``; and, from the block P&L, a Sharpe ratio annualised with
 a stated number of trading hours per year and its standard error
@@ -84,6 +85,7 @@ from mslab.selection_bias import split_slices
 COLUMNS = ("midpoint", "spread", "buys", "sells", "bids_distance_0", "asks_distance_0")
 VOLUME_UNITS = ("notional", "shares")
 SECONDS_PER_YEAR = 365.25 * 86400.0  # crypto trades around the clock
+MIN_BLOCKS = 10  # whole blocks needed for a standard error or a Sharpe ratio of the block P&L
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,10 @@ class SnapshotBacktest:
         return np.diff(self.equity[: blocks * b + 1: b])
 
     def pnl_per_hour_se(self) -> float:
-        """Standard error of the P&L per hour from the block P&L; NaN with < 2 blocks."""
+        """Standard error of the P&L per hour from the block P&L; NaN with fewer than
+        ``MIN_BLOCKS`` blocks."""
         pnl = self.block_pnl()
-        if pnl.size < 2:
+        if pnl.size < MIN_BLOCKS:
             return float("nan")
         block_hours = max(1, round(self.block_seconds / self.interval)) * self.interval / 3600
         return float(np.std(pnl, ddof=1) / np.sqrt(pnl.size) / block_hours)
@@ -157,11 +160,14 @@ class SnapshotBacktest:
     def block_sharpe(self, hours_per_year: float) -> tuple[float, float]:
         """Sharpe ratio of the block P&L annualised with ``hours_per_year`` trading hours
         (e.g. 252 × 6.5 for a stock, 365.25 × 24 for crypto) and its Mertens standard error
-        (:mod:`mslab.performance`); NaN for both with fewer than two blocks or no variance."""
+        (:mod:`mslab.performance`); NaN for both with fewer than ``MIN_BLOCKS`` blocks or no
+        variance."""
         hours_per_year = _validate.positive("hours_per_year", hours_per_year)
         b = max(1, round(self.block_seconds / self.interval))
         per_year = hours_per_year * 3600.0 / (b * self.interval)
         pnl = self.block_pnl()
+        if pnl.size < MIN_BLOCKS:
+            return float("nan"), float("nan")
         return sharpe_ratio(pnl, per_year), sharpe_standard_error(pnl, per_year)
 
     def metrics(self) -> dict[str, float | int]:
