@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mslab.data import write_crypto_snapshots, write_lobster
-from mslab.orderbook import (CalibrationTargets, CSTParams, calibration_table, simulate_cst,
-                             simulate_snapshots)
+from mslab.data import write_lobster
+from mslab.orderbook import CalibrationTargets, CSTParams, calibration_table, simulate_cst
 from mslab.orderbook.messages import PRICE_SCALE
 
 HERE = Path(__file__).resolve().parent
@@ -33,24 +32,6 @@ LOBSTER = dict(ticker="SYNTH", date="2024-01-02", start_ms=34_200_000, end_ms=34
                levels=10, tick_size=0.01, price=100.00, warmup=300.0, seed=20240102,
                params=CSTParams(k=0.402, alpha=0.117, mu=0.167, theta=0.198, max_distance=10,
                                 lot=100, mean_lots=2.0, partial_cancel=0.2))
-
-# Crypto-style snapshot samples (schema of the "high frequency crypto limit order book" data
-# set): one 1-second and two 1-minute instruments. Sizes are integers × size_unit coins.
-CRYPTO = {
-    "SYNBTC_1sec": dict(params=CSTParams(k=1.2, alpha=0.3, mu=0.5, theta=0.15, max_distance=30,
-                                         lot=1, mean_lots=20.0),
-                        duration=600.0, interval=1.0, tick_size=0.5, price=40_000.0,
-                        size_unit=0.001, seed=101),
-    "SYNETH_1min": dict(params=CSTParams(k=0.8, alpha=0.4, mu=0.3, theta=0.1, max_distance=30,
-                                         lot=1, mean_lots=10.0),
-                        duration=4 * 3600.0, interval=60.0, tick_size=0.05, price=2_000.0,
-                        size_unit=0.01, seed=102),
-    "SYNADA_1min": dict(params=CSTParams(k=0.5, alpha=0.2, mu=0.15, theta=0.05, max_distance=40,
-                                         lot=1, mean_lots=15.0),
-                        duration=4 * 3600.0, interval=60.0, tick_size=0.0001, price=1.2,
-                        size_unit=10.0, seed=103),
-}
-CRYPTO_START = "2021-04-07 00:00:00"
 
 
 def _trades_and_quotes(flow, out: Path, stem: str) -> list[Path]:
@@ -91,12 +72,6 @@ def write_samples(out: Path = HERE, *, verbose: bool = False) -> list[Path]:
         print(f"LOBSTER sample: {flow.time.size} messages ({flow.n_initial} for the initial "
               "book); statistics over the window vs the calibration targets:")
         print(calibration_table(LOBSTER_TARGETS, flow.stats).round(3).to_string())
-    for name, c in CRYPTO.items():
-        frame = simulate_snapshots(c["params"], duration=c["duration"], interval=c["interval"],
-                                   tick_size=c["tick_size"], price=c["price"],
-                                   size_unit=c["size_unit"], seed=c["seed"],
-                                   start_time=CRYPTO_START)
-        paths.append(write_crypto_snapshots(frame, out / f"{name}.csv"))
     if verbose:
         for p in paths:
             print(f"{p.name}: {p.stat().st_size / 1e6:.3f} MB")

@@ -13,12 +13,12 @@ from conftest import REPO
 from mslab.data import (DataValidationError, load_crypto_snapshots, load_lobster, load_quotes,
                         load_trades, parse_name, write_crypto_snapshots, write_lobster)
 from mslab.data.crypto import columns as crypto_columns
+from mslab.orderbook import CSTParams, simulate_snapshots
 
 DATA = REPO / "data"
 STEM = "SYNTH_2024-01-02_34200000_34500000"
 SAMPLES = [f"{STEM}_message_10.csv", f"{STEM}_orderbook_10.csv", "SYNTH_2024-01-02_trades.csv",
-           "SYNTH_2024-01-02_quotes.csv", "SYNBTC_1sec.csv", "SYNETH_1min.csv",
-           "SYNADA_1min.csv"]
+           "SYNTH_2024-01-02_quotes.csv"]
 DA, DB = 9_999_999_999, -9_999_999_999
 
 # A consistent two-level LOBSTER pair: bid 10.00 x100, then ask 10.01 x200, a second bid
@@ -201,7 +201,8 @@ def test_loader_arguments_are_checked(tmp_path):
     with pytest.raises(ValueError, match=r"^strict='yes' is not allowed"):
         load_lobster(m, strict="yes")
     with pytest.raises(ValueError, match=r"^levels=16 is not allowed"):
-        load_crypto_snapshots(DATA / "SYNETH_1min.csv", levels=16)
+        load_crypto_snapshots(write_crypto_snapshots(crypto_frame(), tmp_path / "X_1min.csv"),
+                              levels=16)
     with pytest.raises(ValueError, match=r"^ticker=.* is not allowed"):
         write_lobster(tmp_path, "A B", "2024-01-02", 0, 1, {}, np.zeros((0, 4), dtype=int))
 
@@ -348,8 +349,18 @@ def test_committed_samples_load_with_an_empty_report():
     assert lob.report.rows_kept == lob.book.shape[0] > 4000
     assert load_trades(DATA / SAMPLES[2], strict=True).report.issues == ()
     assert load_quotes(DATA / SAMPLES[3], strict=True).report.issues == ()
-    for name in SAMPLES[4:]:
-        snap = load_crypto_snapshots(DATA / name, strict=True)
+
+
+
+def test_simulated_crypto_snapshots_load_with_an_empty_report(tmp_path):
+    """Snapshots simulated by mslab.orderbook.simulate_snapshots (1 s and 1 min, 15 levels),
+    written in the crypto schema, load strictly with an empty report."""
+    params = CSTParams(k=1.2, alpha=0.3, mu=0.5, theta=0.15, max_distance=30, lot=1,
+                       mean_lots=20.0)
+    for name, interval in (("SYNBTC_1sec.csv", 1.0), ("SYNETH_1min.csv", 60.0)):
+        frame = simulate_snapshots(params, duration=60 * interval, interval=interval,
+                                   tick_size=0.5, price=40_000.0, size_unit=0.001, seed=101)
+        snap = load_crypto_snapshots(write_crypto_snapshots(frame, tmp_path / name), strict=True)
         assert snap.report.issues == () and snap.frame.shape[1] == 155
 
 

@@ -9,11 +9,13 @@ Each test replaces one parameter of a valid call by a value drawn from a pool of
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mslab.data import load_binance_capture, load_lobster
 from mslab.orderbook import (
     CalibrationTargets,
     CSTParams,
@@ -35,6 +37,8 @@ from mslab.orderbook import (
     simulate_snapshots,
 )
 from mslab.orderbook.messages import message_arrays
+from mslab.orderbook.real_snapshots import (binance_snapshots, load_snapshot_source,
+                                            lobster_snapshots, source_kind)
 
 TICK = 100
 P = 1000
@@ -334,3 +338,51 @@ def test_calibrate_refuses_before_simulating(name, value):
         calibrate(**kw)
     except ValueError as err:
         assert name in str(err) or str(err).startswith("duration=0.0 ")
+
+
+# ---------------------------------------------------------------- snapshots of real data
+
+AAPL10 = (Path(__file__).resolve().parents[1] / "data" / "lobster"
+          / "AAPL_2012-06-21_34200000_57600000_message_10.parquet")
+SPOT = Path(__file__).resolve().parents[1] / "data" / "binance" / "spot_btcusdt_20240808.parquet"
+
+
+@pytest.fixture(scope="module")
+def real_sources():
+    return load_lobster(AAPL10), load_binance_capture(SPOT)
+
+
+def sensible_snapshots(frame):
+    assert (frame["spread"] > 0).all() and (frame["midpoint"] > 0).all()
+    finite(frame["buys"], frame["sells"], frame["midpoint"], frame["bids_distance_0"])
+    assert (frame["buys"] >= 0).all() and (frame["sells"] >= 0).all()
+
+
+@PROPERTY
+@given(name=st.sampled_from(["data", "interval"]), value=EXTREMES)
+def test_lobster_snapshots(real_sources, name, value):
+    kw = with_value(dict(data=real_sources[0], interval=1.0), name, value)
+    frame = outcome(lambda: lobster_snapshots(**kw), name)
+    if frame is not None:
+        sensible_snapshots(frame)
+
+
+@PROPERTY
+@given(name=st.sampled_from(["capture", "book", "interval", "levels"]), value=EXTREMES)
+def test_binance_snapshots(real_sources, name, value):
+    kw = with_value(dict(capture=real_sources[1], book=None, interval=5.0, levels=1), name,
+                    value)
+    frame = outcome(lambda: binance_snapshots(**kw), name)
+    if frame is not None:
+        sensible_snapshots(frame)
+
+
+@PROPERTY
+@given(name=st.sampled_from(["source", "interval", "levels"]), value=EXTREMES)
+def test_load_snapshot_source_and_source_kind(name, value):
+    kw = with_value(dict(source=AAPL10, interval=1.0, levels=1), name, value)
+    out = outcome(lambda: load_snapshot_source(**kw), name)
+    if out is not None:
+        sensible_snapshots(out.frame)
+    kind = outcome(lambda: source_kind(value), "path")
+    assert kind is None or kind in ("lobster", "binance", "crypto")

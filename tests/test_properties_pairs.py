@@ -186,7 +186,7 @@ CASES = {
         inventory_penalty=0.001, periods_per_year=525960.0),
         ["snapshots", "spread_multiplier", "fill_probability", "max_inventory",
          "inventory_penalty", "fee_per_share", "slippage_per_volume", "order_size",
-         "volume_units", "seed", "periods_per_year"]),
+         "volume_units", "seed", "periods_per_year", "interval", "block_seconds"]),
     "infer_periods_per_year": (infer_periods_per_year,
                                dict(system_time=pd.date_range("2020", periods=5, freq="s")),
                                ["system_time"]),

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mslab.orderbook.snapshot import (SECONDS_PER_YEAR, SnapshotSweepTask, backtest_snapshots,
-                                      infer_periods_per_year)
+from mslab.orderbook.snapshot import (MIN_BLOCKS, SECONDS_PER_YEAR, SnapshotSweepTask,
+                                      backtest_snapshots, infer_periods_per_year)
 from mslab.performance import sharpe_ratio
 from mslab.selection_bias import split_slices
 
@@ -216,3 +216,33 @@ def test_bad_snapshots_are_rejected():
     frame.loc[5, "system_time"] = frame.loc[4, "system_time"]
     with pytest.raises(ValueError, match="strictly increasing"):
         backtest_snapshots(frame, **{**HAND, "periods_per_year": None})
+
+
+def test_per_hour_figures_from_blocks():
+    """P&L per hour over the whole run; its standard error from whole blocks of
+    block_seconds (a trailing part block left out), checked by hand on 1-minute snapshots."""
+    frame = synthetic_snapshots(n=3000)
+    res = backtest_snapshots(frame, **{**STRATEGY, "fill_probability": 0.9},
+                             block_seconds=3600.0)
+    assert res.interval == pytest.approx(60.0) and res.hours == pytest.approx(2999 / 60)
+    blocks = res.equity[[60 * j for j in range(50)]]
+    pnl = np.diff(blocks)  # 49 whole hours of 60 increments; the last 59 minutes left out
+    np.testing.assert_allclose(res.block_pnl(), pnl)
+    m = res.metrics()
+    assert m["pnl_per_hour"] == pytest.approx(res.final_pnl / (2999 / 60))
+    assert m["pnl_per_hour_se"] == pytest.approx(pnl.std(ddof=1) / np.sqrt(49))
+    assert m["fills_per_hour"] == pytest.approx(m["n_fills"] / (2999 / 60))
+    sr, se = res.block_sharpe(hours_per_year=8766.0)
+    assert sr == pytest.approx(sharpe_ratio(pnl, 8766.0))
+    assert se > 0 and np.isfinite(se)
+    short = backtest_snapshots(frame.iloc[:100], **STRATEGY, block_seconds=600.0)
+    assert short.block_pnl().size == MIN_BLOCKS - 1 and np.isnan(short.pnl_per_hour_se())
+    assert all(np.isnan(short.block_sharpe(8766.0)))
+    enough = backtest_snapshots(frame.iloc[:101], **STRATEGY, block_seconds=600.0)
+    assert enough.block_pnl().size == MIN_BLOCKS and np.isfinite(enough.pnl_per_hour_se())
+    with pytest.raises(ValueError, match="hours_per_year=0 is not allowed"):
+        res.block_sharpe(0)
+    with pytest.raises(ValueError, match="block_seconds=-1 is not allowed"):
+        backtest_snapshots(frame, **STRATEGY, block_seconds=-1)
+    explicit = backtest_snapshots(FIVE, **HAND, interval=2.0)
+    assert explicit.hours == pytest.approx(8 / 3600)

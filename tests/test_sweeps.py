@@ -411,3 +411,21 @@ def _alive(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_selection_bias_of_a_metric_with_standard_errors():
+    """For a metric with a ``<metric>_se`` column the null s.e. is the median test s.e. of the
+    candidates, and the expected maximum is measured from the test mean."""
+    rows = []
+    for c, (val, test, se) in enumerate([(1.0, 0.5, 0.2), (2.0, 0.1, 0.4), (0.5, 0.9, 0.3),
+                                         (np.nan, 5.0, 9.0)]):
+        rows += [("X", f'{{"c":{c}}}', "validation", val, se),
+                 ("X", f'{{"c":{c}}}', "test", test, se)]
+    table = pd.DataFrame(rows, columns=["instrument", "params_json", "split", "pnl_per_hour",
+                                        "pnl_per_hour_se"])
+    bias = selection_bias(table, metric="pnl_per_hour")
+    assert bias.loc["X", "n_configs"] == 3
+    assert bias.loc["X", "validation_pick_test"] == 0.1 and bias.loc["X", "test_pick_test"] == 0.9
+    assert bias.loc["X", "null_se"] == pytest.approx(0.3)  # the NaN-validation row left out
+    assert bias.loc["X", "expected_max_under_null"] == pytest.approx(
+        0.5 + expected_max_normal(3) * 0.3)

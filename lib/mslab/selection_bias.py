@@ -131,6 +131,11 @@ def selection_bias(table: pd.DataFrame, *, metric: str = "sharpe") -> pd.DataFra
     error ``sqrt(periods_per_year / T)`` of an annualised Sharpe ratio with true value 0 over
     the test slice's T periods) and ``expected_max_under_null`` (``E[max of N] · null_se``: what
     the test pick reports on average when no configuration has skill and the N are independent).
+    For another metric whose standard error the table holds in a ``<metric>_se`` column (e.g.
+    ``pnl_per_hour`` and ``pnl_per_hour_se`` of :mod:`mslab.orderbook.snapshot`), ``null_se``
+    is the median of the configurations' standard errors on the test slice (NaN where none is
+    defined) and ``expected_max_under_null`` as above, measured from the test mean instead of 0:
+    ``test_mean + E[max of N] · null_se``.
     Configurations whose metric is NaN on either split (e.g. they never traded) are not
     candidates: they are left out of N and of every column.
     """
@@ -153,4 +158,11 @@ def selection_bias(table: pd.DataFrame, *, metric: str = "sharpe") -> pd.DataFra
         out["null_se"] = null_sharpe_se(per["n_periods"], per["periods_per_year"])
         e_max = {int(k): expected_max_normal(int(k)) for k in out["n_configs"].unique()}
         out["expected_max_under_null"] = out["n_configs"].map(e_max) * out["null_se"]
+    elif f"{metric}_se" in table.columns:
+        test = table[table["split"] == "test"]
+        candidates = test.set_index(["instrument", "params_json"]).index.isin(wide.index)
+        out["null_se"] = test[candidates].groupby("instrument")[f"{metric}_se"].median()
+        e_max = {int(k): expected_max_normal(int(k)) for k in out["n_configs"].unique()}
+        out["expected_max_under_null"] = (out["test_mean"]
+                                          + out["n_configs"].map(e_max) * out["null_se"])
     return out

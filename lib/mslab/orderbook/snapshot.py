@@ -41,6 +41,17 @@ at every snapshot ``t < n - 1``:
 No quotes are placed at the last snapshot and the final inventory is not liquidated: it is
 marked at the last mid (``equity`` is the mark-to-mid P&L in price units).
 
+What a trader reads off a run (:class:`SnapshotBacktest`), with ``Δ`` the snapshot interval
+in seconds and ``H = (n − 1)·Δ / 3600`` the hours covered: P&L per hour ``equity[-1] / H``;
+its standard error from consecutive blocks of ``b = round(block_seconds / Δ)`` increments
+(the ``J = ⌊(n − 1)/b⌋`` whole blocks; a trailing part block is left out of the error only):
+``sd(block P&L) / √J × 3600 / (b·Δ)``, NaN with fewer than ``MIN_BLOCKS`` blocks (an error
+estimated from a handful of blocks is itself too noisy to report) — it treats blocks as
+independent, which holds when the mark-to-mid increments are uncorrelated beyond a block;
+fills per hour; mean ``|inventory|``; and, from the block P&L, a Sharpe ratio annualised with
+a stated number of trading hours per year and its standard error
+(:meth:`SnapshotBacktest.block_sharpe`, through :mod:`mslab.performance`).
+
 Why this is a crude model (compare the queue-aware event-driven engine,
 :mod:`mslab.orderbook.backtest`): a snapshot says nothing about the order of events inside the
 bucket, so the rule ignores the maker's place in the queue (a quote joining a level sits behind
@@ -68,12 +79,13 @@ import pandas as pd
 from numba import njit
 
 from mslab import _validate, rng
-from mslab.performance import equity_drawdown, sharpe_ratio
+from mslab.performance import equity_drawdown, sharpe_ratio, sharpe_standard_error
 from mslab.selection_bias import split_slices
 
 COLUMNS = ("midpoint", "spread", "buys", "sells", "bids_distance_0", "asks_distance_0")
 VOLUME_UNITS = ("notional", "shares")
 SECONDS_PER_YEAR = 365.25 * 86400.0  # crypto trades around the clock
+MIN_BLOCKS = 10  # whole blocks needed for a standard error or a Sharpe ratio of the block P&L
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,9 @@ class SnapshotBacktest:
     increments (:func:`mslab.performance.sharpe_ratio`; NaN when they have no variance); ``fees`` and
     ``slippage`` the total costs paid; ``turnover`` the traded notional Σ p·size;
     ``mean_abs_inventory`` the average of ``|inventory|`` over the snapshots;
-    ``periods_per_year`` what the Sharpe ratio was annualised with.
+    ``periods_per_year`` what the Sharpe ratio was annualised with; ``interval`` the seconds
+    between snapshots and ``block_seconds`` the block length of the P&L-per-hour standard
+    error (module docstring).
     """
 
     params: dict[str, object]
@@ -111,6 +125,8 @@ class SnapshotBacktest:
     turnover: float
     mean_abs_inventory: float
     periods_per_year: float
+    interval: float
+    block_seconds: float
 
     @property
     def n_bid_fills(self) -> int:
@@ -119,6 +135,40 @@ class SnapshotBacktest:
     @property
     def n_ask_fills(self) -> int:
         return int(self.ask_fill.sum())
+
+    @property
+    def hours(self) -> float:
+        """Hours covered: (snapshots − 1) × interval / 3600."""
+        return (self.equity.size - 1) * self.interval / 3600.0
+
+    def block_pnl(self) -> np.ndarray:
+        """P&L (price units) of each whole block of ``round(block_seconds / interval)``
+        increments, in time order (module docstring)."""
+        b = max(1, round(self.block_seconds / self.interval))
+        blocks = (self.equity.size - 1) // b
+        return np.diff(self.equity[: blocks * b + 1: b])
+
+    def pnl_per_hour_se(self) -> float:
+        """Standard error of the P&L per hour from the block P&L; NaN with fewer than
+        ``MIN_BLOCKS`` blocks."""
+        pnl = self.block_pnl()
+        if pnl.size < MIN_BLOCKS:
+            return float("nan")
+        block_hours = max(1, round(self.block_seconds / self.interval)) * self.interval / 3600
+        return float(np.std(pnl, ddof=1) / np.sqrt(pnl.size) / block_hours)
+
+    def block_sharpe(self, hours_per_year: float) -> tuple[float, float]:
+        """Sharpe ratio of the block P&L annualised with ``hours_per_year`` trading hours
+        (e.g. 252 × 6.5 for a stock, 365.25 × 24 for crypto) and its Mertens standard error
+        (:mod:`mslab.performance`); NaN for both with fewer than ``MIN_BLOCKS`` blocks or no
+        variance."""
+        hours_per_year = _validate.positive("hours_per_year", hours_per_year)
+        b = max(1, round(self.block_seconds / self.interval))
+        per_year = hours_per_year * 3600.0 / (b * self.interval)
+        pnl = self.block_pnl()
+        if pnl.size < MIN_BLOCKS:
+            return float("nan"), float("nan")
+        return sharpe_ratio(pnl, per_year), sharpe_standard_error(pnl, per_year)
 
     def metrics(self) -> dict[str, float | int]:
         """The scalar results as a flat dict (one row of an experiments table)."""
@@ -136,6 +186,10 @@ class SnapshotBacktest:
             "final_inventory": float(self.inventory[-1]),
             "n_periods": int(self.equity.size - 1),
             "periods_per_year": self.periods_per_year,
+            "hours": self.hours,
+            "pnl_per_hour": self.final_pnl / self.hours,
+            "pnl_per_hour_se": self.pnl_per_hour_se(),
+            "fills_per_hour": (self.n_bid_fills + self.n_ask_fills) / self.hours,
         }
 
 
@@ -258,6 +312,8 @@ def backtest_snapshots(
     volume_units: str = "notional",
     seed: int = 0,
     periods_per_year: float | None = None,
+    interval: float | None = None,
+    block_seconds: float = 300.0,
 ) -> SnapshotBacktest:
     """Run the snapshot market-making rule of the module docstring over ``snapshots``.
 
@@ -269,6 +325,10 @@ def backtest_snapshots(
     (fraction of traded notional) are >= 0; ``volume_units`` is ``"notional"`` or ``"shares"``
     (the units of ``buys``/``sells``). ``periods_per_year`` annualises the Sharpe ratio; when
     None it is inferred from a ``system_time`` column (:func:`infer_periods_per_year`).
+    ``interval`` (seconds between snapshots) sets the per-hour figures; when None it is the
+    median spacing of ``system_time``, or without that column ``SECONDS_PER_YEAR /
+    periods_per_year``. ``block_seconds`` (> 0) is the block length of the P&L-per-hour
+    standard error.
     """
     multiplier = _validate.positive("spread_multiplier", spread_multiplier)
     p_fill = _validate.real("fill_probability", fill_probability, low=0.0, high=1.0)
@@ -285,7 +345,12 @@ def backtest_snapshots(
                            "no system_time column to infer it from")
         periods_per_year = infer_periods_per_year(snapshots["system_time"])
     ppy = _validate.positive("periods_per_year", periods_per_year)
+    block_seconds = _validate.positive("block_seconds", block_seconds)
     cols = _columns(snapshots)
+    if interval is None:
+        interval = (SECONDS_PER_YEAR / infer_periods_per_year(snapshots["system_time"])
+                    if "system_time" in snapshots else SECONDS_PER_YEAR / ppy)
+    interval = _validate.positive("interval", interval)
 
     mid = cols["midpoint"]
     n = mid.size
@@ -306,7 +371,8 @@ def backtest_snapshots(
         bid_fill=bid_fill, ask_fill=ask_fill, final_pnl=float(equity[-1]),
         max_drawdown=equity_drawdown(equity), sharpe=sharpe_ratio(np.diff(equity), ppy),
         fees=float(fees), slippage=float(slippage), turnover=float(turnover),
-        mean_abs_inventory=float(np.mean(np.abs(inventory))), periods_per_year=ppy)
+        mean_abs_inventory=float(np.mean(np.abs(inventory))), periods_per_year=ppy,
+        interval=interval, block_seconds=block_seconds)
 
 
 @lru_cache(maxsize=8)
@@ -315,7 +381,7 @@ def _read_snapshots(path: str, mtime_ns: int) -> tuple[pd.DataFrame, float | Non
     each worker process reads a file once (again if its modification time changes)."""
     frame = pd.read_parquet(path)
     ppy = infer_periods_per_year(frame["system_time"]) if "system_time" in frame else None
-    return frame[[c for c in ("system_time", *COLUMNS) if c in frame.columns]], ppy
+    return frame[list(COLUMNS)], ppy
 
 
 @dataclass(frozen=True)
@@ -327,13 +393,16 @@ class SnapshotSweepTask:
     the crypto loader); ``fractions`` are the train/validation/test shares
     (:func:`mslab.selection_bias.split_slices`); each split is backtested on its own, starting
     flat. ``periods_per_year`` None: inferred from each file's ``system_time``, on the whole
-    file, so all splits are annualised alike. The files are not part of the experiment key:
-    change the sweep's ``version`` when they change.
+    file, so all splits are annualised alike; the snapshot interval (for the per-hour figures)
+    is ``SECONDS_PER_YEAR / periods_per_year`` likewise. ``block_seconds`` is the block length of the
+    P&L-per-hour standard error. Neither the files nor ``block_seconds`` are part of the
+    experiment key: change the sweep's ``version`` when they change.
     """
 
     paths: Mapping[str, str | os.PathLike]
     fractions: tuple[float, float, float] = (0.6, 0.2, 0.2)
     periods_per_year: float | None = None
+    block_seconds: float = 300.0
 
     def __call__(self, params: Mapping[str, object], instrument: str,
                  split: str) -> dict[str, float | int]:
@@ -346,4 +415,7 @@ class SnapshotSweepTask:
         if split not in slices:
             _validate.fail("split", split, "one of " + ", ".join(map(repr, slices)))
         part = frame.iloc[slices[split]]
-        return backtest_snapshots(part, **{"periods_per_year": ppy, **params}).metrics()
+        return backtest_snapshots(part, **{"periods_per_year": ppy,
+                                           "interval": SECONDS_PER_YEAR / ppy if ppy else None,
+                                           "block_seconds": self.block_seconds,
+                                           **params}).metrics()
