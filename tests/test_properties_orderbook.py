@@ -29,6 +29,7 @@ from mslab.orderbook import (
     markouts,
     mid_volatility,
     queue_after,
+    queue_depletion,
     replay_lobster,
     run_backtest,
     simulate_cst,
@@ -224,6 +225,19 @@ def test_market_order_reach(name, value):
     out = outcome(lambda: market_order_reach(**kw), name)
     if out is not None:
         finite(out)
+
+
+@PROPERTY
+@given(name=st.sampled_from(["times", "type", "direction", "size", "bid_size", "ask_size"]),
+       value=EXTREMES)
+def test_queue_depletion(name, value):
+    kw = with_value(dict(times=STREAM["times"], type=STREAM["type"],
+                         direction=STREAM["direction"], size=np.array([100, 50, 30, 100]),
+                         bid_size=np.array([100, 100, 100, 100]),
+                         ask_size=np.array([0, 50, 20, 20])), name, value)
+    out = outcome(lambda: queue_depletion(**kw), name)
+    if out is not None:
+        finite(out[["time", "direction", "shares", "visible", "queue"]].to_numpy())
 
 
 @PROPERTY
