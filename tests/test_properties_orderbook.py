@@ -35,6 +35,7 @@ from mslab.orderbook import (
     simulate_cst,
     simulate_snapshots,
 )
+from mslab.orderbook.latency import empirical_draws, empirical_latency_values
 from mslab.orderbook.messages import message_arrays
 
 TICK = 100
@@ -348,3 +349,14 @@ def test_calibrate_refuses_before_simulating(name, value):
         calibrate(**kw)
     except ValueError as err:
         assert name in str(err) or str(err).startswith("duration=0.0 ")
+
+
+@PROPERTY
+@given(name=st.sampled_from(["sample", "n", "seed"]), value=EXTREMES)
+def test_empirical_latency(name, value):
+    for func in (empirical_latency_values, empirical_draws):
+        kw = with_value(dict(sample=np.array([0.001, 0.002, 0.010]), n=50, seed=3), name, value)
+        out = outcome(lambda: func(**kw), name)
+        if out is not None:
+            finite(out)
+            assert out.size == kw["n"] and np.all(out >= 0)
