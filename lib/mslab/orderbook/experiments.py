@@ -73,9 +73,11 @@ class Market:
 
     ``messages`` maps the LOBSTER columns of :data:`MESSAGE_FIELDS` to the arrays of the
     messages *after* the opening book; ``initial_book`` is the order-book row before them;
-    ``time`` (s) and ``mid`` (ticks) are the exchange's mid after *every* message, opening book
-    included (the series markouts are measured against); ``duration`` is the time from the
-    opening book to the last message (s).
+    ``book`` the order-book rows after each of them for a back-test in book-file mode (a real
+    day, whose messages alone do not rebuild the book), or ``None`` to replay the messages
+    (a simulated session); ``time`` (s) and ``mid`` (ticks) are the exchange's mid after
+    *every* message, opening book included (the series markouts are measured against);
+    ``duration`` is the time from the opening book to the last message (s).
     """
 
     name: str
@@ -84,6 +86,7 @@ class Market:
     time: np.ndarray
     mid: np.ndarray
     duration: float
+    book: np.ndarray | None = None
 
 
 def book_mid(book: object, tick: int) -> np.ndarray:
@@ -114,7 +117,7 @@ def book_mid(book: object, tick: int) -> np.ndarray:
 
 
 def make_market(name: str, messages: Mapping[str, object], book: object, first: int,
-                tick: int) -> Market:
+                tick: int, *, book_file: bool = False) -> Market:
     """A :class:`Market` from LOBSTER message arrays and their order-book rows.
 
     Parameters
@@ -131,6 +134,9 @@ def make_market(name: str, messages: Mapping[str, object], book: object, first: 
         from the book after message ``first − 1`` and replays the rest.
     tick : int
         The tick in LOBSTER price units.
+    book_file : bool
+        Back-test in book-file mode: the visible book after each message is its row of
+        ``book`` (a real LOBSTER day); else the messages are replayed.
     """
     if not isinstance(name, str) or not name:
         _validate.fail("name", name, "a non-empty string")
@@ -150,9 +156,40 @@ def make_market(name: str, messages: Mapping[str, object], book: object, first: 
     if n < 2:
         _validate.fail("messages", f"<{n} messages>", "at least two messages")
     first = _validate.integer("first", first, low=1, high=n - 1)
+    if not isinstance(book_file, bool):
+        _validate.fail("book_file", book_file, "True or False")
     return Market(name=name, messages={f: v[first:] for f, v in stream.items()},
                   initial_book=rows[first - 1], time=time, mid=book_mid(rows, tick),
-                  duration=float(time[-1] - time[first - 1]))
+                  duration=float(time[-1] - time[first - 1]),
+                  book=rows[first:] if book_file else None)
+
+
+def day_blocks(messages: Mapping[str, object], book: object, first: int, tick: int,
+               block_seconds: float) -> list[Market]:
+    """A real day cut into consecutive blocks of ``block_seconds`` (the last one shorter), each
+    a :class:`Market` in book-file mode named ``"block 1"``, ``"block 2"``, …, that starts
+    flat from the file's book at its start: the independent-looking pieces whose spread gives
+    the day's standard errors (:func:`aggregate`). Arguments as :func:`make_market`; a block
+    needs at least two messages (a shorter tail joins the block before it)."""
+    block_seconds = _validate.positive("block_seconds", block_seconds)
+    whole = make_market(FILE, messages, book, first, tick, book_file=True)
+    time = np.asarray(messages["time"], dtype=float)
+    n = time.size
+    t0 = float(time[first - 1])
+    if whole.duration / block_seconds > 10_000:
+        _validate.fail("block_seconds", block_seconds, f">= {whole.duration / 10_000:.3g} "
+                       "(at most 10,000 blocks)")
+    edges = np.searchsorted(time, t0 + block_seconds * np.arange(
+        1, math.ceil(whole.duration / block_seconds)), side="left")
+    starts = [first] + [int(e) for e in edges if first + 1 < e < n - 1]
+    ends = starts[1:] + [n]
+    rows = np.asarray(book)
+    markets = []
+    for j, (a, b) in enumerate(zip(starts, ends)):
+        sub = {f: np.asarray(messages[f])[a - 1:b] for f in MESSAGE_FIELDS}
+        markets.append(make_market(f"block {j + 1}", sub, rows[a - 1:b], 1, tick,
+                                   book_file=True))
+    return markets
 
 
 def summary(result: MarketMakingResult, market: Market, *, markout_horizon: float,
@@ -243,7 +280,8 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
     for labels, strategy, overrides in specs:
         for market in markets:
             result = run_backtest(market.messages, quoters[market.name][strategy],
-                                  **{**backtest, **overrides, "initial_book": market.initial_book})
+                                  **{**backtest, **overrides, "initial_book": market.initial_book,
+                                     "book": market.book})
             rows.append({**labels, "strategy": strategy, "market": market.name,
                          **summary(result, market, markout_horizon=markout_horizon, tick=tick)})
     return pd.DataFrame(rows)
