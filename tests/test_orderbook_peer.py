@@ -17,6 +17,14 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "lobster"
 AMZN = DATA / "AMZN_2012-06-21_34200000_57600000_message_1.parquet"
 
 
+def events(ev):
+    """(kind, side, price, qty) of each hftbacktest event."""
+    from hftbacktest.types import BUY_EVENT, DEPTH_EVENT, SELL_EVENT, TRADE_EVENT
+
+    return [(int(e["ev"]) & (TRADE_EVENT | DEPTH_EVENT), int(e["ev"]) & (BUY_EVENT | SELL_EVENT),
+             round(float(e["px"]), 4), float(e["qty"])) for e in ev]
+
+
 def test_book_events_hand_worked():
     from hftbacktest.types import BUY_EVENT, DEPTH_EVENT, SELL_EVENT, TRADE_EVENT
 
@@ -29,21 +37,28 @@ def test_book_events_hand_worked():
                      [100300, 200, 100100, 50],     # a better bid
                      [100300, 200, 100100, 50]])    # a hidden print: no change
     ev = hftbacktest_book_events(msgs, rows, 100, feed_ns=5, initial_book=init)
-    kinds = [(int(e["ev"]) & (TRADE_EVENT | DEPTH_EVENT), int(e["ev"]) & (BUY_EVENT | SELL_EVENT),
-              round(float(e["px"]), 4), float(e["qty"])) for e in ev]
-    assert kinds == [
+    assert events(ev) == [
+        (DEPTH_EVENT, SELL_EVENT, 10.02, 100.0),   # the initial book, at the first message's time
+        (DEPTH_EVENT, BUY_EVENT, 10.0, 300.0),
         (TRADE_EVENT, BUY_EVENT, 10.02, 100.0),    # a sell order executed: buyer-initiated
-        (DEPTH_EVENT, SELL_EVENT, 10.02, 0.0),     # the emptied ask
-        (DEPTH_EVENT, SELL_EVENT, 10.03, 200.0),   # the revealed one
-        (DEPTH_EVENT, BUY_EVENT, 10.0, 0.0),       # pushed out of the file's one level
-        (DEPTH_EVENT, BUY_EVENT, 10.01, 50.0),
-        (TRADE_EVENT, SELL_EVENT, 10.015, 10.0),   # hidden print, no depth change
+        (DEPTH_EVENT, SELL_EVENT, 10.02, 0.0),     # the message's level, emptied
+        (DEPTH_EVENT, SELL_EVENT, 10.03, 200.0),   # the level the row reveals
+        (DEPTH_EVENT, BUY_EVENT, 10.01, 50.0),     # a better bid; 10.00 is pushed beyond the
+        (TRADE_EVENT, SELL_EVENT, 10.015, 10.0),   # file's depth and left alone; a hidden print
     ]
-    assert ev["exch_ts"].tolist() == [1_000_000_000] * 3 + [2_000_000_000] * 2 + [3_000_000_000]
-    assert (ev["local_ts"] - ev["exch_ts"]).tolist() == [5] * 6
-    # without an initial book, the first row's levels are sent as depth events
-    ev = hftbacktest_book_events(msgs, rows, 100, feed_ns=0)
-    assert [round(float(e["px"]), 2) for e in ev[:3]] == [10.02, 10.03, 10.0]
+    assert ev["exch_ts"].tolist() == [1_000_000_000] * 5 + [2_000_000_000, 3_000_000_000]
+    assert (ev["local_ts"] - ev["exch_ts"]).tolist() == [5] * 7
+    # without an initial book the book starts empty; a level the row shows gone gets size 0
+    rows2 = rows.copy()
+    rows2[2] = [100300, 200, 99900, 10]  # 10.01 and 10.00 gone: 9.99 is the best now
+    ev = hftbacktest_book_events(msgs, rows2, 100, feed_ns=0)
+    assert events(ev)[:3] == [(TRADE_EVENT, BUY_EVENT, 10.02, 100.0),
+                              (DEPTH_EVENT, SELL_EVENT, 10.02, 0.0),
+                              (DEPTH_EVENT, SELL_EVENT, 10.03, 200.0)]
+    assert events(ev)[-4:] == [(TRADE_EVENT, SELL_EVENT, 10.015, 10.0),
+                               (DEPTH_EVENT, BUY_EVENT, 9.99, 10.0),
+                               (DEPTH_EVENT, BUY_EVENT, 10.0, 0.0),
+                               (DEPTH_EVENT, BUY_EVENT, 10.01, 0.0)]
 
 
 def real_window(minutes_from: float, minutes_to: float):
@@ -58,7 +73,7 @@ def real_window(minutes_from: float, minutes_to: float):
 
 
 def test_agrees_with_hftbacktest_on_a_real_day():
-    """Ten minutes of the AMZN day (off-grid hidden prints left out, as hftbacktest rounds
+    """Ten minutes of the AMZN day, joining the best (off-grid hidden prints left out, as hftbacktest rounds
     trade prices to ticks): the same fills, volume, position and cash under the risk-averse
     and power queue models."""
     msgs, rows, init = real_window(10, 20)

@@ -4,6 +4,7 @@ The order-book chapter compares quoters (join the best, Avellaneda–Stoikov, GL
 models, latencies and fees on several *markets* — sample paths of one instrument: the data file
 and independent sessions simulated from the flow calibrated to it. This module is that harness.
 
+* :func:`join_best_quoter` quotes at the best bid and ask (at the back of their queues).
 * :class:`Market` is one sample path: the message stream after the opening book, the book
   before it (a LOBSTER order-book row), and the exchange's mid after every message, in ticks
   (:func:`book_mid`). :func:`make_market` builds one from LOBSTER message arrays and book rows.
@@ -34,13 +35,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from mslab import _validate
 from mslab.glue import number
 from mslab.orderbook.backtest import MarketMakingResult, run_backtest
 from mslab.orderbook.fills import markouts
 from mslab.orderbook.messages import PRICE_SCALE, check_tick
-from mslab.orderbook.quoters import Quoter
+from mslab.orderbook.quoters import (ASK_QTY, ASK_TICK, BID_QTY, BID_TICK, QUOTER_SIGNATURE, Quoter,
+                                     custom_quoter)
 
 FILE = "file"
 """Name of the market that is the data file itself (the others are simulated sessions)."""
@@ -65,6 +68,22 @@ MICROMARKET_COSTS: dict[str, float] = {"fee_per_share": 2e-4, "slippage_per_volu
 :func:`mslab.sweeps.expand_grid`)."""
 
 Spec = tuple[Mapping[str, Any], str, Mapping[str, Any]]
+
+
+@njit(QUOTER_SIGNATURE, cache=True)
+def join_best_rule(view, params, orders, quotes):
+    """Quote ``order_size`` shares at the best bid and at the best ask as last received."""
+    quotes[0, BID_TICK] = view.best_bid
+    quotes[0, BID_QTY] = view.order_size
+    quotes[0, ASK_TICK] = view.best_ask
+    quotes[0, ASK_QTY] = view.order_size
+
+
+def join_best_quoter() -> Quoter:
+    """Join the best: one order per side at the best bid and ask (:func:`join_best_rule`), at
+    the back of their queues — on a book whose spread is many ticks, unlike
+    ``grid_quoter(0.5)``, which quotes inside it."""
+    return custom_quoter(join_best_rule, name="join_best")
 
 
 @dataclass(frozen=True)

@@ -96,15 +96,16 @@ def _level_sizes(kind, size, price, direction):
 
 @cache
 def join_best():
-    """The jitted quoter ``join_best(bt, interval, size, max_inv, tick) -> (rc, position,
-    num_trades, trading_volume, balance)``: every ``interval`` ns, bid floor(mid − 0.5) and
-    ask ceil(mid + 0.5) (in ticks), post-only, ``size`` shares, keeping position plus open
-    orders within ±``max_inv``; rc is the code that ended ``elapse`` (1: end of data)."""
+    """The jitted quoter ``join_best(bt, interval, size, max_inv, tick, touch) -> (rc,
+    position, num_trades, trading_volume, balance)``: every ``interval`` ns, bid floor(mid −
+    0.5) and ask ceil(mid + 0.5) (in ticks; with ``touch``, the best bid and ask instead),
+    post-only, ``size`` shares, keeping position plus open orders within ±``max_inv``; rc is
+    the code that ended ``elapse`` (1: end of data)."""
     require_hftbacktest()
     from hftbacktest.order import BUY, GTX, LIMIT
 
     @njit
-    def join_best(bt, interval, size, max_inv, tick):
+    def join_best(bt, interval, size, max_inv, tick, touch):
         rc = 0
         while True:
             rc = bt.elapse(interval)
@@ -116,6 +117,8 @@ def join_best():
                 continue
             mid = 0.5 * (depth.best_bid_tick + depth.best_ask_tick)
             bid, ask = int(np.floor(mid - 0.5)), int(np.ceil(mid + 0.5))
+            if touch:
+                bid, ask = int(depth.best_bid_tick), int(depth.best_ask_tick)
             has_bid, has_ask, open_buy, open_sell = False, False, 0.0, 0.0
             orders = bt.orders(0)  # keep the dict alive while iterating over it
             values = orders.values()
@@ -149,12 +152,14 @@ def join_best():
 def run_hftbacktest(events: np.ndarray, tick: int, model: str, *, entry_ns: int,
                     response_ns: int, interval_ns: int, size: float = 100.0,
                     max_inventory: float = 1000.0, power: float = 2.0,
-                    partial: bool = False) -> tuple[int, float, int, float, float]:
+                    partial: bool = False,
+                    touch: bool = False) -> tuple[int, float, int, float, float]:
     """Run :func:`join_best` in a ``HashMapMarketDepthBacktest`` over ``events`` (from
     :func:`hftbacktest_events`) with a ``tick`` in LOBSTER units, constant order latencies,
     the queue model ``model`` ("risk_averse", "power" with exponent ``power``, or "log") and
-    a partial- or no-partial-fill exchange. Returns (rc, position, num_trades,
-    trading_volume, balance)."""
+    a partial- or no-partial-fill exchange; ``touch`` quotes at the best bid and ask instead
+    of around the mid (:func:`mslab.orderbook.experiments.join_best_quoter`). Returns (rc,
+    position, num_trades, trading_volume, balance)."""
     hbt = require_hftbacktest()
     asset = (hbt.BacktestAsset().data(events).linear_asset(1.0)
              .constant_order_latency(entry_ns, response_ns).tick_size(tick / PRICE_SCALE)
@@ -164,57 +169,88 @@ def run_hftbacktest(events: np.ndarray, tick: int, model: str, *, entry_ns: int,
              "log": asset.log_prob_queue_model}[model]()
     asset = asset.partial_fill_exchange() if partial else asset.no_partial_fill_exchange()
     return join_best()(hbt.HashMapMarketDepthBacktest([asset]), interval_ns, size,
-                       max_inventory, tick / PRICE_SCALE)
+                       max_inventory, tick / PRICE_SCALE, touch)
 
 
 @njit(cache=True)
-def _row_changes(rows, init, has_init, kind):
-    """Depth and trade events of a book-file stream: for message ``i``, a trade (if it is an
-    execution) then the levels that differ between the book before it (row ``i − 1``, the
-    initial row for ``i = 0``, or an empty book) and row ``i`` — vanished prices with size 0,
-    new or resized ones with their size. Returns (message, is_trade, side, price, qty)."""
+def _book_file_events(rows, init, kind, size, price_tick, direction, tick):
+    """Trade and depth events of a book-file stream, mirroring what moves queues in
+    :func:`~mslab.orderbook.run_backtest`'s book-file mode: for message ``i``, a trade (if it
+    is an execution); the level the message changes, applied to the book before it; then the
+    levels of row ``i`` that differ from hftbacktest's book (revealed levels) and the levels
+    hftbacktest holds that row ``i`` shows to be gone (absent though within its depth).
+    Levels pushed beyond the file's depth by better ones are left as they were, as in the
+    backtest, which leaves queue positions there unchanged. Returns (message, is_trade, side,
+    price, qty) with prices in LOBSTER units."""
     n, width = rows.shape
-    cap = n * (width + 1) + width
+    levels = width // 4
+    known = {(np.int64(0), np.int64(0)): np.int64(0)}  # (side, price) -> qty hftbacktest holds
+    del known[(np.int64(0), np.int64(0))]
+    cap = 1024
     msg = np.empty(cap, np.int64)
     trade = np.zeros(cap, np.bool_)
-    side = np.empty(cap, np.int64)
-    price = np.empty(cap, np.int64)
-    qty = np.empty(cap, np.int64)
+    side_out = np.empty(cap, np.int64)
+    price_out = np.empty(cap, np.int64)
+    qty_out = np.empty(cap, np.int64)
     k = 0
-    prev = init.copy() if has_init else np.zeros(width, np.int64)
-    for i in range(n):
-        if kind[i] == 4 or kind[i] == 5:
-            msg[k] = i
-            trade[k] = True
-            side[k] = 0
-            price[k] = 0
-            qty[k] = 0
-            k += 1
-        new = rows[i]
-        for col in (0, 2):  # ask prices, bid prices
+    for i in range(-1, n):
+        row = init if i < 0 else rows[i]
+        mi = max(i, 0)  # the initial book is sent at the first message's time
+        if k + 2 * width + 4 + 2 * len(known) > cap:
+            cap = 2 * cap + 2 * width + 4 + 2 * len(known)
+            msg, trade = _grown(msg, cap), _grown(trade, cap)
+            side_out, price_out, qty_out = (_grown(side_out, cap), _grown(price_out, cap),
+                                            _grown(qty_out, cap))
+        if i >= 0:
+            if kind[i] == 4 or kind[i] == 5:
+                msg[k], trade[k], side_out[k], price_out[k], qty_out[k] = i, True, 0, 0, 0
+                k += 1
+            if 1 <= kind[i] <= 4:
+                s = 1 if direction[i] > 0 else -1
+                p = price_tick[i] * tick
+                q = known.get((np.int64(s), p), np.int64(0))
+                q = max(q + (size[i] if kind[i] == 1 else -size[i]), 0)
+                known[(np.int64(s), p)] = q
+                msg[k], trade[k], side_out[k], price_out[k], qty_out[k] = i, False, s, p, q
+                k += 1
+        for col in (0, 2):  # ask, bid
             s = -1 if col == 0 else 1
-            for a in range(col, width, 4):  # vanished prices
-                if prev[a + 1] <= 0:
-                    continue
-                found = False
-                for b in range(col, width, 4):
-                    if new[b + 1] > 0 and new[b] == prev[a]:
-                        found = True
-                if not found:
-                    msg[k], side[k], price[k], qty[k] = i, s, prev[a], 0
+            live = 0
+            worst = 0
+            for lev in range(levels):
+                if row[4 * lev + col + 1] > 0:
+                    live += 1
+                    worst = row[4 * lev + col]
+            for lev in range(live):  # levels the row shows
+                p = row[4 * lev + col]
+                q = row[4 * lev + col + 1]
+                if known.get((np.int64(s), p), np.int64(0)) != q:
+                    known[(np.int64(s), p)] = q
+                    msg[k], trade[k], side_out[k], price_out[k], qty_out[k] = mi, False, s, p, q
                     k += 1
-            for b in range(col, width, 4):  # new or resized prices
-                if new[b + 1] <= 0:
+            gone = []
+            for key, q in known.items():  # levels within the row's depth it does not show
+                if key[0] != s or q == 0:
                     continue
-                old = 0
-                for a in range(col, width, 4):
-                    if prev[a + 1] > 0 and prev[a] == new[b]:
-                        old = prev[a + 1]
-                if old != new[b + 1]:
-                    msg[k], side[k], price[k], qty[k] = i, s, new[b], new[b + 1]
-                    k += 1
-        prev = new
-    return msg[:k], trade[:k], side[:k], price[:k], qty[:k]
+                within = live < levels or (key[1] > worst if s > 0 else key[1] < worst)
+                shown = False
+                for lev in range(live):
+                    if row[4 * lev + col] == key[1]:
+                        shown = True
+                if within and not shown:
+                    gone.append(key[1])
+            for p in gone:
+                known[(np.int64(s), p)] = 0
+                msg[k], trade[k], side_out[k], price_out[k], qty_out[k] = mi, False, s, p, 0
+                k += 1
+    return msg[:k], trade[:k], side_out[:k], price_out[:k], qty_out[:k]
+
+
+@njit(cache=True)
+def _grown(a, cap):
+    out = np.zeros(cap, a.dtype)
+    out[:a.size] = a
+    return out
 
 
 def hftbacktest_book_events(msgs: dict[str, np.ndarray], rows: object, tick: int,
@@ -222,11 +258,13 @@ def hftbacktest_book_events(msgs: dict[str, np.ndarray], rows: object, tick: int
     """A LOBSTER stream with its order-book file as hftbacktest events, the visible book being
     the file's (book-file mode of :func:`~mslab.orderbook.run_backtest`): for each message a
     trade event if it is an execution (types 4 and 5; a sell limit order executed is a
-    buyer-initiated trade), then a depth event for each level that changed between the book
-    before it and its row (size 0 for a price that left the file's depth). The book before
-    the first message is ``initial_book`` (a LOBSTER order-book row), else empty; its levels
-    are sent as depth events at the first message's time. Prices in LOBSTER units, ``tick``
-    the grid, times in seconds; events reach us ``feed_ns`` later.
+    buyer-initiated trade), a depth event for the level the message changes, then depth
+    events for the levels where its row differs from the book hftbacktest holds — a level
+    revealed from beyond the file's depth, and size 0 for a level the row shows to be gone
+    (absent though within its depth; a level merely pushed beyond the depth by better ones is
+    left as it was). The book before the first message is ``initial_book`` (a LOBSTER
+    order-book row), else empty; its levels are sent at the first message's time. Prices in
+    LOBSTER units, ``tick`` the grid, times in seconds; events reach us ``feed_ns`` later.
 
     hftbacktest reads the returned array's memory: keep it alive while a backtest uses it."""
     require_hftbacktest()
@@ -244,9 +282,9 @@ def hftbacktest_book_events(msgs: dict[str, np.ndarray], rows: object, tick: int
             _validate.fail("initial_book", f"<row of {init.size} values>",
                            f"a LOBSTER order-book row of {arr.shape[1]} values, like rows")
     feed_ns = _validate.integer("feed_ns", feed_ns, low=0)
-    kind = np.asarray(msgs["type"], dtype=np.int64)
-    size, price, d = (np.asarray(msgs[c], dtype=np.int64) for c in ("size", "price", "direction"))
-    i, trade, side, px, qty = _row_changes(arr, init, initial_book is not None, kind)
+    size, price, d = m.size, np.asarray(msgs["price"], dtype=np.float64), m.direction
+    i, trade, side, px, qty = _book_file_events(arr, init, m.type, m.size, m.price_tick,
+                                                m.direction, tick)
     t = m.time_ns[i]
     flag = np.where(trade, TRADE_EVENT | np.where(d[i] < 0, BUY_EVENT, SELL_EVENT),
                     DEPTH_EVENT | np.where(side > 0, BUY_EVENT, SELL_EVENT))
@@ -265,23 +303,30 @@ QUEUE_MODELS = ("risk_averse", "power", "log")
 
 def compare_with_hftbacktest(msgs: dict[str, np.ndarray], rows: object, tick: int, *,
                              initial_book: object = None, models: tuple = (("risk_averse", 2.0),),
+                             touch: bool = True,
                              order_size: int = 100, max_inventory: int = 1000,
                              decision_interval: float = 0.1, feed_latency: float = 0.001,
                              entry_latency: float = 0.001,
                              response_latency: float = 0.001) -> pd.DataFrame:
-    """Run ``grid_quoter(0.5)`` on one LOBSTER stream in book-file mode in both engines —
+    """Run one quoter on one LOBSTER stream in book-file mode in both engines —
     :func:`~mslab.orderbook.run_backtest` with ``book=rows`` and hftbacktest's
     ``HashMapMarketDepthBacktest`` fed :func:`hftbacktest_book_events` — post-only, without
     partial fills (hftbacktest's partial-fill exchange stops on real streams), with the same
     order size (shares), inventory bound, decision interval and constant latencies (seconds).
     ``models`` lists (queue model, power exponent) pairs (the exponent is used by ``power``).
+    The quoter joins the best bid and ask (``touch``,
+    :func:`~mslab.orderbook.experiments.join_best_quoter`) or is ``grid_quoter(0.5)``.
 
     Returns one row per (model, exponent, engine): ``fills``, ``volume`` (shares),
     ``position`` (shares) and ``cash`` ($, before fees: −Σ side·price·qty)."""
     from mslab.orderbook.backtest import run_backtest
+    from mslab.orderbook.experiments import join_best_quoter
     from mslab.orderbook.quoters import grid_quoter
 
     tick = check_tick(tick)
+    if not isinstance(touch, bool):
+        _validate.fail("touch", touch, "True or False")
+    quoter = join_best_quoter() if touch else grid_quoter(0.5)
     for model in models:
         if (not isinstance(model, tuple) or len(model) != 2 or model[0] not in QUEUE_MODELS):
             _validate.fail("models", models, f"(model, exponent) pairs, model one of {QUEUE_MODELS}")
@@ -293,7 +338,7 @@ def compare_with_hftbacktest(msgs: dict[str, np.ndarray], rows: object, tick: in
     events = hftbacktest_book_events(msgs, rows, tick, ns["feed_latency"], initial_book)
     out = []
     for model, power in models:
-        ours = run_backtest(msgs, grid_quoter(0.5), tick=tick, order_size=order_size,
+        ours = run_backtest(msgs, quoter, tick=tick, order_size=order_size,
                             max_inventory=max_inventory, queue_model=model,
                             queue_power=float(power), partial_fills=False, post_only=True,
                             feed_latency=feed_latency, entry_latency=entry_latency,
@@ -303,7 +348,8 @@ def compare_with_hftbacktest(msgs: dict[str, np.ndarray], rows: object, tick: in
         rc, position, n_trades, volume, balance = run_hftbacktest(
             events, tick, model, entry_ns=ns["entry_latency"],
             response_ns=ns["response_latency"], interval_ns=round(interval * 1e9),
-            size=float(order_size), max_inventory=float(max_inventory), power=float(power))
+            size=float(order_size), max_inventory=float(max_inventory), power=float(power),
+            touch=touch)
         if rc != 1:
             raise RuntimeError(f"hftbacktest stopped with code {rc} before the end of the data")
         out += [dict(model=model, power=float(power), engine="mslab", fills=int(f.qty.size),
