@@ -83,7 +83,7 @@ def test_agrees_with_hftbacktest_on_a_real_day():
     assert len(table) == 4
     for _, pair in table.groupby(["model", "power"]):
         ours, peer = (pair[pair["engine"] == e].iloc[0] for e in ("mslab", "hftbacktest"))
-        assert ours["fills"] > 30
+        assert ours["fills"] > 15
         assert (ours["fills"], ours["volume"], ours["position"]) == (
             peer["fills"], peer["volume"], peer["position"])
         assert ours["cash"] == pytest.approx(peer["cash"], abs=1e-6)
