@@ -114,6 +114,15 @@ def test_day_blocks_cover_the_day_once_in_book_file_mode():
     hours = blocks[0].duration / 3600
     assert out["fills"].iloc[0] == pytest.approx(direct.fills.qty.size / hours)
     assert out["pnl"].iloc[0] == pytest.approx(direct.metrics().final_pnl / hours)
+    # an override may depend on the market: one latency per message of each block
+    lat = experiment([({}, "join", {"entry_latency": lambda m: np.full(m.messages["size"].size, 2.0)})],
+                     blocks[:2], q, markout_horizon=1.0, tick=TICK, decision_interval=0.5)
+    const = experiment([({}, "join", {"entry_latency": 2.0})], blocks[:2], q, markout_horizon=1.0,
+                       tick=TICK, decision_interval=0.5)
+    pd.testing.assert_frame_equal(lat, const)
+    zero = experiment([({}, "join", {})], blocks[:2], q, markout_horizon=1.0, tick=TICK,
+                      decision_interval=0.5)
+    assert not np.allclose(lat["pnl"], zero["pnl"])  # the latency was used
     with pytest.raises(ValueError, match="^block_seconds="):
         day_blocks(stream, f.book, f.n_initial, TICK, block_seconds=0.0)
     with pytest.raises(ValueError, match="^book_file="):

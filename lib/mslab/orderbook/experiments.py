@@ -254,7 +254,8 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
     specs : iterable of (labels, strategy, overrides)
         ``labels`` (a mapping of column → value) identify the run in the output; ``strategy``
         names a quoter of ``quoters``; ``overrides`` are :func:`~mslab.orderbook.run_backtest`
-        keywords that replace those of ``backtest`` for this spec.
+        keywords that replace those of ``backtest`` for this spec — a callable value is called
+        with the market and its result used (e.g. one latency per message of that market).
     markets : sequence of Market
         The sample paths, with distinct names.
     quoters : mapping
@@ -298,8 +299,9 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
     rows = []
     for labels, strategy, overrides in specs:
         for market in markets:
+            per_market = {k: v(market) if callable(v) else v for k, v in overrides.items()}
             result = run_backtest(market.messages, quoters[market.name][strategy],
-                                  **{**backtest, **overrides, "initial_book": market.initial_book,
+                                  **{**backtest, **per_market, "initial_book": market.initial_book,
                                      "book": market.book})
             rows.append({**labels, "strategy": strategy, "market": market.name,
                          **summary(result, market, markout_horizon=markout_horizon, tick=tick)})
