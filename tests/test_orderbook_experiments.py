@@ -18,6 +18,7 @@ from mslab.orderbook import (
 from mslab.orderbook.experiments import (
     FILE,
     MICROMARKET_GRID,
+    PerMarket,
     SUMMARY_METRICS,
     aggregate,
     book_mid,
@@ -115,7 +116,8 @@ def test_day_blocks_cover_the_day_once_in_book_file_mode():
     assert out["fills"].iloc[0] == pytest.approx(direct.fills.qty.size / hours)
     assert out["pnl"].iloc[0] == pytest.approx(direct.metrics().final_pnl / hours)
     # an override may depend on the market: one latency per message of each block
-    lat = experiment([({}, "join", {"entry_latency": lambda m: np.full(m.messages["size"].size, 2.0)})],
+    per = PerMarket(lambda m: np.full(m.messages["size"].size, 2.0))
+    lat = experiment([({}, "join", {"entry_latency": per})],
                      blocks[:2], q, markout_horizon=1.0, tick=TICK, decision_interval=0.5)
     const = experiment([({}, "join", {"entry_latency": 2.0})], blocks[:2], q, markout_horizon=1.0,
                        tick=TICK, decision_interval=0.5)

@@ -87,6 +87,13 @@ def join_best_quoter() -> Quoter:
 
 
 @dataclass(frozen=True)
+class PerMarket:
+    """An override of :func:`experiment` computed for each market: ``function(market)``."""
+
+    function: Any
+
+
+@dataclass(frozen=True)
 class Market:
     """One sample path for the back-tests.
 
@@ -254,8 +261,8 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
     specs : iterable of (labels, strategy, overrides)
         ``labels`` (a mapping of column → value) identify the run in the output; ``strategy``
         names a quoter of ``quoters``; ``overrides`` are :func:`~mslab.orderbook.run_backtest`
-        keywords that replace those of ``backtest`` for this spec — a callable value is called
-        with the market and its result used (e.g. one latency per message of that market).
+        keywords that replace those of ``backtest`` for this spec; a :class:`PerMarket` value
+        is computed for each market (e.g. one latency per message of that market).
     markets : sequence of Market
         The sample paths, with distinct names.
     quoters : mapping
@@ -299,7 +306,8 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
     rows = []
     for labels, strategy, overrides in specs:
         for market in markets:
-            per_market = {k: v(market) if callable(v) else v for k, v in overrides.items()}
+            per_market = {k: v.function(market) if isinstance(v, PerMarket) else v
+                          for k, v in overrides.items()}
             result = run_backtest(market.messages, quoters[market.name][strategy],
                                   **{**backtest, **per_market, "initial_book": market.initial_book,
                                      "book": market.book})
