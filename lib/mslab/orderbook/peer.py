@@ -104,7 +104,7 @@ def join_best():
     require_hftbacktest()
     from hftbacktest.order import BUY, GTX, LIMIT
 
-    @njit
+    @njit  # hftbacktest's objects hold ctypes pointers: numba cannot cache this
     def join_best(bt, interval, size, max_inv, tick, touch):
         rc = 0
         while True:
