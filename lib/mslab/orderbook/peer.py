@@ -327,10 +327,16 @@ def compare_with_hftbacktest(msgs: dict[str, np.ndarray], rows: object, tick: in
     if not isinstance(touch, bool):
         _validate.fail("touch", touch, "True or False")
     quoter = join_best_quoter() if touch else grid_quoter(0.5)
+    allowed = f"a non-empty tuple of (model, exponent > 0) pairs, model one of {QUEUE_MODELS}"
+    if not isinstance(models, tuple) or not models:
+        _validate.fail("models", models, allowed)
     for model in models:
-        if (not isinstance(model, tuple) or len(model) != 2 or model[0] not in QUEUE_MODELS):
-            _validate.fail("models", models, f"(model, exponent) pairs, model one of {QUEUE_MODELS}")
+        if (not isinstance(model, tuple) or len(model) != 2 or not isinstance(model[0], str)
+                or model[0] not in QUEUE_MODELS):
+            _validate.fail("models", models, allowed)
         _validate.positive("models", model[1])
+    order_size = _validate.integer("order_size", order_size, low=1)
+    max_inventory = _validate.integer("max_inventory", max_inventory, low=0)
     ns = {name: round(_validate.real(name, v, low=0.0, high=1.0) * 1e9) for name, v in
           (("feed_latency", feed_latency), ("entry_latency", entry_latency),
            ("response_latency", response_latency))}
