@@ -523,25 +523,13 @@ def test_metrics():
 
 # ---------------------------------------------------------------- peer library
 
-def _peers(repo):
-    """The peer-library harness shared with the benchmark (benchmarks/peers.py), loaded from
-    its file: benchmarks/ is not a package and stays off sys.path."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("_mslab_bench_peers",
-                                                  repo / "benchmarks" / "peers.py")
-    peers = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(peers)
-    return peers
-
-
-def test_agrees_with_hftbacktest(repo):
+def test_agrees_with_hftbacktest():
     """Join-the-best quoting (post-only, no partial fills): with the risk-averse and the power
     queue models both backtests produce the same fills, position and cash. Hidden prints
     between two ticks are left out: hftbacktest rounds a trade's price to the nearest tick, so
     a print half a tick below our bid advances its queue there instead of trading through."""
     pytest.importorskip("hftbacktest")
-    peers = _peers(repo)
+    from mslab.orderbook import peer as peers
 
     msgs = flow(8000, seed=6)
     on_grid = (msgs["type"] != 5) | (msgs["price"] % TICK == 0)

@@ -18,9 +18,11 @@ from mslab.orderbook import (
 from mslab.orderbook.experiments import (
     FILE,
     MICROMARKET_GRID,
+    PerMarket,
     SUMMARY_METRICS,
     aggregate,
     book_mid,
+    day_blocks,
     experiment,
     make_market,
     mean_se,
@@ -87,6 +89,46 @@ def test_make_market_starts_after_the_opening_book():
         kw = {**dict(name="x", messages=stream, book=book, first=2, tick=TICK), **bad}
         with pytest.raises(ValueError, match=name):
             make_market(**kw)
+
+
+def test_day_blocks_cover_the_day_once_in_book_file_mode():
+    f = simulate_cst(PARAMS, duration=700.0, levels=5, price=50.0, seed=4)
+    stream = {c: getattr(f, c) for c in ("time", "type", "size", "price", "direction")}
+    blocks = day_blocks(stream, f.book, f.n_initial, TICK, block_seconds=200.0)
+    assert [b.name for b in blocks] == [f"block {j}" for j in range(1, len(blocks) + 1)]
+    assert len(blocks) == 4  # 700 s: three of 200 s and a tail of about 100 s
+    sizes = np.concatenate([b.messages["size"] for b in blocks])
+    np.testing.assert_array_equal(sizes, f.size[f.n_initial:])  # every message exactly once
+    start = f.n_initial
+    for b in blocks:
+        n = b.messages["size"].size
+        np.testing.assert_array_equal(b.initial_book, f.book[start - 1])
+        np.testing.assert_array_equal(b.book, f.book[start:start + n])
+        assert b.duration < 201.0  # from the message before the block to its last one
+        start += n
+    # a block in book-file mode runs as run_backtest with the file's rows
+    q = {b.name: {"join": grid_quoter(0.5)} for b in blocks}
+    out = experiment([({}, "join", {})], blocks[:1], q, markout_horizon=1.0, tick=TICK,
+                     decision_interval=0.5)
+    direct = run_backtest(blocks[0].messages, grid_quoter(0.5), tick=TICK, decision_interval=0.5,
+                          initial_book=blocks[0].initial_book, book=blocks[0].book)
+    hours = blocks[0].duration / 3600
+    assert out["fills"].iloc[0] == pytest.approx(direct.fills.qty.size / hours)
+    assert out["pnl"].iloc[0] == pytest.approx(direct.metrics().final_pnl / hours)
+    # an override may depend on the market: one latency per message of each block
+    per = PerMarket(lambda m: np.full(m.messages["size"].size, 2.0))
+    lat = experiment([({}, "join", {"entry_latency": per})],
+                     blocks[:2], q, markout_horizon=1.0, tick=TICK, decision_interval=0.5)
+    const = experiment([({}, "join", {"entry_latency": 2.0})], blocks[:2], q, markout_horizon=1.0,
+                       tick=TICK, decision_interval=0.5)
+    pd.testing.assert_frame_equal(lat, const)
+    zero = experiment([({}, "join", {})], blocks[:2], q, markout_horizon=1.0, tick=TICK,
+                      decision_interval=0.5)
+    assert not np.allclose(lat["pnl"], zero["pnl"])  # the latency was used
+    with pytest.raises(ValueError, match="^block_seconds="):
+        day_blocks(stream, f.book, f.n_initial, TICK, block_seconds=0.0)
+    with pytest.raises(ValueError, match="^book_file="):
+        make_market("x", stream, f.book, f.n_initial, TICK, book_file=1)
 
 
 def test_experiment_runs_every_spec_on_every_market(markets, quoters):

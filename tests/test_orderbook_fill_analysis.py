@@ -15,6 +15,7 @@ from mslab.orderbook import (
     Markouts,
     fit_fill_intensity,
     market_order_reach,
+    queue_depletion,
     markouts,
     mid_volatility,
 )
@@ -169,6 +170,66 @@ def test_market_order_reach_separates_non_consecutive_executions():
     np.testing.assert_array_equal(reach, [1.0, 1.5])
 
 
+def test_market_order_reach_on_a_real_day_opening():
+    # A real day opens with hidden executions (type 5, order id 0) before any book, and has
+    # cross trades (6) and halts (7), which are not market orders.
+    #  #  time type dir price   mid after
+    #  0  1.0   5   +1   9900   NaN     hidden execution, first message: no mid before, left out
+    #  1  1.0   5   +1   9800   NaN     (same market order)
+    #  2  2.0   1   -1  10100   NaN     one-sided book
+    #  3  3.0   4   -1  10100   NaN     no mid before: left out
+    #  4  4.0   1   +1   9900   100.0
+    #  5  5.0   6   -1  10000   100.0   cross trade: not a market order
+    #  6  6.0   5   +1   9850   100.0   hidden sell order: m0 = 100, reach = 1.5
+    #  7  7.0   7   -1     -1   100.0   halt
+    #  8  8.0   4   -1  10100   100.5   buy order: m0 = 100, reach = 1
+    times = [1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    typ = np.array([5, 5, 1, 4, 1, 6, 5, 7, 4])
+    direction = np.array([1, 1, -1, -1, 1, -1, 1, -1, -1])
+    price = np.array([9900, 9800, 10100, 10100, 9900, 10000, 9850, -1, 10100])
+    nan = np.nan
+    mid = [nan, nan, nan, nan, 100.0, 100.0, 100.0, 100.0, 100.5]
+    reach = market_order_reach(times, typ, direction, price, mid, tick=100)
+    np.testing.assert_array_equal(reach, [1.5, 1.0])
+    # A stream that starts with an execution but has a mid before its later orders.
+    reach = market_order_reach([0.0, 1.0], np.array([4, 4]), [-1, 1], [101.0, 98.0],
+                               [100.0, 100.0])
+    np.testing.assert_array_equal(reach, [2.0])
+
+
+def test_queue_depletion_hand_worked():
+    #  #  time type dir size  bid size ask size after
+    #  0  1.0   5   +1   50      0      0     opening hidden execution: no message before
+    #  1  2.0   1   +1  300    300      0
+    #  2  2.0   1   -1  200    300    200
+    #  3  3.0   4   -1  150    300     50     buy order: queue 200, 150 visible: not depleted
+    #  4  4.0   4   +1  300      0     50     } sell order: queue 300; 300 visible + 40 hidden:
+    #  5  4.0   5   +1   40      0     50     } depleted
+    times = [1.0, 2.0, 2.0, 3.0, 4.0, 4.0]
+    typ = np.array([5, 1, 1, 4, 4, 5])
+    direction = np.array([1, 1, -1, -1, 1, 1])
+    size = np.array([50, 300, 200, 150, 300, 40])
+    bid = np.array([0, 300, 300, 300, 0, 0])
+    ask = np.array([0, 0, 200, 50, 50, 50])
+    q = queue_depletion(times, typ, direction, size, bid, ask)
+    np.testing.assert_array_equal(q["time"], [3.0, 4.0])
+    np.testing.assert_array_equal(q["direction"], [-1, 1])
+    np.testing.assert_array_equal(q["shares"], [150, 340])
+    np.testing.assert_array_equal(q["visible"], [150, 300])
+    np.testing.assert_array_equal(q["queue"], [200, 300])
+    np.testing.assert_array_equal(q["depleted"], [False, True])
+
+
+def test_queue_depletion_rejects_bad_input():
+    t, typ, d, s = [0.0, 1.0], np.array([1, 4]), [1, -1], [1, 1]
+    rejects("times", lambda: queue_depletion([1.0, 0.0], typ, d, s, s, s))
+    rejects("type", lambda: queue_depletion(t, np.array([1.0, 4.0]), d, s, s, s))
+    rejects("direction", lambda: queue_depletion(t, typ, [1, 0], s, s, s))
+    rejects("size", lambda: queue_depletion(t, typ, d, [1], s, s))
+    rejects("bid_size", lambda: queue_depletion(t, typ, d, s, [-1, 1], s))
+    rejects("ask_size", lambda: queue_depletion(t, typ, d, s, s, [np.nan, 1]))
+
+
 def test_market_order_reach_without_executions_is_empty():
     assert market_order_reach([0.0, 1.0], np.array([1, 3]), [1, 1], [99.0, 99.0],
                               [100.0, 100.0]).size == 0
@@ -267,7 +328,9 @@ def test_markouts_reject_bad_input():
 
 def test_market_order_reach_rejects_bad_input():
     t, d, p, m = [0.0, 1.0], [1, -1], [99.0, 101.0], [100.0, 100.0]
-    rejects("type", lambda: market_order_reach(t, np.array([4, 1]), d, p, m))
+    # a stream opening with an execution is a real day's opening, not an error: no mid before
+    assert market_order_reach(t, np.array([4, 1]), d, p, m).size == 0
+    rejects("mid", lambda: market_order_reach(t, np.array([1, 4]), d, p, [100.0, np.inf]))
     rejects("type", lambda: market_order_reach(t, np.array([1.0, 4.0]), d, p, m))
     rejects("type", lambda: market_order_reach(t, np.array([1]), d, p, m))
     rejects("direction", lambda: market_order_reach(t, np.array([1, 4]), [1, 0], p, m))

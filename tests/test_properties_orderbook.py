@@ -31,11 +31,14 @@ from mslab.orderbook import (
     markouts,
     mid_volatility,
     queue_after,
+    queue_depletion,
     replay_lobster,
     run_backtest,
     simulate_cst,
     simulate_snapshots,
 )
+from mslab.orderbook.experiments import day_blocks
+from mslab.orderbook.latency import empirical_draws, empirical_latency_values
 from mslab.orderbook.messages import message_arrays
 from mslab.orderbook.real_snapshots import (binance_snapshots, load_snapshot_source,
                                             lobster_snapshots, source_kind)
@@ -231,6 +234,19 @@ def test_market_order_reach(name, value):
 
 
 @PROPERTY
+@given(name=st.sampled_from(["times", "type", "direction", "size", "bid_size", "ask_size"]),
+       value=EXTREMES)
+def test_queue_depletion(name, value):
+    kw = with_value(dict(times=STREAM["times"], type=STREAM["type"],
+                         direction=STREAM["direction"], size=np.array([100, 50, 30, 100]),
+                         bid_size=np.array([100, 100, 100, 100]),
+                         ask_size=np.array([0, 50, 20, 20])), name, value)
+    out = outcome(lambda: queue_depletion(**kw), name)
+    if out is not None:
+        finite(out[["time", "direction", "shares", "visible", "queue"]].to_numpy())
+
+
+@PROPERTY
 @given(name=st.sampled_from(["reach", "duration", "depths", "min_hits", "sides"]),
        value=EXTREMES)
 def test_fit_fill_intensity(name, value):
@@ -338,6 +354,59 @@ def test_calibrate_refuses_before_simulating(name, value):
         calibrate(**kw)
     except ValueError as err:
         assert name in str(err) or str(err).startswith("duration=0.0 ")
+
+
+@PROPERTY
+@given(name=st.sampled_from(["sample", "n", "seed"]), value=EXTREMES)
+def test_empirical_latency(name, value):
+    for func in (empirical_latency_values, empirical_draws):
+        kw = with_value(dict(sample=np.array([0.001, 0.002, 0.010]), n=50, seed=3), name, value)
+        out = outcome(lambda: func(**kw), name)
+        if out is not None:
+            finite(out)
+            assert out.size == kw["n"] and np.all(out >= 0)
+
+
+BOOK_FILE = dict(messages=MSGS, book=np.array([
+    [-1, 0, P * TICK, 300], [(P + 1) * TICK, 200, P * TICK, 300], [(P + 1) * TICK, 200, P * TICK, 300],
+    [(P + 1) * TICK, 200, P * TICK, 200], [(P + 1) * TICK, 200, P * TICK, 200],
+    [(P + 1) * TICK, 0, P * TICK, 200]], dtype=np.int64))
+BOOK_FILE["book"][0, 0] = 9_999_999_999
+BOOK_FILE["book"][5, 0] = 9_999_999_999
+
+
+@PROPERTY
+@given(name=st.sampled_from(["messages.time", "messages.price", "book", "first", "tick",
+                             "block_seconds"]), value=EXTREMES)
+def test_day_blocks(name, value):
+    kw = with_value(dict(**BOOK_FILE, first=2, tick=TICK, block_seconds=1.0), name, value)
+    out = outcome(lambda: day_blocks(**kw), name.split(".")[0])
+    if out is not None:
+        assert len(out) >= 1
+        finite(*[m.duration for m in out])
+
+
+@pytest.fixture(scope="module")
+def hbt_compiled():
+    """hftbacktest's quoter, compiled once outside hypothesis' deadline."""
+    pytest.importorskip("hftbacktest")
+    from mslab.orderbook.peer import compare_with_hftbacktest
+
+    compare_with_hftbacktest(BOOK_FILE["messages"], BOOK_FILE["book"], TICK)
+    return compare_with_hftbacktest
+
+
+@PROPERTY
+@given(name=st.sampled_from(["msgs.time", "msgs.size", "rows", "tick", "feed_latency",
+                             "entry_latency", "decision_interval", "models", "order_size"]),
+       value=EXTREMES)
+def test_compare_with_hftbacktest(hbt_compiled, name, value):
+    kw = with_value(dict(msgs=BOOK_FILE["messages"], rows=BOOK_FILE["book"], tick=TICK,
+                         feed_latency=0.001, entry_latency=0.001, decision_interval=0.5,
+                         models=(("risk_averse", 2.0),), order_size=100), name, value)
+    out = outcome(lambda: hbt_compiled(**kw), name.split(".")[-1])
+    if out is not None:
+        finite(out[["fills", "volume", "position", "cash"]].to_numpy())
 
 
 # ---------------------------------------------------------------- snapshots of real data

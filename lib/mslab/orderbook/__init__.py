@@ -27,6 +27,7 @@ from mslab.orderbook.fills import (
     market_order_reach,
     markouts,
     mid_volatility,
+    queue_depletion,
 )
 from mslab.orderbook.flow_measures import FlowStatistics, flow_statistics
 from mslab.orderbook.metrics import BacktestMetrics, compute_metrics
@@ -77,6 +78,7 @@ __all__ = [
     "markouts",
     "mid_volatility",
     "queue_after",
+    "queue_depletion",
     "replay_divergence",
     "replay_lobster",
     "run_backtest",

@@ -4,6 +4,7 @@ The order-book chapter compares quoters (join the best, Avellaneda–Stoikov, GL
 models, latencies and fees on several *markets* — sample paths of one instrument: the data file
 and independent sessions simulated from the flow calibrated to it. This module is that harness.
 
+* :func:`join_best_quoter` quotes at the best bid and ask (at the back of their queues).
 * :class:`Market` is one sample path: the message stream after the opening book, the book
   before it (a LOBSTER order-book row), and the exchange's mid after every message, in ticks
   (:func:`book_mid`). :func:`make_market` builds one from LOBSTER message arrays and book rows.
@@ -34,13 +35,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from mslab import _validate
 from mslab.glue import number
 from mslab.orderbook.backtest import MarketMakingResult, run_backtest
 from mslab.orderbook.fills import markouts
 from mslab.orderbook.messages import PRICE_SCALE, check_tick
-from mslab.orderbook.quoters import Quoter
+from mslab.orderbook.quoters import (ASK_QTY, ASK_TICK, BID_QTY, BID_TICK, QUOTER_SIGNATURE, Quoter,
+                                     custom_quoter)
 
 FILE = "file"
 """Name of the market that is the data file itself (the others are simulated sessions)."""
@@ -67,15 +70,40 @@ MICROMARKET_COSTS: dict[str, float] = {"fee_per_share": 2e-4, "slippage_per_volu
 Spec = tuple[Mapping[str, Any], str, Mapping[str, Any]]
 
 
+@njit(QUOTER_SIGNATURE, cache=True)
+def join_best_rule(view, params, orders, quotes):
+    """Quote ``order_size`` shares at the best bid and at the best ask as last received."""
+    quotes[0, BID_TICK] = view.best_bid
+    quotes[0, BID_QTY] = view.order_size
+    quotes[0, ASK_TICK] = view.best_ask
+    quotes[0, ASK_QTY] = view.order_size
+
+
+def join_best_quoter() -> Quoter:
+    """Join the best: one order per side at the best bid and ask (:func:`join_best_rule`), at
+    the back of their queues — on a book whose spread is many ticks, unlike
+    ``grid_quoter(0.5)``, which quotes inside it."""
+    return custom_quoter(join_best_rule, name="join_best")
+
+
+@dataclass(frozen=True)
+class PerMarket:
+    """An override of :func:`experiment` computed for each market: ``function(market)``."""
+
+    function: Any
+
+
 @dataclass(frozen=True)
 class Market:
     """One sample path for the back-tests.
 
     ``messages`` maps the LOBSTER columns of :data:`MESSAGE_FIELDS` to the arrays of the
     messages *after* the opening book; ``initial_book`` is the order-book row before them;
-    ``time`` (s) and ``mid`` (ticks) are the exchange's mid after *every* message, opening book
-    included (the series markouts are measured against); ``duration`` is the time from the
-    opening book to the last message (s).
+    ``book`` the order-book rows after each of them for a back-test in book-file mode (a real
+    day, whose messages alone do not rebuild the book), or ``None`` to replay the messages
+    (a simulated session); ``time`` (s) and ``mid`` (ticks) are the exchange's mid after
+    *every* message, opening book included (the series markouts are measured against);
+    ``duration`` is the time from the opening book to the last message (s).
     """
 
     name: str
@@ -84,6 +112,7 @@ class Market:
     time: np.ndarray
     mid: np.ndarray
     duration: float
+    book: np.ndarray | None = None
 
 
 def book_mid(book: object, tick: int) -> np.ndarray:
@@ -114,7 +143,7 @@ def book_mid(book: object, tick: int) -> np.ndarray:
 
 
 def make_market(name: str, messages: Mapping[str, object], book: object, first: int,
-                tick: int) -> Market:
+                tick: int, *, book_file: bool = False) -> Market:
     """A :class:`Market` from LOBSTER message arrays and their order-book rows.
 
     Parameters
@@ -131,6 +160,9 @@ def make_market(name: str, messages: Mapping[str, object], book: object, first: 
         from the book after message ``first − 1`` and replays the rest.
     tick : int
         The tick in LOBSTER price units.
+    book_file : bool
+        Back-test in book-file mode: the visible book after each message is its row of
+        ``book`` (a real LOBSTER day); else the messages are replayed.
     """
     if not isinstance(name, str) or not name:
         _validate.fail("name", name, "a non-empty string")
@@ -150,9 +182,40 @@ def make_market(name: str, messages: Mapping[str, object], book: object, first: 
     if n < 2:
         _validate.fail("messages", f"<{n} messages>", "at least two messages")
     first = _validate.integer("first", first, low=1, high=n - 1)
+    if not isinstance(book_file, bool):
+        _validate.fail("book_file", book_file, "True or False")
     return Market(name=name, messages={f: v[first:] for f, v in stream.items()},
                   initial_book=rows[first - 1], time=time, mid=book_mid(rows, tick),
-                  duration=float(time[-1] - time[first - 1]))
+                  duration=float(time[-1] - time[first - 1]),
+                  book=rows[first:] if book_file else None)
+
+
+def day_blocks(messages: Mapping[str, object], book: object, first: int, tick: int,
+               block_seconds: float) -> list[Market]:
+    """A real day cut into consecutive blocks of ``block_seconds`` (the last one shorter), each
+    a :class:`Market` in book-file mode named ``"block 1"``, ``"block 2"``, …, that starts
+    flat from the file's book at its start: the independent-looking pieces whose spread gives
+    the day's standard errors (:func:`aggregate`). Arguments as :func:`make_market`; a block
+    needs at least two messages (a shorter tail joins the block before it)."""
+    block_seconds = _validate.positive("block_seconds", block_seconds)
+    whole = make_market(FILE, messages, book, first, tick, book_file=True)
+    time = np.asarray(messages["time"], dtype=float)
+    n = time.size
+    t0 = float(time[first - 1])
+    if whole.duration / block_seconds > 10_000:
+        _validate.fail("block_seconds", block_seconds, f">= {whole.duration / 10_000:.3g} "
+                       "(at most 10,000 blocks)")
+    edges = np.searchsorted(time, t0 + block_seconds * np.arange(
+        1, math.ceil(whole.duration / block_seconds)), side="left")
+    starts = [first] + [int(e) for e in edges if first + 1 < e < n - 1]
+    ends = starts[1:] + [n]
+    rows = np.asarray(book)
+    markets = []
+    for j, (a, b) in enumerate(zip(starts, ends)):
+        sub = {f: np.asarray(messages[f])[a - 1:b] for f in MESSAGE_FIELDS}
+        markets.append(make_market(f"block {j + 1}", sub, rows[a - 1:b], 1, tick,
+                                   book_file=True))
+    return markets
 
 
 def summary(result: MarketMakingResult, market: Market, *, markout_horizon: float,
@@ -198,7 +261,8 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
     specs : iterable of (labels, strategy, overrides)
         ``labels`` (a mapping of column → value) identify the run in the output; ``strategy``
         names a quoter of ``quoters``; ``overrides`` are :func:`~mslab.orderbook.run_backtest`
-        keywords that replace those of ``backtest`` for this spec.
+        keywords that replace those of ``backtest`` for this spec; a :class:`PerMarket` value
+        is computed for each market (e.g. one latency per message of that market).
     markets : sequence of Market
         The sample paths, with distinct names.
     quoters : mapping
@@ -242,8 +306,11 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
     rows = []
     for labels, strategy, overrides in specs:
         for market in markets:
+            per_market = {k: v.function(market) if isinstance(v, PerMarket) else v
+                          for k, v in overrides.items()}
             result = run_backtest(market.messages, quoters[market.name][strategy],
-                                  **{**backtest, **overrides, "initial_book": market.initial_book})
+                                  **{**backtest, **per_market, "initial_book": market.initial_book,
+                                     "book": market.book})
             rows.append({**labels, "strategy": strategy, "market": market.name,
                          **summary(result, market, markout_horizon=markout_horizon, tick=tick)})
     return pd.DataFrame(rows)

@@ -111,19 +111,21 @@ def markouts(fills: object, times: object, mid: object, horizon: float,
                     volume=volume, horizon=horizon)
 
 
-def market_order_reach(times: object, type: object, direction: object, price: object,
-                       mid: object, tick: float = 1.0) -> np.ndarray:
-    """How far each market order of a LOBSTER message stream reached from the mid (ticks).
-
-    A market order is a run of consecutive executions (types 4 and 5) with the same time and
-    direction; its reach is the largest ``−direction · (price / tick − m₀)`` over its
-    executions, ``m₀`` being ``mid`` after the message before the run (a buy order lifting
-    asks, direction −1, reaches above the mid). ``mid`` is the mid after each message (ticks),
-    ``price`` in the stream's unit, ``tick`` one tick in that unit. The stream may not begin
-    with an execution (there is no mid before it). Returns one reach per market order.
-    """
-    t, m = _series(times, mid)
+def _stream(times: object, type: object, direction: object, price: object, mid: object,
+            tick: float) -> tuple[np.ndarray, ...]:
+    """Validated (times, type, direction, price, mid, tick) of a message stream; ``mid`` may
+    be NaN (no two-sided book) but not infinite."""
+    t = _validate.real_array("times", times)
+    if t.ndim != 1 or t.size == 0 or np.any(np.diff(t) < 0):
+        _validate.fail("times", times, "a non-empty 1-d array of non-decreasing finite times")
     n = t.size
+    try:
+        m = np.asarray(mid, dtype=np.float64)
+    except (TypeError, ValueError):
+        _validate.fail("mid", mid, f"a 1-d array of {n} prices (NaN: no two-sided book)")
+    if m.shape != (n,) or np.any(np.isinf(m)):
+        _validate.fail("mid", f"array of shape {m.shape}",
+                       f"a 1-d array of {n} finite prices or NaN (no two-sided book)")
     typ = np.asarray(type)
     d = _validate.real_array("direction", direction)
     p = _validate.real_array("price", price)
@@ -133,21 +135,94 @@ def market_order_reach(times: object, type: object, direction: object, price: ob
         _validate.fail("direction", direction, f"a 1-d array of +1/-1 of length {n}")
     if p.shape != (n,):
         _validate.fail("price", f"array of shape {p.shape}", f"a 1-d array of length {n}")
-    tick = _validate.positive("tick", tick)
+    return t, typ, d, p, m, _validate.positive("tick", tick)
+
+
+def _market_orders(t: np.ndarray, typ: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The executions (types 4 and 5) of a stream grouped into market orders: their message
+    indices ``ex``, a mask ``starts`` of the first execution of each order and ``order_of``,
+    the order of each execution."""
     ex = np.flatnonzero(np.isin(typ, (EXECUTE, EXECUTE_HIDDEN)))
-    if ex.size == 0:
-        return np.empty(0)
-    if ex[0] == 0:
-        _validate.fail("type", type, "a stream whose first message is not an execution")
     starts = np.ones(ex.size, dtype=bool)
     starts[1:] = (ex[1:] != ex[:-1] + 1) | (t[ex[1:]] != t[ex[:-1]]) | (d[ex[1:]] != d[ex[:-1]])
-    order_of = np.cumsum(starts) - 1
-    mid_before = m[ex[starts] - 1][order_of]
+    return ex, starts, np.cumsum(starts) - 1
+
+
+def market_order_reach(times: object, type: object, direction: object, price: object,
+                       mid: object, tick: float = 1.0) -> np.ndarray:
+    """How far each market order of a LOBSTER message stream reached from the mid (ticks).
+
+    A market order is a run of consecutive executions (types 4 and 5, visible or hidden) with
+    the same time and direction; its reach is the largest ``−direction · (price / tick − m₀)``
+    over its executions, ``m₀`` being ``mid`` after the message before the run (a buy order
+    lifting asks, direction −1, reaches above the mid). ``mid`` is the mid after each message
+    (ticks; NaN where the book is not two-sided), ``price`` in the stream's unit, ``tick`` one
+    tick in that unit. Real days open with executions before any book: a market order with no
+    mid before it (it starts the stream, or ``m₀`` is NaN) has no reach and is left out, as
+    are cross trades (type 6) and halts (type 7), which are not executions. Returns one reach
+    per market order that has a mid before it, in stream order.
+    """
+    t, typ, d, p, m, tick = _stream(times, type, direction, price, mid, tick)
+    ex, starts, order_of = _market_orders(t, typ, d)
+    if ex.size == 0:
+        return np.empty(0)
+    first = ex[starts]
+    mid_before = np.full(first.size, np.nan)
+    mid_before[first > 0] = m[first[first > 0] - 1]
     with np.errstate(over="ignore", invalid="ignore"):
-        reach = -d[ex] * (p[ex] / tick - mid_before)
-    if not np.all(np.isfinite(reach)):
+        reach = -d[ex] * (p[ex] / tick - mid_before[order_of])
+    if not np.all(np.isfinite(reach[np.isfinite(mid_before[order_of])])):
         _validate.fail("tick", tick, "large enough that every price / tick is finite")
-    return np.maximum.reduceat(reach, np.flatnonzero(starts))
+    per_order = np.maximum.reduceat(reach, np.flatnonzero(starts))
+    return per_order[np.isfinite(mid_before)]
+
+
+def queue_depletion(times: object, type: object, direction: object, size: object,
+                    bid_size: object, ask_size: object) -> pd.DataFrame:
+    """Market orders of a LOBSTER stream against the queue they met at the best quote.
+
+    Market orders are grouped as in :func:`market_order_reach` (hidden executions included).
+    ``bid_size`` and ``ask_size`` are the displayed sizes at the best bid and ask *after* each
+    message (shares, e.g. columns 3 and 1 of LOBSTER order-book rows); the queue an order met
+    is the size on the side it executed (the bid for direction +1, the ask for −1) after the
+    message before it.
+    Returns one row per market order with a message before it: ``time`` (s), ``direction``
+    (of the resting orders executed: −1 a buyer-initiated order lifting asks), ``shares`` (its
+    visible plus hidden executed shares), ``visible`` (shares of visible executions),
+    ``queue`` (shares displayed at the best before it) and ``depleted`` (its visible
+    executions took at least the whole queue).
+    """
+    t = _validate.real_array("times", times)
+    if t.ndim != 1 or t.size == 0 or np.any(np.diff(t) < 0):
+        _validate.fail("times", times, "a non-empty 1-d array of non-decreasing finite times")
+    n = t.size
+    typ = np.asarray(type)
+    if typ.shape != (n,) or not np.issubdtype(typ.dtype, np.integer):
+        _validate.fail("type", type, f"a 1-d array of integer message types of length {n}")
+    d = _validate.real_array("direction", direction)
+    if d.shape != (n,) or not np.all(np.isin(d, (-1.0, 1.0))):
+        _validate.fail("direction", direction, f"a 1-d array of +1/-1 of length {n}")
+    sz, bid, ask = (_validate.real_array(name, arr, low=0.0) for name, arr in
+                    (("size", size), ("bid_size", bid_size), ("ask_size", ask_size)))
+    for name, a in (("size", sz), ("bid_size", bid), ("ask_size", ask)):
+        if a.shape != (n,):
+            _validate.fail(name, f"array of shape {a.shape}", f"a 1-d array of {n} shares >= 0")
+    ex, starts, order_of = _market_orders(t, typ, d)
+    keep = ex[starts] > 0
+    if ex.size == 0 or not keep.any():
+        return pd.DataFrame({c: np.empty(0) for c in ("time", "direction", "shares", "visible",
+                                                      "queue")}).assign(depleted=np.empty(0, bool))
+    n_orders = int(starts.sum())
+    shares = np.bincount(order_of, weights=sz[ex], minlength=n_orders)
+    visible = np.bincount(order_of, weights=sz[ex] * (typ[ex] == EXECUTE), minlength=n_orders)
+    first = ex[starts]
+    queue = np.zeros(n_orders)
+    before = first[keep] - 1
+    queue[keep] = np.where(d[first[keep]] > 0, bid[before], ask[before])
+    frame = pd.DataFrame({"time": t[first], "direction": d[first], "shares": shares,
+                          "visible": visible, "queue": queue})
+    frame["depleted"] = frame["visible"] >= frame["queue"]
+    return frame[keep].reset_index(drop=True)
 
 
 def fit_fill_intensity(reach: object, duration: float, depths: object = None, *,

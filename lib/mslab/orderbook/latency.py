@@ -11,6 +11,12 @@ model when the exchange generates a report, as first-class functions (one compil
 every model), so a new model — say one interpolated in time, as hftbacktest's
 ``IntpOrderLatency`` — is one function here. Feed latency shifts the whole message stream and
 is applied before the kernel runs (:func:`feed_arrival`).
+
+Measured latencies enter through :func:`empirical_latency`, a model that draws from an
+empirical distribution (e.g. the feed latency of a capture relative to its floor,
+:func:`mslab.data.binance.receive_lag_ms`): :func:`empirical_latency_values` turns a sample
+into its input, and :func:`empirical_draws` gives the same draws for every message at once
+(the feed latency, which is not a model).
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from mslab import _validate
 LATENCY_MODEL_SIGNATURE = types.int64(types.int64[::1], types.int64)
 LATENCY_MODEL_TYPE = types.FunctionType(LATENCY_MODEL_SIGNATURE)
 MAX_LATENCY = 86_400.0  # seconds: a latency beyond one day is refused
+MAX_SEED = 2**31 - 1  # seed of empirical_latency (stored as values[0] nanoseconds)
+MAX_MESSAGES = 50_000_000  # most messages empirical_latency_values writes a value for (memory)
 _NS = 1e9
 
 
@@ -69,3 +77,54 @@ def latency_model(name: str, model: object, values: np.ndarray):
 def feed_arrival(time_ns: np.ndarray, feed: np.ndarray) -> np.ndarray:
     """When each message reaches us: ``time + feed latency``, made FIFO (non-decreasing)."""
     return np.maximum.accumulate(time_ns + (feed if feed.size > 1 else feed[0]))
+
+
+@njit(cache=True)
+def _mix(seed, message):
+    """SplitMix64 finaliser of (seed, message): a well-mixed 64-bit hash, as uint64."""
+    z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(message) + np.uint64(1)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(LATENCY_MODEL_SIGNATURE, cache=True)
+def empirical_latency(values, message):
+    """A draw from an empirical distribution: ``values[0]`` is a seed and ``values[1:]`` the
+    distribution's quantiles (ns, as :func:`empirical_latency_values` writes them); message
+    ``message`` gets the quantile picked by a SplitMix64 hash of (seed, message). The draws are
+    deterministic given the seed, independent of the order of calls, and uniform over the
+    quantiles, i.e. distributed as the sample."""
+    n = values.size - 1
+    return values[1 + np.int64(_mix(values[0], message) % np.uint64(n))]
+
+
+@njit(cache=True)
+def _draws(values, n):
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        out[i] = empirical_latency(values, i)
+    return out
+
+
+def empirical_latency_values(sample: object, n: int, seed: int) -> np.ndarray:
+    """The latency argument of :func:`~mslab.orderbook.run_backtest` (seconds, one per message)
+    for :func:`empirical_latency`: ``[seed × 1e-9, q₁, …, q_{n−1}]``, the seed (an integer in
+    [0, :data:`MAX_SEED`], stored as nanoseconds) and the quantiles of ``sample`` (seconds, values of the sample, in
+    [0, :data:`MAX_LATENCY`]) at probabilities ``(j − ½)/(n − 1)``, ``j = 1..n−1`` — with
+    ``n`` the number of messages of the stream (2 ≤ n ≤ :data:`MAX_MESSAGES`), so the distribution is resolved to
+    ``n − 1`` quantiles."""
+    x = _validate.real_vector("sample", sample, low=0.0, high=MAX_LATENCY,
+                              what="latencies in seconds")
+    n = _validate.integer("n", n, low=2, high=MAX_MESSAGES)
+    seed = _validate.integer("seed", seed, low=0, high=MAX_SEED)
+    probs = (np.arange(1, n) - 0.5) / (n - 1)
+    return np.concatenate([[seed / _NS], np.quantile(x, probs, method="inverted_cdf")])
+
+
+def empirical_draws(sample: object, n: int, seed: int) -> np.ndarray:
+    """The draws of :func:`empirical_latency` for messages ``0..n−1`` (seconds), e.g. a feed
+    latency per message drawn from a measured distribution (``feed_latency=`` of
+    :func:`~mslab.orderbook.run_backtest`); arguments as :func:`empirical_latency_values`."""
+    values = latency_values("sample", empirical_latency_values(sample, n, seed), n)
+    return _draws(values, n) / _NS
