@@ -91,6 +91,22 @@ def test_make_market_starts_after_the_opening_book():
             make_market(**kw)
 
 
+def test_market_times_are_on_the_fills_clock():
+    """A fill caused by the message at 0.3 s must see the mid before that message: 0.3 s rounds
+    to 300,000,000 ns, and 300,000,000 * 1e-9 = 0.30000000000000004 > 0.3 (a float clock would
+    put the fill after its own message)."""
+    time = np.array([0.1, 0.2, 0.3, 0.4])
+    stream = {"time": time, "type": np.array([1, 1, 1, 4]), "size": np.array([5, 5, 3, 3]),
+              "price": np.array([9_900, 10_100, 10_000, 10_000]),
+              "direction": np.array([1, -1, 1, 1])}
+    book = np.array([[9_999_999_999, 0, 9_900, 5], [10_100, 5, 9_900, 5],
+                     [10_100, 5, 10_000, 3], [10_100, 5, 9_900, 5]], dtype=np.int64)
+    m = make_market("x", stream, book, 2, TICK)
+    fill_time = np.int64(300_000_000) * 1e-9            # the engine's time of message 2
+    assert fill_time > time[2]
+    assert np.searchsorted(m.time, fill_time, side="left") - 1 == 1   # the mid before message 2
+
+
 def test_day_blocks_cover_the_day_once_in_book_file_mode():
     f = simulate_cst(PARAMS, duration=700.0, levels=5, price=50.0, seed=4)
     stream = {c: getattr(f, c) for c in ("time", "type", "size", "price", "direction")}

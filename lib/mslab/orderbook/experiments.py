@@ -41,7 +41,7 @@ from mslab import _validate
 from mslab.glue import number
 from mslab.orderbook.backtest import MarketMakingResult, run_backtest
 from mslab.orderbook.fills import markouts
-from mslab.orderbook.messages import PRICE_SCALE, check_tick
+from mslab.orderbook.messages import PRICE_SCALE, check_tick, message_arrays
 from mslab.orderbook.quoters import (ASK_QTY, ASK_TICK, BID_QTY, BID_TICK, QUOTER_SIGNATURE, Quoter,
                                      custom_quoter)
 
@@ -101,7 +101,8 @@ class Market:
     messages *after* the opening book; ``initial_book`` is the order-book row before them;
     ``book`` the order-book rows after each of them for a back-test in book-file mode (a real
     day, whose messages alone do not rebuild the book), or ``None`` to replay the messages
-    (a simulated session); ``time`` (s) and ``mid`` (ticks) are the exchange's mid after
+    (a simulated session); ``time`` (s, on the engine's nanosecond clock, as fill times are)
+    and ``mid`` (ticks) are the exchange's mid after
     *every* message, opening book included (the series markouts are measured against);
     ``duration`` is the time from the opening book to the last message (s).
     """
@@ -184,8 +185,12 @@ def make_market(name: str, messages: Mapping[str, object], book: object, first: 
     first = _validate.integer("first", first, low=1, high=n - 1)
     if not isinstance(book_file, bool):
         _validate.fail("book_file", book_file, "True or False")
+    # Markouts compare fill times, which are on the engine's clock (integer nanoseconds), with
+    # these times: both must be on that clock, or a fill could see the mid after the message
+    # that filled it.
+    clock = message_arrays(stream, tick).time_ns * 1e-9
     return Market(name=name, messages={f: v[first:] for f, v in stream.items()},
-                  initial_book=rows[first - 1], time=time, mid=book_mid(rows, tick),
+                  initial_book=rows[first - 1], time=clock, mid=book_mid(rows, tick),
                   duration=float(time[-1] - time[first - 1]),
                   book=rows[first:] if book_file else None)
 
