@@ -39,7 +39,10 @@ from mslab.execution import liquidity_events as le
 from mslab.execution.tca import TradeTape, lobster_tape, markouts
 from mslab.latency.jumps import discrete_jumps, exponential_jumps
 from mslab.latency.two_venue import simulate_two_venue
+from mslab.orderbook import grid_quoter
+from mslab.orderbook.quoters import MarketView
 from test_data_binance import SPOT
+from test_execution_schedule import _three_level_day
 from test_data_binance import write as write_capture
 from test_latency_dislocations import quotes as venue_frame
 from test_latency_venues import truncated
@@ -47,7 +50,8 @@ from test_properties_pairs import _finite as _no_inf  # no infinity; NaN where d
 
 MODULES = [importlib.import_module(f"mslab.{m}") for m in (
     "execution.almgren_chriss", "execution.estimators", "execution.liquidity_events",
-    "execution.schedule_mc", "execution.tca",
+    "execution.schedule_mc", "execution.tca", "execution.schedule_execution",
+    "execution.maker_fees", "execution.alert_explorer",
     "latency.batch_auction", "latency.bcs_equilibrium", "latency.bcs_simulation",
     "latency.dislocations", "latency.jumps", "latency.leadlag", "latency.sweeps",
     "latency.two_venue", "latency.venues")]
@@ -103,6 +107,20 @@ RUN_MARKED = _two_venue.markouts(RUN, 1000.0, 40.0)
 SNAP = le.lobster_snapshots(LOBSTER, 1.0)
 FEAT = le.features(SNAP, 5, 10)
 STATES = rng.path_states(0, 2)
+_se = importlib.import_module("mslab.execution.schedule_execution")
+_mf = importlib.import_module("mslab.execution.maker_fees")
+DAY_MSGS, DAY_ROWS = _three_level_day()  # a 3-level book file of 5 messages (9 s to 25 s)
+SCHEDULE = dict(quantity=250, duration=10.0, child_interval=5.0, final_window=2.0,
+                latency=0.001, maker_fee=-2e-5, taker_fee=3e-5)
+RUNS = _se.execute_schedules(DAY_MSGS, DAY_ROWS, [9.5], **SCHEDULE)
+_day_t = np.arange(0.0, 1000.0)
+DAY_AC = dict(times=_day_t, mid=100.0 + 0.01 * np.sin(_day_t), tape_effective=0.02 + 0.001 *
+              np.cos(np.arange(50.0)), tape_size=np.arange(1.0, 51.0), kyle_slope_bps=0.1,
+              quantity=1e3, duration=600.0, child_interval=60.0, price=100.0)
+AC_DAY, _ = _se.ac_from_day(**DAY_AC)
+FEE_KW = dict(order_size=100, max_inventory=300, decision_interval=1.0, sample_interval=5.0)
+BLOCKS = _mf.fee_schedule_blocks(DAY_MSGS, DAY_ROWS, grid_quoter(0.5), {"a": (-2e-5, 3e-5)},
+                                 block=10.0, markout_horizon=2.0, **FEE_KW)
 
 CASES: dict[str, dict[str, object]] = {
     # mslab.execution.almgren_chriss
@@ -174,10 +192,42 @@ CASES: dict[str, dict[str, object]] = {
     "lead_lag_table": dict(curves=CURVES),
     "dislocation_episodes": dict(quotes=QUOTES, basis_window=1.0, fees_bp=[0.5]),
     "dislocation_summary": dict(episodes=EPISODES, spans=SPANS, fee_bp=0.5, latency_ms=10.0),
+    # mslab.execution.schedule_execution, maker_fees, alert_explorer, tca buckets
+    "perold_shortfall": dict(side=1, quantity=300, decision_price=1_000_000.0,
+                             fill_price=[1_000_001.0, 1_000_000.5], fill_qty=[100.0, 100.0],
+                             sent_mid=[1_000_000.5, 1_000_001.0],
+                             fill_mid=[1_000_000.5, 1_000_001.5], end_mid=1_000_002.0,
+                             fees=[1.0, -0.5]),
+    "schedule_quoter": dict(side=1, quantity=1000, start=100.0, duration=600.0,
+                            child_interval=60.0, strategy="passive", final_window=60.0),
+    "schedule_rule": dict(view=MarketView(130.0, 30.0, 9_999, 10_000, 100, 100, 9_999.5, 0, 0.0,
+                                          0, 0, 1000, 1000),
+                          params=np.array([1.0, 1000.0, 10.0, 100.0, 60.0, 1.0, 760.0]),
+                          orders=np.zeros((1, 4), np.int64), quotes=np.zeros((1, 4), np.int64)),
+    "schedule_starts": dict(times=np.linspace(34_200.0, 40_000.0, 50), duration=600.0,
+                            final_window=60.0),
+    "execute_schedule": dict(messages=DAY_MSGS, rows=DAY_ROWS, side=-1, start=9.5,
+                             strategy="passive", decision_interval=1.0,
+                             queue_model="risk_averse", tick=100, **SCHEDULE),
+    "execute_schedules": dict(messages=DAY_MSGS, rows=DAY_ROWS, starts=[9.5],
+                              strategies=("aggressive", "passive"), sides=(1, -1), **SCHEDULE),
+    "shortfall_summary": dict(frame=RUNS, digits=2),
+    "ac_from_day": DAY_AC,
+    "ac_versus_realised": dict(frame=RUNS, p=AC_DAY),
+    "fee_schedule_blocks": dict(messages=DAY_MSGS, rows=DAY_ROWS, quoter=grid_quoter(0.5),
+                                fee_schedules={"a": (-2e-5, 3e-5), "b": (1e-5, 1e-5)},
+                                block=10.0, markout_horizon=2.0, tick=100, **FEE_KW),
+    "fee_schedule_table": dict(blocks=BLOCKS, digits=2),
+    "alert_candidates": dict(feat=FEAT, horizon=3, z_floor=2.0, ratio_ceiling=0.5,
+                             quantile=75.0),
+    "size_labels": dict(size=TAPE.size, buckets=4),
+    "time_of_day_labels": dict(time=TAPE.time, minutes=30.0, offset=0.0),
+    "bucket_tables": dict(tapes=[TAPE], results=[MARKED], groups=[np.where(TAPE.hidden, "h", "v")],
+                          horizon=1.0, index="kind", digits=2),
 }
 # Jitted building blocks that run inside kernels: they validate nothing (their callers do)
 # and are only checked to run with valid arguments.
-KERNEL_ONLY = {"simulate_market", "draw_jump"}
+KERNEL_ONLY = {"simulate_market", "draw_jump", "schedule_rule"}
 INF_DOCUMENTED = {"half_life"}  # lam = 0 gives kappa = 0: the half-life is infinite
 # Known defects (found by this suite, left to the modules' owners): strict where every
 # malformed value shows it, so a fix asks for the entry's removal; non-strict where only some

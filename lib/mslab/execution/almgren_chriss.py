@@ -26,6 +26,10 @@ __all__ = ["ACParams", "check_holdings", "cost_moments", "efficient_frontier", "
            "optimal_cost", "trade_list", "trajectory", "twap_cost"]
 
 
+MAX_INTERVALS = 10**7
+"""Largest number N of trading intervals of :class:`ACParams`."""
+
+
 @dataclass(frozen=True)
 class ACParams:
     """Parameters of the Almgren–Chriss model (see the module docstring for units)."""
@@ -41,7 +45,7 @@ class ACParams:
     def __post_init__(self) -> None:
         _validate.positive("X", self.X)
         _validate.positive("T", self.T)
-        _validate.integer("N", self.N, low=1, high=10**7)
+        _validate.integer("N", self.N, low=1, high=MAX_INTERVALS)
         _validate.nonnegative("sigma", self.sigma)
         _validate.nonnegative("gamma", self.gamma)
         _validate.positive("eta", self.eta)

@@ -87,6 +87,8 @@ def fee_schedule_table(blocks: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFr
     blocks of net and gross P&L, fees ($ per block, whole dollars), capture and adverse (¢/share,
     ``digits`` decimals). Returns a printable table (one row per measure, one column per
     schedule, strings) and the raw statistics per schedule."""
+    _validate.instance("blocks", blocks, pd.DataFrame)
+    digits = _validate.integer("digits", digits, low=0, high=12)
     need = {"schedule", "net", "gross", "fees", "volume", "maker_volume", "capture", "adverse"}
     if not need <= set(blocks.columns):
         _validate.fail("blocks", f"<columns {list(blocks.columns)}>",
