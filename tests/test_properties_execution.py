@@ -109,6 +109,7 @@ FEAT = le.features(SNAP, 5, 10)
 STATES = rng.path_states(0, 2)
 _se = importlib.import_module("mslab.execution.schedule_execution")
 _mf = importlib.import_module("mslab.execution.maker_fees")
+_tca = importlib.import_module("mslab.execution.tca")
 DAY_MSGS, DAY_ROWS = _three_level_day()  # a 3-level book file of 5 messages (9 s to 25 s)
 SCHEDULE = dict(quantity=250, duration=10.0, child_interval=5.0, final_window=2.0,
                 latency=0.001, maker_fee=-2e-5, taker_fee=3e-5)
@@ -420,3 +421,66 @@ def test_cluster_alerts_starts_events(alerts, gap):
     idx = np.flatnonzero(alerts)
     assert set(first) <= set(idx) and (idx.size == 0 or first[0] == idx[0])
     assert np.all(np.diff(first) >= gap)
+
+
+HALVES = st.integers(2_000_000, 4_000_000).map(lambda k: k / 2.0)  # prices in [1e6, 2e6]
+
+
+@SETTINGS
+@given(side=st.sampled_from([1, -1]), data=st.data(), n=st.integers(0, 12),
+       extra=st.integers(0, 1000), decision=HALVES, end=HALVES)
+def test_perold_parts_sum_to_the_total_exactly(side, data, n, extra, decision, end):
+    """On a grid of halves the shortfall identity holds exactly (no rounding)."""
+    qty = data.draw(st.lists(st.integers(1, 500), min_size=n, max_size=n))
+    prices = [data.draw(st.lists(HALVES, min_size=n, max_size=n)) for _ in range(3)]
+    fees = data.draw(st.lists(st.integers(-50, 50).map(lambda k: k / 4.0), min_size=n,
+                              max_size=n))
+    r = _se.perold_shortfall(side, sum(qty) + extra + (not qty), decision, prices[0], qty,
+                             prices[1], prices[2], end, fees)
+    assert sum(r[c] for c in _se.COMPONENTS) == r["total"]
+    assert r["filled"] == sum(qty) and r["filled"] + r["unfilled"] == sum(qty) + extra + (not qty)
+
+
+@SETTINGS
+@given(side=st.sampled_from([1, -1]), quantity=st.integers(1, 500),
+       child=st.sampled_from([1.0, 2.0, 5.0, 10.0]), strategy=st.sampled_from(_se.STRATEGIES),
+       final_window=st.integers(0, 5).map(float), latency=st.floats(0.0, 0.01),
+       maker=st.floats(-1e-4, 1e-4), taker=st.floats(-1e-4, 1e-4))
+def test_schedule_fills_and_parts_add_up(side, quantity, child, strategy, final_window, latency,
+                                         maker, taker):
+    r = _se.execute_schedule(DAY_MSGS, DAY_ROWS, side=side, quantity=quantity, start=9.5,
+                             duration=10.0, child_interval=child, strategy=strategy,
+                             final_window=final_window, latency=latency, maker_fee=maker,
+                             taker_fee=taker)
+    assert r["filled"] + r["unfilled"] == quantity and 0 <= r["filled"] <= quantity
+    assert sum(r[c] for c in _se.COMPONENTS) == pytest.approx(r["total"], abs=1e-9)
+
+
+@SETTINGS
+@given(gaps=st.lists(st.floats(0.0, 600.0), min_size=2, max_size=40),
+       duration=st.integers(60, 3600).map(float), final_window=st.integers(0, 120).map(float))
+def test_schedule_starts_fit_in_the_day(gaps, duration, final_window):
+    t = 34_200.0 + np.cumsum(gaps)
+    try:
+        starts = _se.schedule_starts(t, duration, final_window)
+    except ValueError as exc:
+        assert "duration" in str(exc)
+        return
+    assert starts[0] > t[0] and starts[0] % 60.0 == 0.0
+    np.testing.assert_array_equal(np.diff(starts), duration)
+    assert starts[-1] + duration + final_window <= t[-1]
+
+
+@SETTINGS
+@given(size=st.lists(st.integers(0, 10**6).map(float), min_size=1, max_size=60),
+       buckets=st.integers(1, 10), minutes=st.integers(1, 120),
+       offset=st.floats(0.0, 86_400.0))
+def test_bucket_labels(size, buckets, minutes, offset):
+    labels = _tca.size_labels(size, buckets)
+    assert labels.size == len(size) and len(set(labels)) <= buckets
+    order = np.argsort(size, kind="stable")  # larger sizes never get an earlier bucket
+    q = np.array([int(s.split(":")[0][1:]) for s in labels])[order]
+    assert np.all(np.diff(q) >= 0)
+    t = np.sort(np.asarray(size)) / 100.0
+    clock = _tca.time_of_day_labels(t, minutes, offset)
+    assert list(clock) == sorted(clock)
