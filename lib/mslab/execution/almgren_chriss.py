@@ -77,8 +77,9 @@ def kappa(p: ACParams, lam: float) -> float:
     """Urgency κ (per time unit) solving (2/τ²)(cosh κτ − 1) = λσ²/η̃; 0 when λ = 0."""
     p = _check_params(p)
     lam = _validate.nonnegative("lam", lam)
-    k2 = lam * p.sigma**2 / p.eta_tilde
-    return float(np.arccosh(1.0 + 0.5 * k2 * p.tau**2) / p.tau)
+    with np.errstate(all="ignore"):
+        k = np.arccosh(1.0 + 0.5 * lam * np.float64(p.sigma)**2 / p.eta_tilde * p.tau**2) / p.tau
+    return float(_validate.derived("lam, p (sigma, eta, gamma, T, N)", "kappa", k))
 
 
 def half_life(p: ACParams, lam: float) -> float:

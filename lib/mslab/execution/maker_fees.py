@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mslab import _validate
+from mslab.execution.schedule_execution import _book_array
 from mslab.glue import number, pm_column
 from mslab.orderbook.backtest import run_backtest
 from mslab.orderbook.experiments import book_mid
@@ -43,7 +44,9 @@ def fee_schedule_blocks(messages: object, rows: object, quoter: Quoter,
             _validate.fail(f"fee_schedules[{name!r}]", rates, "a pair (maker rate, taker rate)")
     block = _validate.positive("block", block)
     markout_horizon = _validate.nonnegative("markout_horizon", markout_horizon)
+    rows = _book_array(rows)
     t = message_arrays(messages, tick).time_ns * 1e-9
+    _validate.elements("block", (t[-1] - t[0]) / block)
     edges = t[0] + block * np.arange(int(np.ceil((t[-1] - t[0]) / block)) + 1)
     mid = book_mid(rows, tick)
     out = []

@@ -50,6 +50,8 @@ halves (LOBSTER's integer prices and their midpoints) the identity holds exactly
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from numba import njit
@@ -75,6 +77,17 @@ STRATEGIES = ("aggressive", "passive")
 """Child-order tactics of :func:`execute_schedule` (see the module docstring)."""
 
 
+MAX_QUANTITY = 10**12
+"""Largest order of :func:`schedule_quoter` (shares; the kernel's counts stay exact)."""
+
+
+def _check_side(name: str, side: object) -> int:
+    """+1 (buy) or -1 (sell), as an int."""
+    if isinstance(side, bool) or not isinstance(side, Integral) or side not in (1, -1):
+        _validate.fail(name, side, "+1 (buy) or -1 (sell)")
+    return int(side)
+
+
 def perold_shortfall(side: int, quantity: float, decision_price: float, fill_price: object,
                      fill_qty: object, sent_mid: object, fill_mid: object, end_mid: float,
                      fees: object) -> dict[str, float]:
@@ -92,8 +105,7 @@ def perold_shortfall(side: int, quantity: float, decision_price: float, fill_pri
     dict with ``delay``, ``spread``, ``impact``, ``opportunity``, ``fees``, ``total`` (cost in
     price unit × shares; positive is a cost), ``filled`` and ``unfilled`` (shares).
     """
-    if side not in (1, -1) or isinstance(side, bool):
-        _validate.fail("side", side, "+1 (buy) or -1 (sell)")
+    side = _check_side("side", side)
     quantity = _validate.positive("quantity", quantity)
     decision_price = _validate.real("decision_price", decision_price)
     end_mid = _validate.real("end_mid", end_mid)
@@ -115,14 +127,18 @@ def perold_shortfall(side: int, quantity: float, decision_price: float, fill_pri
         _validate.fail("fill_qty", fill_qty, f"quantities summing to at most quantity = "
                        f"{quantity:g} (got {filled:g})")
     p, s, m = cols["fill_price"], cols["sent_mid"], cols["fill_mid"]
-    fee = float(cols["fees"].sum())
-    opportunity = side * (quantity - filled) * (end_mid - decision_price)
-    return {"delay": side * float(np.sum(q * (s - decision_price))),
-            "spread": side * float(np.sum(q * (p - m))),
-            "impact": side * float(np.sum(q * (m - s))),
-            "opportunity": opportunity, "fees": fee,
-            "total": side * (float(np.sum(q * p)) - filled * decision_price) + opportunity + fee,
-            "filled": filled, "unfilled": quantity - filled}
+    with np.errstate(all="ignore"):
+        fee = float(cols["fees"].sum())
+        opportunity = side * (quantity - filled) * (end_mid - decision_price)
+        out = {"delay": side * float(np.sum(q * (s - decision_price))),
+               "spread": side * float(np.sum(q * (p - m))),
+               "impact": side * float(np.sum(q * (m - s))),
+               "opportunity": opportunity, "fees": fee,
+               "total": side * (float(np.sum(q * p)) - filled * decision_price) + opportunity
+               + fee, "filled": filled, "unfilled": quantity - filled}
+    _validate.derived("quantity, decision_price, end_mid, fill_price, fill_qty, sent_mid, "
+                      "fill_mid, fees", "the shortfall's parts", list(out.values()))
+    return out
 
 
 @njit(QUOTER_SIGNATURE, cache=True)
@@ -153,14 +169,16 @@ def schedule_rule(view, params, orders, quotes):
 def schedule_quoter(side: int, quantity: int, start: float, duration: float,
                     child_interval: float, strategy: str, final_window: float) -> Quoter:
     """The :func:`schedule_rule` quoter of one schedule (times in seconds after midnight)."""
-    if side not in (1, -1) or isinstance(side, bool):
-        _validate.fail("side", side, "+1 (buy) or -1 (sell)")
-    quantity = _validate.integer("quantity", quantity, low=1)
+    side = _check_side("side", side)
+    quantity = _validate.integer("quantity", quantity, low=1, high=MAX_QUANTITY)
     start = _validate.real("start", start, low=0.0)
     duration = _validate.positive("duration", duration)
     child_interval = _validate.real("child_interval", child_interval, low=0.0, low_open=True,
                                     high=duration, high_name="duration")
     n = duration / child_interval
+    if not n <= MAX_INTERVALS:
+        _validate.fail("child_interval", child_interval, f"at least duration / {MAX_INTERVALS:,}"
+                       f" = {duration / MAX_INTERVALS:g} s (at most {MAX_INTERVALS:,} children)")
     if abs(n - round(n)) > 1e-9 * n:
         _validate.fail("child_interval", child_interval,
                        f"a divisor of duration = {duration:g} s")
@@ -169,6 +187,19 @@ def schedule_quoter(side: int, quantity: int, start: float, duration: float,
     params = [side, quantity, round(n), start, child_interval, strategy == "passive",
               start + duration + final_window]
     return custom_quoter(schedule_rule, params, 1, f"schedule ({strategy})")
+
+
+def _book_array(rows: object) -> np.ndarray:
+    """``rows`` (a LOBSTER order-book file) as a 2-D array, or a ValueError naming rows (its
+    shape and values are checked against the messages by the backtest)."""
+    try:
+        arr = np.asarray(rows)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim != 2 or arr.dtype.kind not in "iuf":
+        _validate.fail("rows", type(rows).__name__, "a 2-D array of book levels, one row per "
+                       "message")
+    return arr
 
 
 def _prevailing(times: np.ndarray, values: np.ndarray, at: np.ndarray, strict: bool) -> np.ndarray:
@@ -193,6 +224,7 @@ def execute_schedule(messages: object, rows: object, *, side: int, quantity: int
     The schedule's window must lie inside the day and start after its first message.
     """
     tick = check_tick(tick)
+    rows = _book_array(rows)
     latency = _validate.real("latency", latency, low=0.0, high=MAX_LATENCY)
     quoter = schedule_quoter(side, quantity, start, duration, child_interval, strategy,
                              final_window)
@@ -254,16 +286,22 @@ def execute_schedules(messages: object, rows: object, starts: object,
     if not (isinstance(strategies, (tuple, list)) and strategies
             and all(isinstance(s, str) and s in STRATEGIES for s in strategies)):
         _validate.fail("strategies", strategies, f"a non-empty list of {STRATEGIES}")
-    if not (isinstance(sides, (tuple, list)) and sides and all(
-            s in (1, -1) and not isinstance(s, bool) for s in sides)):
+    if not (isinstance(sides, (tuple, list)) and sides):
         _validate.fail("sides", sides, "a non-empty list of +1 (buy) and -1 (sell)")
+    for side in sides:
+        _check_side("sides", side)
     quantity = kwargs.get("quantity", 0)
     rows_out = []
     for start in starts:
         for strategy in strategies:
             for side in sides:
-                r = execute_schedule(messages, rows, side=side, start=float(start),
-                                     strategy=strategy, **kwargs)
+                try:
+                    r = execute_schedule(messages, rows, side=side, start=float(start),
+                                         strategy=strategy, **kwargs)
+                except ValueError as exc:  # a start outside the day: name this parameter
+                    if str(exc).startswith("start="):
+                        raise ValueError(f"starts: {exc}") from exc
+                    raise
                 value = quantity * r["decision_price"]
                 rows_out.append({"start": float(start), "strategy": strategy, "side": side, **r,
                                  **{f"{c}_bps": r[c] / value * 1e4
@@ -348,11 +386,16 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
     n = quantity * child_interval / duration
     gamma = kyle_slope_bps * 1e-4 * price * np.sqrt(price * n) / n
     eta = child_interval * max(b, gamma)
-    _validate.derived("kyle_slope_bps, price, quantity, duration, child_interval, tape_size, "
-                      "tape_effective", "eta = child_interval*max(b, gamma)", eta, positive=True)
+    names = ("kyle_slope_bps, price, quantity, duration, child_interval, tape_size, "
+             "tape_effective, mid")
+    _validate.derived(names, "eta = child_interval*max(b, gamma)", eta, positive=True)
     p = ACParams(X=quantity, T=duration, N=round(duration / child_interval), sigma=sigma,
                  gamma=gamma, eta=eta, epsilon=max(float(np.mean(half)), 0.0))
-    e, v = twap_cost(p)
+    try:
+        e, v = twap_cost(p)
+    except OverflowError:
+        e, v = np.inf, np.inf
+    _validate.derived(names, "the expected cost and its variance", [e, v])
     return p, {"sigma": sigma, "epsilon": p.epsilon, "gamma": gamma, "eta": eta, "b": b,
                "eta_floored": b < gamma, "expected_cost": e, "sd_cost": float(np.sqrt(v))}
 

@@ -229,12 +229,12 @@ timestamps end in 2262."""
 
 
 def time_of_day_labels(time: object, minutes: float, offset: float = 0.0) -> np.ndarray:
-    """One label per trade: the start of its ``minutes``-wide bucket of the clock, ``"HH:MM"``
-    (``"mm-dd HH:MM"`` when the trades span more than one UTC day, so that labels sort in time
-    order), with ``time`` in seconds and ``offset`` the clock time of time 0 (s after midnight,
-    or after the epoch)."""
+    """One label per trade: the start of its ``minutes``-wide (at least a second) bucket of the
+    clock, ``"HH:MM"`` (``"mm-dd HH:MM"`` when the trades span more than one UTC day, so that
+    labels sort in time order), with ``time`` in seconds and ``offset`` the clock time of time 0
+    (s after midnight, or after the epoch); |time + offset| at most :data:`MAX_CLOCK`."""
     t = np.atleast_1d(_validate.real_array("time", time)).ravel()
-    minutes = _validate.real("minutes", minutes, low=0.0, low_open=True, high=MAX_CLOCK / 60.0)
+    minutes = _validate.real("minutes", minutes, low=1.0 / 60.0, high=MAX_CLOCK / 60.0)
     offset = _validate.real("offset", offset, low=-MAX_CLOCK, high=MAX_CLOCK)
     if t.size and not np.all(np.abs(t + offset) <= MAX_CLOCK):
         _validate.fail("time", f"<{t.size} times>", f"times that, with offset = {offset:g} s, "

@@ -83,7 +83,10 @@ def profits(lam_invest: float, lam_jump: float, law: JumpLaw, h: float, n_fast: 
     h = _validate.nonnegative("h", h)
     n = _validate.integer("n_fast", n_fast, low=2)
     loss = lam_jump * law.expected_excess(h)
-    return Profits(lam_invest * h - loss * (n - 1) / n, loss / n, loss)
+    rates = Profits(lam_invest * h - loss * (n - 1) / n, loss / n, loss)
+    _validate.derived("lam_invest, lam_jump, h, law", "the profit rates",
+                      [rates.provider, rates.sniper])
+    return rates
 
 
 def entry(lam_invest: float, lam_jump: float, law: JumpLaw, c_speed: float) -> tuple[float, float]:
@@ -92,4 +95,5 @@ def entry(lam_invest: float, lam_jump: float, law: JumpLaw, c_speed: float) -> t
     c = _validate.positive("c_speed", c_speed)
     h = half_spread(lam_invest, lam_jump, law)
     n_star = lam_invest * h / c
+    _validate.derived("c_speed, lam_invest, lam_jump, law", "N* = lam_invest*h/c_speed", n_star)
     return n_star, n_star * c

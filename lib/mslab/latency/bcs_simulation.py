@@ -81,6 +81,9 @@ def check_market(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread: 
     n_paths = _validate.integer("n_paths", n_paths, low=1)
     _validate.work("n_paths, horizon, lam_invest, lam_jump",  # expected events
                    n_paths * horizon * (lam_invest + lam_jump))
+    _validate.derived("half_spread, horizon, lam_invest, lam_jump", "a bound on one path's "
+                      "revenue, 10*half_spread*horizon*(lam_invest + lam_jump)",
+                      10.0 * h * horizon * (lam_invest + lam_jump))
     return lam_invest, lam_jump, law, h, horizon, n_paths
 
 
