@@ -79,9 +79,9 @@ def test_unrelated_series_have_small_correlation():
 
 
 @pytest.mark.parametrize("args, match", [
-    (([0.0, 1.0], [1.0, 2.0], [1.0, 0.0], [1.0, 2.0], [0.0]), "y times"),
-    (([0.0, 1.0], [1.0, 2.0, 3.0], [0.0, 1.0], [1.0, 2.0], [0.0]), "x values"),
-    (([0.0, 1.0], [1.0, 1.0], [0.0, 1.0], [1.0, 2.0], [0.0]), "x values"),
+    (([0.0, 1.0], [1.0, 2.0], [1.0, 0.0], [1.0, 2.0], [0.0]), "ty="),
+    (([0.0, 1.0], [1.0, 2.0, 3.0], [0.0, 1.0], [1.0, 2.0], [0.0]), "x="),
+    (([0.0, 1.0], [1.0, 1.0], [0.0, 1.0], [1.0, 2.0], [0.0]), "x="),
     (([0.0, 1.0], [1.0, 2.0], [0.0, 1.0], [1.0, 2.0], []), "lags"),
 ])
 def test_bad_input_raises(args, match):
@@ -90,7 +90,7 @@ def test_bad_input_raises(args, match):
 
 
 def test_covariance_validates():
-    with pytest.raises(ValueError, match="x times"):
+    with pytest.raises(ValueError, match="tx="):
         hayashi_yoshida_covariance([1.0, 1.0], [1.0, 2.0], [0.0, 1.0], [1.0, 2.0])
 
 

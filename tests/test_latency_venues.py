@@ -49,9 +49,9 @@ def test_two_venue_harness(quotes):
 
 
 def test_load_venue_quotes_needs_two_venues():
-    with pytest.raises(ValueError, match="binance_capture_files"):
+    with pytest.raises(ValueError, match="paths"):
         load_venue_quotes([DATA + "spot_btcusdt_20240808.parquet"])
-    with pytest.raises(ValueError, match="binance_capture_files"):
+    with pytest.raises(ValueError, match="paths"):
         load_venue_quotes([DATA + "spot_btcusdt_20240808.parquet"] * 2)
 
 

@@ -20,7 +20,10 @@ def alert_candidates(feat: pd.DataFrame, horizon: int, z_floor: float = 2.0,
     ``ratio`` (top depth / rolling median), ``hit`` (0/1: |mid return| over ``horizon`` ≥ 1
     steps above its ``quantile`` percentile). Undefined features become −99 (z) and 99 (ratio)
     so that no threshold flags them (JSON null compares as less than any number)."""
+    _validate.instance("feat", feat, pd.DataFrame)
     horizon = _validate.integer("horizon", horizon, low=1)
+    z_floor = _validate.real("z_floor", z_floor)
+    ratio_ceiling = _validate.real("ratio_ceiling", ratio_ceiling)
     quantile = _validate.real("quantile", quantile, low=0.0, high=100.0)
     need = {"time", "mid", "spread_z", "top_depth", "depth_median"}
     if not need <= set(feat.columns):

@@ -26,6 +26,10 @@ __all__ = ["ACParams", "check_holdings", "cost_moments", "efficient_frontier", "
            "optimal_cost", "trade_list", "trajectory", "twap_cost"]
 
 
+MAX_INTERVALS = 10**7
+"""Largest number N of trading intervals of :class:`ACParams`."""
+
+
 @dataclass(frozen=True)
 class ACParams:
     """Parameters of the Almgren–Chriss model (see the module docstring for units)."""
@@ -41,14 +45,17 @@ class ACParams:
     def __post_init__(self) -> None:
         _validate.positive("X", self.X)
         _validate.positive("T", self.T)
-        _validate.integer("N", self.N, low=1, high=10**7)
+        _validate.integer("N", self.N, low=1, high=MAX_INTERVALS)
         _validate.nonnegative("sigma", self.sigma)
         _validate.nonnegative("gamma", self.gamma)
         _validate.positive("eta", self.eta)
         _validate.nonnegative("epsilon", self.epsilon)
         if self.eta_tilde <= 0.0:
-            _validate.fail("eta", self.eta, f"> gamma*tau/2 = {0.5 * self.gamma * self.tau:g} "
-                           "(otherwise eta_tilde <= 0 and trading faster is free)")
+            raise ValueError(
+                f"eta={self.eta!r} with gamma={self.gamma!r}, T={self.T!r}, N={self.N!r} is not "
+                f"allowed: eta must be > gamma*tau/2 = gamma*T/(2*N) = "
+                f"{0.5 * self.gamma * self.tau:g} (otherwise eta_tilde <= 0 and trading faster "
+                "is free); raise eta or N, or lower gamma or T")
 
     @property
     def tau(self) -> float:
@@ -61,11 +68,18 @@ class ACParams:
         return self.eta - 0.5 * self.gamma * self.tau
 
 
+def _check_params(p: object) -> ACParams:
+    """``p`` itself if it is an :class:`ACParams`, else a ValueError naming p."""
+    return _validate.instance("p", p, ACParams)
+
+
 def kappa(p: ACParams, lam: float) -> float:
     """Urgency κ (per time unit) solving (2/τ²)(cosh κτ − 1) = λσ²/η̃; 0 when λ = 0."""
+    p = _check_params(p)
     lam = _validate.nonnegative("lam", lam)
-    k2 = lam * p.sigma**2 / p.eta_tilde
-    return float(np.arccosh(1.0 + 0.5 * k2 * p.tau**2) / p.tau)
+    with np.errstate(all="ignore"):
+        k = np.arccosh(1.0 + 0.5 * lam * np.float64(p.sigma)**2 / p.eta_tilde * p.tau**2) / p.tau
+    return float(_validate.derived("lam, p (sigma, eta, gamma, T, N)", "kappa", k))
 
 
 def half_life(p: ACParams, lam: float) -> float:
@@ -101,6 +115,7 @@ def trade_list(p: ACParams, lam: float) -> np.ndarray:
 
 def check_holdings(p: ACParams, holdings: object) -> np.ndarray:
     """``holdings`` as N + 1 non-increasing floats from X to 0, or a ValueError."""
+    p = _check_params(p)
     x = _validate.real_vector("holdings", holdings, low=0.0)
     if x.size != p.N + 1 or x[0] != p.X or x[-1] != 0.0 or np.any(np.diff(x) > 0.0):
         _validate.fail("holdings", f"array of {x.size} values",
@@ -139,6 +154,7 @@ def optimal_cost(p: ACParams, lam: float) -> tuple[float, float]:
 def twap_cost(p: ACParams) -> tuple[float, float]:
     """E and V of the straight-line (TWAP, risk-neutral) schedule:
     E = ½γX² + εX + η̃X²/T, V = ⅓σ²X²T(1 − 1/N)(1 − 1/(2N))."""
+    p = _check_params(p)
     X, T, N = p.X, p.T, p.N
     e = 0.5 * p.gamma * X**2 + p.epsilon * X + p.eta_tilde * X**2 / T
     v = p.sigma**2 * X**2 * T * (1 - 1 / N) * (1 - 1 / (2 * N)) / 3.0
@@ -147,6 +163,7 @@ def twap_cost(p: ACParams) -> tuple[float, float]:
 
 def efficient_frontier(p: ACParams, lams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """E and V ($, $²) of the optimal strategies for each risk aversion in ``lams``."""
+    p = _check_params(p)
     lams = _validate.real_vector("lams", lams, low=0.0)
     ev = np.array([cost_moments(p, trajectory(p, lam)) for lam in lams])
     return ev[:, 0], ev[:, 1]

@@ -53,7 +53,9 @@ def kyle_lambda(tape: TradeTape, interval_s: float, hac_lags: int = 5) -> KyleLa
     if tape.quote_time.size == 0 or tape.time.size == 0:
         _validate.fail("tape", tape.name, "a tape with trades and quotes")
     t0 = tape.quote_time[0]
-    n = int((tape.quote_time[-1] - t0) // interval_s)
+    n = (tape.quote_time[-1] - t0) // interval_s
+    _validate.elements("interval_s", n)
+    n = int(n)
     if n < 10:
         _validate.fail("interval_s", interval_s, f"an interval giving at least 10 intervals "
                        f"in the {tape.quote_time[-1] - t0:g} s of the tape")

@@ -36,8 +36,9 @@ __all__ = ["binance_snapshots", "cluster_alerts", "detect", "evaluate_events", "
 
 def _grid(quote_time: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray]:
     step_s = _validate.positive("step_s", step_s)
-    n = int((quote_time[-1] - quote_time[0]) // step_s) + 1
-    _validate.elements("step_s", float(n))
+    n = (quote_time[-1] - quote_time[0]) // step_s + 1
+    _validate.elements("step_s", n)
+    n = int(n)
     grid = quote_time[0] + step_s * np.arange(n)
     return grid, np.searchsorted(quote_time, grid, side="right") - 1
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from mslab import _validate
+from mslab.execution.schedule_execution import _book_array
 from mslab.glue import number, pm_column
 from mslab.orderbook.backtest import run_backtest
 from mslab.orderbook.experiments import book_mid
@@ -43,7 +44,9 @@ def fee_schedule_blocks(messages: object, rows: object, quoter: Quoter,
             _validate.fail(f"fee_schedules[{name!r}]", rates, "a pair (maker rate, taker rate)")
     block = _validate.positive("block", block)
     markout_horizon = _validate.nonnegative("markout_horizon", markout_horizon)
+    rows = _book_array(rows)
     t = message_arrays(messages, tick).time_ns * 1e-9
+    _validate.elements("block", (t[-1] - t[0]) / block)
     edges = t[0] + block * np.arange(int(np.ceil((t[-1] - t[0]) / block)) + 1)
     mid = book_mid(rows, tick)
     out = []
@@ -87,6 +90,8 @@ def fee_schedule_table(blocks: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFr
     blocks of net and gross P&L, fees ($ per block, whole dollars), capture and adverse (¢/share,
     ``digits`` decimals). Returns a printable table (one row per measure, one column per
     schedule, strings) and the raw statistics per schedule."""
+    _validate.instance("blocks", blocks, pd.DataFrame)
+    digits = _validate.integer("digits", digits, low=0, high=12)
     need = {"schedule", "net", "gross", "fees", "volume", "maker_volume", "capture", "adverse"}
     if not need <= set(blocks.columns):
         _validate.fail("blocks", f"<columns {list(blocks.columns)}>",

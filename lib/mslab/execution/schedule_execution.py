@@ -50,16 +50,19 @@ halves (LOBSTER's integer prices and their midpoints) the identity holds exactly
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 import pandas as pd
 from numba import njit
 
 from mslab import _validate
-from mslab.execution.almgren_chriss import ACParams, twap_cost
+from mslab.execution.almgren_chriss import MAX_INTERVALS, ACParams, twap_cost
 from mslab.glue import number, pm_column
 from mslab.orderbook.backtest import run_backtest
 from mslab.orderbook.book import book_rows
 from mslab.orderbook.experiments import book_mid
+from mslab.orderbook.latency import MAX_LATENCY
 from mslab.orderbook.messages import PRICE_SCALE, check_tick, message_arrays
 from mslab.orderbook.quoters import (ASK_QTY, ASK_TICK, BID_QTY, BID_TICK, QUOTER_SIGNATURE,
                                      Quoter, custom_quoter)
@@ -72,6 +75,17 @@ COMPONENTS = ("delay", "spread", "impact", "opportunity", "fees")
 """The parts of the implementation shortfall, in the order of the identity."""
 STRATEGIES = ("aggressive", "passive")
 """Child-order tactics of :func:`execute_schedule` (see the module docstring)."""
+
+
+MAX_QUANTITY = 10**12
+"""Largest order of :func:`schedule_quoter` (shares; the kernel's counts stay exact)."""
+
+
+def _check_side(name: str, side: object) -> int:
+    """+1 (buy) or -1 (sell), as an int."""
+    if isinstance(side, bool) or not isinstance(side, Integral) or side not in (1, -1):
+        _validate.fail(name, side, "+1 (buy) or -1 (sell)")
+    return int(side)
 
 
 def perold_shortfall(side: int, quantity: float, decision_price: float, fill_price: object,
@@ -91,8 +105,7 @@ def perold_shortfall(side: int, quantity: float, decision_price: float, fill_pri
     dict with ``delay``, ``spread``, ``impact``, ``opportunity``, ``fees``, ``total`` (cost in
     price unit × shares; positive is a cost), ``filled`` and ``unfilled`` (shares).
     """
-    if side not in (1, -1) or isinstance(side, bool):
-        _validate.fail("side", side, "+1 (buy) or -1 (sell)")
+    side = _check_side("side", side)
     quantity = _validate.positive("quantity", quantity)
     decision_price = _validate.real("decision_price", decision_price)
     end_mid = _validate.real("end_mid", end_mid)
@@ -100,9 +113,12 @@ def perold_shortfall(side: int, quantity: float, decision_price: float, fill_pri
     for name, value in (("fill_price", fill_price), ("fill_qty", fill_qty),
                         ("sent_mid", sent_mid), ("fill_mid", fill_mid), ("fees", fees)):
         cols[name] = np.atleast_1d(_validate.real_array(name, value)).astype(np.float64)
-    n = cols["fill_price"].size
+    n = cols["fill_qty"].size
     if any(c.ndim != 1 or c.size != n for c in cols.values()):
-        _validate.fail("fill_qty", fill_qty, f"one value per fill ({n}) in every fill array")
+        bad = next(k for k, c in cols.items() if c.ndim != 1 or c.size != n)
+        sizes = ", ".join(f"{k} {c.size}" for k, c in cols.items())
+        _validate.fail(bad, f"<{cols[bad].size} values>",
+                       f"one value per fill in every fill array (sizes: {sizes})")
     q = cols["fill_qty"]
     if np.any(q <= 0):
         _validate.fail("fill_qty", fill_qty, "positive quantities")
@@ -111,14 +127,18 @@ def perold_shortfall(side: int, quantity: float, decision_price: float, fill_pri
         _validate.fail("fill_qty", fill_qty, f"quantities summing to at most quantity = "
                        f"{quantity:g} (got {filled:g})")
     p, s, m = cols["fill_price"], cols["sent_mid"], cols["fill_mid"]
-    fee = float(cols["fees"].sum())
-    opportunity = side * (quantity - filled) * (end_mid - decision_price)
-    return {"delay": side * float(np.sum(q * (s - decision_price))),
-            "spread": side * float(np.sum(q * (p - m))),
-            "impact": side * float(np.sum(q * (m - s))),
-            "opportunity": opportunity, "fees": fee,
-            "total": side * (float(np.sum(q * p)) - filled * decision_price) + opportunity + fee,
-            "filled": filled, "unfilled": quantity - filled}
+    with np.errstate(all="ignore"):
+        fee = float(cols["fees"].sum())
+        opportunity = side * (quantity - filled) * (end_mid - decision_price)
+        out = {"delay": side * float(np.sum(q * (s - decision_price))),
+               "spread": side * float(np.sum(q * (p - m))),
+               "impact": side * float(np.sum(q * (m - s))),
+               "opportunity": opportunity, "fees": fee,
+               "total": side * (float(np.sum(q * p)) - filled * decision_price) + opportunity
+               + fee, "filled": filled, "unfilled": quantity - filled}
+    _validate.derived("quantity, decision_price, end_mid, fill_price, fill_qty, sent_mid, "
+                      "fill_mid, fees", "the shortfall's parts", list(out.values()))
+    return out
 
 
 @njit(QUOTER_SIGNATURE, cache=True)
@@ -149,14 +169,16 @@ def schedule_rule(view, params, orders, quotes):
 def schedule_quoter(side: int, quantity: int, start: float, duration: float,
                     child_interval: float, strategy: str, final_window: float) -> Quoter:
     """The :func:`schedule_rule` quoter of one schedule (times in seconds after midnight)."""
-    if side not in (1, -1) or isinstance(side, bool):
-        _validate.fail("side", side, "+1 (buy) or -1 (sell)")
-    quantity = _validate.integer("quantity", quantity, low=1)
+    side = _check_side("side", side)
+    quantity = _validate.integer("quantity", quantity, low=1, high=MAX_QUANTITY)
     start = _validate.real("start", start, low=0.0)
     duration = _validate.positive("duration", duration)
     child_interval = _validate.real("child_interval", child_interval, low=0.0, low_open=True,
                                     high=duration, high_name="duration")
     n = duration / child_interval
+    if not n <= MAX_INTERVALS:
+        _validate.fail("child_interval", child_interval, f"at least duration / {MAX_INTERVALS:,}"
+                       f" = {duration / MAX_INTERVALS:g} s (at most {MAX_INTERVALS:,} children)")
     if abs(n - round(n)) > 1e-9 * n:
         _validate.fail("child_interval", child_interval,
                        f"a divisor of duration = {duration:g} s")
@@ -165,6 +187,19 @@ def schedule_quoter(side: int, quantity: int, start: float, duration: float,
     params = [side, quantity, round(n), start, child_interval, strategy == "passive",
               start + duration + final_window]
     return custom_quoter(schedule_rule, params, 1, f"schedule ({strategy})")
+
+
+def _book_array(rows: object) -> np.ndarray:
+    """``rows`` (a LOBSTER order-book file) as a 2-D array, or a ValueError naming rows (its
+    shape and values are checked against the messages by the backtest)."""
+    try:
+        arr = np.asarray(rows)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.ndim != 2 or arr.dtype.kind not in "iuf":
+        _validate.fail("rows", type(rows).__name__, "a 2-D array of book levels, one row per "
+                       "message")
+    return arr
 
 
 def _prevailing(times: np.ndarray, values: np.ndarray, at: np.ndarray, strict: bool) -> np.ndarray:
@@ -189,6 +224,8 @@ def execute_schedule(messages: object, rows: object, *, side: int, quantity: int
     The schedule's window must lie inside the day and start after its first message.
     """
     tick = check_tick(tick)
+    rows = _book_array(rows)
+    latency = _validate.real("latency", latency, low=0.0, high=MAX_LATENCY)
     quoter = schedule_quoter(side, quantity, start, duration, child_interval, strategy,
                              final_window)
     msg = message_arrays(messages, tick)
@@ -225,13 +262,18 @@ def schedule_starts(times: object, duration: float, final_window: float) -> np.n
     first message time in ``times`` whose windows [start, start + duration + final_window]
     end before the last message."""
     t = _validate.real_vector("times", times)
+    if np.any(np.diff(t) < 0.0):
+        _validate.fail("times", f"<{t.size} times>", "non-decreasing message times (s)")
     duration = _validate.positive("duration", duration)
     final_window = _validate.nonnegative("final_window", final_window)
     first = (np.floor(t[0] / 60.0) + 1.0) * 60.0
-    n = int(np.floor((t[-1] - first - final_window) / duration))
-    if n < 1:
+    n = np.floor((t[-1] - first - final_window) / duration)
+    if not n >= 1:
         _validate.fail("duration", duration, f"short enough for one schedule plus final_window "
-                       f"= {final_window:g} s between {first:g} and {t[-1]:g} s")
+                       f"= {final_window:g} s between {first:g} and the last of times, "
+                       f"{t[-1]:g} s")
+    _validate.elements("duration, times", n)
+    n = int(n)
     return first + duration * np.arange(n)
 
 
@@ -241,15 +283,25 @@ def execute_schedules(messages: object, rows: object, starts: object,
     its ``start``, ``strategy``, ``side`` and the shortfall in dollars and in bps of the
     decision value (``*_bps``: cost / (quantity × decision price) × 10⁴)."""
     starts = _validate.real_vector("starts", starts, low=0.0)
-    for s in strategies:
-        _validate.choice("strategies", s, STRATEGIES)
+    if not (isinstance(strategies, (tuple, list)) and strategies
+            and all(isinstance(s, str) and s in STRATEGIES for s in strategies)):
+        _validate.fail("strategies", strategies, f"a non-empty list of {STRATEGIES}")
+    if not (isinstance(sides, (tuple, list)) and sides):
+        _validate.fail("sides", sides, "a non-empty list of +1 (buy) and -1 (sell)")
+    for side in sides:
+        _check_side("sides", side)
     quantity = kwargs.get("quantity", 0)
     rows_out = []
     for start in starts:
         for strategy in strategies:
             for side in sides:
-                r = execute_schedule(messages, rows, side=side, start=float(start),
-                                     strategy=strategy, **kwargs)
+                try:
+                    r = execute_schedule(messages, rows, side=side, start=float(start),
+                                         strategy=strategy, **kwargs)
+                except ValueError as exc:  # a start outside the day: name this parameter
+                    if str(exc).startswith("start="):
+                        raise ValueError(f"starts: {exc}") from exc
+                    raise
                 value = quantity * r["decision_price"]
                 rows_out.append({"start": float(start), "strategy": strategy, "side": side, **r,
                                  **{f"{c}_bps": r[c] / value * 1e4
@@ -262,6 +314,8 @@ def shortfall_summary(frame: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFram
     the decision value), the share filled and the taker share. Returns a printable table (one
     row per part, one column per strategy, strings) and the raw statistics per strategy
     (``<part>_mean``, ``<part>_sem``, ``schedules``, ``filled_share``, ``taker_share``)."""
+    _validate.instance("frame", frame, pd.DataFrame)
+    digits = _validate.integer("digits", digits, low=0, high=12)
     cols = [f"{c}_bps" for c in COMPONENTS + ("total",)]
     missing = [c for c in cols + ["strategy", "filled", "unfilled", "taker_share"]
                if c not in frame]
@@ -303,20 +357,25 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
     the estimates (with ``b`` and ``eta_floored``).
     """
     t = _validate.real_vector("times", times)
-    m = np.asarray(mid, dtype=np.float64)
-    eff = np.asarray(tape_effective, dtype=np.float64)
-    size = _validate.real_array("tape_size", tape_size, low=0.0)
+    m = _validate.series("mid", mid)
+    eff = _validate.series("tape_effective", tape_effective)
+    size = _validate.real_vector("tape_size", tape_size, low=0.0)
     if m.shape != t.shape or np.isinf(m).any():
-        _validate.fail("mid", f"<array of shape {m.shape}>", f"one midpoint per time ({t.size}), "
-                       "finite or NaN (an empty side)")
+        _validate.fail("mid", f"<array of shape {m.shape}>", "one midpoint per entry of times "
+                       f"({t.size}), finite or NaN (an empty side)")
     ok = np.isfinite(eff)
     if eff.shape != size.shape or ok.sum() < 3:
         _validate.fail("tape_effective", f"<array of shape {eff.shape}>", "one effective spread "
-                       f"per trade size ({size.size}), at least 3 of them finite")
+                       f"per entry of tape_size ({size.size}), at least 3 of them finite")
     kyle_slope_bps = _validate.real("kyle_slope_bps", kyle_slope_bps, low=0.0)
     quantity, duration = _validate.positive("quantity", quantity), _validate.positive("duration", duration)
-    child_interval = _validate.positive("child_interval", child_interval)
+    child_interval = _validate.real("child_interval", child_interval, low=0.0, low_open=True,
+                                    high=duration, high_name="duration")
     price = _validate.positive("price", price)
+    if duration / child_interval > MAX_INTERVALS:
+        _validate.fail("duration", duration, f"at most {MAX_INTERVALS:,} child intervals of "
+                       f"child_interval = {child_interval:g} s (the N of ACParams)")
+    _validate.elements("child_interval, times", (t[-1] - t[0]) / child_interval)
     grid = np.arange(t[0], t[-1], child_interval)
     if grid.size < 3:
         _validate.fail("child_interval", child_interval, "short enough for 3 grid points")
@@ -327,9 +386,16 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
     n = quantity * child_interval / duration
     gamma = kyle_slope_bps * 1e-4 * price * np.sqrt(price * n) / n
     eta = child_interval * max(b, gamma)
+    names = ("kyle_slope_bps, price, quantity, duration, child_interval, tape_size, "
+             "tape_effective, mid")
+    _validate.derived(names, "eta = child_interval*max(b, gamma)", eta, positive=True)
     p = ACParams(X=quantity, T=duration, N=round(duration / child_interval), sigma=sigma,
                  gamma=gamma, eta=eta, epsilon=max(float(np.mean(half)), 0.0))
-    e, v = twap_cost(p)
+    try:
+        e, v = twap_cost(p)
+    except OverflowError:
+        e, v = np.inf, np.inf
+    _validate.derived(names, "the expected cost and its variance", [e, v])
     return p, {"sigma": sigma, "epsilon": p.epsilon, "gamma": gamma, "eta": eta, "b": b,
                "eta_floored": b < gamma, "expected_cost": e, "sd_cost": float(np.sqrt(v))}
 
@@ -339,6 +405,7 @@ def ac_versus_realised(frame: pd.DataFrame, p: ACParams) -> pd.DataFrame:
     (0: the model's price has no drift), expected cost and its standard deviation √V, against
     the realised means (and the standard deviation across schedules) of each strategy of an
     :func:`execute_schedules` frame ($ per schedule)."""
+    _validate.instance("frame", frame, pd.DataFrame)
     if "strategy" not in frame or "total" not in frame or len(frame) < 2:
         _validate.fail("frame", f"<{len(frame)} rows>", "an execute_schedules frame (≥ 2 rows)")
     e, v = twap_cost(p)

@@ -223,14 +223,22 @@ def size_labels(size: object, buckets: int) -> np.ndarray:
     return np.array([names[c] for c in codes], dtype=object)
 
 
+MAX_CLOCK = 9.2e9
+"""Largest |time + offset| (s from the epoch) :func:`time_of_day_labels` accepts: pandas'
+timestamps end in 2262."""
+
+
 def time_of_day_labels(time: object, minutes: float, offset: float = 0.0) -> np.ndarray:
-    """One label per trade: the start of its ``minutes``-wide bucket of the clock, ``"HH:MM"``
-    (``"mm-dd HH:MM"`` when the trades span more than one UTC day, so that labels sort in time
-    order), with ``time`` in seconds and ``offset`` the clock time of time 0 (s after midnight,
-    or after the epoch)."""
-    t = _validate.real_array("time", time)
-    minutes = _validate.positive("minutes", minutes)
-    offset = _validate.real("offset", offset)
+    """One label per trade: the start of its ``minutes``-wide (at least a second) bucket of the
+    clock, ``"HH:MM"`` (``"mm-dd HH:MM"`` when the trades span more than one UTC day, so that
+    labels sort in time order), with ``time`` in seconds and ``offset`` the clock time of time 0
+    (s after midnight, or after the epoch); |time + offset| at most :data:`MAX_CLOCK`."""
+    t = np.atleast_1d(_validate.real_array("time", time)).ravel()
+    minutes = _validate.real("minutes", minutes, low=1.0 / 60.0, high=MAX_CLOCK / 60.0)
+    offset = _validate.real("offset", offset, low=-MAX_CLOCK, high=MAX_CLOCK)
+    if t.size and not np.all(np.abs(t + offset) <= MAX_CLOCK):
+        _validate.fail("time", f"<{t.size} times>", f"times that, with offset = {offset:g} s, "
+                       f"lie within ±{MAX_CLOCK:g} s of the epoch (pandas' clock)")
     width = 60.0 * minutes
     clock = pd.to_datetime(np.floor((t + offset) / width) * width, unit="s")
     one_day = clock.normalize().nunique() <= 1
@@ -242,9 +250,21 @@ def bucket_tables(tapes: list[TradeTape], results: list[dict[str, np.ndarray]], 
     """:func:`horizon_table` of every tape with its group labels (``groups``: one label array
     per tape), stacked with the market as the outer index level named ``market`` and the
     group level named ``index``."""
-    if not (len(tapes) == len(results) == len(groups)) or not tapes:
-        _validate.fail("groups", f"<{len(groups)} label arrays>",
-                       f"one per tape ({len(tapes)}) and per result ({len(results)}), at least one")
+    for name, value in (("tapes", tapes), ("results", results), ("groups", groups)):
+        if not isinstance(value, (list, tuple)) or not value:
+            _validate.fail(name, type(value).__name__, "a non-empty list, one entry per market")
+    if not len(tapes) == len(results) == len(groups):
+        _validate.fail("groups", f"<{len(groups)} label arrays>", "one per entry of tapes "
+                       f"({len(tapes)}) and of results ({len(results)})")
+    for tape in tapes:
+        _validate.instance("tapes", tape, TradeTape)
+    for tape, res in zip(tapes, results):
+        try:
+            _check_result(tape, res)
+        except ValueError as exc:
+            raise ValueError(f"results: {exc}") from exc
+    if not isinstance(index, str) or not index:
+        _validate.fail("index", index, "a non-empty name for the group level")
     tables, stats = [], []
     for tape, res, labels in zip(tapes, results, groups):
         table, s = horizon_table(tape, res, labels, horizon, digits)

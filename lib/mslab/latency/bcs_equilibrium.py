@@ -15,10 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from scipy.optimize import brentq
 
 from mslab import _validate
-from mslab.latency.jumps import JumpLaw
+from mslab.latency.jumps import EXPONENTIAL, JumpLaw
+
+MAX_RATE_RATIO = 1e12
+"""Largest λ_jump/λ_invest (times the sniping share) for which the half-spread is solved: beyond
+it the equilibrium is far outside any market and the root finder's bracket degenerates."""
 
 
 def _check_law(law: object) -> JumpLaw:
@@ -41,11 +46,22 @@ def half_spread(lam_invest: float, lam_jump: float, law: JumpLaw,
     share = _validate.real("sniping_share", sniping_share, low=0.0, high=1.0)
     if share == 0.0:
         return 0.0
+    ratio = share * lam_jump / lam_invest
+    if not ratio <= MAX_RATE_RATIO:
+        raise ValueError(f"lam_jump={lam_jump!r} with lam_invest={lam_invest!r} is not allowed: "
+                         f"sniping_share*lam_jump/lam_invest must be <= {MAX_RATE_RATIO:g} "
+                         f"(mslab.latency.bcs_equilibrium.MAX_RATE_RATIO; got {ratio:g})")
 
     def gap(h: float) -> float:
         return lam_invest * h - share * lam_jump * law.expected_excess(h)
 
-    upper = share * lam_jump * law.mean / lam_invest  # gap(upper) >= 0 since excess <= mean
+    # gap(upper) >= 0: excess <= mean; excess = 0 beyond the largest discrete size; for the
+    # exponential law (mean m) lam_invest*h >= share*lam_jump*m*exp(-h/m) at h = m*max(1, log ratio)
+    upper = ratio * law.mean
+    if law.kind == EXPONENTIAL:
+        upper = min(upper, law.mean * max(1.0, float(np.log(ratio))))
+    else:
+        upper = min(upper, float(law.sizes.max()))
     return float(brentq(gap, 0.0, upper, xtol=1e-13, rtol=1e-13)) if upper > 0 else 0.0
 
 
@@ -58,16 +74,19 @@ class Profits:
     sniping_loss: float  # λ_jump·E[(|J| − h)⁺], the total value of stale-quote sniping
 
 
-def profits(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread_: float,
-            n_fast: int) -> Profits:
-    """Expected profit rates of the provider and of each of the N − 1 snipers (N = n_fast)."""
+def profits(lam_invest: float, lam_jump: float, law: JumpLaw, h: float, n_fast: int) -> Profits:
+    """Expected profit rates of the provider quoting at half-spread ``h`` (price units) and of
+    each of the N − 1 snipers (N = n_fast)."""
     lam_invest = _validate.positive("lam_invest", lam_invest)
     lam_jump = _validate.positive("lam_jump", lam_jump)
     law = _check_law(law)
-    h = _validate.nonnegative("half_spread", half_spread_)
+    h = _validate.nonnegative("h", h)
     n = _validate.integer("n_fast", n_fast, low=2)
     loss = lam_jump * law.expected_excess(h)
-    return Profits(lam_invest * h - loss * (n - 1) / n, loss / n, loss)
+    rates = Profits(lam_invest * h - loss * (n - 1) / n, loss / n, loss)
+    _validate.derived("lam_invest, lam_jump, h, law", "the profit rates",
+                      [rates.provider, rates.sniper])
+    return rates
 
 
 def entry(lam_invest: float, lam_jump: float, law: JumpLaw, c_speed: float) -> tuple[float, float]:
@@ -76,4 +95,5 @@ def entry(lam_invest: float, lam_jump: float, law: JumpLaw, c_speed: float) -> t
     c = _validate.positive("c_speed", c_speed)
     h = half_spread(lam_invest, lam_jump, law)
     n_star = lam_invest * h / c
+    _validate.derived("c_speed, lam_invest, lam_jump, law", "N* = lam_invest*h/c_speed", n_star)
     return n_star, n_star * c

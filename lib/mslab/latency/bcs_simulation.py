@@ -25,7 +25,6 @@ from mslab.latency.bcs_equilibrium import _check_law
 from mslab.latency.jumps import JumpLaw, draw_jump
 from mslab.rng import exponential, path_states, uniform
 
-MAX_EVENTS = 2_000_000_000  # bound on expected events (paths × horizon × total rate) per call
 MAX_FAST = 10_000
 
 
@@ -73,17 +72,18 @@ def simulate_market(states, horizon, lam_invest, lam_jump, kind, sizes, cum, h, 
 def check_market(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread: float,
                  horizon: float, n_paths: int) -> tuple[float, float, JumpLaw, float, float, int]:
     """Validate the parameters shared by the simulators (and the work bound:
-    n_paths·horizon·(λ_invest + λ_jump) ≤ ``MAX_EVENTS`` expected events)."""
+    n_paths·horizon·(λ_invest + λ_jump) expected events ≤ :data:`mslab._validate.MAX_WORK`)."""
     lam_invest = _validate.positive("lam_invest", lam_invest)
     lam_jump = _validate.positive("lam_jump", lam_jump)
     law = _check_law(law)
     h = _validate.nonnegative("half_spread", half_spread)
     horizon = _validate.positive("horizon", horizon)
     n_paths = _validate.integer("n_paths", n_paths, low=1)
-    expected = n_paths * horizon * (lam_invest + lam_jump)
-    if expected > MAX_EVENTS:
-        _validate.fail("horizon", horizon, f"such that n_paths·horizon·(λ_invest + λ_jump) "
-                       f"≤ {MAX_EVENTS:,} expected events (got {expected:,.0f})")
+    _validate.work("n_paths, horizon, lam_invest, lam_jump",  # expected events
+                   n_paths * horizon * (lam_invest + lam_jump))
+    _validate.derived("half_spread, horizon, lam_invest, lam_jump", "a bound on one path's "
+                      "revenue, 10*half_spread*horizon*(lam_invest + lam_jump)",
+                      10.0 * h * horizon * (lam_invest + lam_jump))
     return lam_invest, lam_jump, law, h, horizon, n_paths
 
 
@@ -105,7 +105,8 @@ def simulate_continuous(lam_invest: float, lam_jump: float, law: JumpLaw, half_s
     """Simulate ``n_paths`` independent paths of ``horizon`` seconds of the continuous market
     with the provider quoting at ``half_spread`` and ``n_fast`` (N ≥ 2) fast firms.
 
-    Work bound: n_paths·horizon·(λ_invest + λ_jump) ≤ ``MAX_EVENTS`` expected events.
+    Work bound: n_paths·horizon·(λ_invest + λ_jump) expected events ≤
+    :data:`mslab._validate.MAX_WORK`.
     """
     lam_invest, lam_jump, law, h, horizon, n_paths = check_market(
         lam_invest, lam_jump, law, half_spread, horizon, n_paths)

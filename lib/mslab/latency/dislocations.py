@@ -24,6 +24,10 @@ from mslab.data.binance_book import best_bid_offer
 BP = 1e4
 
 
+MAX_BASIS_WINDOW = 30 * 86_400.0
+"""Longest basis window (s): 30 days, far beyond any capture, within pandas' time offsets."""
+
+
 def venue_quotes(capture: BinanceCapture) -> pd.DataFrame:
     """Best quotes of a capture from its bookTicker stream: ``time_ms`` (local receive time,
     strictly increasing; the last of several updates received in the same ns), ``bid``,
@@ -42,12 +46,13 @@ def merge_quotes(a: pd.DataFrame, b: pd.DataFrame, basis_window: float = 60.0) -
     """Quotes of venues A and B on the union of their update times within the span both cover,
     with the trailing-median basis and the two edges (bp): columns ``time_ms``, ``bid_a``,
     ``ask_a``, ``bid_b``, ``ask_b``, ``basis_bp``, ``edge_ab_bp`` (sell A, buy B),
-    ``edge_ba_bp`` (sell B, buy A). The first ``basis_window`` seconds are dropped: their
-    basis would rest on too short a history."""
+    ``edge_ba_bp`` (sell B, buy A). The first ``basis_window`` seconds (> 0, at most
+    :data:`MAX_BASIS_WINDOW`) are dropped: their basis would rest on too short a history."""
     for name, q in (("a", a), ("b", b)):
         if not isinstance(q, pd.DataFrame) or not {"time_ms", "bid", "ask"} <= set(q.columns):
             _validate.fail(name, type(q).__name__, "a frame from venue_quotes")
-    w = _validate.positive("basis_window", basis_window)
+    w = _validate.real("basis_window", basis_window, low=0.0, low_open=True,
+                       high=MAX_BASIS_WINDOW)
     start = max(a["time_ms"].iloc[0], b["time_ms"].iloc[0])
     end = min(a["time_ms"].iloc[-1], b["time_ms"].iloc[-1])
     if end <= start:

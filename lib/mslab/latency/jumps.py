@@ -62,7 +62,8 @@ def discrete_jumps(sizes: object, probs: object) -> JumpLaw:
     if s.size == 0 or np.any(s <= 0.0):
         _validate.fail("sizes", sizes, "a non-empty array of jump magnitudes > 0")
     if p.size != s.size or abs(p.sum() - 1.0) > 1e-9:
-        _validate.fail("probs", probs, f"{s.size} probabilities summing to 1")
+        _validate.fail("probs", probs, f"one probability per entry of sizes ({s.size} sizes), "
+                       "summing to 1")
     return JumpLaw(DISCRETE, s, p / p.sum())
 
 

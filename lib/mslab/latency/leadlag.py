@@ -21,7 +21,6 @@ from numba import njit
 from mslab import _validate
 
 MAX_LAGS = 100_000
-MAX_GRID = 50_000_000  # grid points of grid_cross_correlation (grid points × lags ≤ 10·MAX_GRID)
 
 
 @njit(cache=True)
@@ -56,13 +55,14 @@ def _hy_curve(tx, x, ty, y, lags):
 
 
 def _check_series(name: str, times: object, values: object) -> tuple[np.ndarray, np.ndarray]:
-    t = _validate.real_array(f"{name} times", times).ravel()
-    v = _validate.real_array(f"{name} values", values).ravel()
+    """Observation times ``t<name>`` (strictly increasing) and values ``<name>`` (as many)."""
+    t = _validate.real_array(f"t{name}", times).ravel()
+    v = _validate.real_array(name, values).ravel()
     if t.size != v.size or t.size < 2:
-        _validate.fail(f"{name} values", f"<{v.size} values>",
-                       f"as many values as times ({t.size}), at least 2")
+        _validate.fail(name, f"<{v.size} values>",
+                       f"as many values as t{name} has times ({t.size}), at least 2")
     if np.any(np.diff(t) <= 0):
-        _validate.fail(f"{name} times", f"<{t.size} times>", "strictly increasing")
+        _validate.fail(f"t{name}", f"<{t.size} times>", "strictly increasing")
     return t, v
 
 
@@ -90,7 +90,7 @@ def hayashi_yoshida_lead_lag(tx: object, x: object, ty: object, y: object,
     g = _check_lags(lags)
     scale = np.sqrt(np.sum(np.diff(x) ** 2) * np.sum(np.diff(y) ** 2))
     if scale == 0.0:
-        _validate.fail("x values", "<constant>", "a series that changes at least once (both x and y)")
+        _validate.fail("x", "<constant>", "a series that changes at least once (both x and y)")
     return _hy_curve(tx, x, ty, y, g) / scale
 
 
@@ -123,27 +123,34 @@ def grid_cross_correlation(tx: object, x: object, ty: object, y: object, step: f
     """Correlation of the grid changes of x at t and y at t + ℓ for ℓ = −max_lag_steps·step …
     +max_lag_steps·step; both series sampled (previous tick) every ``step`` over the span where
     both exist. Returns ``(lags, correlations)`` (non-centred: mean changes are ~0 at these
-    frequencies). Work bound: grid points × lags ≤ ``MAX_GRID``·10."""
+    frequencies). Bounds: grid points ≤ :data:`mslab._validate.MAX_ELEMENTS`, grid points ×
+    lags ≤ :data:`mslab._validate.MAX_WORK`."""
     tx, x = _check_series("x", tx, x)
     ty, y = _check_series("y", ty, y)
     step = _validate.positive("step", step)
     max_lag_steps = _validate.integer("max_lag_steps", max_lag_steps, low=0, high=MAX_LAGS)
     start, end = max(tx[0], ty[0]), min(tx[-1], ty[-1])
     if end <= start:
-        _validate.fail("y times", f"[{ty[0]}, {ty[-1]}]", f"overlapping x's [{tx[0]}, {tx[-1]}]")
-    n = int((end - start) / step) + 1
-    if n > MAX_GRID or n * (2 * max_lag_steps + 1) > 10 * MAX_GRID:
-        _validate.fail("step", step, f"coarse enough for ≤ {MAX_GRID:,} grid points "
-                       f"(got {n:,}) and grid points × lags ≤ {10 * MAX_GRID:,}")
+        _validate.fail("ty", f"[{ty[0]}, {ty[-1]}]", f"overlapping tx's [{tx[0]}, {tx[-1]}]")
+    n = (end - start) / step + 1.0
+    _validate.elements("step, tx, ty", n)  # grid points over the common span
+    _validate.work("step, tx, ty, max_lag_steps", n * (2 * max_lag_steps + 1))
+    n = int(n)
     grid = start + step * np.arange(n)
     dx = np.diff(_previous_tick(tx, x, grid))
     dy = np.diff(_previous_tick(ty, y, grid))
     if not (dx.any() and dy.any()):
-        _validate.fail("x values", "<constant on the grid>", "series that change on the grid")
+        _validate.fail("step", step, "fine enough for x and y to change on the grid of step "
+                       f"{step:g} over their common span [{start:g}, {end:g}]")
     steps = np.arange(-max_lag_steps, max_lag_steps + 1)
     return steps * step, _cross_corr(dx, dy, steps)
 
 
 def peak_lag(lags: np.ndarray, corr: np.ndarray) -> float:
-    """The lag of the largest correlation (positive: x leads)."""
-    return float(np.asarray(lags)[int(np.argmax(corr))])
+    """The lag of the largest correlation (positive: x leads); NaN correlations are ignored."""
+    lags = _validate.real_vector("lags", lags)
+    corr = _validate.series("corr", corr)
+    if corr.size != lags.size or np.all(np.isnan(corr)):
+        _validate.fail("corr", f"<{corr.size} values>",
+                       f"one correlation per entry of lags ({lags.size}), not all NaN")
+    return float(lags[int(np.nanargmax(corr))])

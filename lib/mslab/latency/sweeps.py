@@ -7,15 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from mslab import _validate
 from mslab.latency.batch_auction import simulated_half_spread, sniping_share
 from mslab.latency.bcs_equilibrium import half_spread
-from mslab.latency.bcs_simulation import simulated_indifference_spread
+from mslab.latency.bcs_simulation import MAX_FAST, check_market, simulated_indifference_spread
 from mslab.latency.jumps import JumpLaw
 
 MAX_POINTS = 200
+
+
+def _positive_grid(name: str, values: object) -> list[float]:
+    """A non-empty 1-D grid of finite values > 0, as a list."""
+    grid = _validate.real_vector(name, values, low=0.0)
+    if np.any(grid == 0.0):
+        _validate.fail(name, values, "a non-empty 1-D array of finite real numbers > 0")
+    return grid.tolist()
 
 
 def spread_sweeps(lam_invest: float, lam_jump: float, law: JumpLaw, *, n_fast: int,
@@ -27,11 +36,23 @@ def spread_sweeps(lam_invest: float, lam_jump: float, law: JumpLaw, *, n_fast: i
     parameters stay at their base values; ``jump_scales`` multiply every jump size; ``tau``
     rows are batch auctions with speed advantage ``delta`` (s), the others continuous trading
     with ``n_fast`` fast firms."""
-    grids = {"N": list(n_values), "lam_jump": list(lam_jump_values),
-             "jump_scale": list(jump_scales), "tau": list(tau_values)}
+    n_grid = _validate.real_vector("n_values", n_values, low=2, high=MAX_FAST, what="integers")
+    if np.any(n_grid != np.round(n_grid)):
+        _validate.fail("n_values", n_values, f"integers in [2, {MAX_FAST}]")
+    grids = {"N": [int(n) for n in n_grid],
+             "lam_jump": _positive_grid("lam_jump_values", lam_jump_values),
+             "jump_scale": _positive_grid("jump_scales", jump_scales),
+             "tau": _positive_grid("tau_values", tau_values)}
     if sum(len(g) for g in grids.values()) > MAX_POINTS:
-        _validate.fail("n_values", "<grids>", f"grids with ≤ {MAX_POINTS} points in total")
+        _validate.fail("n_values", "<grids>", f"grids (with lam_jump_values, jump_scales and "
+                       f"tau_values) of ≤ {MAX_POINTS} points in total")
     sim = dict(horizon=horizon, n_paths=n_paths, seed=seed)
+    for lj in grids["lam_jump"]:  # each value's own bounds, named as the grid's
+        try:
+            check_market(lam_invest, lj, law, 0.0, horizon, n_paths)
+            half_spread(lam_invest, lj, law)
+        except ValueError as exc:
+            raise ValueError(f"lam_jump_values contains {lj!r}: {exc}") from exc
     rows = []
     for n in grids["N"]:
         rows.append(("N", n, half_spread(lam_invest, lam_jump, law),

@@ -37,7 +37,6 @@ from mslab.latency.bcs_equilibrium import _check_law
 from mslab.latency.jumps import JumpLaw, draw_jump
 from mslab.rng import exponential, path_states, uniform
 
-MAX_EVENTS = 50_000_000  # bound on expected events (horizon × (λ_invest + λ_jump))
 FAST, SLOW = 0, 1
 
 
@@ -134,6 +133,10 @@ def _simulate(state, horizon, lam_jump, kind, sizes, cum, lam_invest, v0, h_fast
             jump_t[:nj], jump_v[:nj], end)
 
 
+MAX_GRID = 400
+"""Largest number of (latency, delay) points of :func:`latency_transfer_grid`."""
+
+
 @dataclass(frozen=True)
 class TwoVenueRun:
     """Result of :func:`simulate_two_venue`.
@@ -160,7 +163,10 @@ def simulate_two_venue(*, law: JumpLaw, lam_jump: float = 1.0, lam_invest: float
                        transfer_delay_ms: float = 1000.0, units0: float = 2.0,
                        cash0: float = 300.0, inv_limit: float = 4.0,
                        horizon: float = 3600.0, seed: int = 0) -> TwoVenueRun:
-    """Simulate one path of ``horizon`` seconds (see the module docstring for the model)."""
+    """Simulate one path of ``horizon`` seconds (see the module docstring for the model).
+
+    Work bound: horizon·(λ_jump + λ_invest) expected events ≤ :data:`mslab._validate.MAX_WORK`
+    (and the event buffers ≤ :data:`mslab._validate.MAX_ELEMENTS`)."""
     law = _check_law(law)
     lam_jump, lam_invest = _validate.positive("lam_jump", lam_jump), _validate.positive("lam_invest", lam_invest)
     v0 = _validate.positive("v0", v0)
@@ -172,11 +178,12 @@ def simulate_two_venue(*, law: JumpLaw, lam_jump: float = 1.0, lam_invest: float
         ("transfer_delay_ms", transfer_delay_ms))]
     units0 = _validate.real("units0", units0, low=0.0)
     cash0 = _validate.nonnegative("cash0", cash0)
-    inv_limit = _validate.real("inv_limit", inv_limit, low=units0)
+    inv_limit = _validate.real("inv_limit", inv_limit, low=units0, low_name="units0")
     horizon = _validate.positive("horizon", horizon)
     expected = horizon * (lam_jump + lam_invest)
-    if expected > MAX_EVENTS:
-        _validate.fail("horizon", horizon, f"such that horizon·(λ_jump + λ_invest) ≤ {MAX_EVENTS:,}")
+    names = "horizon, lam_jump, lam_invest"  # horizon*(lam_jump + lam_invest) expected events
+    _validate.work(names, expected)
+    _validate.elements(names, expected + 10 * np.sqrt(expected) + 100)  # the event buffers
     n_max = int(expected + 10 * np.sqrt(expected) + 100)
     st, units, cash, ft, fs, fp, fa, jt, jv, end = _simulate(
         path_states(seed, 1)[0], horizon, lam_jump, law.kind, law.sizes, np.cumsum(law.probs),
@@ -194,15 +201,19 @@ def simulate_two_venue(*, law: JumpLaw, lam_jump: float = 1.0, lam_invest: float
 
 
 def value_at(run: TwoVenueRun, times: np.ndarray) -> np.ndarray:
-    """The fundamental value at ``times`` (s) on the run's path."""
-    k = np.searchsorted(run.jumps["time"].to_numpy(), np.asarray(times, float), side="right") - 1
-    return np.where(k >= 0, run.jumps["v"].to_numpy()[np.maximum(k, 0)], run.v0)
+    """The fundamental value at ``times`` (s, a 1-D array; NaN gives NaN) on the run's path."""
+    run = _validate.instance("run", run, TwoVenueRun)
+    times = _validate.series("times", times)
+    k = np.searchsorted(run.jumps["time"].to_numpy(), times, side="right") - 1
+    v = np.where(k >= 0, run.jumps["v"].to_numpy()[np.maximum(k, 0)], run.v0)
+    return np.where(np.isnan(times), np.nan, v)
 
 
 def markouts(run: TwoVenueRun, horizon_ms: float, fast_window_ms: float) -> pd.DataFrame:
     """The slow LP's markout of every fill, side·(V(t + horizon) − price) (price units; the LP's
     profit marked to the value ``horizon_ms`` later), with ``fast``: the toxic-flow detector's
     tag — the fill came within ``fast_window_ms`` of a move of the fast venue (a jump)."""
+    run = _validate.instance("run", run, TwoVenueRun)
     horizon_ms = _validate.nonnegative("horizon_ms", horizon_ms)
     w = _validate.nonnegative("fast_window_ms", fast_window_ms) / 1000.0
     f = run.fills
@@ -218,6 +229,9 @@ def detector_table(marked: pd.DataFrame) -> pd.DataFrame:
     """How well the speed tag finds the arbitrageur's fills: per tag (fast / slow), the fills,
     the share that are the arbitrageur's (precision for the fast tag), the share of the
     arbitrageur's fills it catches (recall), and the mean markout (price units per fill)."""
+    if not (isinstance(marked, pd.DataFrame)
+            and {"arbitrageur", "fast", "markout"} <= set(marked.columns)):
+        _validate.fail("marked", type(marked).__name__, "a frame from markouts")
     n_arb = max(int(marked["arbitrageur"].sum()), 1)
     rows = []
     for tag, g in marked.groupby("fast"):
@@ -232,13 +246,17 @@ def latency_transfer_grid(latencies_ms: list[float], delays_ms: list[float],
     """:func:`simulate_two_venue` (same seed: common random numbers) for every arbitrageur
     latency and transfer delay: one row each with ``arb_latency_ms``, ``transfer_delay_ms`` and
     the summary's ``opportunities``, ``trades``, ``lost``, ``missed``, ``profit_per_hour`` and
-    ``stranded_units``."""
-    if len(latencies_ms) * len(delays_ms) > 400:
-        _validate.fail("latencies_ms", latencies_ms, "a grid of ≤ 400 (latency, delay) points")
+    ``stranded_units``. At most :data:`MAX_GRID` points."""
+    latencies_ms = _validate.real_vector("latencies_ms", latencies_ms, low=0.0)
+    delays_ms = _validate.real_vector("delays_ms", delays_ms, low=0.0)
+    if latencies_ms.size * delays_ms.size > MAX_GRID:
+        _validate.fail("latencies_ms", f"<{latencies_ms.size} latencies>",
+                       f"a grid of ≤ {MAX_GRID} (latency, delay) points with delays_ms "
+                       f"({delays_ms.size} delays)")
     keys = ["opportunities", "trades", "lost", "missed", "profit_per_hour", "stranded_units"]
     rows = []
-    for d in delays_ms:
-        for lat in latencies_ms:
+    for d in delays_ms.tolist():
+        for lat in latencies_ms.tolist():
             s = simulate_two_venue(arb_latency_ms=lat, transfer_delay_ms=d, **model).summary
             rows.append({"arb_latency_ms": lat, "transfer_delay_ms": d, **{k: s[k] for k in keys}})
     return pd.DataFrame(rows)
