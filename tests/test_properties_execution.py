@@ -230,11 +230,6 @@ CASES: dict[str, dict[str, object]] = {
 # and are only checked to run with valid arguments.
 KERNEL_ONLY = {"simulate_market", "draw_jump", "schedule_rule"}
 INF_DOCUMENTED = {"half_life"}  # lam = 0 gives kappa = 0: the half-life is infinite
-# Known defects (found by this suite, left to the modules' owners): strict where every
-# malformed value shows it, so a fix asks for the entry's removal; non-strict where only some
-# values do (a drawn example set may miss them).
-STRICT_DEFECTS: dict[tuple[str, str], str] = {}
-LOOSE_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def public_functions() -> dict[str, object]:
@@ -303,16 +298,8 @@ def check_call(name: str, kwargs: dict[str, object], changed: str) -> None:
     assert time.monotonic() - start < TIME_BOUND, f"{name}({changed}=...) took too long"
 
 
-def _case(name: str, param: str) -> object:
-    marks = []
-    if (name, param) in STRICT_DEFECTS:
-        marks = [pytest.mark.xfail(reason=STRICT_DEFECTS[name, param], strict=True)]
-    elif (name, param) in LOOSE_DEFECTS:
-        marks = [pytest.mark.xfail(reason=LOOSE_DEFECTS[name, param], strict=False)]
-    return pytest.param(name, param, marks=marks, id=f"{name}-{param}")
-
-
-ATTACKS = [_case(n, p) for n in sorted(CASES) if n not in KERNEL_ONLY for p in parameters(n)]
+ATTACKS = [pytest.param(n, p, id=f"{n}-{p}") for n in sorted(CASES) if n not in KERNEL_ONLY
+           for p in parameters(n)]
 
 
 @pytest.mark.parametrize(("name", "param"), ATTACKS)
