@@ -235,11 +235,15 @@ def public_functions() -> dict[str, object]:
 FUNCTIONS = public_functions()
 
 
-def parameters(name: str) -> list[str]:
-    func = FUNCTIONS[name]
+def parameter_names(func: object) -> list[str]:
+    """The named parameters of a function or of a jitted function's Python original."""
     py = func.py_func if isinstance(func, CPUDispatcher) else func
     return [p.name for p in inspect.signature(py).parameters.values()
             if p.kind is not inspect.Parameter.VAR_KEYWORD]
+
+
+def parameters(name: str) -> list[str]:
+    return parameter_names(FUNCTIONS[name])
 
 
 def test_the_runner_cannot_start_a_chapter_here():

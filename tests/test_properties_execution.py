@@ -46,6 +46,7 @@ from test_execution_schedule import _three_level_day
 from test_data_binance import write as write_capture
 from test_latency_dislocations import quotes as venue_frame
 from test_latency_venues import truncated
+from test_properties import parameter_names
 from test_properties_pairs import _finite as _no_inf  # no infinity; NaN where documented
 
 MODULES = [importlib.import_module(f"mslab.{m}") for m in (
@@ -253,10 +254,7 @@ FUNCTIONS = public_functions()
 
 
 def parameters(name: str) -> list[str]:
-    func = FUNCTIONS[name]
-    py = func.py_func if isinstance(func, CPUDispatcher) else func
-    return [p.name for p in inspect.signature(py).parameters.values()
-            if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    return parameter_names(FUNCTIONS[name])
 
 
 @pytest.fixture(scope="module", autouse=True)
