@@ -46,8 +46,10 @@ html: $(STAMP)
 
 book: chapters html
 
+# The Examples sections of the library's docstrings (shown in the reference) run as doctests.
 test: book
 	$(BIN)/python -m pytest --nbval tests chapters
+	$(BIN)/python -m pytest --doctest-modules lib/mslab -o doctest_optionflags="NORMALIZE_WHITESPACE NUMBER"
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

@@ -38,7 +38,14 @@ def split_slices(n: int, fractions: Sequence[float] = FRACTIONS) -> dict[str, sl
     """Consecutive slices of ``range(n)`` named :data:`SPLITS`, of lengths proportional to
     ``fractions`` (three positive numbers summing to 1): the boundaries are
     ``floor(n·f₀)`` and ``floor(n·(f₀ + f₁))``. Every slice must hold at least two snapshots
-    (one P&L increment)."""
+    (one P&L increment).
+
+    Examples
+    --------
+    >>> from mslab.selection_bias import split_slices
+    >>> split_slices(10)
+    {'train': slice(0, 6, None), 'validation': slice(6, 8, None), 'test': slice(8, 10, None)}
+    """
     n = _validate.integer("n", n, low=2)
     allowed = "three positive numbers summing to 1"
     if isinstance(fractions, (str, bytes)) or not isinstance(fractions, Sequence):
@@ -59,7 +66,16 @@ def split_slices(n: int, fractions: Sequence[float] = FRACTIONS) -> dict[str, sl
 
 def expected_max_normal(n: int) -> float:
     """``E[max(Z₁, ..., Z_n)]`` for independent standard normals (0 for n = 1; about 1.54 for
-    10, 2.51 for 100), by quadrature of ``∫ x · n φ(x) Φ(x)^(n−1) dx``."""
+    10, 2.51 for 100), by quadrature of ``∫ x · n φ(x) Φ(x)^(n−1) dx``.
+
+    Examples
+    --------
+    The best of 100 skill-free configurations looks 2.5 standard errors good:
+
+    >>> from mslab.selection_bias import expected_max_normal
+    >>> round(expected_max_normal(10), 4), round(expected_max_normal(100), 4)
+    (1.5388, 2.5076)
+    """
     n = _validate.integer("n", n, low=1)
     x = np.linspace(-12.0, 12.0, 48001)
     density = n * np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi) * ndtr(x) ** (n - 1)

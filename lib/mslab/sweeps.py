@@ -149,7 +149,14 @@ def expand_grid(grid: Mapping[str, Sequence[object]],
     """All combinations of ``grid`` (parameter -> non-empty list of values), in
     ``itertools.product`` order (last parameter fastest), each merged with the constant
     parameters ``fixed``. For example ``expand_grid(MICROMARKET_GRID, MICROMARKET_COSTS)``
-    (:mod:`mslab.orderbook.experiments`) gives the 144 micromarket configurations."""
+    (:mod:`mslab.orderbook.experiments`) gives the 144 micromarket configurations.
+
+    Examples
+    --------
+    >>> from mslab.sweeps import expand_grid
+    >>> expand_grid({"a": [1, 2], "b": ["x", "y"]}, fixed={"c": 0.5})
+    [{'a': 1, 'b': 'x', 'c': 0.5}, {'a': 1, 'b': 'y', 'c': 0.5}, {'a': 2, 'b': 'x', 'c': 0.5}, {'a': 2, 'b': 'y', 'c': 0.5}]
+    """
     fixed = _config({} if fixed is None else fixed, "fixed")
     if not isinstance(grid, Mapping):
         _validate.fail("grid", grid, "a mapping from parameter names to lists of values")
@@ -208,7 +215,16 @@ def canonical_json(obj: object) -> str:
 
 def task_key(function: str, version: str, instrument: str, split: str,
              params: Mapping[str, object]) -> str:
-    """The experiment key: first 32 hex digits of the SHA-256 of the canonical JSON of the task."""
+    """The experiment key: first 32 hex digits of the SHA-256 of the canonical JSON of the task.
+
+    Examples
+    --------
+    The key depends on the task's content only, not on the order of the parameters:
+
+    >>> from mslab.sweeps import task_key
+    >>> task_key("f", "1", "AAPL", "train", {"a": 1, "b": 2}) == task_key("f", "1", "AAPL", "train", {"b": 2, "a": 1})
+    True
+    """
     text = canonical_json({"function": function, "version": version, "instrument": instrument,
                            "split": split, "params": _config(params, "params")})
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]

@@ -68,7 +68,7 @@ def markdown_table(frame: pd.DataFrame, digits: int | Mapping[str, int] = 2) -> 
     frame : pandas.DataFrame
         The table; its index (unless it is the default range index) becomes the leading
         column(s), headed by the index name(s).
-    digits : int or mapping
+    digits : int or dict
         Decimals of numeric cells (:func:`mslab.glue.number`): one value for every column, or a
         mapping from column name to decimals (columns not named get 2).
 
@@ -76,6 +76,17 @@ def markdown_table(frame: pd.DataFrame, digits: int | Mapping[str, int] = 2) -> 
     -------
     str
         Markdown: a header row, an alignment row and one row per row of ``frame``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mslab.tables import markdown_table
+    >>> frame = pd.DataFrame({"strategy": ["inventory", "symmetric"], "profit": [65.0, 68.6351]})
+    >>> print(markdown_table(frame, digits=1))
+    | strategy | profit |
+    | :--- | ---: |
+    | inventory | 65.0 |
+    | symmetric | 68.6 |
     """
     if not isinstance(frame, pd.DataFrame):
         _validate.fail("frame", type(frame).__name__, "a pandas DataFrame")

@@ -83,13 +83,32 @@ def kappa(p: ACParams, lam: float) -> float:
 
 
 def half_life(p: ACParams, lam: float) -> float:
-    """θ = 1/κ, the time for the optimal position to fall by a factor e (inf when λ = 0)."""
+    """θ = 1/κ, the time for the optimal position to fall by a factor e (inf when λ = 0).
+
+    Examples
+    --------
+    >>> from mslab.execution.almgren_chriss import ACParams, half_life
+    >>> p = ACParams(X=1e6, T=5, N=5, sigma=0.95, gamma=2.5e-7, eta=2.5e-6, epsilon=0.0625)
+    >>> round(half_life(p, lam=1e-6), 4), half_life(p, lam=0.0)    # days; λ = 0 is TWAP
+    (1.6472, inf)
+    """
     k = kappa(p, lam)
     return np.inf if k == 0.0 else 1.0 / k
 
 
 def trajectory(p: ACParams, lam: float) -> np.ndarray:
-    """Optimal holdings x_0 = X, …, x_N = 0 (N + 1 values, shares)."""
+    """Optimal holdings x_0 = X, …, x_N = 0 (N + 1 values, shares).
+
+    Examples
+    --------
+    Almgren & Chriss's (2000) example: sell 10⁶ shares over 5 days in 5 intervals with
+    risk aversion λ = 10⁻⁶:
+
+    >>> from mslab.execution.almgren_chriss import ACParams, trajectory
+    >>> p = ACParams(X=1e6, T=5, N=5, sigma=0.95, gamma=2.5e-7, eta=2.5e-6, epsilon=0.0625)
+    >>> trajectory(p, lam=1e-6).round()
+    array([1000000.,  541956.,  289854.,  147897.,   62142.,       0.])
+    """
     k = kappa(p, lam)
     t = np.arange(p.N + 1) * p.tau
     if k * p.T < 1e-12:
@@ -135,7 +154,20 @@ def cost_moments(p: ACParams, holdings: np.ndarray) -> tuple[float, float]:
 
 def optimal_cost(p: ACParams, lam: float) -> tuple[float, float]:
     """E and V of the optimal strategy from the paper's closed forms (λ > 0), or of TWAP
-    (λ = 0)."""
+    (λ = 0).
+
+    Examples
+    --------
+    The optimal schedule trades a higher expected cost than TWAP's for a much smaller variance:
+
+    >>> from mslab.execution.almgren_chriss import ACParams, optimal_cost, twap_cost
+    >>> p = ACParams(X=1e6, T=5, N=5, sigma=0.95, gamma=2.5e-7, eta=2.5e-6, epsilon=0.0625)
+    >>> mean, var = optimal_cost(p, lam=1e-6)
+    >>> round(mean), f"{var:.4g}"
+    (911227, '3.641e+11')
+    >>> twap_cost(p)
+    (662500.0, 1083000000000.0)
+    """
     k = kappa(p, lam)
     if k == 0.0:
         return twap_cost(p)

@@ -95,15 +95,23 @@ def perold_shortfall(side: int, quantity: float, decision_price: float, fill_pri
 
     Parameters
     ----------
-    side : +1 (buy) or −1 (sell). quantity : shares decided (> 0). decision_price : midpoint
-        at the decision. fill_price, fill_qty, sent_mid, fill_mid, fees : one value per fill
-        (price unit, shares, price unit, price unit, cost unit; fees negative for rebates).
-        end_mid : midpoint at the end (values the unfilled shares).
+    side
+        +1 (buy) or −1 (sell).
+    quantity
+        Shares decided (> 0).
+    decision_price
+        Midpoint at the decision.
+    fill_price, fill_qty, sent_mid, fill_mid, fees
+        One value per fill (price unit, shares, price unit, price unit, cost unit; fees
+        negative for rebates).
+    end_mid
+        Midpoint at the end (values the unfilled shares).
 
     Returns
     -------
-    dict with ``delay``, ``spread``, ``impact``, ``opportunity``, ``fees``, ``total`` (cost in
-    price unit × shares; positive is a cost), ``filled`` and ``unfilled`` (shares).
+    dict
+        ``delay``, ``spread``, ``impact``, ``opportunity``, ``fees``, ``total`` (cost in price
+        unit × shares; positive is a cost), ``filled`` and ``unfilled`` (shares).
     """
     side = _check_side("side", side)
     quantity = _validate.positive("quantity", quantity)

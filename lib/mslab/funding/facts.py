@@ -35,7 +35,14 @@ AT_INTEREST_TOL = 5e-9
 
 
 def newey_west_lags(n: int) -> int:
-    """The usual automatic bandwidth ⌊4 (n/100)^{2/9}⌋ for ``n`` >= 1 observations."""
+    """The usual automatic bandwidth ⌊4 (n/100)^{2/9}⌋ for ``n`` >= 1 observations.
+
+    Examples
+    --------
+    >>> from mslab.funding.facts import newey_west_lags
+    >>> newey_west_lags(100), newey_west_lags(1000), newey_west_lags(6570)  # 6 years of 8-h funding
+    (4, 6, 10)
+    """
     n = _validate.integer("n", n, low=1)
     return int(np.floor(4.0 * (n / 100.0) ** (2.0 / 9.0)))
 

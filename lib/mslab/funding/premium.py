@@ -150,7 +150,17 @@ def simulate_premium(rule: FundingRule, n_intervals: int, *, mean: float = 2e-4,
 
 def funding_cashflows(position: object, mark: object, rate: object) -> np.ndarray:
     """Funding received at each settlement by a position of ``position`` base units (> 0 long)
-    at mark price ``mark``: ``−position · mark · rate`` (longs pay a positive rate)."""
+    at mark price ``mark``: ``−position · mark · rate`` (longs pay a positive rate).
+
+    Examples
+    --------
+    A long of 1 BTC pays a positive rate and receives a negative one:
+
+    >>> import numpy as np
+    >>> from mslab.funding.premium import funding_cashflows
+    >>> funding_cashflows(1.0, np.array([60000.0, 61000.0]), np.array([0.0001, -0.0002]))
+    array([-6. , 12.2])
+    """
     q = _validate.real_array("position", position)
     m = _validate.real_array("mark", mark, low=0.0)
     r = _validate.real_array("rate", rate)

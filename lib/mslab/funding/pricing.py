@@ -49,7 +49,19 @@ def _inputs(kappa: float, iota: float, r_a: float, r_b: float) -> tuple[float, .
 def price_ratio(kappa: float, iota: float, r_a: float, r_b: float, *,
                 contract: str = "linear", funding: str = "continuous") -> float:
     """``f / x`` of the module docstring's formulas. Inverse contracts have only the
-    continuous formula here."""
+    continuous formula here.
+
+    Examples
+    --------
+    Without interest component (ι = 0), a 5 % quote rate and funding intensity κ = 0.5 a
+    year put a linear perpetual 11 % above spot, f/x = κ/(κ − r_a):
+
+    >>> from mslab.funding.pricing import price_ratio
+    >>> round(price_ratio(kappa=0.5, iota=0.0, r_a=0.05, r_b=0.0), 6)
+    1.111111
+    >>> price_ratio(kappa=0.5, iota=0.05, r_a=0.05, r_b=0.0)     # ι = r_a − r_b: f = x
+    1.0
+    """
     kappa, iota, r_a, r_b = _inputs(kappa, iota, r_a, r_b)
     contract = _validate.choice("contract", contract, CONTRACTS)
     funding = _validate.choice("funding", funding, FUNDING)

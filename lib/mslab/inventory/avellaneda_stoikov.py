@@ -51,7 +51,18 @@ def spread_formula(gamma, k, sigma, tau):
 def reservation_price(s: float | np.ndarray, q: float | np.ndarray, gamma: float, sigma: float,
                       tau: float | np.ndarray) -> np.ndarray:
     """Reservation price r = s − q·γ·σ²·τ (currency) with τ = T − t ≥ 0 the time to the
-    horizon; s, q and τ may be arrays (broadcast)."""
+    horizon; s, q and τ may be arrays (broadcast).
+
+    Examples
+    --------
+    With the paper's γ = 0.1 and σ = 2, half-way to the horizon, a long inventory lowers the
+    reservation price and a short one raises it:
+
+    >>> import numpy as np
+    >>> from mslab.inventory import reservation_price
+    >>> reservation_price(100.0, np.array([-2, 0, 2]), gamma=0.1, sigma=2.0, tau=0.5)
+    array([100.4, 100. ,  99.6])
+    """
     s = _validate.real_array("s", s)
     q = _validate.real_array("q", q)
     gamma = _validate.positive("gamma", gamma)
@@ -63,7 +74,17 @@ def reservation_price(s: float | np.ndarray, q: float | np.ndarray, gamma: float
 
 
 def optimal_spread(gamma: float, k: float, sigma: float, tau: float | np.ndarray) -> np.ndarray:
-    """Total optimal spread δᵃ + δᵇ = γσ²τ + (2/γ)·ln(1 + γ/k) (currency), τ = T − t ≥ 0."""
+    """Total optimal spread δᵃ + δᵇ = γσ²τ + (2/γ)·ln(1 + γ/k) (currency), τ = T − t ≥ 0.
+
+    Examples
+    --------
+    The spread narrows to its constant part (2/γ)·ln(1 + γ/k) at the horizon:
+
+    >>> import numpy as np
+    >>> from mslab.inventory import optimal_spread
+    >>> optimal_spread(gamma=0.1, k=1.5, sigma=2.0, tau=np.array([1.0, 0.5, 0.0]))
+    array([1.69077042, 1.49077042, 1.29077042])
+    """
     gamma = _validate.positive("gamma", gamma)
     k = _validate.positive("k", k)
     sigma = _validate.nonnegative("sigma", sigma)
@@ -85,6 +106,12 @@ def symmetric_constant_mean_profit(gamma: float, k: float = 1.5, A: float = 140.
         E[X_T + q_T·S_T] = 2·N·p·δ   (currency).
 
     Parameters as in :func:`simulate_avellaneda_stoikov` (σ and s₀ do not enter).
+
+    Examples
+    --------
+    >>> from mslab.inventory import symmetric_constant_mean_profit
+    >>> round(symmetric_constant_mean_profit(gamma=0.1), 2)      # the paper's parameters
+    68.64
     """
     gamma = _validate.positive("gamma", gamma)
     k = _validate.positive("k", k)
@@ -153,20 +180,46 @@ def simulate_avellaneda_stoikov(
 
     Parameters
     ----------
-    gamma : risk aversion γ > 0 (1/currency).
-    k : decay of the fill intensity in the quote distance, k > 0 (1/currency).
-    A : fill intensity at zero distance, A ≥ 0 (fills per unit time).
-    sigma : mid-price volatility σ ≥ 0 (currency per √time).
-    s0 : initial mid-price (currency). T : horizon > 0. dt : step, T/dt a whole number.
-    n_paths : number of simulated paths ≥ 1. seed : non-negative integer.
-        At most :data:`mslab._validate.MAX_WORK` path-steps (``n_paths·T/dt``) and
-        :data:`mslab._validate.MAX_ELEMENTS` steps or recorded values are simulated; beyond,
-        a ``ValueError`` names the parameters.
-    strategy : ``"inventory"`` or ``"symmetric"`` (see the module docstring).
-    symmetric_spread : ``"full"`` or ``"constant"``; only used by the symmetric strategy.
-    record_paths : keep per-step mid, quotes, inventory, cash and fills of the first
-        ``record_paths`` paths (0 ≤ record_paths ≤ n_paths).
+    gamma
+        Risk aversion γ > 0 (1/currency).
+    k
+        Decay of the fill intensity in the quote distance, k > 0 (1/currency).
+    A
+        Fill intensity at zero distance, A ≥ 0 (fills per unit time).
+    sigma
+        Mid-price volatility σ ≥ 0 (currency per √time).
+    s0
+        Initial mid-price (currency).
+    T
+        Horizon > 0.
+    dt
+        Step, with T/dt a whole number.
+    n_paths
+        Number of simulated paths ≥ 1.
+    seed
+        Non-negative integer.
+    strategy
+        ``"inventory"`` or ``"symmetric"`` (see the module docstring).
+    symmetric_spread
+        ``"full"`` or ``"constant"``; only used by the symmetric strategy.
+    record_paths
+        Keep per-step mid, quotes, inventory, cash and fills of the first ``record_paths``
+        paths (0 ≤ record_paths ≤ n_paths).
 
+    Returns
+    -------
+    QuotingResult
+        Terminal profit, inventory and fill counts of every path (and the recorded paths).
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, or beyond the work bounds: at most
+        :data:`mslab._validate.MAX_WORK` path-steps (``n_paths·T/dt``) and
+        :data:`mslab._validate.MAX_ELEMENTS` steps or recorded values are simulated.
+
+    Notes
+    -----
     Paths are simulated in parallel, each with its own random stream derived from
     ``(seed, path index)``: results do not depend on the number of threads.
     """

@@ -215,6 +215,16 @@ def glft_asymptotic_quotes(gamma: float, k: float, A: float, sigma: float, q: in
 
     ``q`` is an integer or a 1-D array of integers; there is no inventory bound. Requires
     ``gamma, k, A, sigma > 0``.
+
+    Examples
+    --------
+    A long inventory moves both quotes down (a deeper bid, a closer ask):
+
+    >>> import numpy as np
+    >>> from mslab.inventory import glft_asymptotic_quotes
+    >>> quotes = glft_asymptotic_quotes(gamma=0.01, k=0.3, A=0.9, sigma=0.3, q=np.array([-1, 0, 1]))
+    >>> quotes.bid_depth.round(4), quotes.ask_depth.round(4)
+    (array([3.245 , 3.3129, 3.3808]), array([3.3808, 3.3129, 3.245 ]))
     """
     gamma = _validate.positive("gamma", gamma)
     k = _validate.positive("k", k)

@@ -44,8 +44,9 @@ class QuotePaths:
 
 @dataclass(frozen=True)
 class QuotingResult:
-    """Outcome of a quoting simulation (:func:`simulate_avellaneda_stoikov` or
-    :func:`simulate_linear_quotes`).
+    """Outcome of a quoting simulation
+    (:func:`~mslab.inventory.avellaneda_stoikov.simulate_avellaneda_stoikov` or
+    :func:`~mslab.inventory.avellaneda_stoikov.simulate_linear_quotes`).
 
     ``profit`` (currency), ``final_inventory`` (shares) and the fill counts hold one value per
     path. ``spread`` is (2/γ)·ln(1 + γ/k), the paper's "Spread" column, for Avellaneda–Stoikov

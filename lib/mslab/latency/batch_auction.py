@@ -24,7 +24,16 @@ from mslab.rng import path_states
 
 
 def sniping_share(delta: float, tau: float) -> float:
-    """The share δ/τ (capped at 1) of jumps a firm δ faster than the others can snipe."""
+    """The share δ/τ (capped at 1) of jumps a firm δ faster than the others can snipe.
+
+    Examples
+    --------
+    A firm 1 ms faster than the others snipes 1 % of the jumps of a 100-ms batch interval:
+
+    >>> from mslab.latency.batch_auction import sniping_share
+    >>> sniping_share(delta=0.001, tau=0.1), sniping_share(delta=0.2, tau=0.1)
+    (0.01, 1.0)
+    """
     delta = _validate.nonnegative("delta", delta)
     tau = _validate.positive("tau", tau)
     return min(delta / tau, 1.0)

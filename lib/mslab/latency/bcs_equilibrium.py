@@ -22,7 +22,7 @@ from mslab import _validate
 from mslab.latency.jumps import EXPONENTIAL, JumpLaw
 
 MAX_RATE_RATIO = 1e12
-"""Largest λ_jump/λ_invest (times the sniping share) for which the half-spread is solved: beyond
+"""Largest λ_jump/λ_invest (times the sniping share) for which the half-spread is solved; beyond
 it the equilibrium is far outside any market and the root finder's bracket degenerates."""
 
 
@@ -39,6 +39,16 @@ def half_spread(lam_invest: float, lam_jump: float, law: JumpLaw,
     ``sniping_share`` = 1 is the continuous market; a frequent batch auction with speed
     advantage δ and interval τ has sniping_share = δ/τ (:mod:`mslab.latency.batch_auction`).
     Returns h in price units (0 when sniping_share = 0).
+
+    Examples
+    --------
+    With exponential jumps of mean 1 and λ_invest = λ_jump, the half-spread solves h = e^{−h}
+    (the omega constant):
+
+    >>> from mslab.latency.bcs_equilibrium import half_spread
+    >>> from mslab.latency.jumps import exponential_jumps
+    >>> round(half_spread(lam_invest=1.0, lam_jump=1.0, law=exponential_jumps(1.0)), 6)
+    0.567143
     """
     lam_invest = _validate.positive("lam_invest", lam_invest)
     lam_jump = _validate.positive("lam_jump", lam_jump)

@@ -25,7 +25,8 @@ BP = 1e4
 
 
 MAX_BASIS_WINDOW = 30 * 86_400.0
-"""Longest basis window (s): 30 days, far beyond any capture, within pandas' time offsets."""
+"""Longest basis window in seconds (30 days), far beyond any capture, within pandas' time
+offsets."""
 
 
 def venue_quotes(capture: BinanceCapture) -> pd.DataFrame:

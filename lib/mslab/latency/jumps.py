@@ -26,9 +26,10 @@ class JumpLaw:
     ----------
     kind : int
         ``DISCRETE`` or ``EXPONENTIAL``.
-    sizes, probs : numpy.ndarray
-        Support and probabilities of a discrete law (sizes > 0, probs summing to 1); for the
-        exponential law ``sizes = [mean]`` and ``probs = [1]``.
+    sizes : numpy.ndarray
+        Support of a discrete law (> 0); ``[mean]`` for the exponential law.
+    probs : numpy.ndarray
+        Probabilities of the sizes (summing to 1); ``[1]`` for the exponential law.
     """
 
     kind: int
@@ -68,7 +69,15 @@ def discrete_jumps(sizes: object, probs: object) -> JumpLaw:
 
 
 def exponential_jumps(mean: float) -> JumpLaw:
-    """An exponential law of |J| with the given mean (> 0, price units)."""
+    """An exponential law of |J| with the given mean (> 0, price units).
+
+    Examples
+    --------
+    >>> from mslab.latency.jumps import exponential_jumps
+    >>> law = exponential_jumps(mean=1.0)
+    >>> round(law.expected_excess(0.5), 6)       # E[(|J| − 0.5)⁺] = e^{−0.5}
+    0.606531
+    """
     m = _validate.positive("mean", mean)
     return JumpLaw(EXPONENTIAL, np.array([m]), np.array([1.0]))
 

@@ -574,41 +574,69 @@ def run_backtest(
 
     Parameters
     ----------
-    messages : LOBSTER message stream (:mod:`mslab.orderbook.messages`; times in seconds, at
-        most :data:`~mslab.orderbook.messages.MAX_TIME` — epoch milliseconds are refused).
-    quoter : a :class:`~mslab.orderbook.quoters.Quoter` (``grid_quoter``,
+    messages
+        LOBSTER message stream (``mslab.orderbook.messages``; times in seconds, at most
+        ``mslab.orderbook.messages.MAX_TIME`` — epoch milliseconds are refused).
+    quoter
+        A :class:`~mslab.orderbook.quoters.Quoter` (``grid_quoter``,
         ``avellaneda_stoikov_quoter``, ``glft_quoter`` or ``custom_quoter``).
-    tick : price grid in LOBSTER units (100 = one cent).
-    order_size : shares per quote (≥ 1), passed to the quoter. max_inventory : bound on
-        ``|inventory|`` (shares, ≥ 0).
-    queue_model : ``"risk_averse"``, ``"power"`` (exponent ``queue_power`` > 0), ``"log"``
+    tick
+        Price grid in LOBSTER units (100 = one cent).
+    order_size
+        Shares per quote (≥ 1), passed to the quoter.
+    max_inventory
+        Bound on the absolute inventory (shares, ≥ 0).
+    queue_model
+        ``"risk_averse"``, ``"power"`` (exponent ``queue_power`` > 0), ``"log"``
         (:data:`~mslab.orderbook.queue.QUEUE_MODELS`), or a numba function compiled for
         :data:`~mslab.orderbook.queue.QUEUE_MODEL_SIGNATURE` (it receives ``queue_power``).
-    partial_fills : fill only the traded quantity at the front of the queue (else the whole
-        order). post_only : marketable orders expire instead of taking liquidity.
-    feed_latency, entry_latency, response_latency : seconds in [0, 86 400], constants or one
-        per message (:mod:`mslab.orderbook.latency`).
-    entry_latency_model, response_latency_model : ``None`` (the built-in constant or
-        per-message model), or a numba function compiled for
-        :data:`~mslab.orderbook.latency.LATENCY_MODEL_SIGNATURE`; it receives the latency
+    queue_power
+        Exponent of the ``"power"`` queue model, > 0.
+    partial_fills
+        Fill only the traded quantity at the front of the queue (else the whole order).
+    post_only
+        Marketable orders expire instead of taking liquidity.
+    feed_latency, entry_latency, response_latency
+        Seconds in [0, 86 400], constants or one per message (``mslab.orderbook.latency``).
+    entry_latency_model, response_latency_model
+        ``None`` (the built-in constant or per-message model), or a numba function compiled
+        for ``mslab.orderbook.latency.LATENCY_MODEL_SIGNATURE``; it receives the latency
         given above (int64 nanoseconds: one value, or one per message) and the index of the
         last message the exchange has processed.
-    maker_fee, taker_fee : fee rates on traded value (negative: rebate), in (−1, 1)
-        (:func:`mslab.orderbook.fees.proportional_fee`).
-    fee_model : ``None`` (:func:`~mslab.orderbook.fees.proportional_fee`) or a numba function
-        compiled for :data:`~mslab.orderbook.fees.FEE_MODEL_SIGNATURE`; it receives
-        ``(maker_fee, taker_fee)`` as its parameters.
-    decision_interval : seconds > 0 between decisions, or ``decision_events`` ≥ 1: decide
-        after every that many received messages (exactly one of the two); at most
-        :data:`MAX_DECISIONS` decision times over the stream.
-    sample_interval : seconds > 0 between equity samples (at most :data:`MAX_SAMPLES`; the
-        decisions, at most :data:`MAX_DECISIONS`, go on until the last sample).
-    max_orders : most orders alive at once (1..4096). initial_book : the book before the first
-        message as a LOBSTER order-book row (see :func:`~mslab.orderbook.replay_lobster`).
-    book : the stream's LOBSTER order-book file (rows, one per message, validated by
-        :func:`~mslab.orderbook.book.book_rows`), or ``None`` to replay the book from the
-        messages alone. Given, the visible book after message ``i`` is row ``i`` (book-file
-        mode, see the module docstring).
+    maker_fee, taker_fee
+        Fee rates on traded value (negative: rebate), in (−1, 1)
+        (``mslab.orderbook.fees.proportional_fee``).
+    fee_model
+        ``None`` (``mslab.orderbook.fees.proportional_fee``) or a numba function compiled for
+        ``mslab.orderbook.fees.FEE_MODEL_SIGNATURE``; it receives ``(maker_fee, taker_fee)``
+        as its parameters.
+    decision_interval, decision_events
+        Seconds > 0 between decisions, or ``decision_events`` ≥ 1: decide after every that
+        many received messages (exactly one of the two); at most :data:`MAX_DECISIONS`
+        decision times over the stream.
+    sample_interval
+        Seconds > 0 between equity samples (at most :data:`MAX_SAMPLES`; the decisions, at
+        most :data:`MAX_DECISIONS`, go on until the last sample).
+    max_orders
+        Most orders alive at once (1..4096).
+    initial_book
+        The book before the first message as a LOBSTER order-book row (see
+        :func:`~mslab.orderbook.book.replay_lobster`).
+    book
+        The stream's LOBSTER order-book file (rows, one per message, validated by
+        ``mslab.orderbook.book.book_rows``), or ``None`` to replay the book from the messages
+        alone. Given, the visible book after message ``i`` is row ``i`` (book-file mode, see
+        the module docstring).
+
+    Returns
+    -------
+    MarketMakingResult
+        Fills, equity samples and the final position and cash of the run.
+
+    Raises
+    ------
+    ValueError
+        For a malformed stream or book file, or a parameter outside the ranges above.
     """
     tick = check_tick(tick)
     msg = message_arrays(messages, tick)

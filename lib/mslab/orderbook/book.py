@@ -12,9 +12,9 @@ over any range (a stub quote at $0.01 next to one at $200 000 costs one entry ea
 arrays double when a side outgrows them.
 
 State: ``keys`` and ``qtys`` are int64 ``(2, capacity)`` arrays (row ``BID`` = 0, ``ASK`` = 1)
-and ``counts`` an int64 ``(2,)`` array of occupied levels; :func:`apply_message` applies one
-LOBSTER message (type 1 adds, types 2, 3 and 4 remove shares at the message's level; types 5,
-6 and 7 leave the visible book unchanged).
+and ``counts`` an int64 ``(2,)`` array of occupied levels; :func:`update_level` applies the
+change :func:`message_delta` gives for one LOBSTER message (type 1 adds, types 2, 3 and 4
+remove shares at the message's level; types 5, 6 and 7 leave the visible book unchanged).
 
 Public API: :func:`replay_lobster` (the LOBSTER order-book rows after each message),
 :func:`crossing_state` (locked / crossed rows) and, for a message file that comes with its

@@ -61,7 +61,7 @@ MICROMARKET_GRID: dict[str, tuple[float, ...]] = {
     "max_inventory": (20, 50, 100),
     "inventory_penalty": (1e-4, 1e-3, 2e-3, 5e-3),
 }
-"""The micromarket grid: 4 × 3 × 3 × 4 = 144 configurations (it backtested 40 of them)."""
+"""The micromarket grid, 4 × 3 × 3 × 4 = 144 configurations (it backtested 40 of them)."""
 
 MICROMARKET_COSTS: dict[str, float] = {"fee_per_share": 2e-4, "slippage_per_volume": 5e-5}
 """micromarket's costs, the same for every configuration (``fixed`` of

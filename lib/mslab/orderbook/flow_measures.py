@@ -55,7 +55,7 @@ def flow_statistics(time: np.ndarray, type: np.ndarray, direction: np.ndarray,
     ``time[i + 1]`` (the last row until ``end``); ``tick`` is the tick size in dollars × 10000.
     A market order is a run of consecutive executions (types 4 and 5) with the same time and
     direction. Orders and trades are counted on start < time ≤ end, so messages stamped exactly
-    ``start`` (the warmed-up book of :func:`simulate_cst`) are not counted.
+    ``start`` (the warmed-up book of :func:`~mslab.orderbook.cst_flow.simulate_cst`) are not counted.
     """
     time = _numeric_column("time", time)
     n = time.size

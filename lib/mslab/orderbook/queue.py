@@ -48,6 +48,7 @@ from mslab import _validate
 
 QUEUE_MODEL_SIGNATURE = types.float64(types.float64, types.float64, types.float64,
                                        types.float64, types.float64)
+"""The numba signature of a queue model, ``(front, traded, prev_qty, new_qty, param) -> front``."""
 QUEUE_MODEL_TYPE = types.FunctionType(QUEUE_MODEL_SIGNATURE)
 
 
@@ -97,6 +98,7 @@ def log_model(front, traded, prev_qty, new_qty, param):
 
 
 QUEUE_MODELS = {"risk_averse": risk_averse_model, "power": power_model, "log": log_model}
+"""The built-in queue models by name (the ``queue_model`` argument of the backtest)."""
 
 
 def resolve_queue_model(name: str, model: object) -> Dispatcher:
@@ -125,6 +127,20 @@ def queue_after(model: str | Dispatcher, front: float, prev_qty: float, new_qty:
     visible execution). ``model`` is one of ``"risk_averse"``, ``"power"`` (exponent
     ``power`` > 0) or ``"log"``, or a queue-model function (its parameter is ``power``); see
     the module docstring. Sizes in shares, finite and ≥ 0.
+
+    Examples
+    --------
+    Our order has 300 shares ahead at a level of 500. A trade of 100 at the front leaves 200
+    ahead; a cancellation of 50 somewhere in the level leaves 300 under the risk-averse model
+    (the cancelled shares were behind us) and fewer under the power model:
+
+    >>> from mslab.orderbook import queue_after
+    >>> queue_after("risk_averse", front=300, prev_qty=500, new_qty=400, traded=100)
+    200.0
+    >>> queue_after("risk_averse", front=300, prev_qty=500, new_qty=450)
+    300.0
+    >>> round(queue_after("power", front=300, prev_qty=500, new_qty=450), 2)
+    265.38
     """
     function = resolve_queue_model("model", model)
     front = _validate.real("front", front)

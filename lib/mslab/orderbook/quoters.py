@@ -1,6 +1,6 @@
 """Quoters — the quoting rules of the order-book backtest (:func:`mslab.orderbook.run_backtest`).
 
-Interface. A quoter's rule is a numba function compiled for :data:`QUOTER_SIGNATURE`,
+Interface. A quoter's rule is a numba function compiled for :data:`QUOTER_SIGNATURE`::
 
     rule(view: MarketView, params: float64[::1], orders: int64[:, ::1],
              quotes: int64[:, ::1]) -> None
@@ -18,7 +18,7 @@ resting orders whose price is still quoted (and their queue positions), cancels 
 and sends the missing ones.
 
 Because the kernel takes the rule as a typed function pointer, one compiled (and cached)
-kernel serves every quoter, including ones written in a notebook:
+kernel serves every quoter, including ones written in a notebook::
 
     @njit(QUOTER_SIGNATURE)
     def join_best(view, params, orders, quotes):
@@ -72,6 +72,7 @@ MARKET_VIEW_TYPE = types.NamedTuple([_F, _F, _I, _I, _I, _I, _F, _I, _F, _I, _I,
                                     MarketView)
 QUOTER_SIGNATURE = types.void(MARKET_VIEW_TYPE, types.float64[::1], types.int64[:, ::1],
                                 types.int64[:, ::1])
+"""The numba signature of a quoter's rule, ``(view, params, orders, quotes) -> None``."""
 QUOTER_TYPE = types.FunctionType(QUOTER_SIGNATURE)
 
 BID_TICK, BID_QTY, ASK_TICK, ASK_QTY = 0, 1, 2, 3  # columns of the quote table

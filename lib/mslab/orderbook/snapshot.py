@@ -25,12 +25,14 @@ at every snapshot ``t < n - 1``:
    spread) instead of crossing the book, which this model could not price.
 2. **Caps inventory**: a side is quoted only if its fill keeps ``|q| <= max_inventory``.
 3. **Fills** over the bucket ``(t, t + 1]``. The ask fills iff all of
-     (a) *price reach*: ``ask_t <= max(A_t, A_{t+1})``: a quote at or inside the market's best
-         ask is first in line for taker buys; one behind it is reached only if the next
-         snapshot shows the best ask at or beyond it (the levels in front were consumed);
-     (b) *volume reach*: ``buys_{t+1} >= order_size · ask_t`` (notional) or ``>= order_size``
-         (shares);
-     (c) *coin flip*: ``U < fill_probability`` with ``U`` uniform on [0, 1);
+
+   (a) *price reach*: ``ask_t <= max(A_t, A_{t+1})``: a quote at or inside the market's best
+       ask is first in line for taker buys; one behind it is reached only if the next
+       snapshot shows the best ask at or beyond it (the levels in front were consumed);
+   (b) *volume reach*: ``buys_{t+1} >= order_size · ask_t`` (notional) or ``>= order_size``
+       (shares);
+   (c) *coin flip*: ``U < fill_probability`` with ``U`` uniform on [0, 1);
+
    and symmetrically the bid fills iff ``bid_t >= min(B_t, B_{t+1})``, ``sells_{t+1}`` reaches
    the order, and its own coin flip succeeds. Both sides may fill in one bucket.
    A fill at price ``p`` moves ``q`` by ``∓order_size`` and cash by ``±p · order_size``, and
@@ -138,7 +140,7 @@ class SnapshotBacktest:
 
     @property
     def hours(self) -> float:
-        """Hours covered: (snapshots − 1) × interval / 3600."""
+        """Hours covered, (snapshots − 1) × interval / 3600."""
         return (self.equity.size - 1) * self.interval / 3600.0
 
     def block_pnl(self) -> np.ndarray:

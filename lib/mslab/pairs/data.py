@@ -187,6 +187,17 @@ def year_blocks(index: pd.DatetimeIndex, years: int, *, first_year: int | None =
     Returns one row per block: ``start_year``, ``end_year`` (the last year with a date in the
     block), ``label`` ("1990–1994"), ``n_years`` (calendar years it spans, end − start + 1),
     ``n_days`` and the positions ``start``/``stop`` of its dates in ``index`` (a slice).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from mslab.pairs.data import year_blocks
+    >>> days = pd.bdate_range("2000-01-03", "2004-12-31")
+    >>> year_blocks(days, 2)[["label", "n_days", "start", "stop"]]
+           label  n_days  start  stop
+    0  2000–2001     521      0   521
+    1  2002–2003     522    521  1043
+    2  2004–2004     262   1043  1305
     """
     if not isinstance(index, pd.DatetimeIndex):
         _validate.fail("index", type(index).__name__, "a pandas DatetimeIndex")

@@ -113,18 +113,38 @@ def make_synthetic_universe(
 
     Parameters
     ----------
-    n_pairs_coint : number of cointegrated pairs (2 stocks each), ≥ 0.
-    n_random_walks : number of unpaired random-walk stocks, ≥ 0 (at least 2 stocks in all).
-    n_days : number of trading days ≥ 2. n_factors : common factors ≥ 0.
-    factor_vol, idio_vol : daily log-return volatility of each factor / idiosyncratic walk;
-        ``idio_vol`` > 0 (it is what keeps free stocks from being cointegrated).
-    drift : daily drift μ of every free stock's log-price (default 0.0003, about 7.5 % a year).
-    beta_range, half_life_range (trading days), sigma_eq_range (log-price) : (low, high) with
-        0 < low ≤ high, the uniform laws of β, ln 2/κ and σ_eq of each pair.
-    seed : non-negative integer. start : first date of the business-day calendar.
+    n_pairs_coint
+        Number of cointegrated pairs (2 stocks each), ≥ 0.
+    n_random_walks
+        Number of unpaired random-walk stocks, ≥ 0 (at least 2 stocks in all).
+    n_days
+        Number of trading days ≥ 2.
+    n_factors
+        Common factors ≥ 0.
+    factor_vol, idio_vol
+        Daily log-return volatility of each factor / idiosyncratic walk; ``idio_vol`` > 0 (it
+        is what keeps free stocks from being cointegrated).
+    drift
+        Daily drift μ of every free stock's log-price (default 0.0003, about 7.5 % a year).
+    beta_range, half_life_range, sigma_eq_range
+        (low, high) with 0 < low ≤ high: the uniform laws of β, ln 2/κ (trading days) and
+        σ_eq (log-price) of each pair.
+    seed
+        Non-negative integer.
+    start
+        First date of the business-day calendar.
 
-    The simulation needs streams × (days + factors + 4) random draws, streams = factors +
-    stocks; more than :data:`MAX_DRAWS` is refused before anything is allocated.
+    Returns
+    -------
+    SyntheticUniverse
+        The prices and the true cointegrated pairs with their parameters.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above. The simulation needs streams × (days +
+        factors + 4) random draws, streams = factors + stocks; more than :data:`MAX_DRAWS` is
+        refused before anything is allocated.
     """
     n_pairs = _validate.integer("n_pairs_coint", n_pairs_coint, low=0)
     n_rw = _validate.integer("n_random_walks", n_random_walks, low=0)
