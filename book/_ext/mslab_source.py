@@ -23,6 +23,9 @@ tools/reference_pages.py).
    documented object (the reference documents each object under the module that defines
    it), and shows a reference to an existing but undocumented (private) object as code
    without a link. A name that does not exist still fails the nitpicky build.
+
+4. The parameter and return types autodoc adds from the annotations go before a docstring's
+   Examples, as in a NumPy docstring, not after them (:func:`fields_first`).
 """
 
 from __future__ import annotations
@@ -70,25 +73,20 @@ def house_style(lines: list[str]) -> list[str]:
         elif line.strip() and _indent(line) == 0 and not _FIELD.match(line):
             in_fields = False
         field = _FIELD.match(line) if in_fields else None
-        term = _TERM.match(line)
-        if field and not _TYPE.match(field.group(3).strip()):
-            pad = field.group(1)
-            out += [f"{pad}{field.group(2)}", f"{pad}    {escape_bars(field.group(3))}"]
+        if field and _TYPE.match(field.group(3).strip()):
+            field = None  # a NumPy ``name : type`` line: napoleon reads it as it is
+        definition = field or _TERM.match(line)
+        if not definition:
+            out.append(escape_bars(line))
             i += 1
-            while i < len(lines) and lines[i].strip() and _indent(lines[i]) > len(pad):
-                out.append(f"{pad}    {escape_bars(lines[i].strip())}")
-                i += 1
             continue
-        if term:
-            pad = term.group(1)
-            out += [f"{pad}{term.group(2)}", f"{pad}    {escape_bars(term.group(3))}"]
-            i += 1
-            while i < len(lines) and lines[i].strip() and _indent(lines[i]) > len(pad):
-                out.append(f"{pad}    {escape_bars(lines[i].strip())}")
-                i += 1
-            continue
-        out.append(escape_bars(line))
+        # term on its own line, then the text after it and its continuation lines indented
+        pad, term, text = definition.groups()
+        out += [f"{pad}{term}", f"{pad}    {escape_bars(text)}"]
         i += 1
+        while i < len(lines) and lines[i].strip() and _indent(lines[i]) > len(pad):
+            out.append(f"{pad}    {escape_bars(lines[i].strip())}")
+            i += 1
     return out
 
 
@@ -142,8 +140,25 @@ def resolve(app: object, env: object, node: object, contnode: object) -> object 
     return contnode  # exists, but the reference does not document it: code, not a link
 
 
+def fields_first(app: object, domain: str, objtype: str, content: object) -> None:
+    """Move the field lists (parameters, returns) after an Examples rubric to before it."""
+    from docutils import nodes
+
+    rubrics = [c for c in content.children
+               if isinstance(c, nodes.rubric) and c.astext() == "Examples"]
+    if domain != "py" or not rubrics:
+        return
+    examples = content.index(rubrics[0])
+    for field_list in [c for c in content.children[examples + 1:]
+                       if isinstance(c, nodes.field_list)]:
+        content.remove(field_list)
+        content.insert(content.index(rubrics[0]), field_list)
+
+
 def setup(app: object) -> dict[str, object]:
     # Before napoleon (priority 500) turns the NumPy sections into reST.
     app.connect("autodoc-process-docstring", process_docstring, priority=100)
     app.connect("missing-reference", resolve)
+    # After autodoc's merge_typehints (priority 500) has added the types.
+    app.connect("object-description-transform", fields_first, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

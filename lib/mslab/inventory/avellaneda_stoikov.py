@@ -209,7 +209,7 @@ def simulate_avellaneda_stoikov(
     Returns
     -------
     QuotingResult
-        Terminal profit, inventory and fill counts of every path (and the recorded paths).
+        Profit, final inventory and fill counts of every path, and the recorded paths.
 
     Raises
     ------

@@ -631,7 +631,7 @@ def run_backtest(
     Returns
     -------
     MarketMakingResult
-        Fills, equity samples and the final position and cash of the run.
+        The fills, and equity, cash, inventory, mid and fees sampled every ``sample_interval``.
 
     Raises
     ------
