@@ -110,6 +110,24 @@ def load_funding(path: str | Path, *, interval_hours: float | None = None,
     recorded time from its nominal settlement. With ``strict=True`` any dropped or flagged row
     raises :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned with
     its report (see the module docstring for the checks).
+
+    Examples
+    --------
+    A Binance-format file with a missing settlement: the gap is reported, never filled.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mslab.data.funding import load_funding
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "BTCUSDT_funding.csv"
+    >>> _ = path.write_text("fundingTime,fundingRate\\n1704067200000,0.0001\\n"
+    ...                     "1704096000000,0.00012\\n1704153600000,-0.00005\\n")
+    >>> history = load_funding(path)
+    >>> history.interval_hours, len(history.frame)
+    (8.0, 3)
+    >>> [(issue.problem, issue.action, issue.count) for issue in history.report.issues]
+    [('no_mark_price', 'note', 1), ('interval', 'note', 2), ('gap', 'flagged', 1)]
+    >>> tmp.cleanup()
     """
     path = rep.check_path("path", path)
     if interval_hours is not None:

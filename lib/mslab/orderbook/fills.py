@@ -263,7 +263,16 @@ def mid_volatility(times: object, mid: object, start: float, end: float,
     """Volatility of the mid (ticks per √second): the standard deviation (ddof = 1) of the
     increments of ``mid`` sampled every ``interval`` seconds on ``[start, end)`` — the value
     after the last message at or before each grid time — divided by √interval. ``start`` must
-    be ≥ ``times[0]`` and the grid must hold at least three points."""
+    be ≥ ``times[0]`` and the grid must hold at least three points.
+
+    Examples
+    --------
+    A mid that moves one tick every second has a volatility of one tick per √second:
+
+    >>> from mslab.orderbook import mid_volatility
+    >>> mid_volatility(times=[0, 1, 2, 3, 4], mid=[100, 101, 100, 101, 102], start=0, end=5)
+    1.0
+    """
     t, m = _series(times, mid)
     start = _validate.real("start", start)
     if start < t[0]:

@@ -133,7 +133,15 @@ def glft_rule(view, params, orders, quotes):
 def grid_quoter(half_spread: float = 0.5, levels: int = 1, step: int = 1) -> Quoter:
     """Fixed-spread grid: ``levels`` quotes per side at ``mid ∓ (half_spread + l·step)`` ticks
     (l = 0..levels−1), bids rounded down and asks up. ``half_spread`` ≥ 0 (ticks; 0.5 joins the
-    best quotes of a one-tick market), ``step`` ≥ 1 (ticks)."""
+    best quotes of a one-tick market), ``step`` ≥ 1 (ticks).
+
+    Examples
+    --------
+    >>> from mslab.orderbook import grid_quoter
+    >>> quoter = grid_quoter(half_spread=0.5, levels=2)    # join the best, and one tick behind
+    >>> quoter.name, quoter.params, quoter.levels
+    ('grid', array([0.5, 1. ]), 2)
+    """
     half_spread = _validate.nonnegative("half_spread", half_spread)
     levels = _validate.integer("levels", levels, low=1, high=64)
     step = _validate.integer("step", step, low=1)

@@ -93,6 +93,25 @@ def pair_prices(y: object, x: object, *, positive: bool = True,
 
     Misalignment is an error, never silently repaired: a date present in one Series but not the
     other is named in the message, as is a missing or non-positive price.
+
+    Examples
+    --------
+    Dates that do not match are an error naming them:
+
+    >>> import pandas as pd
+    >>> from mslab.pairs import pair_prices
+    >>> days = pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-04"])
+    >>> y = pd.Series([10.0, 10.5, 10.2], index=days, name="KO")
+    >>> x = pd.Series([20.0, 20.4, 20.1], index=days, name="PEP")
+    >>> pair_prices(y, x)
+                  KO   PEP
+    2024-01-02  10.0  20.0
+    2024-01-03  10.5  20.4
+    2024-01-04  10.2  20.1
+    >>> pair_prices(y, x.drop(days[2]))
+    Traceback (most recent call last):
+        ...
+    ValueError: y and x are misaligned: y has a price on 2024-01-04 but x does not (1 date(s) only in y, 0 only in x); align them first, e.g. with DataFrame.dropna()
     """
     if not isinstance(positive, (bool, np.bool_)):
         _validate.fail("positive", positive, "True or False")
