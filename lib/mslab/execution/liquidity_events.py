@@ -217,6 +217,18 @@ _SORT_BATCH = 1 << 21  # values sorted per numpy call when ordering blocks (boun
 
 
 @njit(cache=True)
+def _window_starts(time, span):
+    """First index of each time window (t − span, t] (two pointers)."""
+    n = time.shape[0]
+    lo = np.empty(n, np.int64)
+    start = 0
+    for i in range(n):
+        start = _window_start(time, span, 0, i, start)
+        lo[i] = start
+    return lo
+
+
+@njit(cache=True)
 def _block_starts(lo):
     """Block starts (and the length as the last entry) for the window starts ``lo``: a block
     begins at 0 and at every index whose window starts after the current block's start."""
@@ -429,7 +441,7 @@ def _median_into(x: np.ndarray, t: np.ndarray, span: float, w: int, mp: int, out
                  ) -> None:
     """The rolling median of validated arguments (see :func:`_window`), written to ``out``."""
     if w == 0:  # time windows
-        lo = np.searchsorted(t, t - span, side="right")
+        lo = _window_starts(t, span)
         bstart = _block_starts(lo)
     else:
         lo = _NO_START
