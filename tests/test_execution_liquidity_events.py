@@ -163,3 +163,61 @@ def test_short_series_give_nan_not_errors():
     assert r["events"] == 0 and np.isnan(r["vol_p"])
     with pytest.raises(ValueError, match="window"):
         le.rolling_median(x, 0)
+
+
+def _irregular_times(n, seed):
+    """Irregular nanosecond times with repeats and bursts (exact integers in float)."""
+    gaps = np.random.default_rng(seed).choice([0, 1, 2, 5, 40, 900], size=n,
+                                              p=[0.2, 0.3, 0.2, 0.15, 0.1, 0.05])
+    return np.cumsum(gaps).astype(float) * 1e6
+
+
+@pytest.mark.parametrize("seconds", [0.001, 0.05, 0.7, 30.0, 1e4])
+def test_median_blocks_on_irregular_times_equal_pandas(seconds):
+    """The block-sorted median on windows from one value to longer than the data, over block
+    lengths many enough (> 64 distinct) to take the padded sorting path, with ties and NaN
+    runs."""
+    n = 20_000
+    t = _irregular_times(n, int(seconds * 1000))
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 6, n).astype(float) + (rng.random(n) < 0.3) * rng.normal(size=n)
+    x[rng.random(n) < 0.02] = np.nan
+    x[3_000:3_400] = np.nan
+    lo = np.searchsorted(t, t - seconds * 1e9, side="right")
+    if seconds == 0.7:
+        assert np.unique(np.diff(le._block_starts(lo))).size > 64
+    for mp in (None, 3):
+        ref = pd.Series(x, index=pd.to_datetime(t.astype(np.int64))).rolling(
+            f"{seconds * 1e9:.0f}ns", min_periods=mp).median()
+        np.testing.assert_array_equal(le.rolling_median(x, seconds * 1e9, time=t, min_periods=mp),
+                                      ref)
+
+
+@pytest.mark.parametrize("w", [1, 2, 3, 599, 600, 601, 25_000])
+def test_median_count_windows_on_block_edges_equal_pandas(w):
+    """Count windows around the block length, a window of one value and one longer than the
+    data, on values with ties and a NaN run crossing a block boundary."""
+    x = np.random.default_rng(w).integers(0, 50, 24_000).astype(float)
+    x[1_190:1_215] = np.nan
+    for mp in (None, 1):
+        np.testing.assert_array_equal(le.rolling_median(x, w, min_periods=mp),
+                                      pd.Series(x).rolling(w, min_periods=mp).median())
+
+
+@pytest.mark.parametrize("w", [2, 3, 60, 601])
+def test_full_window_mean_std_equal_pandas(w):
+    """Count windows over finite values (the branch-free loop): against pandas, and runs of
+    equal values longer and shorter than the window starting inside a recentring block."""
+    rng = np.random.default_rng(w)
+    x = 1e4 + np.round(rng.normal(size=30_000).cumsum(), 2)
+    x[5_000:5_000 + w + 7] = x[5_000]  # a flat window
+    x[9_000:9_000 + w - 1] = 3.0  # one value short of flat
+    mean, std = le.rolling_mean_std(x, w)
+    r = pd.Series(x).rolling(w)
+    np.testing.assert_allclose(mean, r.mean(), rtol=0, atol=1e-8)
+    win = np.lib.stride_tricks.sliding_window_view(x, w)
+    ref = np.concatenate((np.full(w - 1, np.nan), win.std(axis=1, ddof=1)))
+    np.testing.assert_allclose(std, ref, rtol=1e-7, atol=1e-9)
+    flat = np.flatnonzero(np.concatenate((np.zeros(w - 1, bool), np.ptp(win, axis=1) == 0)))
+    assert flat.size >= 8 and np.all(std[flat] == 0.0) and np.all(mean[flat] == x[flat])
+    assert np.all(std[9_000 + w - 2:9_000 + w - 1] > 0)

@@ -71,6 +71,7 @@ def binance_snapshots(capture: BinanceCapture, step_s: float) -> pd.DataFrame:
 
 
 _NO_TIME = np.empty(0)  # the ``time`` argument of a kernel for count windows
+_NO_START = np.empty(0, np.int64)  # the window starts ``lo`` of the median for count windows
 
 
 @njit(cache=True, inline="always")
@@ -89,7 +90,58 @@ def _window_start(time, span, w, i, start):
 @njit(cache=True)
 def _rolling_mean_std(x, time, span, w, min_periods, mean, std):
     # Fills ``mean`` and ``std`` (allocated by NumPy, whose large arrays get transparent huge
-    # pages: first writes then cost far fewer page faults than in a kernel's own arrays). One pass of running sums of (x - c) over the window, with the centre c moved to the
+    # pages: first writes then cost far fewer page faults than in a kernel's own arrays).
+    # Count windows over finite values take the branch-free loop of _mean_std_full.
+    n = x.shape[0]
+    if time.shape[0] == 0 and 2 <= w <= n:  # count windows (w = 0 marks time windows)
+        bad = 0
+        for i in range(n):
+            bad += not np.abs(x[i]) < np.inf
+        if bad == 0:
+            _mean_std_any(x[:w - 1], time, span, w, min_periods, mean[:w - 1], std[:w - 1])
+            _mean_std_full(x, w, mean, std)
+            return
+    _mean_std_any(x, time, span, w, min_periods, mean, std)
+
+
+@njit(cache=True)
+def _mean_std_full(x, w, mean, std):
+    # The windows ending at w - 1, ..., n - 1 of finite values, all full. The same sums as
+    # _mean_std_any, centred on the first value of each run of w windows and computed afresh
+    # there, without the branches for NaN and partial windows; divisions by w and w - 1 are
+    # multiplications by their inverses (results within an ulp or two of the division).
+    n = x.shape[0]
+    inv_w, inv_w1 = 1.0 / w, 1.0 / (w - 1)
+    same = 1  # equal values in a row ending at x[i - 1], then at x[i]
+    for j in range(w - 3, -1, -1):
+        if x[j] != x[w - 2]:
+            break
+        same += 1
+    for b in range(w - 1, n, w):
+        c = x[b]
+        s = 0.0
+        s2 = 0.0
+        for j in range(b - w + 1, b + 1):
+            d = x[j] - c
+            s += d
+            s2 += d * d
+        for i in range(b, min(b + w, n)):
+            if i > b:
+                d = x[i] - c
+                u = x[i - w] - c
+                s += d - u
+                s2 += d * d - u * u
+            same = same + 1 if x[i] == x[i - 1] else 1
+            mu = s * inv_w
+            var = (s2 - s * mu) * inv_w1
+            flat = same >= w
+            mean[i] = x[i] if flat else c + mu
+            std[i] = 0.0 if flat else np.sqrt(var if var > 0.0 else 0.0)
+
+
+@njit(cache=True)
+def _mean_std_any(x, time, span, w, min_periods, mean, std):
+    # One pass of running sums of (x - c) over the window, with the centre c moved to the
     # latest value and the sums recomputed once per window length (amortised O(1) per value):
     # the round-off of s2 - s²/n then scales with the spread of the values inside a window,
     # not with their level. As pandas, a run of equal values gives exactly that value and 0.
@@ -148,197 +200,208 @@ def _rolling_mean_std(x, time, span, w, min_periods, mean, std):
             std[i] = np.sqrt(var) if var > 0.0 else (0.0 if nobs > 1 else np.nan)
 
 
-# The rolling median keeps the window's non-NaN values in two binary heaps stored in one
-# array ``key`` of 2 × capacity: [0, capacity) the lower half as a min-heap of −value (its root
-# is the largest lower value), [capacity, 2 capacity) the upper half as a min-heap of value;
-# size[0] − size[1] is 0 or 1. A value lives in ring slot i mod capacity; ``slot`` names the
-# slot of each heap node, ``pos`` and ``side`` the node and heap of each slot, so a leaving
-# value is found in O(1) and every update costs O(log w).
+# The rolling median sorts the values block by block and keeps two blocks as doubly linked
+# lists in sorted order (after Suomela, "Median filtering is equivalent to sorting", 2014):
+# block B receives the new values, block A (the previous block) holds the older values still in
+# the window. A new block starts at the first index whose window no longer reaches back to the
+# current block's start, so every window lies in A ∪ B and a block never holds more values than
+# the largest window. B's list is built full and emptied in reverse order; re-linking its values
+# in forward order then restores each one between its correct neighbours in O(1) (Knuth's
+# dancing links). Two cursors, one per list, split the window's values into the ``small`` ones
+# before the cursors and the rest, every small value <= every other one; after each update the
+# cursors move back into that order and to ``m // 2`` small values (amortised O(1) per value),
+# where the median is read off the cursors. Node 0 of a list is a −inf head, node k + 1 a +inf
+# tail for a block of k non-NaN values; NaN values never enter.
 
-@njit(cache=True, inline="always")
-def _sift_up(key, slot, pos, base, j):
-    k = key[base + j]
-    s = slot[base + j]
-    while j > 0:
-        parent = (j - 1) >> 1
-        kp = key[base + parent]
-        if kp <= k:
-            break
-        key[base + j] = kp
-        sp = slot[base + parent]
-        slot[base + j] = sp
-        pos[sp] = j
-        j = parent
-    key[base + j] = k
-    slot[base + j] = s
-    pos[s] = j
-
-
-@njit(cache=True, inline="always")
-def _sift_down(key, slot, pos, base, j, n):
-    k = key[base + j]
-    s = slot[base + j]
-    while True:
-        c = 2 * j + 1
-        if c >= n:
-            break
-        kc = key[base + c]
-        if c + 1 < n:
-            kd = key[base + c + 1]
-            if kd < kc:
-                c += 1
-                kc = kd
-        if kc >= k:
-            break
-        key[base + j] = kc
-        sc = slot[base + c]
-        slot[base + j] = sc
-        pos[sc] = j
-        j = c
-    key[base + j] = k
-    slot[base + j] = s
-    pos[s] = j
+_SORT_BATCH = 1 << 21  # values sorted per numpy call when ordering blocks (bounds the temporaries)
 
 
 @njit(cache=True)
-def _push(key, slot, pos, side, size, cap, h, k, s):
-    j = size[h]
-    key[h * cap + j] = k
-    slot[h * cap + j] = s
-    side[s] = h
-    size[h] += 1
-    _sift_up(key, slot, pos, h * cap, j)
-
-
-@njit(cache=True)
-def _pop_at(key, slot, pos, size, cap, h, j):
-    base = h * cap
-    size[h] -= 1
-    last = size[h]
-    if j != last:
-        k_old = key[base + j]
-        k = key[base + last]
-        s = slot[base + last]
-        key[base + j] = k
-        slot[base + j] = s
-        pos[s] = j
-        if k < k_old:
-            _sift_up(key, slot, pos, base, j)
-        else:
-            _sift_down(key, slot, pos, base, j, last)
-
-
-@njit(cache=True)
-def _rebalance(key, slot, pos, side, size, cap):
-    if size[0] > size[1] + 1:
-        f = 0
-    elif size[1] > size[0]:
-        f = 1
-    else:
-        return
-    s = slot[f * cap]
-    k = -key[f * cap]
-    _pop_at(key, slot, pos, size, cap, f, 0)
-    _push(key, slot, pos, side, size, cap, 1 - f, k, s)
-
-
-@njit(cache=True)
-def _median_insert(key, slot, pos, side, size, cap, v, s):
-    if size[0] == 0 or v <= -key[0]:
-        _push(key, slot, pos, side, size, cap, 0, -v, s)
-    else:
-        _push(key, slot, pos, side, size, cap, 1, v, s)
-    _rebalance(key, slot, pos, side, size, cap)
-
-
-@njit(cache=True)
-def _median_delete(key, slot, pos, side, size, cap, s):
-    _pop_at(key, slot, pos, size, cap, side[s], pos[s])
-    _rebalance(key, slot, pos, side, size, cap)
-
-
-@njit(cache=True)
-def _median_replace(key, slot, pos, side, size, cap, s_old, s, v):
-    # the value of slot s_old leaves and v enters in slot s: v takes its node, is re-sifted in
-    # that heap, then the roots are swapped if the halves cross (sizes are unchanged)
-    h = side[s_old]
-    j = pos[s_old]
-    base = h * cap
-    slot[base + j] = s
-    pos[s] = j
-    side[s] = h
-    k_new = -v if h == 0 else v
-    k_old = key[base + j]
-    if k_new == k_old:
-        return
-    key[base + j] = k_new
-    if k_new < k_old:
-        _sift_up(key, slot, pos, base, j)
-    else:
-        _sift_down(key, slot, pos, base, j, size[h])
-    if size[1] > 0 and -key[0] > key[cap]:
-        a = slot[0]
-        b = slot[cap]
-        va = -key[0]
-        key[0] = -key[cap]
-        slot[0] = b
-        side[b] = 0
-        key[cap] = va
-        slot[cap] = a
-        side[a] = 1
-        _sift_down(key, slot, pos, 0, 0, size[0])
-        _sift_down(key, slot, pos, cap, 0, size[1])
-
-
-@njit(cache=True)
-def _rolling_median(x, time, span, w, min_periods, capacity, out):
-    # fills ``out`` (see _rolling_mean_std on why the caller allocates it)
-    n = x.shape[0]
-    cap = max(capacity, 1)
-    key = np.empty(2 * cap)
-    slot = np.empty(2 * cap, np.int64)
-    pos = np.empty(cap, np.int64)
-    side = np.empty(cap, np.int64)
-    size = np.zeros(2, np.int64)
+def _window_starts(time, span):
+    """First index of each time window (t − span, t] (two pointers)."""
+    n = time.shape[0]
+    lo = np.empty(n, np.int64)
     start = 0
-    s = 0  # ring slot of x[i]
     for i in range(n):
-        v = x[i]
-        new_start = _window_start(time, span, w, i, start)
-        if time.shape[0] == 0 and new_start > 0:  # x[i - w] leaves, from slot s
-            old = x[i - w]
-            if old == old and v == v:
-                _median_replace(key, slot, pos, side, size, cap, s, s, v)
-            elif old == old:
-                _median_delete(key, slot, pos, side, size, cap, s)
-            elif v == v:
-                _median_insert(key, slot, pos, side, size, cap, v, s)
-        else:
-            entered = v != v  # NaN never enters
-            while start < new_start:
-                if x[start] == x[start]:
-                    if entered:
-                        _median_delete(key, slot, pos, side, size, cap, start % cap)
-                    else:
-                        _median_replace(key, slot, pos, side, size, cap, start % cap, s, v)
-                        entered = True
-                start += 1
-            if not entered:
-                _median_insert(key, slot, pos, side, size, cap, v, s)
-        start = new_start
-        s = s + 1 if s + 1 < cap else 0
-        m = size[0] + size[1]
+        start = _window_start(time, span, 0, i, start)
+        lo[i] = start
+    return lo
+
+
+@njit(cache=True)
+def _block_starts(lo):
+    """Block starts (and the length as the last entry) for the window starts ``lo``: a block
+    begins at 0 and at every index whose window starts after the current block's start."""
+    n = lo.shape[0]
+    starts = np.empty(n + 1, np.int64)
+    nb = 0
+    b = 0
+    for i in range(n):
+        if i == 0 or lo[i] > b:
+            b = i
+            starts[nb] = i
+            nb += 1
+    starts[nb] = n
+    return starts[:nb + 1]
+
+
+@njit(cache=True)
+def _pad_blocks(x, bstart, blocks, width, rows):
+    # rows[r] = the values of block blocks[r], then NaN up to ``width``
+    for r in range(blocks.shape[0]):
+        b0, b1 = bstart[blocks[r]], bstart[blocks[r] + 1]
+        for q in range(width):
+            rows[r, q] = x[b0 + q] if b0 + q < b1 else np.nan
+
+
+@njit(cache=True)
+def _unpad_blocks(o, bstart, blocks, order):
+    # the first (block length) entries of each row of ``o`` to the block's place in ``order``
+    for r in range(blocks.shape[0]):
+        b0, b1 = bstart[blocks[r]], bstart[blocks[r] + 1]
+        for q in range(b1 - b0):
+            order[b0 + q] = o[r, q]
+
+
+def _block_order(x: np.ndarray, bstart: np.ndarray) -> np.ndarray:
+    """For every block [bstart[b], bstart[b + 1]) of ``x``, the block-local indices of its
+    non-NaN values in ascending order, then of its NaN values and of padding (indices past
+    the block), concatenated in block order. Blocks of equal padded length are sorted
+    together by NumPy (rows padded with NaN, which sorts last)."""
+    order = np.empty(x.size, np.int64)
+    lens = np.diff(bstart)
+    if lens.size == 0:
+        return order
+    if np.unique(lens).size <= 64:
+        width = lens
+    else:  # pad each length up to a multiple of 1/16 to 1/8 of itself
+        grain = np.left_shift(1, np.maximum(0, np.floor(np.log2(lens)).astype(np.int64) - 3))
+        width = -(-lens // grain) * grain
+    for wd in np.unique(width):
+        batch = max(1, _SORT_BATCH // int(wd))
+        same = np.flatnonzero(width == wd)
+        for k in range(0, same.size, batch):
+            blocks = same[k:k + batch]
+            rows = np.empty((blocks.size, wd))
+            _pad_blocks(x, bstart, blocks, wd, rows)
+            _unpad_blocks(np.argsort(rows, axis=1), bstart, blocks, order)
+    return order
+
+
+@njit(cache=True, inline="always")
+def _unlink(nxt, prv, s, p):
+    nxt[s, prv[s, p]] = nxt[s, p]
+    prv[s, nxt[s, p]] = prv[s, p]
+
+
+@njit(cache=True, inline="always")
+def _relink(nxt, prv, s, p):
+    nxt[s, prv[s, p]] = p
+    prv[s, nxt[s, p]] = p
+
+
+@njit(cache=True)
+def _rolling_median(x, lo, w, min_periods, bstart, order, out):
+    # fills ``out`` (see _rolling_mean_std on why the caller allocates it); ``lo`` holds the
+    # window starts of time windows (empty for count windows of ``w`` values)
+    n = x.shape[0]
+    cap = 1
+    for b in range(bstart.shape[0] - 1):
+        cap = max(cap, bstart[b + 1] - bstart[b])
+    val = np.empty((2, cap + 2))
+    nxt = np.empty((2, cap + 2), np.int64)
+    prv = np.empty((2, cap + 2), np.int64)
+    node = np.empty((2, cap), np.int64)  # block-local index -> list node (-1: NaN)
+    tail = np.ones(2, np.int64)
+    cur = np.ones(2, np.int64)  # the cursors: first node that is not small
+    for s in range(2):  # two empty lists
+        val[s, 0], val[s, 1] = -np.inf, np.inf
+        nxt[s, 0], prv[s, 1] = 1, 0
+    sa, sb = 0, 1  # list slots of blocks A and B
+    ba, bb = 0, 0  # their first indices
+    blk = -1
+    start = 0
+    m = 0  # values in the window
+    small = 0
+    for i in range(n):
+        new_start = lo[i] if lo.shape[0] else max(i - w + 1, 0)
+        switch = i == bstart[blk + 1]
+        while start < new_start:  # leaving values (from B only when a new block starts)
+            s, base = (sa, ba) if start < bb else (sb, bb)
+            p = node[s, start - base]
+            start += 1
+            if p < 0:
+                continue
+            m -= 1
+            c = cur[s]
+            if p < c:
+                small -= 1
+            elif p == c:
+                cur[s] = nxt[s, p]
+            _unlink(nxt, prv, s, p)
+        if switch:  # A is empty: B becomes A, a new B is built full then emptied backwards
+            blk += 1
+            sa, sb = sb, sa
+            ba, bb = bb, i
+            e = bstart[blk + 1]
+            k = 0
+            for j in range(e - i):
+                node[sb, j] = -1
+            for q in range(e - i):  # non-NaN values first, then NaN and padding
+                j = order[i + q]
+                if j >= e - i or x[i + j] != x[i + j]:
+                    break
+                k += 1
+                val[sb, k] = x[i + j]
+                node[sb, j] = k
+            val[sb, 0], val[sb, k + 1] = -np.inf, np.inf
+            for q in range(k + 2):
+                nxt[sb, q] = q + 1
+                prv[sb, q] = q - 1
+            for j in range(e - i - 1, -1, -1):
+                if node[sb, j] >= 0:
+                    _unlink(nxt, prv, sb, node[sb, j])
+            tail[sb] = k + 1
+            cur[sb] = k + 1
+        p = node[sb, i - bb]  # the new value enters B
+        if p >= 0:
+            _relink(nxt, prv, sb, p)
+            m += 1
+            if p < cur[sb]:
+                small += 1
+        # restore the order of the split (at most one value is out of place) ...
+        # (only a value entering B's small side can exceed A's first other value; deleting
+        # values keeps the order)
+        a, b = cur[sa], cur[sb]
+        if val[sb, prv[sb, b]] > val[sa, a]:
+            a, b = nxt[sa, a], prv[sb, b]
+        # ... then move the cursors to m // 2 small values
+        half = m >> 1
+        while small < half:
+            if b == tail[sb] or (a != tail[sa] and val[sa, a] <= val[sb, b]):
+                a = nxt[sa, a]
+            else:
+                b = nxt[sb, b]
+            small += 1
+        while small > half:
+            pa, pb = prv[sa, a], prv[sb, b]
+            if pb == 0 or (pa != 0 and val[sa, pa] >= val[sb, pb]):
+                a = pa
+            else:
+                b = pb
+            small -= 1
+        cur[sa], cur[sb] = a, b
         if m < min_periods:
             out[i] = np.nan
         else:
-            out[i] = -key[0] if m & 1 else 0.5 * (-key[0] + key[cap])
+            hi = min(val[sa, a], val[sb, b])
+            out[i] = hi if m & 1 else 0.5 * (max(val[sa, prv[sa, a]], val[sb, prv[sb, b]]) + hi)
     return out
 
 
 def _window(x: np.ndarray, window, time, min_periods, low: int
-            ) -> tuple[np.ndarray, float, int, int, int]:
-    """Validated window of a rolling function: (time or empty, span, count, min_periods,
-    largest number of values in one window)."""
+            ) -> tuple[np.ndarray, float, int, int]:
+    """Validated window of a rolling function: (time or empty, span, count, min_periods)."""
     if x.ndim != 1:
         _validate.fail("x", f"an array of shape {x.shape}", "a 1-D array")
     if time is None:
@@ -346,15 +409,14 @@ def _window(x: np.ndarray, window, time, min_periods, low: int
         _validate.elements("window", float(w))
         mp = w if min_periods is None else _validate.integer("min_periods", min_periods, low=1,
                                                              high=w, high_name="window")
-        return _NO_TIME, float(w), w, mp, min(w, x.size)
+        return _NO_TIME, float(w), w, mp
     span = _validate.positive("window", window)
     t = _validate.series("time", time)
     if t.shape != x.shape or not np.all(np.isfinite(t)) or np.any(np.diff(t) < 0):
         _validate.fail("time", f"an array of shape {t.shape}",
                        f"finite non-decreasing times, one per value ({x.size})")
     mp = 1 if min_periods is None else _validate.integer("min_periods", min_periods, low=1)
-    size = np.arange(x.size) - np.searchsorted(t, t - span, side="right") + 1
-    return t, span, 0, mp, int(size.max(initial=0))
+    return t, span, 0, mp
 
 
 def rolling_mean_std(x: np.ndarray, window, time: np.ndarray | None = None,
@@ -369,28 +431,41 @@ def rolling_mean_std(x: np.ndarray, window, time: np.ndarray | None = None,
     windows), the standard deviation also when it holds fewer than two.
     """
     x = _validate.series("x", x)
-    t, span, w, mp, _ = _window(x, window, time, min_periods, low=2)
+    t, span, w, mp = _window(x, window, time, min_periods, low=2)
     mean, std = np.empty(x.size), np.empty(x.size)
     _rolling_mean_std(x, t, span, w, mp, mean, std)
     return mean, std
 
 
+def _median_into(x: np.ndarray, t: np.ndarray, span: float, w: int, mp: int, out: np.ndarray
+                 ) -> None:
+    """The rolling median of validated arguments (see :func:`_window`), written to ``out``."""
+    if w == 0:  # time windows
+        lo = _window_starts(t, span)
+        bstart = _block_starts(lo)
+    else:
+        lo = _NO_START
+        bstart = np.append(np.arange(0, x.size, w), x.size)
+    _rolling_median(x, lo, w, mp, bstart, _block_order(x, bstart), out)
+
+
 def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
                    min_periods: int | None = None) -> np.ndarray:
     """Rolling median, as pandas ``rolling(...).median()``: windows, NaN values and
-    ``min_periods`` as in :func:`rolling_mean_std` (count windows: an integer >= 1). Costs
-    O(log w) per value for windows of at most w values (two heaps)."""
+    ``min_periods`` as in :func:`rolling_mean_std` (count windows: an integer >= 1). Sorts the
+    values in blocks no longer than the largest window (O(log w) per value, by NumPy), then
+    slides the window over two blocks kept as sorted linked lists (amortised O(1) per value)."""
     x = _validate.series("x", x)
-    t, span, w, mp, capacity = _window(x, window, time, min_periods, low=1)
+    t, span, w, mp = _window(x, window, time, min_periods, low=1)
     out = np.empty(x.size)
-    _rolling_median(x, t, span, w, mp, capacity, out)
+    _median_into(x, t, span, w, mp, out)
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def _features_kernel(bid, ask, bid_size, ask_size, window, depth_window, out):
-    # out: the 8 feature columns of ``features`` (rows), filled in place
-    mid, spread, imbalance, depth, mean, std, z, median = out
+def _features_kernel(bid, ask, bid_size, ask_size, window, out):
+    # out: the 8 feature columns of ``features`` (rows), filled in place but for the median
+    mid, spread, imbalance, depth, mean, std, z, _ = out
     n = bid.shape[0]
     for i in range(n):
         mid[i] = 0.5 * (bid[i] + ask[i])
@@ -400,13 +475,10 @@ def _features_kernel(bid, ask, bid_size, ask_size, window, depth_window, out):
     _rolling_mean_std(spread, _NO_TIME, float(window), window, window, mean, std)
     for i in range(n):
         z[i] = (spread[i] - mean[i]) / std[i] if std[i] > 0.0 else np.nan
-    _rolling_median(depth, _NO_TIME, float(depth_window), depth_window, depth_window,
-                    min(depth_window, n), median)
 
 
 def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame:
-    """The snapshot features of the module docstring, added to a copy of ``snap`` (one kernel
-    call computes them all)."""
+    """The snapshot features of the module docstring, added to a copy of ``snap``."""
     _validate.instance("snap", snap, pd.DataFrame)
     if not {"bid", "ask", "bid_size", "ask_size"} <= set(snap.columns):
         _validate.fail("snap", list(snap.columns), "a frame of snapshots (bid, ask, bid_size, "
@@ -419,7 +491,8 @@ def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame
     names = ("mid", "spread", "imbalance", "top_depth", "spread_mean", "spread_std", "spread_z",
              "depth_median")
     values = np.empty((len(names), len(snap)))
-    _features_kernel(*[np.ascontiguousarray(c) for c in cols], window, depth_window, values)
+    _features_kernel(*[np.ascontiguousarray(c) for c in cols], window, values)
+    _median_into(values[3], _NO_TIME, float(depth_window), depth_window, depth_window, values[7])
     # values.T has pandas' own block layout: the frame wraps it without a copy
     return pd.concat([snap, pd.DataFrame(values.T, index=snap.index, columns=list(names),
                                          copy=False)], axis=1)
