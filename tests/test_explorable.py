@@ -86,6 +86,17 @@ def test_long_metrics_labels_and_rounds():
         explorable.long_metrics(frame, ["k"], {"z": "z"})
 
 
+def test_relabel_and_value_text():
+    expr = explorable.relabel("k", {"a": "alpha", "b": 'say "b"'})
+    assert expr == ('datum["k"] == "a" ? "alpha" : datum["k"] == "b" ? "say \\"b\\"" : '
+                    'datum["k"]')
+    with pytest.raises(ValueError, match="labels"):
+        explorable.relabel("k", {})
+    view = explorable.value_text("'γ = ' + lg", width=300).to_dict()
+    assert view["transform"] == [{"calculate": "'γ = ' + lg", "as": "text"}]
+    assert view["width"] == 300 and view["mark"]["type"] == "text"
+
+
 def test_check_size_refuses_a_heavy_chart():
     small = alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")
     assert explorable.check_size(small) is small
@@ -101,17 +112,17 @@ def test_quote_curves_tabulate_the_closed_forms():
     d = quote_curves(GAMMAS[[2, 7]], k=1.5, A=140.0, sigma=2.0, T=1.0, max_inventory=3)
     assert len(d) == 2 * 3 * 2 * q.size
     g = GAMMAS[7]
-    start = d[(d.gamma == g) & (d.rule == "Avellaneda–Stoikov, start, T − t = T")]
+    start = d[(d.gamma == g) & (d.rule == "as_start")]
     skew = reservation_price(0.0, q, g, 2.0, 1.0)
     half = 0.5 * optimal_spread(g, 1.5, 2.0, 1.0)
-    np.testing.assert_allclose(start[start.side == "ask δᵃ"].depth, skew + half)
-    np.testing.assert_allclose(start[start.side == "bid δᵇ"].depth, half - skew)
-    end = d[(d.gamma == g) & (d.rule == "Avellaneda–Stoikov, horizon, T − t = 0")]
+    np.testing.assert_allclose(start[start.side == "ask"].depth, skew + half)
+    np.testing.assert_allclose(start[start.side == "bid"].depth, half - skew)
+    end = d[(d.gamma == g) & (d.rule == "as_horizon")]
     np.testing.assert_allclose(end.depth, np.log1p(g / 1.5) / g)  # no skew at the horizon
-    glft = d[(d.gamma == g) & (d.rule == "GLFT, long horizon")]
+    glft = d[(d.gamma == g) & (d.rule == "glft")]
     ref = glft_asymptotic_quotes(g, 1.5, 140.0, 2.0, q)
-    np.testing.assert_allclose(glft[glft.side == "bid δᵇ"].depth, ref.bid_depth)
-    np.testing.assert_allclose(glft[glft.side == "ask δᵃ"].depth, ref.ask_depth)
+    np.testing.assert_allclose(glft[glft.side == "bid"].depth, ref.bid_depth)
+    np.testing.assert_allclose(glft[glft.side == "ask"].depth, ref.ask_depth)
 
 
 def test_quote_curves_validate():

@@ -13,6 +13,10 @@ Building blocks
 * :func:`on_grid` — the filter expression selecting the grid point under the slider;
 * :func:`choice` — a dropdown (or radio buttons) over a list of labels, with :func:`is_choice`;
 * :func:`long_metrics` — a table with one column per metric made long (one row per metric);
+* :func:`relabel` — an expression giving short codes their labels (keeps the embedded data
+  small: store ``"inv"``, show "investors pay");
+* :func:`value_text` — a one-line view that prints an expression of the controls, e.g. the
+  value a log slider selects;
 * :func:`check_size` — refuse a chart whose embedded spec exceeds :data:`MAX_BYTES` (keep the
   pages light: thin the grid, round the numbers).
 
@@ -30,10 +34,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from mslab import _validate
+from mslab import _validate, figures
 
 __all__ = ["MAX_BYTES", "check_size", "choice", "grid_slider", "is_choice", "long_metrics",
-           "on_grid", "slider_value"]
+           "on_grid", "relabel", "slider_value", "value_text"]
 
 MAX_BYTES = 300_000
 """Largest JSON size (bytes) of one explorable chart's spec, data included."""
@@ -132,6 +136,28 @@ def long_metrics(frame: pd.DataFrame, keys: Sequence[str], metrics: Mapping[str,
         id_vars=keys, var_name="metric", value_name="value")
     out["value"] = out["value"].astype(float).round(digits)
     return out
+
+
+def relabel(field: str, labels: Mapping[str, str]) -> str:
+    """Vega expression mapping the codes in ``field`` to their ``labels`` (other values pass
+    through), for ``transform_calculate``."""
+    if not labels:
+        _validate.fail("labels", labels, "a non-empty mapping of code -> label")
+    expr = f"datum[{json.dumps(field)}]"
+    for code, label in reversed(list(labels.items())):
+        expr = f"datum[{json.dumps(field)}] == {json.dumps(code)} ? {json.dumps(label)} : {expr}"
+    return expr
+
+
+def value_text(expr: str, *, width: int = figures.WIDTH) -> alt.Chart:
+    """A one-line view, ``width`` px wide, that prints the Vega string expression ``expr`` (of
+    the controls' parameters), e.g. ``"'γ = ' + format(pow(10, lg), '.3~g')"``; put it above
+    the chart in a ``vconcat``."""
+    expr = _validate.instance("expr", expr, str)
+    width = _validate.integer("width", width, low=1)
+    return (alt.Chart(pd.DataFrame({"row": [0]})).transform_calculate(text=expr)
+            .mark_text(align="left", baseline="middle", x=0, y=9, fontSize=13)
+            .encode(text="text:N").properties(width=width, height=18))
 
 
 def check_size(chart: alt.TopLevelMixin, max_bytes: int | None = None) -> alt.TopLevelMixin:

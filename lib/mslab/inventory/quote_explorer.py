@@ -12,6 +12,13 @@ from mslab.inventory.glft import glft_asymptotic_quotes
 
 __all__ = ["quote_curves"]
 
+RULE_LABELS = {"as_start": "Avellaneda–Stoikov, start (T − t = T)",
+               "as_horizon": "Avellaneda–Stoikov, horizon (T − t = 0)",
+               "glft": "GLFT, long-horizon closed form"}
+"""Labels of the ``rule`` codes of :func:`quote_curves` (codes keep the embedded data small)."""
+SIDE_LABELS = {"ask": "ask δᵃ", "bid": "bid δᵇ"}
+"""Labels of the ``side`` codes of :func:`quote_curves`."""
+
 MAX_ROWS = 20_000
 """Largest table :func:`quote_curves` builds (rows): the data is embedded in a page."""
 
@@ -30,7 +37,8 @@ def quote_curves(gammas: object, *, k: float, A: float, sigma: float, T: float,
     Returns
     -------
     pandas.DataFrame
-        Columns ``gamma``, ``rule``, ``side`` ("ask δᵃ" or "bid δᵇ"), ``q``, ``depth`` ($).
+        Columns ``gamma``, ``rule`` (a code of :data:`RULE_LABELS`), ``side`` ("ask" or "bid",
+        :data:`SIDE_LABELS`), ``q``, ``depth`` ($).
     """
     g = _validate.real_vector("gammas", gammas, what="risk aversions > 0")
     if g.min() <= 0:
@@ -46,16 +54,16 @@ def quote_curves(gammas: object, *, k: float, A: float, sigma: float, T: float,
     for gamma in g:
         rules = {}
         try:
-            for tau, when in ((T, "start, T − t = T"), (0.0, "horizon, T − t = 0")):
+            for tau, code in ((T, "as_start"), (0.0, "as_horizon")):
                 skew = reservation_price(0.0, q, gamma, sigma, tau)  # r − s
                 half = 0.5 * optimal_spread(gamma, k, sigma, tau)
-                rules[f"Avellaneda–Stoikov, {when}"] = (skew + half, half - skew)
+                rules[code] = (skew + half, half - skew)
             glft = glft_asymptotic_quotes(gamma, k, A, sigma, q)
         except ValueError as exc:
             raise ValueError(f"gammas contains {gamma!r}: {exc}") from exc
-        rules["GLFT, long horizon"] = (glft.ask_depth, glft.bid_depth)
+        rules["glft"] = (glft.ask_depth, glft.bid_depth)
         for rule, (ask, bid) in rules.items():
-            for side, depth in (("ask δᵃ", ask), ("bid δᵇ", bid)):
+            for side, depth in (("ask", ask), ("bid", bid)):
                 parts.append(pd.DataFrame({"gamma": gamma, "rule": rule, "side": side, "q": q,
                                            "depth": np.broadcast_to(depth, q.shape)}))
     return pd.concat(parts, ignore_index=True)
