@@ -553,15 +553,33 @@ def test_chart_text_is_never_cut_short(rendered_pages):
     assert not problems, "chart text is cut short or outside its chart:\n" + _fmt(problems)
 
 
+def _render_scratch(tmp_path: Path, charts) -> dict:
+    """Render Altair ``charts`` with the book's renderer on a scratch page (offline, vendored
+    bundle) and return the page report."""
+    from mslab import figures
+
+    exe = _chromium_or_skip()
+    bundle = REPO / "book" / "_static" / "vega-bundle.js"
+    figures.enable()
+    html = "".join(figures.renderer(c.to_dict())["text/html"] for c in charts)
+    page = tmp_path / "charts.html"
+    page.write_text(f'<!doctype html><html><head><meta charset="utf-8">'
+                    f'<script src="{bundle.as_uri()}"></script></head><body>{html}</body></html>',
+                    encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="mslab-chromium-") as profile:
+        browser = _Chromium(exe, profile)
+        try:
+            return _render(browser, page.as_uri())
+        finally:
+            browser.close()
+
+
 def test_chart_text_check_catches_cut_and_misplaced_text(tmp_path):
     """The check above can fail: a legend label Vega truncates, an axis title pushed outside
     the chart, and a clean chart, rendered offline from a scratch page."""
     import altair as alt
     import pandas as pd
-    from mslab import figures
 
-    exe = _chromium_or_skip()
-    bundle = REPO / "book" / "_static" / "vega-bundle.js"
     data = pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 3.0, 2.0],
                          "series": ["Avellaneda–Stoikov, γ = 0.1", "GLFT (exact, bounded)", "c"]})
     base = alt.Chart(data).mark_line(point=True).properties(width=300, height=150)
@@ -570,18 +588,7 @@ def test_chart_text_check_catches_cut_and_misplaced_text(tmp_path):
     outside = base.encode(x="x:Q", y=alt.Y("y:Q", title="far away", axis=alt.Axis(titleX=-900))
                           ).properties(autosize=alt.AutoSizeParams(type="none"))
     clean = base.encode(x="x:Q", y="y:Q", color="series:N")
-    figures.enable()
-    html = "".join(figures.renderer(c.to_dict())["text/html"] for c in (cut, outside, clean))
-    page = tmp_path / "charts.html"
-    page.write_text(f'<!doctype html><html><head><meta charset="utf-8">'
-                    f'<script src="{bundle.as_uri()}"></script></head><body>{html}</body></html>',
-                    encoding="utf-8")
-    with tempfile.TemporaryDirectory(prefix="mslab-chromium-") as profile:
-        browser = _Chromium(exe, profile)
-        try:
-            report = _render(browser, page.as_uri())
-        finally:
-            browser.close()
+    report = _render_scratch(tmp_path, (cut, outside, clean))
     assert report["charts"] == 3 and not report["chartsWithoutGraphics"]
     problems = _chart_text_problems(report)
     flagged = {p.split(":")[0] for p in problems}
@@ -656,28 +663,15 @@ def test_redraw_check_catches_a_broken_binding(tmp_path):
     same slider on a chart that ignores it (a broken binding), rendered from a scratch page."""
     import altair as alt
     import pandas as pd
-    from mslab import explorable, figures
+    from mslab import explorable
 
-    exe = _chromium_or_skip()
-    bundle = REPO / "book" / "_static" / "vega-bundle.js"
     data = pd.DataFrame({"x": [1, 2, 3, 1, 2, 3], "y": [1.0, 2.0, 3.0, 3.0, 1.0, 2.0],
                          "k": [1, 1, 1, 2, 2, 2]})
     slider = explorable.grid_slider("kk", [1, 2], "series k")
     base = alt.Chart(data).mark_line().encode(x="x:Q", y="y:Q").properties(width=200, height=100)
     working = base.transform_filter(explorable.on_grid("k", slider, [1, 2])).add_params(slider)
     broken = base.transform_filter("datum.k == 1").add_params(slider)
-    figures.enable()
-    html = "".join(figures.renderer(c.to_dict())["text/html"] for c in (working, broken))
-    page = tmp_path / "charts.html"
-    page.write_text(f'<!doctype html><html><head><meta charset="utf-8">'
-                    f'<script src="{bundle.as_uri()}"></script></head><body>{html}</body></html>',
-                    encoding="utf-8")
-    with tempfile.TemporaryDirectory(prefix="mslab-chromium-") as profile:
-        browser = _Chromium(exe, profile)
-        try:
-            report = _render(browser, page.as_uri())
-        finally:
-            browser.close()
+    report = _render_scratch(tmp_path, (working, broken))
     explore = report["explore"]
     assert explore["controls"] == 2, explore
     working_id, broken_id = (m["id"] for m in explore["moves"])
