@@ -166,7 +166,7 @@ def check_size(chart: alt.TopLevelMixin, max_bytes: int | None = None) -> alt.To
     limit = MAX_BYTES if max_bytes is None else _validate.integer("max_bytes", max_bytes, low=1)
     if not isinstance(chart, alt.TopLevelMixin):
         _validate.fail("chart", type(chart).__name__, "an Altair chart")
-    size = len(json.dumps(chart.to_dict(), separators=(",", ":")).encode())
+    size = len(json.dumps(chart.to_dict(validate=False), separators=(",", ":")).encode())
     if size > limit:
         _validate.fail("chart", f"<chart of {size:,} bytes>",
                        f"at most {limit:,} bytes of JSON: thin the grid or round the data")
