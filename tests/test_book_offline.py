@@ -462,6 +462,7 @@ def _render(browser: _Chromium, url: str) -> dict:
         if "exceptionDetails" in reply:
             raise RuntimeError(f"page report failed: {reply['exceptionDetails']}")
         report = reply["result"]["value"]
+        report["seconds"] = round(time.monotonic() - started, 2)  # to a drawn page
         if report["charts"]:
             reply = browser.send(
                 "Runtime.evaluate",
@@ -489,7 +490,6 @@ def _render(browser: _Chromium, url: str) -> dict:
                     exceptions.append(text)
         report["networkRequests"] = requests
         report["exceptions"] = exceptions
-        report["seconds"] = round(time.monotonic() - started, 2)
         return report
     finally:
         browser.send("Target.closeTarget", {"targetId": target})
