@@ -320,6 +320,89 @@ function chartTextReport(div) {
 """
 
 
+# Explorable figures and export, evaluated after the page report. For every chart: the actions
+# menu offers "Save as SVG", "Save as PNG" and the data as CSV and nothing that needs the network
+# (no "Open in Vega Editor"); the first chart of the page is exported (SVG and PNG through
+# vega-embed's own links, which build their URL on mousedown; the CSV from its data: URL) and
+# the files read back. Then every bound control (Vega's .vega-bind inputs) is moved to another
+# value (a slider to its other end, a dropdown to its next option, another radio button), with
+# the events a reader's move fires, and the chart must redraw: its <svg>, text left out (a label
+# that prints the slider's value is not a redraw), must change within REDRAW_TIMEOUT_MS and no
+# chart error may appear.
+REDRAW_TIMEOUT_MS = 5000
+_EXPLORE_JS = """
+(async () => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const charts = Array.from(document.querySelectorAll("div.mslab-chart"));
+  const out = { charts: charts.length, controls: 0, moves: [], exports: [], menus: [] };
+  // The drawn marks without any text: a control must move data, not only a label.
+  const graphics = (div) => {
+    const g = div.querySelector("svg");
+    return g ? g.innerHTML.replace(/<text[\\s\\S]*?<\\/text>/g, "") : "";
+  };
+  const readBack = async (a) => {
+    const ev = new MouseEvent("mousedown", { bubbles: true, cancelable: true });
+    a.dispatchEvent(ev);
+    const until = Date.now() + %(timeout)d;
+    while (Date.now() < until && (a.getAttribute("href") || "#") === "#") { await sleep(50); }
+    const href = a.getAttribute("href") || "#";
+    if (!/^(data|blob):/.test(href)) { return { href: href.slice(0, 40), bytes: 0, head: "" }; }
+    const text = await (await fetch(href)).text();
+    return { href: href.slice(0, 30), bytes: text.length, head: text.slice(0, 200) };
+  };
+  for (const [i, div] of charts.entries()) {
+    const links = Array.from(div.querySelectorAll(".vega-actions a"));
+    const names = links.map((a) => a.textContent.trim());
+    out.menus.push({ id: div.id, actions: names });
+    if (i === 0) {
+      const find = (t) => links.find((a) => a.textContent.trim() === t);
+      const svg = find("Save as SVG"), png = find("Save as PNG");
+      const data = links.filter((a) => a.classList.contains("mslab-data-action"));
+      const csv = data.map((a) => {
+        const href = a.getAttribute("href") || "";
+        const body = href.startsWith("data:text/csv") ? decodeURIComponent(href.slice(href.indexOf(",") + 1)) : "";
+        return { download: a.getAttribute("download"), lines: body.split("\\r\\n").filter((l) => l).length,
+                 header: body.split("\\r\\n")[0] };
+      });
+      out.exports.push({ id: div.id, svg: svg ? await readBack(svg) : null,
+                         png: png ? await readBack(png) : null, csv: csv });
+    }
+    const controls = Array.from(div.querySelectorAll(".vega-bind input, .vega-bind select"))
+      .filter((c) => c.type !== "radio" || !c.checked);
+    const seenRadio = new Set();
+    for (const c of controls) {
+      if (c.type === "radio") { if (seenRadio.has(c.name)) { continue; } seenRadio.add(c.name); }
+      out.controls += 1;
+      const before = graphics(div);
+      const label = ((c.closest(".vega-bind") || c).textContent || c.name || "").trim().slice(0, 80);
+      let from = c.value, to;
+      if (c.tagName === "SELECT") {
+        c.selectedIndex = (c.selectedIndex + 1) %% c.options.length; to = c.value;
+      } else if (c.type === "range") {
+        const lo = c.min === "" ? 0 : parseFloat(c.min), hi = c.max === "" ? 100 : parseFloat(c.max);
+        to = String(Math.abs(parseFloat(c.value) - hi) < 1e-12 ? lo : hi); c.value = to;
+      } else if (c.type === "radio" || c.type === "checkbox") {
+        c.click(); to = c.value;
+      } else { to = c.value; }
+      c.dispatchEvent(new Event("input", { bubbles: true }));
+      c.dispatchEvent(new Event("change", { bubbles: true }));
+      const until = Date.now() + %(timeout)d;
+      let after = before;
+      while (Date.now() < until) {
+        await sleep(50);
+        after = graphics(div);
+        if (after !== before) { await sleep(100); break; }
+      }
+      out.moves.push({ id: div.id, control: label, from: from, to: to,
+                       redrawn: after !== before && after.length > 0,
+                       errors: Array.from(div.querySelectorAll(".mslab-chart-error")).map((e) => e.textContent.slice(0, 160)) });
+    }
+  }
+  return out;
+})()
+"""
+
+
 def _pages_to_open(root: Path) -> list[Path]:
     pages = []
     for page in _html_pages(root):
@@ -379,6 +462,17 @@ def _render(browser: _Chromium, url: str) -> dict:
         if "exceptionDetails" in reply:
             raise RuntimeError(f"page report failed: {reply['exceptionDetails']}")
         report = reply["result"]["value"]
+        report["seconds"] = round(time.monotonic() - started, 2)  # to a drawn page
+        if report["charts"]:
+            reply = browser.send(
+                "Runtime.evaluate",
+                {"expression": _EXPLORE_JS % {"timeout": REDRAW_TIMEOUT_MS},
+                 "awaitPromise": True, "returnByValue": True},
+                session=session, timeout=120,
+            )
+            if "exceptionDetails" in reply:
+                raise RuntimeError(f"explore report failed: {reply['exceptionDetails']}")
+            report["explore"] = reply["result"]["value"]
         # drain what is already queued without waiting
         requests, exceptions = [], []
         for ev in browser.events:
@@ -396,7 +490,6 @@ def _render(browser: _Chromium, url: str) -> dict:
                     exceptions.append(text)
         report["networkRequests"] = requests
         report["exceptions"] = exceptions
-        report["seconds"] = round(time.monotonic() - started, 2)
         return report
     finally:
         browser.send("Target.closeTarget", {"targetId": target})
@@ -464,15 +557,33 @@ def test_chart_text_is_never_cut_short(rendered_pages):
     assert not problems, "chart text is cut short or outside its chart:\n" + _fmt(problems)
 
 
+def _render_scratch(tmp_path: Path, charts) -> dict:
+    """Render Altair ``charts`` with the book's renderer on a scratch page (offline, vendored
+    bundle) and return the page report."""
+    from mslab import figures
+
+    exe = _chromium_or_skip()
+    bundle = REPO / "book" / "_static" / "vega-bundle.js"
+    figures.enable()
+    html = "".join(figures.renderer(c.to_dict())["text/html"] for c in charts)
+    page = tmp_path / "charts.html"
+    page.write_text(f'<!doctype html><html><head><meta charset="utf-8">'
+                    f'<script src="{bundle.as_uri()}"></script></head><body>{html}</body></html>',
+                    encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="mslab-chromium-") as profile:
+        browser = _Chromium(exe, profile)
+        try:
+            return _render(browser, page.as_uri())
+        finally:
+            browser.close()
+
+
 def test_chart_text_check_catches_cut_and_misplaced_text(tmp_path):
     """The check above can fail: a legend label Vega truncates, an axis title pushed outside
     the chart, and a clean chart, rendered offline from a scratch page."""
     import altair as alt
     import pandas as pd
-    from mslab import figures
 
-    exe = _chromium_or_skip()
-    bundle = REPO / "book" / "_static" / "vega-bundle.js"
     data = pd.DataFrame({"x": [1, 2, 3], "y": [1.0, 3.0, 2.0],
                          "series": ["Avellaneda–Stoikov, γ = 0.1", "GLFT (exact, bounded)", "c"]})
     base = alt.Chart(data).mark_line(point=True).properties(width=300, height=150)
@@ -481,18 +592,7 @@ def test_chart_text_check_catches_cut_and_misplaced_text(tmp_path):
     outside = base.encode(x="x:Q", y=alt.Y("y:Q", title="far away", axis=alt.Axis(titleX=-900))
                           ).properties(autosize=alt.AutoSizeParams(type="none"))
     clean = base.encode(x="x:Q", y="y:Q", color="series:N")
-    figures.enable()
-    html = "".join(figures.renderer(c.to_dict())["text/html"] for c in (cut, outside, clean))
-    page = tmp_path / "charts.html"
-    page.write_text(f'<!doctype html><html><head><meta charset="utf-8">'
-                    f'<script src="{bundle.as_uri()}"></script></head><body>{html}</body></html>',
-                    encoding="utf-8")
-    with tempfile.TemporaryDirectory(prefix="mslab-chromium-") as profile:
-        browser = _Chromium(exe, profile)
-        try:
-            report = _render(browser, page.as_uri())
-        finally:
-            browser.close()
+    report = _render_scratch(tmp_path, (cut, outside, clean))
     assert report["charts"] == 3 and not report["chartsWithoutGraphics"]
     problems = _chart_text_problems(report)
     flagged = {p.split(":")[0] for p in problems}
@@ -500,3 +600,89 @@ def test_chart_text_check_catches_cut_and_misplaced_text(tmp_path):
     assert any("text cut short" in p and p.endswith("…'") for p in problems), problems
     assert any("text outside its chart: 'far away'" in p for p in problems), problems
     assert len(flagged) == 2
+
+
+# --------------------------------------------------------------------------- explorable figures
+
+CHAPTERS = sorted(p.stem for p in (REPO / "chapters").glob("*.ipynb"))
+EXPORT_ACTIONS = ("Save as SVG", "Save as PNG")
+NETWORK_ACTIONS = ("Open in Vega Editor",)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_has_an_explorable_figure(rendered_pages, chapter):
+    """Each chapter page has at least one chart with a control bound to it (issue 12 §2)."""
+    page = f"{chapter}.html"
+    assert page in rendered_pages, f"{page} was not built or has no chart"
+    explore = rendered_pages[page].get("explore") or {}
+    assert explore.get("controls", 0) >= 1, (
+        f"{page}: no chart with a bound control (slider, dropdown or radio buttons)")
+
+
+def _redraw_problems(explore: dict) -> list[str]:
+    return [f"{m['id']}: moving {m['control']!r} from {m['from']} to {m['to']} "
+            + ("raised " + "; ".join(m["errors"]) if m["errors"] else "did not redraw the chart")
+            for m in explore.get("moves", []) if not m["redrawn"] or m["errors"]]
+
+
+def test_moving_a_control_redraws_its_chart(rendered_pages):
+    """Every bound control of every page, moved as a reader would, redraws its chart."""
+    problems = {p: items for p, r in rendered_pages.items()
+                if (items := _redraw_problems(r.get("explore") or {}))}
+    assert not problems, "controls that do not redraw their chart:\n" + _fmt(problems)
+    assert sum((r.get("explore") or {}).get("controls", 0) for r in rendered_pages.values()) >= 1
+
+
+def _export_problems(explore: dict) -> list[str]:
+    items = []
+    for menu in explore.get("menus", []):
+        acts = menu["actions"]
+        items += [f"{menu['id']}: no {a!r} action" for a in EXPORT_ACTIONS if a not in acts]
+        if not any(a.startswith("Download data") for a in acts):
+            items.append(f"{menu['id']}: no data (CSV) action")
+        items += [f"{menu['id']}: network action {a!r}" for a in acts if a in NETWORK_ACTIONS]
+    for ex in explore.get("exports", []):
+        svg, png = ex["svg"] or {}, ex["png"] or {}
+        if "<svg" not in svg.get("head", ""):
+            items.append(f"{ex['id']}: SVG export gave {svg}")
+        if png.get("bytes", 0) < 100:
+            items.append(f"{ex['id']}: PNG export gave {png}")
+        if not ex["csv"] or any(c["lines"] < 2 or not c["header"] or not c["download"].endswith(".csv")
+                                for c in ex["csv"]):
+            items.append(f"{ex['id']}: data export gave {ex['csv']}")
+    return items
+
+
+def test_charts_export_svg_png_and_data_offline(rendered_pages):
+    """Every chart's actions menu offers SVG, PNG and CSV export and no network action; the
+    first chart of each page is exported (files read back from their data:/blob: URLs)."""
+    problems = {p: items for p, r in rendered_pages.items()
+                if (items := _export_problems(r.get("explore") or {}))}
+    assert not problems, "chart export does not work offline:\n" + _fmt(problems)
+    assert sum(len((r.get("explore") or {}).get("exports", [])) for r in rendered_pages.values())
+
+
+def test_redraw_check_catches_a_broken_binding(tmp_path):
+    """The redraw check can fail: a slider bound to a parameter that the chart uses, and the
+    same slider on a chart whose data ignores it (a broken binding; only a label prints the
+    slider's value), rendered from a scratch page."""
+    import altair as alt
+    import pandas as pd
+    from mslab import explorable
+
+    data = pd.DataFrame({"x": [1, 2, 3, 1, 2, 3], "y": [1.0, 2.0, 3.0, 3.0, 1.0, 2.0],
+                         "k": [1, 1, 1, 2, 2, 2]})
+    slider = explorable.grid_slider("kk", [1, 2], "series k")
+    base = alt.Chart(data).mark_line().encode(x="x:Q", y="y:Q").properties(width=200, height=100)
+    working = base.transform_filter(explorable.on_grid("k", slider, [1, 2])).add_params(slider)
+    # broken: the slider only changes a label, not the data drawn
+    broken = alt.vconcat(explorable.value_text("'k = ' + kk", width=200),
+                         base.transform_filter("datum.k == 1")).add_params(slider)
+    report = _render_scratch(tmp_path, (working, broken))
+    explore = report["explore"]
+    assert explore["controls"] == 2, explore
+    working_id, broken_id = (m["id"] for m in explore["moves"])
+    problems = _redraw_problems(explore)
+    assert len(problems) == 1 and problems[0].startswith(broken_id), problems
+    assert "did not redraw" in problems[0] and working_id != broken_id
+    assert not _export_problems(explore), _export_problems(explore)

@@ -136,6 +136,7 @@ GOOD: dict[str, dict[str, object]] = {
     "glft_exact_quotes": dict(**GLFT, T=60.0, times=[0.0, 30.0]),
     "glft_asymptotic_quotes": dict(gamma=0.01, k=0.3, A=0.9, sigma=0.3, q=[0, 1], mu=0.0),
     "simulate_glft": dict(**GLFT, s0=100.0, T=6.0, dt=0.5, n_paths=4, seed=0, record_paths=1),
+    "quote_curves": dict(gammas=[0.01, 0.1], k=1.5, A=140.0, sigma=2.0, T=1.0, max_inventory=2),
     # mslab.data
     "load_lobster": dict(message_path=_DIR / f"{STEM}_message_1.csv", orderbook_path=None,
                          strict=False),
@@ -281,6 +282,8 @@ def assert_sensible(result: object) -> None:
         _finite(result.bid_depth[:, :-1], result.ask_depth[:, 1:])
     elif isinstance(result, GLFTAsymptoticQuotes):
         _finite(result.bid_depth, result.ask_depth)
+    elif isinstance(result, pd.DataFrame) and "depth" in result:  # quote_curves
+        _finite(result["depth"])
     elif isinstance(result, np.ndarray) and result.dtype.kind == "f":
         _finite(result)
     elif isinstance(result, float):

@@ -52,10 +52,10 @@ from test_properties_pairs import _finite as _no_inf  # no infinity; NaN where d
 MODULES = [importlib.import_module(f"mslab.{m}") for m in (
     "execution.almgren_chriss", "execution.estimators", "execution.liquidity_events",
     "execution.schedule_mc", "execution.tca", "execution.schedule_execution",
-    "execution.maker_fees", "execution.alert_explorer",
+    "execution.maker_fees", "execution.alert_explorer", "execution.frontier_explorer",
     "latency.batch_auction", "latency.bcs_equilibrium", "latency.bcs_simulation",
     "latency.dislocations", "latency.jumps", "latency.leadlag", "latency.sweeps",
-    "latency.two_venue", "latency.venues")]
+    "latency.two_venue", "latency.venues", "latency.race_explorer")]
 SETTINGS = settings(max_examples=8, deadline=None, derandomize=True, database=None,  # _check
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture])
@@ -222,6 +222,8 @@ CASES: dict[str, dict[str, object]] = {
     "fee_schedule_table": dict(blocks=BLOCKS, digits=2),
     "alert_candidates": dict(feat=FEAT, horizon=3, z_floor=2.0, ratio_ceiling=0.5,
                              quantile=75.0),
+    "frontier_table": dict(p=P, lams=[0.0, 1e-6]),
+    "race_grid": dict(**MARKET, delta=0.001, c_speed=0.05, n_values=[2, 3], tau_values=[0.001, 0.1]),
     "size_labels": dict(size=TAPE.size, buckets=4),
     "time_of_day_labels": dict(time=TAPE.time, minutes=30.0, offset=0.0),
     "bucket_tables": dict(tapes=[TAPE], results=[MARKED], groups=[np.where(TAPE.hidden, "h", "v")],

@@ -15,7 +15,10 @@ each chart,
 
 * ``text/html``: an empty ``<div class="mslab-chart" id="mslab-chart-...">`` followed by an
   inline classic script that calls the global ``vegaEmbed`` with the inlined spec
-  (``mode: "vega-lite"``, ``actions: false``, ``renderer: "svg"``). ``vegaEmbed`` comes from
+  (:data:`EMBED_OPTIONS`: SVG renderer, an actions menu with SVG/PNG export and no network
+  action), then adds :data:`DATA_ACTION` links to that menu: the chart's inlined data as CSV
+  in a ``data:`` URL (one link per dataset), so a reader can export a figure and its numbers
+  offline, from ``file://`` as from a server. ``vegaEmbed`` comes from
   ``book/_static/vega-bundle.js`` (vendored by ``tools/vendor_js.py``), which Jupyter Book adds
   to every page. If it is not there yet the script waits for the window ``load`` event; if
   rendering fails the error is written into a ``<pre class="mslab-chart-error">`` inside the
@@ -78,8 +81,19 @@ import altair as alt
 RENDERER = "mslab"
 THEME = "mslab"
 
-#: Options passed to vegaEmbed (see https://github.com/vega/vega-embed#options).
-EMBED_OPTIONS: dict[str, Any] = {"mode": "vega-lite", "actions": False, "renderer": "svg"}
+#: Options passed to vegaEmbed (see https://github.com/vega/vega-embed#options). The actions
+#: menu (the "…" button at a chart's top right) offers "Save as SVG" and "Save as PNG", both
+#: drawn in the browser; "View Source", "View Compiled Vega" and "Open in Vega Editor" are off
+#: (the editor needs the network). The renderer's script adds "Download data (CSV)" to the menu.
+EMBED_OPTIONS: dict[str, Any] = {
+    "mode": "vega-lite",
+    "renderer": "svg",
+    "actions": {"export": {"svg": True, "png": True}, "source": False, "compiled": False,
+                "editor": False},
+}
+
+#: Text of the data-export link(s) added to every chart's actions menu.
+DATA_ACTION = "Download data (CSV)"
 
 #: System font stack: nothing is fetched, every platform has one of these.
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Liberation Sans", sans-serif'
@@ -147,7 +161,37 @@ _SCRIPT = """<script type="text/javascript">
       fail(new Error("vegaEmbed is not loaded (the book ships it as _static/vega-bundle.js)"));
       return;
     }
-    try { Promise.resolve(window.vegaEmbed(t, spec, opt)).catch(fail); } catch (err) { fail(err); }
+    try { Promise.resolve(window.vegaEmbed(t, spec, opt)).then(addDataLinks).catch(fail); }
+    catch (err) { fail(err); }
+  }
+  function cell(v) {
+    if (v === null || v === undefined) { return ""; }
+    var s = typeof v === "object" ? JSON.stringify(v) : String(v);
+    return /[",\\r\\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  function csv(rows) {
+    var cols = [], seen = {};
+    rows.forEach(function (r) {
+      Object.keys(r).forEach(function (k) { if (!seen[k]) { seen[k] = 1; cols.push(k); } });
+    });
+    return [cols.map(cell).join(",")].concat(rows.map(function (r) {
+      return cols.map(function (k) { return cell(r[k]); }).join(",");
+    })).join("\\r\\n") + "\\r\\n";
+  }
+  function addDataLinks() {
+    var t = target(), menu = t && t.querySelector(".vega-actions");
+    if (!menu) { return; }
+    var sets = [], ds = spec.datasets || {};
+    Object.keys(ds).forEach(function (k) { if (Array.isArray(ds[k])) { sets.push(ds[k]); } });
+    if (spec.data && Array.isArray(spec.data.values)) { sets.push(spec.data.values); }
+    sets.forEach(function (rows, i) {
+      var a = document.createElement("a"), n = sets.length > 1 ? " " + (i + 1) : "";
+      a.textContent = %(label)s.replace(" (", n + " (");
+      a.className = "mslab-data-action";
+      a.download = id + (n ? "-data" + (i + 1) : "-data") + ".csv";
+      a.href = "data:text/csv;charset=utf-8," + encodeURIComponent(csv(rows));
+      menu.appendChild(a);
+    });
   }
   target();
   if (typeof window.vegaEmbed === "function" || document.readyState === "complete") { show(); }
@@ -165,16 +209,17 @@ def _html(spec: dict[str, Any], chart_id: str, opt: dict[str, Any]) -> str:
         "id": _js_literal(chart_id),
         "spec": _js_literal(spec),
         "opt": _js_literal(opt),
+        "label": _js_literal(DATA_ACTION),
     }
     return div + "\n" + script
 
 
 def renderer(spec: dict[str, Any], embed_options: dict[str, Any] | None = None, **_: Any):
     """Altair renderer: offline ``text/html`` + the Vega-Lite MIME type (see module docs)."""
-    opt = dict(EMBED_OPTIONS)
+    chart_id = _chart_id(spec)
+    opt = {**EMBED_OPTIONS, "downloadFileName": chart_id}
     if embed_options:
         opt.update(embed_options)
-    chart_id = _chart_id(spec)
     bundle = {
         "text/html": _html(spec, chart_id, opt),
         _vegalite_mime_type(): spec,

@@ -23,6 +23,7 @@ from mslab.inventory.glft import (
     glft_exact_quotes,
     simulate_glft,
 )
+from mslab.inventory.quote_explorer import quote_curves
 from mslab.inventory.quoting import QuotePaths, QuotingResult
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "glft_asymptotic_quotes",
     "glft_exact_quotes",
     "optimal_spread",
+    "quote_curves",
     "reservation_price",
     "simulate_avellaneda_stoikov",
     "simulate_dealer",
