@@ -152,37 +152,47 @@ def test_equal_weight_with_everything_active_is_the_mean_return():
     assert a.turnover.iloc[first + 1:].sum() == pytest.approx(0.0)
 
 
-def test_eligibility_needs_history_activity_and_movement():
+def test_eligibility_needs_activity_and_history():
     rets = _returns()
-    rets.iloc[:, 1] = np.where(np.arange(len(rets)) < 200, 0.0, rets.iloc[:, 1])  # idle at first
     a = allocate(rets, "inverse_vol", lookback=100, rebalance=25, min_history=25)
     w = a.weights
-    late, paused, idle = w["S2"], w["S3"], w["S1"]
+    late, paused = w["S2"], w["S3"]
     # S2 starts at row 150: eligible from the first rebalance with 25 observed days (row 174).
     assert (late[w.index < rets.index[174]] == 0).all() and late[rets.index[174]] > 0
-    # S3 is missing on rows 250..319: out while it is not active next day or lacks history.
-    out = (w.index >= rets.index[249]) & (w.index < rets.index[344])
-    assert (paused[out] == 0).all() and (paused[~out & (w.index > rets.index[30])] > 0).all()
-    assert (idle[w.index < rets.index[200]] == 0).all()
+    # S3 is missing on rows 250..319: out while not active the next day (rebalances 249..299);
+    # back at 324 with 25 + 5 observed days in its window.
+    out = (w.index >= rets.index[249]) & (w.index < rets.index[324])
+    assert (paused[out] == 0).all() and (paused[~out] > 0).all()
     budget = np.abs(w).sum(axis=1)
-    np.testing.assert_allclose(budget[budget > 0], 1.0)
+    np.testing.assert_allclose(budget, 1.0)
 
 
-def test_estimation_window_is_complete_and_bounded_by_lookback():
+def test_a_strategy_that_did_not_move_is_left_out_with_the_sample_covariance():
+    rets = _returns(missing=False)
+    rets.iloc[:200, 1] = 0.0                      # idle, e.g. a pair selected but never opened
+    sample = allocate(rets, "inverse_vol", covariance_method="sample", lookback=100,
+                      rebalance=25, min_history=25)
+    assert (sample.weights["S1"][sample.weights.index < rets.index[199]] == 0).all()
+    shrunk = allocate(rets, "inverse_vol", lookback=100, rebalance=25, min_history=25)
+    assert (shrunk.weights["S1"] > 0).all()      # Ledoit–Wolf gives it a positive variance
+
+
+def test_estimation_window_is_the_lookback_with_missing_days_as_zero():
     rets = _returns()
     a = allocate(rets, "risk_parity", lookback=100, rebalance=25, min_history=25)
     days = a.in_sample["days"]
-    assert days.max() <= 100 and days[days > 0].min() >= 25
-    # At row 174 S2 has exactly 25 observed days: the common window is those 25 days.
-    assert days[rets.index[174]] == 25
+    np.testing.assert_array_equal(days, np.minimum(np.arange(24, 400, 25)[:len(days)] + 1, 100))
     t = 199
     w = a.weights.loc[rets.index[t]]
     held = w[w != 0].index
-    window = rets.iloc[t - int(days[rets.index[t]]) + 1:t + 1][held]
-    assert not window.isna().any().any()
+    assert list(held) == ["S0", "S1", "S2", "S3"]
+    window = rets.iloc[t - 99:t + 1][held].fillna(0.0)
     np.testing.assert_allclose(w[held], rule_weights("risk_parity", window.to_numpy()))
     fitted = window.to_numpy() @ w[held].to_numpy()
     assert a.in_sample.loc[rets.index[t], "mean"] == pytest.approx(fitted.mean())
+    # Returns: weights times the day's returns, a missing return earning 0.
+    day = rets.index[t + 3]
+    assert a.returns[day] == pytest.approx(float((rets.loc[day].fillna(0) * w).sum()))
 
 
 def test_kelly_exposure_is_capped_and_metrics_come_from_performance():

@@ -12,12 +12,14 @@ from day t + 1 until the next rebalance. Which strategies are *active* on day t 
 known at t (``active``, default: the non-missing entries of ``returns``): a walk-forward pair is
 selected at the end of its formation window, before it trades. No return after t is used.
 
-Eligibility and the estimation window. At rebalance t a strategy is *eligible* if it is active on
-day t + 1 and its returns were observed (not NaN) on each of the last ``min_history`` days and
-are not all equal there (a strategy that has not moved cannot be sized by its risk). The
-estimation window is the trailing block of at most ``lookback`` rows ending at t on which every
-eligible strategy was observed (at least ``min_history`` rows): complete data, nothing filled.
-Every rule sees the same eligible set; with none eligible the portfolio is in cash (weights 0).
+Eligibility and the estimation window. The estimation window of rebalance t is the last
+``lookback`` rows ending at t (fewer at the start). A strategy is *eligible* if it is active on
+day t + 1 and was observed (not NaN) on at least ``min_history`` days of the window; in the
+window its missing days count as returns of 0, which is what capital set aside for a strategy
+that is not trading earns (it also makes a strategy that traded on few days of the window look
+less volatile than it is). Every rule sees the same eligible set; with none eligible the
+portfolio is in cash (weights 0). With the sample covariance, a strategy whose window returns
+did not move (variance 0) is left out; Ledoit–Wolf shrinkage gives it a positive variance.
 
 Estimates: mean ``μ`` (per day) and covariance ``Σ`` of the window's returns. ``covariance =
 "ledoit_wolf"`` (default) shrinks the sample covariance towards a scaled identity with Ledoit &
@@ -322,36 +324,33 @@ def allocate(returns: pd.DataFrame, rule: str, *, lookback: int = 252, rebalance
         act = active.to_numpy()
     r = table.to_numpy(dtype=float)
     n, m = r.shape
+    _validate.elements("returns", 4.0 * n * m)
     observed = ~np.isnan(r)
-    rows = np.arange(n)[:, None]
-    last_missing = np.maximum.accumulate(np.where(observed, -1, rows), axis=0)  # per column
+    filled = np.where(observed, r, 0.0)
+    seen = np.concatenate([np.zeros((1, m)), np.cumsum(observed, axis=0)])  # observed days < row
     w_day = np.zeros((n, m))
     reb_dates, reb_weights, in_sample = [], [], []
-    current = np.zeros(m)
     for t in range(rebalance - 1, n - 1, rebalance):
-        run = t - last_missing[t]
-        cand = np.flatnonzero(act[t + 1] & (run >= min_history))
-        if cand.size:
-            recent = r[t - min_history + 1:t + 1][:, cand]
-            cand = cand[np.ptp(recent, axis=0) > perf.FLAT_RTOL * np.abs(recent).max(axis=0)]
+        start = max(0, t - lookback + 1)
+        cand = np.flatnonzero(act[t + 1] & (seen[t + 1] - seen[start] >= min_history))
+        window = filled[start:t + 1][:, cand]
+        if covariance_method == "sample" and cand.size:
+            moved = np.ptp(window, axis=0) > perf.FLAT_RTOL * np.abs(window).max(axis=0)
+            cand, window = cand[moved], window[:, moved]
         new = np.zeros(m)
-        stats = dict(mean=float("nan"), sd=float("nan"), days=0)
+        stats = dict(mean=float("nan"), sd=float("nan"), days=int(t + 1 - start))
         if cand.size:
-            start = max(t - lookback + 1, int(last_missing[t, cand].max()) + 1)
-            window = r[start:t + 1][:, cand]
             new[cand] = rule_weights(rule, window, covariance_method=covariance_method,
                                      kelly_fraction=kelly_fraction, max_leverage=max_leverage)
             fitted = window @ new[cand]
-            stats = dict(mean=float(fitted.mean()), sd=float(fitted.std(ddof=1)),
-                         days=int(window.shape[0]))
-        current = new
-        w_day[t + 1:t + 1 + rebalance] = current
+            stats.update(mean=float(fitted.mean()), sd=float(fitted.std(ddof=1)))
+        w_day[t + 1:t + 1 + rebalance] = new
         reb_dates.append(table.index[t])
         reb_weights.append(new)
         in_sample.append(stats)
     turnover = np.zeros(n)
     turnover[1:] = np.abs(np.diff(w_day, axis=0)).sum(axis=1)
-    port = (w_day * np.where(observed, r, 0.0)).sum(axis=1)
+    port = (w_day * filled).sum(axis=1)
     index = table.index
     return Allocation(
         rule=rule, returns=pd.Series(port, index=index, name="returns"),

@@ -69,6 +69,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -101,15 +102,22 @@ class WalkForwardResult:
     :class:`mslab.pairs.backtest.PairBacktestResult`, plus ``window``; ``entry``/``exit`` are rows
     of ``prices``, ``pair`` the pair's position in its window's selection) and the daily
     ``pair_returns`` of each pair on its own capital (dates × ``"y/x"``, NaN while the pair is
-    not traded; module docstring)."""
+    not traded; module docstring; built from ``per_pair`` and ``dates`` when first read)."""
 
     rule: str
     returns: pd.Series
     turnover: pd.Series
     windows: pd.DataFrame
     trades: pd.DataFrame
-    pair_returns: pd.DataFrame
     params: dict[str, object] = field(default_factory=dict)
+    per_pair: tuple[tuple[int, tuple[str, ...], np.ndarray], ...] = field(default=(), repr=False)
+    dates: pd.Index | None = field(default=None, repr=False)
+
+    @cached_property
+    def pair_returns(self) -> pd.DataFrame:
+        """Daily returns of each pair on its own capital (module docstring), built on first
+        use from ``per_pair`` (first row in ``dates``, labels and returns of each window)."""
+        return _pair_returns(self.per_pair, self.dates, self.returns.index)
 
     def performance(self, periods_per_year: int = 252) -> perf.Performance:
         """:func:`mslab.performance.performance` of the out-of-sample returns and trades."""
@@ -177,7 +185,7 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
                 max_portfolio_gross=max_portfolio_gross, rehedge=rehedge, close_at_end=True)
             rets = bt.returns.iloc[formation:]
             turn = bt.turnover.iloc[formation:]
-            per_pair.append((t0, [f"{y}/{x}" for y, x in pairs],
+            per_pair.append((t0, tuple(f"{y}/{x}" for y, x in pairs),
                              bt.pair_pnl[formation:] * (len(pairs) / capital)))
             tr = bt.trades.assign(window=w)
             tr["entry"] += f0
@@ -197,14 +205,14 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
     by_day = stacked.groupby(level=0, sort=True)[["returns", "turnover"]].mean()
     by_day.index.name = prices.index.name
     all_trades = pd.concat(trades, ignore_index=True) if trades else _empty_trades()
-    pair_returns = _pair_returns(per_pair, prices.index, by_day.index)
     return WalkForwardResult(
         rule=rule.name, returns=by_day["returns"].rename("returns"),
         turnover=by_day["turnover"].rename("turnover"), windows=pd.DataFrame(rows),
-        trades=all_trades, pair_returns=pair_returns,
+        trades=all_trades,
         params=dict(formation=formation, trading=trading, step=step, execution=execution,
                     risk=risk, capital=capital, max_portfolio_gross=max_portfolio_gross,
-                    rehedge=rehedge))
+                    rehedge=rehedge),
+        per_pair=tuple(per_pair), dates=prices.index)
 
 
 SUMMARY_COLUMNS = ("strategy", "costs", "annual_return", "volatility", "sharpe", "sharpe_se",
@@ -384,7 +392,7 @@ def _window_signals(rule: PairRule, hist: pd.DataFrame, pairs: list[tuple[str, s
     return signals, hedges
 
 
-def _pair_returns(per_pair: list[tuple[int, list[str], np.ndarray]], dates: pd.Index,
+def _pair_returns(per_pair: Sequence[tuple[int, Sequence[str], np.ndarray]], dates: pd.Index,
                   days: pd.Index) -> pd.DataFrame:
     """Daily returns of each pair on its own capital (dates ``days``, NaN while not traded;
     the mean over the windows trading a pair on a day), from (first row in ``dates``, pair
