@@ -227,6 +227,10 @@ def rule_weights(rule: str, window: object, *, covariance_method: str = "ledoit_
     strategies, complete)."""
     rule = _validate.choice("rule", rule, RULES)
     x = _matrix("window", window)
+    covariance_method = _validate.choice("covariance_method", covariance_method, COVARIANCES)
+    kelly_fraction = _validate.real("kelly_fraction", kelly_fraction, low=0.0, high=1.0,
+                                    low_open=True)
+    max_leverage = _validate.positive("max_leverage", max_leverage)
     if rule == "equal":
         return equal_weights(x.shape[1])
     cov = covariance(x, covariance_method)
@@ -398,8 +402,10 @@ def weight_bootstrap(window: object, rule: str, *, n_boot: int = 200, seed: int 
     ``window`` (days drawn with replacement; seed ``seed``): an (n_boot, n) array whose spread
     across rows is the estimation error of the weights."""
     x = _matrix("window", window)
-    n_boot = _validate.integer("n_boot", n_boot, low=1, high=10**5)
+    n_boot = _validate.integer("n_boot", n_boot, low=1, high=10**4)
     seed = _validate.seed("seed", seed)
+    rule_weights(rule, x, covariance_method=covariance_method, kelly_fraction=kelly_fraction,
+                 max_leverage=max_leverage)       # validates the rule's arguments once
     _validate.elements("n_boot, window", float(n_boot) * x.size)
     rng = np.random.default_rng(seed)
     out = np.empty((n_boot, x.shape[1]))
