@@ -219,3 +219,30 @@ def test_selection_power_averages_score_methods_over_universes():
         selection_power([], n_universes=1)
     with pytest.raises(ValueError, match=r"^n_universes="):
         selection_power([300], n_universes=0)
+
+
+@pytest.mark.parametrize("trend, lags, log", [("c", 1, True), ("c", 0, True), ("n", 2, False),
+                                              ("c", 3, False)])
+def test_jitted_engle_granger_scan_is_statsmodels_coint(sp500, trend, lags, log):
+    """Fixed lags with trend "c"/"n" run the jitted kernel: same statistics, p-values and
+    slopes as statsmodels' coint and np.polyfit, pair by pair, both orderings."""
+    window = sp500.iloc[2000:2252, :7]
+    table = engle_granger_pairs(window, trend=trend, lags=lags, log=log)
+    data = np.log(window) if log else window
+    assert len(table) == 21
+    for row in table.itertuples():
+        for tag, (a, b) in (("12", (row.asset1, row.asset2)), ("21", (row.asset2, row.asset1))):
+            stat, p, _ = coint(data[a], data[b], trend=trend, maxlag=lags, autolag=None)
+            assert getattr(row, f"stat_{tag}") == pytest.approx(stat, rel=1e-11)
+            assert getattr(row, f"pvalue_{tag}") == pytest.approx(p, rel=1e-10, abs=1e-14)
+            assert getattr(row, f"beta_{tag}") == pytest.approx(
+                np.polyfit(data[b], data[a], 1)[0], rel=1e-10)
+        assert row.pvalue == max(row.pvalue_12, row.pvalue_21)
+
+
+def test_jitted_engle_granger_collinear_pair_is_minus_infinity():
+    x = np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    prices = pd.DataFrame({"A": x, "B": x ** 1.0000000001 * 2.0}, index=pd.bdate_range(
+        "2020-01-01", periods=300))
+    row = engle_granger_pairs(prices, lags=1).iloc[0]
+    assert row.stat_12 == -np.inf and row.pvalue == 0.0

@@ -292,3 +292,41 @@ def test_summary_table_rows_are_the_runs_performance():
         gross.annual_return - 4.0e-4 * gross.turnover, rel=1e-9)
     with pytest.raises(ValueError, match=r"^runs="):
         summary_table({})
+
+
+def test_memoised_rule_computes_each_signal_once():
+    calls = []
+
+    def signal(y, x, start):
+        calls.append((y.name, x.name, y.index[0]))
+        return _signal(y, x, start)
+
+    prices = _prices()
+    rule = memoised(PairRule(_select, signal, "counted"))
+    gross = walk_forward(prices, rule)
+    n_signals = len(calls)
+    net = walk_forward(prices, rule, execution=Execution(half_spread_bps=5))
+    assert len(calls) == n_signals == gross.windows["n_pairs"].sum()
+    plain = walk_forward(prices, PairRule(_select, _signal, "plain"),
+                         execution=Execution(half_spread_bps=5))
+    pd.testing.assert_series_equal(net.returns, plain.returns)
+    pd.testing.assert_frame_equal(net.trades, plain.trades)
+
+
+@pytest.mark.parametrize("step", [None, 42])
+def test_pair_returns_average_to_the_walk_forward_returns(step):
+    prices = _prices(n=900)
+    r = walk_forward(prices, STAND_IN, execution=Execution(fee_bps=5), step=step)
+    pr = r.pair_returns
+    assert pr.index.equals(r.returns.index)
+    assert set(pr.columns) == {f"{y}/{x}" for pairs in r.windows["pairs"] for y, x in pairs}
+    if step is None:
+        # Each pair has capital/n_pairs: the equal-weighted mean of a window's pairs is its return.
+        np.testing.assert_allclose(pr.mean(axis=1), r.returns, rtol=1e-12, atol=1e-15)
+        for w in r.windows.itertuples():
+            days = pr.loc[w.trading_start:w.trading_end]
+            assert days[[f"{y}/{x}" for y, x in w.pairs]].notna().all().all()
+            assert days.notna().sum(axis=1).eq(len(w.pairs)).all()
+    else:
+        # Overlapping: a pair's return is the mean over the portfolios trading it that day.
+        assert pr.notna().any().all() and (pr.notna().sum(axis=1) >= 3).all()

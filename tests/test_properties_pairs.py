@@ -44,6 +44,13 @@ from mslab.pairs import (
     walk_forward,
     year_blocks,
 )
+from mslab.pairs.allocation import (
+    allocate,
+    kelly_weights,
+    mean_variance_weights,
+    risk_parity_weights,
+    weight_bootstrap,
+)
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,  # time bound: _check
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -70,6 +77,9 @@ def _prices(n: int = 300, seed: int = 0) -> pd.DataFrame:
 
 
 PRICES = _prices()
+STRATEGY_RETURNS = pd.DataFrame(np.random.default_rng(5).normal(0.0005, 0.01, (150, 3)),
+                                index=pd.bdate_range("2010-01-04", periods=150))
+COV = np.array([[1e-4, 2e-5], [2e-5, 4e-4]])
 Y, X = PRICES["A"], PRICES["B"]
 SPREAD = np.log(Y) - np.log(X)
 RETURNS = np.random.default_rng(3).normal(0.0005, 0.01, 200)
@@ -228,6 +238,17 @@ CASES = {
                                         trading=60),
                      ["prices", "rule", "formation", "trading", "step", "capital"]),
     "summary_table": (summary_table, dict(runs={}), ["runs"]),
+    "allocate": (allocate, dict(returns=STRATEGY_RETURNS, rule="risk_parity", lookback=60,
+                                rebalance=20, min_history=20),
+                 ["returns", "rule", "lookback", "rebalance", "min_history", "covariance_method",
+                  "kelly_fraction", "max_leverage", "active"]),
+    "risk_parity_weights": (risk_parity_weights, dict(cov=COV), ["cov", "tol", "max_iter"]),
+    "kelly_weights": (kelly_weights, dict(mu=[1e-3, 2e-3], cov=COV),
+                      ["mu", "cov", "fraction", "max_leverage"]),
+    "mean_variance_weights": (mean_variance_weights, dict(mu=[1e-3, 2e-3], cov=COV), ["mu", "cov"]),
+    "weight_bootstrap": (weight_bootstrap, dict(window=STRATEGY_RETURNS.to_numpy()[:60],
+                                                rule="mean_variance", n_boot=20),
+                         ["window", "rule", "n_boot", "seed", "covariance_method"]),
 }
 
 

@@ -1,9 +1,18 @@
 """Pairs trading and statistical arbitrage: price data, a synthetic universe with known
 cointegrated pairs, pair selection (distance, Engle–Granger, Johansen, multiple testing),
 static and Kalman-filter hedge ratios, Ornstein–Uhlenbeck mean-reversion signals, a jitted
-backtest with realistic execution costs and walk-forward evaluation (performance metrics live in
-:mod:`mslab.performance`)."""
+backtest with realistic execution costs, walk-forward evaluation and capital allocation across
+the traded pairs (performance metrics live in :mod:`mslab.performance`)."""
 
+from mslab.pairs.allocation import (
+    Allocation,
+    allocate,
+    allocation_table,
+    kelly_weights,
+    mean_variance_weights,
+    risk_parity_weights,
+    weight_bootstrap,
+)
 from mslab.pairs.backtest import (
     Execution,
     PairBacktestResult,
@@ -60,6 +69,13 @@ from mslab.pairs.walkforward import (
 )
 
 __all__ = [
+    "Allocation",
+    "allocate",
+    "allocation_table",
+    "kelly_weights",
+    "mean_variance_weights",
+    "risk_parity_weights",
+    "weight_bootstrap",
     "CointegratedPair",
     "Execution",
     "KalmanHedge",

@@ -22,7 +22,11 @@ smaller p-value would double the false-positive rate. ``ordering="given"`` tests
 asset2 only. Lag augmentation: ``lags=None`` lets statsmodels choose by ``autolag`` (AIC) up to
 its default 12(n/100)^¼ lags, which costs ≈ 40 regressions per test (0.4 s on 33 years of
 daily data, but ten times more when OpenBLAS runs several threads on a small machine: set
-``OPENBLAS_NUM_THREADS=1``); an integer fixes the lag and takes milliseconds.
+``OPENBLAS_NUM_THREADS=1``). An integer fixes the lag; with ``trend`` "c" or "n" the two
+regressions of every pair (cointegrating OLS, then the ADF regression of its residuals without
+deterministic terms, exactly as ``coint`` runs them) are computed by a jitted kernel from their
+normal equations — the statistics agree with ``coint`` to about 1e-12 (tested) and a scan of all
+pairs takes milliseconds — and the p-values by statsmodels' ``mackinnonp``.
 
 Johansen (statsmodels ``coint_johansen``; symmetric in the two assets) reports the trace and
 maximum-eigenvalue statistics for r = 0 (and the trace for r ≤ 1) with their critical values
@@ -50,6 +54,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import pdist
 from statsmodels.stats.multitest import multipletests
+from numba import njit
+from statsmodels.tsa.adfvalues import mackinnonp
 from statsmodels.tsa.stattools import coint
 from statsmodels.tsa.vector_ar.vecm import coint_johansen
 
@@ -146,6 +152,8 @@ def engle_granger_pairs(prices: pd.DataFrame, pairs: Iterable[tuple[str, str]] |
     if lags is not None:
         lags = _validate.integer("lags", lags, low=0, high=len(prices) // 4)
     data = np.log(prices) if log else prices
+    if lags is not None and trend in ("n", "c"):
+        return _engle_granger_fast(data, pairs, trend, lags, ordering)
     kw = dict(trend=trend, autolag="aic") if lags is None else dict(trend=trend, maxlag=lags,
                                                                      autolag=None)
     rows = []
@@ -160,6 +168,94 @@ def engle_granger_pairs(prices: pd.DataFrame, pairs: Iterable[tuple[str, str]] |
         row["pvalue"] = max(row[f"pvalue_{tag}"] for tag, _, _ in directions)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _engle_granger_fast(data: pd.DataFrame, pairs: list[tuple[str, str]], trend: str,
+                        lags: int, ordering: str) -> pd.DataFrame:
+    """:func:`engle_granger_pairs` with fixed lags and trend "n" or "c" (the jitted kernel)."""
+    values = np.ascontiguousarray(data.to_numpy(dtype=np.float64))
+    col = {c: i for i, c in enumerate(data.columns)}
+    ia = np.array([col[a] for a, _ in pairs], dtype=np.int64)
+    ib = np.array([col[b] for _, b in pairs], dtype=np.int64)
+    out = {"asset1": [a for a, _ in pairs], "asset2": [b for _, b in pairs]}
+    directions = [("12", ia, ib)] + ([("21", ib, ia)] if ordering == "both" else [])
+    for tag, iy, ix in directions:
+        stat, beta = _eg_kernel(values, iy, ix, lags, trend == "c")
+        out[f"stat_{tag}"] = stat
+        out[f"pvalue_{tag}"] = np.array([mackinnonp(s, regression=trend, N=2) for s in stat])
+        out[f"beta_{tag}"] = beta
+    table = pd.DataFrame(out)
+    table["pvalue"] = table[[f"pvalue_{tag}" for tag, _, _ in directions]].max(axis=1)
+    return table
+
+
+_R2_LIMIT = 1.0 - 100.0 * float(np.sqrt(np.finfo(float).eps))
+"""``coint`` sets the statistic to −inf when the cointegrating regression's R² reaches this."""
+
+
+@njit(cache=True)
+def _eg_kernel(data, iy, ix, lags, const):
+    """Engle–Granger statistics of y = data[:, iy[k]] on x = data[:, ix[k]]: OLS of y on x
+    (and a constant), then the ADF t-statistic of the residuals u with ``lags`` lagged
+    differences and no deterministic terms (statsmodels ``coint``; −inf when R² reaches
+    :data:`_R2_LIMIT`, as there). Returns the statistics and the slopes of y on x with a
+    constant (``np.polyfit(x, y, 1)[0]``, whatever the trend of the test)."""
+    n = data.shape[0]
+    m = iy.size
+    stat = np.empty(m)
+    beta = np.empty(m)
+    k = lags + 1
+    nobs = n - 1 - lags
+    u = np.empty(n)
+    du = np.empty(n - 1)
+    for p in range(m):
+        y = data[:, iy[p]]
+        x = data[:, ix[p]]
+        cy, cx = y.mean(), x.mean()
+        sxy, sxx = 0.0, 0.0
+        for t in range(n):
+            sxy += (x[t] - cx) * (y[t] - cy)
+            sxx += (x[t] - cx) ** 2
+        beta[p] = sxy / sxx
+        my, mx = (cy, cx) if const else (0.0, 0.0)
+        sxy, sxx, syy = 0.0, 0.0, 0.0
+        for t in range(n):
+            sxy += (x[t] - mx) * (y[t] - my)
+            sxx += (x[t] - mx) ** 2
+            syy += (y[t] - my) ** 2
+        b = sxy / sxx
+        ssr = 0.0
+        for t in range(n):
+            u[t] = (y[t] - my) - b * (x[t] - mx)
+            ssr += u[t] * u[t]
+        if 1.0 - ssr / syy >= _R2_LIMIT:
+            stat[p] = -np.inf
+            continue
+        for t in range(n - 1):
+            du[t] = u[t + 1] - u[t]
+        xtx = np.zeros((k, k))
+        xty = np.zeros(k)
+        row = np.empty(k)
+        for i in range(nobs):
+            t = lags + i                  # du[t] is regressed on u[t] and du[t-1..t-lags]
+            row[0] = u[t]
+            for j in range(1, k):
+                row[j] = du[t - j]
+            for a in range(k):
+                xty[a] += row[a] * du[t]
+                for c in range(k):
+                    xtx[a, c] += row[a] * row[c]
+        inv = np.linalg.inv(xtx)
+        coef = inv @ xty
+        rss = 0.0
+        for i in range(nobs):
+            t = lags + i
+            e = du[t] - coef[0] * u[t]
+            for j in range(1, k):
+                e -= coef[j] * du[t - j]
+            rss += e * e
+        stat[p] = coef[0] / np.sqrt(rss / (nobs - k) * inv[0, 0])
+    return stat, beta
 
 
 def johansen_pairs(prices: pd.DataFrame, pairs: Iterable[tuple[str, str]] | None = None, *,

@@ -31,6 +31,13 @@ Per window:
 
 A window with no selected pair earns 0 (its capital stays uninvested).
 
+Per-pair returns (``pair_returns``, one column ``"y/x"`` per pair ever selected): the daily net
+P&L of the pair over its own committed capital (``capital / n_pairs`` of its window), NaN on
+days the pair is not being traded. With non-overlapping windows the equal-weighted mean of a
+window's pairs is the walk-forward return of that window; with overlapping portfolios a pair
+traded by several portfolios on a day gets the mean of its returns in them. These are the
+strategy returns that :mod:`mslab.pairs.allocation` allocates capital across.
+
 :func:`summary_table` tabulates several walk-forward runs (performance, bootstrap p-value,
 break-even cost) for a results table. :func:`memoised` wraps a rule so that its selection is computed once per formation window (the
 selection never depends on costs or execution, so re-running the walk-forward with other costs
@@ -62,6 +69,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -90,9 +98,11 @@ class PairRule:
 @dataclass(frozen=True)
 class WalkForwardResult:
     """Concatenated out-of-sample daily ``returns`` and ``turnover`` (traded notional over
-    capital), one row per window in ``windows`` and every trade in ``trades`` (columns as in
+    capital), one row per window in ``windows``, every trade in ``trades`` (columns as in
     :class:`mslab.pairs.backtest.PairBacktestResult`, plus ``window``; ``entry``/``exit`` are rows
-    of ``prices``, ``pair`` the pair's position in its window's selection)."""
+    of ``prices``, ``pair`` the pair's position in its window's selection) and the daily
+    ``pair_returns`` of each pair on its own capital (dates × ``"y/x"``, NaN while the pair is
+    not traded; module docstring; built from ``per_pair`` and ``dates`` when first read)."""
 
     rule: str
     returns: pd.Series
@@ -100,6 +110,14 @@ class WalkForwardResult:
     windows: pd.DataFrame
     trades: pd.DataFrame
     params: dict[str, object] = field(default_factory=dict)
+    per_pair: tuple[tuple[int, tuple[str, ...], np.ndarray], ...] = field(default=(), repr=False)
+    dates: pd.Index | None = field(default=None, repr=False)
+
+    @cached_property
+    def pair_returns(self) -> pd.DataFrame:
+        """Daily returns of each pair on its own capital (module docstring), built on first
+        use from ``per_pair`` (first row in ``dates``, labels and returns of each window)."""
+        return _pair_returns(self.per_pair, self.dates, self.returns.index)
 
     def performance(self, periods_per_year: int = 252) -> perf.Performance:
         """:func:`mslab.performance.performance` of the out-of-sample returns and trades."""
@@ -145,7 +163,7 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
             raise ValueError(f"{name} must be a DataFrame with the dates and columns of prices")
     values = prices.to_numpy(dtype=float)
 
-    rows, trades, daily = [], [], []
+    rows, trades, daily, per_pair = [], [], [], []
     for w, f0 in enumerate(range(0, n - formation - 1, step)):
         t0, t1 = f0 + formation, min(f0 + formation + trading, n)
         form = values[f0:t0]
@@ -167,6 +185,8 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
                 max_portfolio_gross=max_portfolio_gross, rehedge=rehedge, close_at_end=True)
             rets = bt.returns.iloc[formation:]
             turn = bt.turnover.iloc[formation:]
+            per_pair.append((t0, tuple(f"{y}/{x}" for y, x in pairs),
+                             bt.pair_pnl[formation:] * (len(pairs) / capital)))
             tr = bt.trades.assign(window=w)
             tr["entry"] += f0
             tr.loc[tr["exit"] >= 0, "exit"] += f0
@@ -191,7 +211,8 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
         trades=all_trades,
         params=dict(formation=formation, trading=trading, step=step, execution=execution,
                     risk=risk, capital=capital, max_portfolio_gross=max_portfolio_gross,
-                    rehedge=rehedge))
+                    rehedge=rehedge),
+        per_pair=tuple(per_pair), dates=prices.index)
 
 
 SUMMARY_COLUMNS = ("strategy", "costs", "annual_return", "volatility", "sharpe", "sharpe_se",
@@ -237,11 +258,16 @@ def summary_table(runs: Mapping[tuple[str, float], WalkForwardResult], *, n_boot
 
 def memoised(rule: PairRule) -> PairRule:
     """The same rule, remembering its selection for each formation window (keyed by the
-    window's first and last date and its eligible assets), so that walk-forwards of one rule
-    under other costs or execution settings select each window once."""
+    window's first and last date and its eligible assets) and its signals for each pair and
+    window (keyed by the pair, the window's first and last date and ``start``), so that
+    walk-forwards of one rule under other costs or execution settings, or with windows that
+    recur (overlapping portfolios, shifted phases), select and compute signals once. The memo
+    lives as long as the returned rule: it is never stale across runs of a chapter, and it
+    assumes the prices of a date do not change while it lives."""
     if not isinstance(rule, PairRule):
         _validate.fail("rule", rule, "a PairRule(select, signal)")
     memo: dict[tuple[object, object, tuple[object, ...]], list[tuple[str, str]]] = {}
+    signals: dict[tuple[object, ...], tuple[object, object]] = {}
 
     def select(formation: pd.DataFrame) -> list[tuple[str, str]]:
         key = (formation.index[0], formation.index[-1], tuple(formation.columns))
@@ -249,7 +275,13 @@ def memoised(rule: PairRule) -> PairRule:
             memo[key] = list(rule.select(formation))
         return list(memo[key])
 
-    return PairRule(select, rule.signal, rule.name)
+    def signal(y: pd.Series, x: pd.Series, start: int) -> tuple[object, object]:
+        key = (y.name, x.name, y.index[0], y.index[-1], len(y), start)
+        if key not in signals:
+            signals[key] = rule.signal(y, x, start)
+        return signals[key]
+
+    return PairRule(select, signal, rule.name)
 
 
 def gatev_rule(top_n: int | None = 20, threshold: float = 2.0) -> PairRule:
@@ -358,6 +390,25 @@ def _window_signals(rule: PairRule, hist: pd.DataFrame, pairs: list[tuple[str, s
         hedges[start:, k] = hedge
         hedges[:start, k] = hedge if hedge.ndim == 0 else hedge[0]
     return signals, hedges
+
+
+def _pair_returns(per_pair: Sequence[tuple[int, Sequence[str], np.ndarray]], dates: pd.Index,
+                  days: pd.Index) -> pd.DataFrame:
+    """Daily returns of each pair on its own capital (dates ``days``, NaN while not traded;
+    the mean over the windows trading a pair on a day), from (first row in ``dates``, pair
+    labels, returns) of each window."""
+    labels = list(dict.fromkeys(lab for _, labs, _ in per_pair for lab in labs))
+    col = {lab: j for j, lab in enumerate(labels)}
+    total = np.zeros((len(dates), len(labels)))
+    count = np.zeros((len(dates), len(labels)))
+    for t0, labs, rets in per_pair:
+        cols = [col[lab] for lab in labs]
+        total[t0:t0 + len(rets), cols] += rets
+        count[t0:t0 + len(rets), cols] += 1.0
+    with np.errstate(invalid="ignore"):
+        mean = np.where(count > 0, total / np.maximum(count, 1.0), np.nan)
+    rows = dates.get_indexer(days)
+    return pd.DataFrame(mean[rows], index=days, columns=pd.Index(labels, dtype=object))
 
 
 def _empty_trades() -> pd.DataFrame:
