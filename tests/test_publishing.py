@@ -83,11 +83,6 @@ def test_landing_page_results_type_no_numbers():
         assert not re.search(r"\d", bare), f"a typed number in a headline result: {bare!r}"
 
 
-def test_the_glue_extension_is_enabled():
-    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
-    assert "mslab.sphinx_glue" in config["sphinx"]["extra_extensions"]
-
-
 def test_citation_file_and_bibtex_agree():
     cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
     assert cff["cff-version"].startswith("1.2") and cff["type"] == "software"
