@@ -54,7 +54,8 @@ def test_report_lists_every_chapter_the_total_and_the_load():
     assert re.match(r"  all 2 chapter\(s\)\s+44\.5 s \(wall\)$", lines[3]), lines[3]
 
 
-def test_a_run_prints_the_report_and_records_its_time(tmp_path: Path, capsys):
+def tiny_chapter(tmp_path: Path) -> Path:
+    """A chapters directory holding one chapter, ``tiny``, of one parameters cell."""
     chapters = tmp_path / "chapters"
     chapters.mkdir()
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
@@ -62,6 +63,11 @@ def test_a_run_prints_the_report_and_records_its_time(tmp_path: Path, capsys):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, chapters / "tiny.ipynb")
+    return chapters
+
+
+def test_a_run_prints_the_report_and_records_its_time(tmp_path: Path, capsys):
+    chapters = tiny_chapter(tmp_path)
     out = tmp_path / "out"
     assert runner.main(["--chapters-dir", str(chapters), "--output-dir", str(out)]) == 0
     err = capsys.readouterr().err
@@ -69,3 +75,13 @@ def test_a_run_prints_the_report_and_records_its_time(tmp_path: Path, capsys):
     assert re.search(r"^  all 1 chapter\(s\)\s+\d+\.\d s \(wall\)$", err, re.M), err
     recorded = json.loads((out / runner.TIMINGS).read_text())
     assert list(recorded) == ["tiny"] and recorded["tiny"] > 0
+
+
+def test_unwritable_timings_file_is_reported_not_fatal(tmp_path: Path, capsys):
+    chapters = tiny_chapter(tmp_path)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    assert runner.main(["--chapters-dir", str(chapters), "--output-dir", str(tmp_path / "out"),
+                        "--timings", str(blocked / "times.json")]) == 0
+    err = capsys.readouterr().err
+    assert "cannot record the chapters' times in" in err and "all 1 chapter(s)" in err

@@ -714,7 +714,11 @@ def _main(argv: Sequence[str] | None) -> int:
         print("mslab-run: interrupted", file=sys.stderr)
         return 128 + received[0] if received else EXIT_INTERRUPTED
     wall = time.monotonic() - wall
-    write_timings(timings, results)
+    try:
+        write_timings(timings, results)
+    except OSError as exc:  # the times only order the next run: say so and go on
+        print(f"mslab-run: cannot record the chapters' times in {timings}: {exc}",
+              file=sys.stderr)
     print(timing_report(results, wall, worker_count(args.jobs, len(jobs)), available_cores()),
           file=sys.stderr)
     failed = [r.name for r in results if not r.ok]
