@@ -145,6 +145,7 @@ def test_workflow_dates_library_files_so_the_numba_cache_is_used():
     stamp = next(i for i, r in enumerate(runs) if "touch -d" in r and "git log -1" in r)
     cache = next(i for i, s in enumerate(steps(build)) if "numba-cache" in str(s.get("with")))
     assert stamp < cache and "lib" in runs[stamp]
+    assert build["defaults"]["run"]["shell"] == "bash"  # the loop reads NUL-separated names
 
 
 def test_experiments_table_default_is_under_the_cached_directory():
