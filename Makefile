@@ -18,14 +18,17 @@ export MKL_NUM_THREADS := 1
 #   make chapters CHAPTER=inventory_risk ARGS="-p gamma 0.5"
 CHAPTER ?=
 ARGS ?=
+# Port of `make serve`.
+PORT ?= 8000
 
-.PHONY: help venv chapters html book test bench vendor clean
+.PHONY: help venv chapters html book test bench vendor clean serve
 
 help:
 	@echo "make book    - create .venv, run every chapter (papermill), build the HTML book"
 	@echo "make test    - create .venv, build the book, run all tests (unit, notebooks, browser)"
 	@echo "make chapters CHAPTER=name ARGS='-p gamma 0.5'  - re-run chapter(s) with parameters"
 	@echo "make html    - rebuild the HTML from the executed chapters only"
+	@echo "make serve   - serve the built book at http://localhost:PORT/ (default 8000; builds it if needed)"
 	@echo "make bench   - run the benchmarks"
 
 $(STAMP): pyproject.toml
@@ -44,7 +47,18 @@ html: $(STAMP)
 	$(BIN)/jupyter-book build book --warningiserror --nitpick --keep-going
 	@echo "Open book/_build/html/index.html in a browser (works offline)."
 
-book: chapters html
+# The chapters' own wall times are printed by mslab-run; this line adds the HTML and the total.
+book: $(STAMP)
+	@t0=$$(date +%s.%N); $(MAKE) --no-print-directory chapters && t1=$$(date +%s.%N) && \
+	$(MAKE) --no-print-directory html && t2=$$(date +%s.%N) && \
+	echo "$$t0 $$t1 $$t2 $$(env -u OMP_NUM_THREADS nproc) $$(cut -d' ' -f1-3 /proc/loadavg)" | awk '{printf \
+	"make book: chapters %.1f s + HTML %.1f s = %.1f s wall on %d core(s), load average %s %s %s\n", \
+	$$2 - $$1, $$3 - $$2, $$3 - $$1, $$4, $$5, $$6, $$7}'
+
+serve:
+	@test -f book/_build/html/index.html || $(MAKE) --no-print-directory book
+	@echo "Serving book/_build/html at http://localhost:$(PORT)/ (Ctrl-C stops)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory book/_build/html
 
 # The Examples sections of the library's docstrings (shown in the reference) run as doctests.
 test: book

@@ -124,14 +124,38 @@ def glue_num(name: str, value: float) -> None:
     glue(name, value, display=False)
 
 
+class Prose:
+    """Text glued by :func:`glue_text`: Markdown in its own chapter, plain text elsewhere.
+
+    Its ``text/markdown`` form is what ``{glue:md}`key``` renders in the chapter; its
+    ``text/plain`` form is the quoted string (``repr``), which MyST-NB's ``{glue:text}`` reads
+    back exactly, so another page can paste it with ``{glue:text}`chapter::key``` (MyST-NB
+    pastes only ``text/plain``, HTML and images across documents).
+    """
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str):
+            _validate.fail("text", text, "a string")
+        self.text = text
+
+    def _repr_markdown_(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return repr(self.text)
+
+
 def glue_text(name: str, text: str) -> None:
-    """Glue a piece of Markdown under ``name`` (use in prose as ``{glue:md}`name```)."""
-    from IPython.display import Markdown
+    """Glue a piece of Markdown under ``name``.
+
+    Use in the chapter's prose as ``{glue:md}`name```; another page (the landing page) pastes
+    it as ``{glue:text}`chapter::name``` (see :class:`Prose`).
+    """
     from myst_nb import glue
 
     if not isinstance(text, str):
         _validate.fail("text", text, f"a string to glue under {name!r}")
-    glue(name, Markdown(text), display=False)
+    glue(name, Prose(text), display=False)
 
 
 def glue_number(name: str, value: float, digits: int = 2, *, percent: bool = False,

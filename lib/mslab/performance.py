@@ -59,7 +59,6 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from arch.bootstrap import StationaryBootstrap, optimal_block_length
 
 from mslab import _validate
 
@@ -376,6 +375,9 @@ def sharpe_pvalue(returns: object, *, n_boot: int = 999, seed: int = 0,
     if not math.isfinite(sr):
         return SharpeTest(sharpe=sr, p_value=float("nan"), block_length=float("nan")
                           if block_length is None else block_length, n_boot=n_boot, seed=seed)
+    # arch (and the scipy.stats it loads) takes seconds to import: only this function needs it
+    from arch.bootstrap import StationaryBootstrap, optimal_block_length
+
     block = (max(1.0, float(optimal_block_length(r)["stationary"].iloc[0]))
              if block_length is None else block_length)
     boot = StationaryBootstrap(block, r - r.mean(), seed=np.random.default_rng(seed))

@@ -15,7 +15,11 @@ Running a chapter
 A failed chapter is saved to ``<output-dir>/_failed/<name>.ipynb`` and any earlier
 ``<output-dir>/<name>.ipynb`` is removed, so the book never renders a stale or half-run chapter.
 Chapters run concurrently in worker processes; ``NUMBA_NUM_THREADS`` is set for their kernels so
-that workers x threads does not exceed the available cores.
+that workers x threads does not exceed the available cores. The longest chapters start first:
+each successful chapter's wall time is kept in a small JSON file (``--timings``, default
+``<output-dir>/_chapter_times.json``) and the next run orders its chapters by those times, longest
+first (chapters never timed first of all, in the order given). At the end the runner prints
+every chapter's wall time, the total wall time, the cores and the load average.
 
 Interruption: Ctrl-C (or SIGTERM) stops the running chapters, removes their temporary
 directories and exits with one line, ``mslab-run: interrupted`` (code 130; 143 for SIGTERM).
@@ -31,6 +35,13 @@ Examples::
     mslab-run inventory_risk -p gamma 0.5 -p strategy inventory
     mslab-run -f params.yaml -j 2
     mslab-run --list
+
+The closing report looks like::
+
+    mslab-run: wall time per chapter, 2 process(es) on 2 core(s), load average 0.52 0.61 0.80
+      order_book_market_making      41.2 s
+      ...
+      all 6 chapter(s)              95.3 s (wall)
 
 Exit codes: 0 success, 1 some chapter failed, 2 bad command line (nothing executed), 130 Ctrl-C,
 143 SIGTERM.
@@ -66,6 +77,7 @@ __all__ = ["collect_overrides", "main", "parse_value"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 HIDE = "hide-cell"
+TIMINGS = "_chapter_times.json"  # in the output directory: each chapter's last wall time
 INJECTED = "injected-parameters"
 
 
@@ -93,6 +105,7 @@ class Result:
     name: str
     ok: bool
     message: str = ""
+    seconds: float = 0.0  # wall time from submission (= start: workers never queue) to the end
 
 
 # --------------------------------------------------------------------------- parameters
@@ -484,12 +497,17 @@ def _init_worker(numba_threads: int, parent_pid: int) -> None:
     os.environ["NUMBA_NUM_THREADS"] = str(numba_threads)
 
 
+def worker_count(max_workers: int, n_jobs: int) -> int:
+    """Worker processes for ``n_jobs`` chapters: at most ``max_workers``, at least one."""
+    return max(1, min(max_workers, n_jobs))
+
+
 def run_jobs(jobs: list[Job], max_workers: int) -> list[Result] | None:
     """Run the chapters in up to ``max_workers`` processes; ``None`` if interrupted by Ctrl-C.
 
     At most ``max_workers`` chapters are submitted at a time, so "started" means started.
     """
-    workers = max(1, min(max_workers, len(jobs)))
+    workers = worker_count(max_workers, len(jobs))
     threads = max(1, available_cores() // workers)
     single = len(jobs) == 1  # then papermill's own per-cell progress bar is shown
 
@@ -520,9 +538,10 @@ def run_jobs(jobs: list[Job], max_workers: int) -> list[Result] | None:
                 except Exception as exc:  # noqa: BLE001 - e.g. a worker killed by the OOM killer
                     result = Result(job.name, False, f"chapter {job.name!r} failed: "
                                                      f"{type(exc).__name__}: {exc}")
+                result.seconds = time.monotonic() - start
                 results.append(result)
                 status = "finished" if result.ok else "FAILED  "
-                say(f"{status} {job.name} after {time.monotonic() - start:.1f} s")
+                say(f"{status} {job.name} after {result.seconds:.1f} s")
                 if not result.ok:
                     say(result.message)
                 if bar is not None:
@@ -545,6 +564,59 @@ def run_jobs(jobs: list[Job], max_workers: int) -> list[Result] | None:
             bar.close()
     pool.shutdown(wait=True)
     return results
+
+
+# --------------------------------------------------------------------------- timings
+
+
+def read_timings(path: Path) -> dict[str, float]:
+    """Chapter name -> wall time (s) of its last successful run, from ``path``; an empty
+    mapping if the file is missing or unreadable (the times only order the chapters)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: float(v) for k, v in data.items() if isinstance(k, str)
+            and isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0}
+
+
+def write_timings(path: Path, results: Sequence[Result]) -> None:
+    """Record the wall times of the successful ``results`` in ``path`` (other chapters' times
+    are kept); written to a temporary file and renamed, so a reader never sees half a file."""
+    path = Path(path)
+    times = read_timings(path)
+    times.update({r.name: round(r.seconds, 3) for r in results if r.ok})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(dict(sorted(times.items())), indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def order_by_duration(jobs: Sequence[Job], times: dict[str, float]) -> list[Job]:
+    """``jobs`` longest first by their recorded ``times``; chapters never timed come first, in
+    the order given (a new chapter may be long). With two workers, starting the longest chapter
+    first keeps one long chapter from running alone at the end."""
+    order = sorted(range(len(jobs)),
+                   key=lambda i: (jobs[i].name in times, -times.get(jobs[i].name, 0.0), i))
+    return [jobs[i] for i in order]
+
+
+def timing_report(results: Sequence[Result], wall: float, workers: int, cores: int) -> str:
+    """The runner's closing table: each chapter's wall time (in the order they finished), the
+    total wall time, and the machine's cores and load average (timings depend on both)."""
+    try:
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
+    width = max([len(r.name) for r in results] + [20])
+    lines = [f"mslab-run: wall time per chapter, {workers} process(es) on {cores} core(s), "
+             f"load average {load}"]
+    lines += [f"  {r.name:<{width}}  {r.seconds:7.1f} s" + ("" if r.ok else "  (failed)")
+              for r in results]
+    lines.append(f"  {f'all {len(results)} chapter(s)':<{width}}  {wall:7.1f} s (wall)")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- command line
@@ -575,6 +647,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="chapters run at the same time (default: available cores, %(default)s)")
     p.add_argument("--kernel", default="python3", metavar="NAME",
                    help="Jupyter kernel (default: %(default)s)")
+    p.add_argument("--timings", default=None, type=Path, metavar="JSON",
+                   help="wall times of earlier runs, used to start the longest chapters first "
+                   f"and updated after this run (default: <output-dir>/{TIMINGS})")
     p.add_argument("--list", action="store_true",
                    help="list the chapters and their parameters with defaults, run nothing")
     return p
@@ -614,6 +689,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_OK
         overrides = collect_overrides(args.parameters, args.parameters_file)
         jobs = plan(chapters, args.chapters, overrides, args.output_dir, args.cwd, args.kernel)
+        timings = args.timings or args.output_dir / TIMINGS
+        jobs = order_by_duration(jobs, read_timings(timings))
     except UsageError as exc:
         print(f"mslab-run: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -626,6 +703,7 @@ def _main(argv: Sequence[str] | None) -> int:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, terminate)
+    wall = time.monotonic()
     try:
         results = run_jobs(jobs, args.jobs)
     except KeyboardInterrupt:  # a second Ctrl-C while stopping
@@ -635,6 +713,14 @@ def _main(argv: Sequence[str] | None) -> int:
     if results is None:
         print("mslab-run: interrupted", file=sys.stderr)
         return 128 + received[0] if received else EXIT_INTERRUPTED
+    wall = time.monotonic() - wall
+    try:
+        write_timings(timings, results)
+    except OSError as exc:  # the times only order the next run: say so and go on
+        print(f"mslab-run: cannot record the chapters' times in {timings}: {exc}",
+              file=sys.stderr)
+    print(timing_report(results, wall, worker_count(args.jobs, len(jobs)), available_cores()),
+          file=sys.stderr)
     failed = [r.name for r in results if not r.ok]
     ok = len(results) - len(failed)
     summary = f"mslab-run: {ok} of {len(results)} chapter(s) succeeded"

@@ -8,7 +8,9 @@
 * :func:`join_best`: ``grid_quoter(0.5)`` (bid ⌊mid − ½⌋, ask ⌈mid + ½⌉ ticks) written for
   hftbacktest;
 * :func:`run_hftbacktest`: build the asset and the backtest, and run the quoter;
-* :func:`compare_with_hftbacktest`: both backtests on one stream, per queue model, as a table.
+* :func:`compare_with_hftbacktest`: both backtests on one stream, per queue model, as a table;
+* :func:`cached_comparison`: the same table through an experiments table (:mod:`mslab.sweeps`),
+  computed once per inputs, parameters and code version and read back afterwards.
 
 hftbacktest is optional (a dev dependency, installed by ``make book``); it is imported inside
 the functions that need it, which raise an ``ImportError`` saying so when it is missing.
@@ -18,7 +20,13 @@ the functions that need it, which raise an ``ImportError`` saying so when it is 
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -323,24 +331,16 @@ def compare_with_hftbacktest(msgs: dict[str, np.ndarray], rows: object, tick: in
     from mslab.orderbook.experiments import join_best_quoter
     from mslab.orderbook.quoters import grid_quoter
 
-    tick = check_tick(tick)
-    if not isinstance(touch, bool):
-        _validate.fail("touch", touch, "True or False")
+    s = _settings(tick, models, touch, order_size, max_inventory, decision_interval,
+                  feed_latency, entry_latency, response_latency)
+    tick, models, touch, order_size, max_inventory, interval = (
+        s["tick"], s["models"], s["touch"], s["order_size"], s["max_inventory"],
+        s["decision_interval"])
+    feed_latency, entry_latency, response_latency = (
+        s["feed_latency"], s["entry_latency"], s["response_latency"])
     quoter = join_best_quoter() if touch else grid_quoter(0.5)
-    allowed = f"a non-empty tuple of (model, exponent > 0) pairs, model one of {QUEUE_MODELS}"
-    if not isinstance(models, tuple) or not models:
-        _validate.fail("models", models, allowed)
-    for model in models:
-        if (not isinstance(model, tuple) or len(model) != 2 or not isinstance(model[0], str)
-                or model[0] not in QUEUE_MODELS):
-            _validate.fail("models", models, allowed)
-        _validate.positive("models", model[1])
-    order_size = _validate.integer("order_size", order_size, low=1)
-    max_inventory = _validate.integer("max_inventory", max_inventory, low=0)
-    ns = {name: round(_validate.real(name, v, low=0.0, high=1.0) * 1e9) for name, v in
-          (("feed_latency", feed_latency), ("entry_latency", entry_latency),
-           ("response_latency", response_latency))}
-    interval = _validate.real("decision_interval", decision_interval, low=1e-6, high=3600.0)
+    ns = {name: round(s[name] * 1e9) for name in ("feed_latency", "entry_latency",
+                                                  "response_latency")}
     events = hftbacktest_book_events(msgs, rows, tick, ns["feed_latency"], initial_book)
     out = []
     for model, power in models:
@@ -364,3 +364,137 @@ def compare_with_hftbacktest(msgs: dict[str, np.ndarray], rows: object, tick: in
                 dict(model=model, power=float(power), engine="hftbacktest", fills=int(n_trades),
                      volume=float(volume), position=float(position), cash=float(balance))]
     return pd.DataFrame(out)
+
+
+def _settings(tick, models, touch, order_size, max_inventory, decision_interval, feed_latency,
+              entry_latency, response_latency) -> dict:
+    """The comparison's settings validated (``ValueError`` naming the parameter) and normalised
+    to plain Python values: ``models`` a tuple of (model, float exponent) pairs."""
+    tick = check_tick(tick)
+    if not isinstance(touch, bool):
+        _validate.fail("touch", touch, "True or False")
+    allowed = f"a non-empty tuple of (model, exponent > 0) pairs, model one of {QUEUE_MODELS}"
+    if not isinstance(models, tuple) or not models:
+        _validate.fail("models", models, allowed)
+    for model in models:
+        if (not isinstance(model, tuple) or len(model) != 2 or not isinstance(model[0], str)
+                or model[0] not in QUEUE_MODELS):
+            _validate.fail("models", models, allowed)
+        _validate.positive("models", model[1])
+    return dict(tick=int(tick), touch=touch,
+                models=tuple((m, float(p)) for m, p in models),
+                order_size=_validate.integer("order_size", order_size, low=1),
+                max_inventory=_validate.integer("max_inventory", max_inventory, low=0),
+                decision_interval=_validate.real("decision_interval", decision_interval,
+                                                 low=1e-6, high=3600.0),
+                **{name: _validate.real(name, v, low=0.0, high=1.0) for name, v in
+                   (("feed_latency", feed_latency), ("entry_latency", entry_latency),
+                    ("response_latency", response_latency))})
+
+
+ENGINE_COLUMNS = ("fills", "volume", "position", "cash")
+"""What :func:`compare_with_hftbacktest` reports per engine."""
+
+
+def input_fingerprint(msgs: Mapping[str, np.ndarray], rows: object,
+                      initial_book: object = None) -> str:
+    """``sha256:`` and 32 hex digits of the SHA-256 of every message column (name, dtype,
+    values), the order-book rows and the initial book: equal inputs give equal fingerprints,
+    any changed value another one."""
+    if not isinstance(msgs, Mapping) or not msgs:
+        _validate.fail("msgs", type(msgs).__name__, "a mapping of message columns to arrays")
+    h = hashlib.sha256()
+    parts = [(f"msgs.{name}", msgs[name]) for name in sorted(msgs)]
+    parts += [("rows", rows), ("initial_book", initial_book)]
+    for name, value in parts:
+        if value is None:
+            h.update(f"{name}:None".encode())
+            continue
+        a = np.ascontiguousarray(np.asarray(value))
+        if a.dtype == object:
+            _validate.fail(name, f"<array of {a.dtype}>", "a numeric array")
+        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.tobytes())
+    return "sha256:" + h.hexdigest()[:32]
+
+
+def peer_version() -> str:
+    """The code version that enters a cached comparison's key: hftbacktest's version and a hash
+    of the order-book engine's source files (any change to them computes the comparison
+    again)."""
+    from importlib.metadata import version
+
+    require_hftbacktest()
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return f"hftbacktest {version('hftbacktest')}; mslab.orderbook {h.hexdigest()[:16]}"
+
+
+@dataclass(frozen=True)
+class PeerComparisonTask:
+    """One queue model of :func:`compare_with_hftbacktest` as a sweep task
+    (``task(params, instrument, split)``, :mod:`mslab.sweeps`): ``params`` holds the settings,
+    the task the stream. Returns each engine's fills, volume, position and cash
+    (``mslab_fills``, ..., ``hftbacktest_cash``) and ``computed_at`` (UTC, to the minute)."""
+
+    msgs: Mapping[str, np.ndarray]
+    rows: np.ndarray
+    initial_book: np.ndarray | None
+
+    def __call__(self, params: Mapping[str, object], instrument: str, split: str) -> dict:
+        kw = {k: v for k, v in params.items() if k not in ("tick", "queue_model", "queue_power")}
+        table = compare_with_hftbacktest(
+            self.msgs, self.rows, params["tick"], initial_book=self.initial_book,
+            models=((params["queue_model"], params["queue_power"]),), **kw)
+        out = {f"{row['engine']}_{c}": row[c] for _, row in table.iterrows()
+               for c in ENGINE_COLUMNS}
+        out["computed_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        return out
+
+
+def cached_comparison(table: str | Path, msgs: Mapping[str, np.ndarray], rows: object,
+                      tick: int, *, initial_book: object = None,
+                      models: tuple = (("risk_averse", 2.0),), touch: bool = True,
+                      order_size: int = 100, max_inventory: int = 1000,
+                      decision_interval: float = 0.1, feed_latency: float = 0.001,
+                      entry_latency: float = 0.001,
+                      response_latency: float = 0.001) -> pd.DataFrame:
+    """:func:`compare_with_hftbacktest` (same arguments and rows) through the experiments table
+    ``table`` (a Parquet file, :func:`mslab.sweeps.run_sweep`): each queue model is one task
+    keyed on the inputs' :func:`input_fingerprint`, the settings and :func:`peer_version`, so a
+    re-run with the same data, parameters and code reads the rows back instead of running both
+    engines again (hftbacktest's quoter cannot be cached by numba and is compiled at every
+    run), and anything else computes and appends them. The results are deterministic: a
+    reused row is the row a new computation would give.
+
+    Adds ``computed_at`` (when the row was computed, UTC) and ``cached`` (True if it was read
+    back from the table rather than computed by this call)."""
+    from mslab.sweeps import read_table, run_sweep
+
+    if not isinstance(table, (str, os.PathLike)):
+        _validate.fail("table", table, "the path of a Parquet file (str or os.PathLike)")
+    s = _settings(tick, models, touch, order_size, max_inventory, decision_interval,
+                  feed_latency, entry_latency, response_latency)
+    m = message_arrays(msgs, s["tick"])
+    arr = book_rows(rows, m.n, s["tick"], "rows")
+    init = None
+    if initial_book is not None:
+        initial_levels(initial_book, s["tick"])  # validates
+        init = np.asarray(initial_book, dtype=np.int64).ravel()
+    common = {k: v for k, v in s.items() if k != "models"}
+    configs = [dict(queue_model=model, queue_power=power, **common) for model, power in s["models"]]
+    fingerprint = input_fingerprint(msgs, arr, init)
+    known = set(read_table(table)["key"]) if Path(table).is_file() else set()
+    done = run_sweep(PeerComparisonTask(msgs, arr, init), configs, instruments=[fingerprint],
+                     splits=["all"], table=table, version=peer_version(),
+                     name="mslab.orderbook.peer.compare_with_hftbacktest", n_workers=1,
+                     progress=False)
+    out = [dict(model=row["queue_model"], power=float(row["queue_power"]), engine=engine,
+                **{c: row[f"{engine}_{c}"] for c in ENGINE_COLUMNS},
+                computed_at=row["computed_at"], cached=row["key"] in known)
+           for _, row in done.iterrows() for engine in ("mslab", "hftbacktest")]
+    frame = pd.DataFrame(out)
+    frame["fills"] = frame["fills"].astype(int)
+    return frame
