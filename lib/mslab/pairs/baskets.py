@@ -302,6 +302,8 @@ def basket_walk_forward(prices: pd.DataFrame, *, sizes: Sequence[int] = SIZES,
                        "short, close short)")
     ol, cl, os_, cs = (float(v) for v in levels)
     many = isinstance(cost_bps, Sequence) and not isinstance(cost_bps, (str, bytes))
+    if many and not cost_bps:
+        _validate.fail("cost_bps", cost_bps, "a cost (bps per leg) or a non-empty list of costs")
     costs = [_validate.nonnegative("cost_bps", c) for c in (cost_bps if many else [cost_bps])]
     candidates = candidate_baskets(prices.columns, sizes, max_candidates=max_candidates)
     nulls: dict[tuple[int, int], np.ndarray] = {}
@@ -332,7 +334,8 @@ def basket_walk_forward(prices: pd.DataFrame, *, sizes: Sequence[int] = SIZES,
             spread = pd.Series(logp.to_numpy()[:, idx] @ np.asarray(wts), index=hist.index)
             score = rolling_sscore(spread, window=window, min_kappa=min_kappa)
             pos = score_positions(score["sscore"], score["tradable"], open_long=ol,
-                                  close_long=cl, open_short=os_, close_short=cs).to_numpy()
+                                  close_long=cl, open_short=os_,
+                                  close_short=cs).to_numpy().copy()
             pos[:formation] = 0
             pos[-2:] = 0          # decided at the close before last: flat at the last close
             targets[:, k, idx] = gross * pos[:, None] * np.asarray(wts)[None, :]
@@ -362,10 +365,10 @@ def basket_strategy_returns(prices: pd.DataFrame, **kwargs: object) -> pd.DataFr
     """Out-of-sample daily net returns per basket (dates × basket labels "A/B/C", per $1 of the
     basket's capital, NaN on days the basket is not selected) of :func:`basket_walk_forward`
     with ``kwargs`` (a single ``cost_bps``)."""
-    wf = basket_walk_forward(prices, **kwargs)
-    if not isinstance(wf, BasketWalkForward):
-        _validate.fail("cost_bps", kwargs.get("cost_bps"), "a single cost (bps per leg)")
-    return wf.basket_returns
+    cost = kwargs.get("cost_bps", 0.0)
+    if isinstance(cost, Sequence) and not isinstance(cost, (str, bytes)):
+        _validate.fail("cost_bps", cost, "a single cost (bps per leg)")
+    return basket_walk_forward(prices, **kwargs).basket_returns
 
 
 # ----------------------------------------------------------------------------- synthetic truth
