@@ -182,3 +182,23 @@ def test_validation(prices, res):
         backtest_holdings(prices, nan_targets)
     with pytest.raises(ValueError, match="cost_bps"):
         backtest_holdings(prices, np.zeros((len(prices), 1, prices.shape[1])), cost_bps=-1)
+
+
+def test_returns_table_uses_the_performance_module():
+    from mslab import performance as perf
+    from mslab.pairs.holdings import returns_table
+    rs = np.random.default_rng(2)
+    idx = pd.bdate_range("2001-01-01", periods=500)
+    gross = pd.Series(rs.normal(4e-4, 0.01, 500), index=idx)
+    turn = pd.Series(0.2, index=idx)
+    net = gross - turn * 5e-4
+    table = returns_table({("s", 0.0): (gross, turn), ("s", 5.0): (net, turn)}, n_boot=99)
+    p = perf.performance(net, turnover=turn)
+    row = table.iloc[1]
+    assert row["sharpe"] == p.sharpe and row["sharpe_se"] == p.sharpe_se
+    assert row["p_value"] == perf.sharpe_pvalue(net, n_boot=99).p_value
+    # at the break-even cost the net annual return is zero: 0.2 × 252 turnover, 4e-4 × 252 return
+    assert row["breakeven_bps"] == pytest.approx(
+        perf.breakeven_cost_bps(perf.annual_return(gross), 0.2 * 252))
+    with pytest.raises(ValueError, match="runs"):
+        returns_table({})

@@ -280,11 +280,14 @@ def basket_walk_forward(prices: pd.DataFrame, *, sizes: Sequence[int] = SIZES,
                                                                          0.75),
                         gross: float = 2.0, cost_bps: float | Sequence[float] = 0.0,
                         n_null: int = 999, seed: int = 0,
-                        max_candidates: int = MAX_CANDIDATES
+                        max_candidates: int = MAX_CANDIDATES,
+                        scans: dict[tuple[object, ...], pd.DataFrame] | None = None
                         ) -> BasketWalkForward | dict[float, BasketWalkForward]:
     """Select baskets on each formation window and trade them on the next (module docstring).
     ``cost_bps`` may be a list of costs: the selection and signals are then computed once and
-    a dict {cost: result} is returned."""
+    a dict {cost: result} is returned. ``scans`` (a dict, filled by the call) keeps each
+    window's :func:`johansen_baskets` table, so that runs with another ``correction`` or
+    ``top_n`` on the same prices do not test the candidates again."""
     prices = check_prices(prices, min_rows=4)
     formation = _validate.integer("formation", formation, low=20)
     trading = _validate.integer("trading", trading, low=2)
@@ -307,13 +310,19 @@ def basket_walk_forward(prices: pd.DataFrame, *, sizes: Sequence[int] = SIZES,
     costs = [_validate.nonnegative("cost_bps", c) for c in (cost_bps if many else [cost_bps])]
     candidates = candidate_baskets(prices.columns, sizes, max_candidates=max_candidates)
     nulls: dict[tuple[int, int], np.ndarray] = {}
+    scans = {} if scans is None else scans
     rows = []
     daily = {c: [] for c in costs}
     per_basket = {c: [] for c in costs}
     for w, f0 in enumerate(range(0, n - formation - 1, step)):
         t0, t1 = f0 + formation, min(f0 + formation + trading, n)
-        table = johansen_baskets(prices.iloc[f0:t0], candidates, alpha=alpha, n_null=n_null,
-                                 seed=seed, max_candidates=max_candidates, nulls=nulls)
+        key = (prices.index[f0], prices.index[t0 - 1], tuple(prices.columns), tuple(candidates),
+               alpha, n_null, seed)
+        if key not in scans:
+            scans[key] = johansen_baskets(prices.iloc[f0:t0], candidates, alpha=alpha,
+                                          n_null=n_null, seed=seed,
+                                          max_candidates=max_candidates, nulls=nulls)
+        table = scans[key]
         chosen = table[table[f"reject_{correction}"]].sort_values("pvalue", kind="stable")
         chosen = chosen.head(top_n)
         rows.append(dict(window=w, formation_start=prices.index[f0],

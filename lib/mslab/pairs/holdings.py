@@ -21,6 +21,7 @@ A NaN target is not allowed; use 0 for "no position".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ import pandas as pd
 from numba import njit
 
 from mslab import _validate
+from mslab import performance as perf
 from mslab.pairs.data import check_prices
 
 
@@ -112,3 +114,34 @@ def backtest_holdings(prices: pd.DataFrame, targets: np.ndarray, *, cost_bps: fl
     frames = [pd.DataFrame(v, index=prices.index, columns=names)
               for v in (gross - cost, gross, cost, traded, expo)]
     return HoldingsResult(*frames)
+
+
+SUMMARY_COLUMNS = ("strategy", "costs", "annual_return", "volatility", "sharpe", "sharpe_se",
+                   "turnover", "p_value", "breakeven_bps")
+
+
+def returns_table(runs: Mapping[tuple[str, float], tuple[pd.Series, pd.Series]], *,
+                  n_boot: int = 999, seed: int = 0, periods_per_year: int = 252
+                  ) -> pd.DataFrame:
+    """One row per run, keyed (strategy label, cost in bps per leg) and mapped to (daily
+    returns, daily turnover): :func:`mslab.performance.performance` (annual return and
+    volatility, Sharpe ratio and its standard error, annual turnover), the stationary-bootstrap
+    ``p_value`` of H0: Sharpe ≤ 0 and ``breakeven_bps`` from the strategy's run at cost 0 (NaN
+    without one) — the columns of :func:`mslab.pairs.walkforward.summary_table` that do not
+    need trades."""
+    if not isinstance(runs, Mapping) or not runs:
+        _validate.fail("runs", runs, "a non-empty mapping (label, cost) -> (returns, turnover)")
+    rows = []
+    for (label, cost), (ret, turn) in runs.items():
+        p = perf.performance(ret, turnover=turn, periods_per_year=periods_per_year)
+        rows.append(dict(strategy=label, costs=_validate.nonnegative("cost", cost),
+                         annual_return=p.annual_return, volatility=p.annual_volatility,
+                         sharpe=p.sharpe, sharpe_se=p.sharpe_se, turnover=p.turnover,
+                         p_value=perf.sharpe_pvalue(ret, n_boot=n_boot, seed=seed,
+                                                    periods_per_year=periods_per_year).p_value))
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1])
+    gross = table[table["costs"] == 0.0].set_index("strategy")
+    breakeven = {lab: perf.breakeven_cost_bps(row["annual_return"], row["turnover"])
+                 for lab, row in gross.iterrows()}
+    table["breakeven_bps"] = table["strategy"].map(breakeven).astype(float)
+    return table
