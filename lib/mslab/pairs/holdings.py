@@ -139,7 +139,13 @@ def returns_table(runs: Mapping[tuple[str, float], tuple[pd.Series, pd.Series]],
                          sharpe=p.sharpe, sharpe_se=p.sharpe_se, turnover=p.turnover,
                          p_value=perf.sharpe_pvalue(ret, n_boot=n_boot, seed=seed,
                                                     periods_per_year=periods_per_year).p_value))
-    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1])
+    return with_breakeven(pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1]))
+
+
+def with_breakeven(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` (one row per strategy and cost, with columns ``strategy``, ``costs``,
+    ``annual_return`` and ``turnover``) with a ``breakeven_bps`` column: each strategy's
+    :func:`mslab.performance.breakeven_cost_bps` from its row at cost 0 (NaN without one)."""
     gross = table[table["costs"] == 0.0].set_index("strategy")
     breakeven = {lab: perf.breakeven_cost_bps(row["annual_return"], row["turnover"])
                  for lab, row in gross.iterrows()}
