@@ -67,6 +67,14 @@ from mslab.pairs.walkforward import (
     summary_table,
     walk_forward,
 )
+from mslab.pairs.baskets import (BasketUniverse, BasketWalkForward, basket_selection_power,
+                                 basket_strategy_returns, basket_walk_forward, candidate_baskets,
+                                 johansen_baskets, johansen_trace, make_basket_universe,
+                                 score_baskets, trace_null, trace_pvalue)
+from mslab.pairs.holdings import HoldingsResult, backtest_holdings, returns_table
+from mslab.pairs.pca_residuals import (FactorResiduals, factor_portfolio_targets,
+                                       factor_positions, factor_residuals,
+                                       factor_strategy_returns, factor_targets)
 
 __all__ = [
     "Allocation",
@@ -120,4 +128,11 @@ __all__ = [
     "summary_table",
     "walk_forward",
     "year_blocks",
+    # factor residuals, baskets and the holdings backtest
+    "BasketUniverse", "BasketWalkForward", "FactorResiduals", "HoldingsResult",
+    "backtest_holdings", "basket_selection_power", "basket_strategy_returns",
+    "basket_walk_forward", "candidate_baskets", "factor_portfolio_targets", "factor_positions",
+    "factor_residuals", "factor_strategy_returns", "factor_targets", "johansen_baskets",
+    "johansen_trace", "make_basket_universe", "returns_table", "score_baskets", "trace_null",
+    "trace_pvalue",
 ]

@@ -78,6 +78,7 @@ from mslab import _validate
 from mslab import performance as perf
 from mslab.pairs.backtest import Execution, Risk, backtest_portfolio, holding_days, share_hedge
 from mslab.pairs.hedge import ols_hedge
+from mslab.pairs.holdings import with_breakeven
 from mslab.pairs.meanrev import rolling_sscore, score_positions
 from mslab.pairs.selection import adjust_pvalues, distance_pairs, engle_granger_pairs
 
@@ -248,12 +249,7 @@ def summary_table(runs: Mapping[tuple[str, float], WalkForwardResult], *, n_boot
             empty=float((wf.windows["n_pairs"] == 0).mean()), holding=wf.holding_days,
             p_value=wf.sharpe_test(n_boot=n_boot, seed=seed,
                                    periods_per_year=periods_per_year).p_value))
-    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1])
-    gross = table[table["costs"] == 0.0].set_index("strategy")
-    breakeven = {lab: perf.breakeven_cost_bps(row["annual_return"], row["turnover"])
-                 for lab, row in gross.iterrows()}
-    table["breakeven_bps"] = table["strategy"].map(breakeven).astype(float)
-    return table
+    return with_breakeven(pd.DataFrame(rows, columns=SUMMARY_COLUMNS[:-1]))
 
 
 def memoised(rule: PairRule) -> PairRule:
