@@ -69,6 +69,11 @@ from mslab.data.report import Collector, DataValidationError, ValidationReport
 from mslab.orderbook.messages import CROSS, DUMMY_ASK, DUMMY_BID, HALT, NEW
 
 MESSAGE_COLUMNS = ("time", "type", "order_id", "size", "price", "direction")
+# Column types of the Parquet copies in data/lobster (tools/convert_real_data.py); the
+# order-book columns are int64 (the dummy prices need more than 32 bits). The loader takes any
+# numeric types.
+PARQUET_TYPES = {"time": np.float64, "type": np.int8, "order_id": np.int64, "size": np.int64,
+                 "price": np.int64, "direction": np.int8}
 
 _NAME = re.compile(r"^(?P<ticker>.+?)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<start>\d+)_(?P<end>\d+)_"
                    r"(?P<kind>message|orderbook)_(?P<levels>\d+)(?P<suffix>\.csv|\.parquet)$")
@@ -229,7 +234,8 @@ def _to_int64(table: rep.Table, columns: list[str], collector: Collector) -> Non
         rep.drop_rows(table, big, collector, "out_of_range_integer",
                       "an integer beyond the int64 range")
         table.frame = table.frame.astype({c: np.int64 for c in unsigned})
-    other = [c for c in columns if not pd.api.types.is_integer_dtype(table.frame[c])]
+    other = [c for c in columns if not pd.api.types.is_integer_dtype(table.frame[c])
+             or table.frame[c].hasnans]  # (a nullable integer column may hold NA)
     if other:  # columns pandas did not read as integers: check value by value
         rep.to_numeric(table, other, collector)
         values = table.frame[other].to_numpy(dtype=np.float64)
@@ -364,6 +370,8 @@ def _message_problems(time, kind, size, price, direction, start, end, bits):
 def _check_messages(file: str, values: list[np.ndarray], rows: np.ndarray, start: float | None,
                     end: float | None, collector: Collector) -> None:
     t, typ, _, size, price, direction = values
+    for v in values:  # one array type whichever path read them: one compiled specialisation
+        v.flags.writeable = False
     window = start is not None and end is not None
     bits = np.zeros(t.size, np.uint8)
     counts = _message_problems(t, typ, size, price, direction,

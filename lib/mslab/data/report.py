@@ -444,7 +444,7 @@ def to_numeric(table: Table, columns: Sequence[str], collector: Collector) -> No
     for col in columns:
         values = frame[col]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            frame[col] = values.astype(np.float64)
+            frame[col] = values.to_numpy(dtype=np.float64, na_value=np.nan)  # NA of Int64 too
             continue
         converted = pd.to_numeric(values, errors="coerce")
         text = values.astype(str).str.strip().str.lower()
