@@ -14,15 +14,19 @@ On one synthetic LOBSTER stream (the Cont–Stoikov–Talreja generator of
    validates the messages and runs the kernel; hftbacktest builds its asset and backtest from
    the prepared event array (the conversion to events is not timed) and runs the quoter.
 
-Then whole days (4.): ``load_lobster`` (Parquet and CSV: parse and validate both files), the
-replay of the day's messages (``replay_lobster`` at the file's depth, not strict) and the check
-of every message against its order-book file (``check_book_file``), against the plain-Python
-replay of the same messages; on the shipped real level-1 days (AMZN, AAPL 2012-06-21; the CSV
-copies are written to a temporary directory) and on a synthetic 10-level day of Cont–Stoikov–
-Talreja flow (``DAY_HOURS`` hours, written as LOBSTER CSV and Parquet to a temporary
-directory: the data ships only a 998-message 10-level sample).
+Then whole days (4.), on the shipped real level-1 days (AMZN, AAPL 2012-06-21) and on a
+synthetic 10-level day of Cont–Stoikov–Talreja flow (``DAY_HOURS`` hours: the data ships only
+a 998-message 10-level sample), each as a LOBSTER CSV pair and a Parquet pair (the real days'
+shipped copies; the synthetic day written as they are) in a temporary directory. Ours:
+``load_lobster`` (parse and check both files, from Parquet and from CSV), ``replay_lobster``
+at the file's depth (not strict) and ``check_book_file`` (every message against the order-book
+file). Plain Python: the CSV pair read with the csv module, the dict replay and a row-by-row
+check; its rows and statuses must equal ours. Printed: (a) replay + check of the loaded day,
+(b) the whole job from the CSV pair, (c) ours from the Parquet pair against plain Python from
+the CSV pair. ``python benchmarks/bench_orderbook.py whole-days`` runs this part only.
 
-Everything is single-threaded (the kernels are not parallel); rates are the best of several
+Everything is single-threaded (the kernels are not parallel; Arrow's thread pool is set to
+one thread for the whole days); rates are the best of several
 runs (events = LOBSTER messages). Run with ``python benchmarks/bench_orderbook.py``
 (hftbacktest is optional).
 """
@@ -339,6 +343,7 @@ def best_time_and_value(fn, repeats: int = 3):
 
 
 def whole_days() -> None:
+    pa.set_cpu_count(1)  # Parquet columns decoded on one thread, as everything else here
     days = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -323,6 +323,16 @@ def _read_book(path: Path, levels: int | None, collector: Collector) -> tuple[_R
     return _Rows.of_table(table, [np.int64] * len(table.columns)), levels
 
 
+@njit(cache=True, inline="always")
+def _record(bits: np.ndarray, counts: np.ndarray, i: int, b: int) -> None:
+    """Store the problem bits ``b`` of row ``i`` and count each problem."""
+    if b:
+        bits[i] = b
+        for j in range(counts.size):
+            if b & (1 << j):
+                counts[j] += 1
+
+
 # Problems of a message row, one bit each, in the order they are reported: (problem, detail).
 _MESSAGE_PROBLEMS = (
     ("unknown_type", "message type not in 1..7"),
@@ -359,11 +369,7 @@ def _message_problems(time, kind, size, price, direction, start, end, bits):
             b |= 32
         if time[i] < start or time[i] > end:
             b |= 64
-        if b:
-            bits[i] = b
-            for j in range(7):
-                if b & (1 << j):
-                    counts[j] += 1
+        _record(bits, counts, i, b)
     return counts
 
 
@@ -433,12 +439,7 @@ def _fill_and_check(columns, out, bits):
             for r in range(start, stop):
                 out[r, j] = col[r]
         for r in range(start, stop):
-            b = _row_problems(out, r)
-            if b:
-                bits[r] = b
-                for j in range(10):
-                    if b & (1 << j):
-                        counts[j] += 1
+            _record(bits, counts, r, _row_problems(out, r))
     return counts
 
 
