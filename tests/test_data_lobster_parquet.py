@@ -108,3 +108,9 @@ def test_narrow_integer_columns_load_as_int64(tmp_path):
     pd.testing.assert_frame_equal(data.messages.drop(columns="time"),
                                   expected.messages.drop(columns="time"))
     np.testing.assert_array_equal(data.messages["time"], msg["time"].astype(np.float32))
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*_message_*.parquet")), ids=lambda p: p.stem)
+def test_every_shipped_pair_loads_from_parquet_with_an_empty_report(path):
+    data = load_lobster(path, strict=True)
+    assert data.report.issues == () and data.book.shape == (len(data.messages), 4 * data.levels)
