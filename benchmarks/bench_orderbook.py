@@ -14,30 +14,39 @@ On one synthetic LOBSTER stream (the Cont–Stoikov–Talreja generator of
    validates the messages and runs the kernel; hftbacktest builds its asset and backtest from
    the prepared event array (the conversion to events is not timed) and runs the quoter.
 
-Then whole days (4.): ``load_lobster`` (Parquet and CSV: parse and validate both files), the
-replay of the day's messages (``replay_lobster`` at the file's depth, not strict) and the check
-of every message against its order-book file (``check_book_file``), against the plain-Python
-replay of the same messages; on the shipped real level-1 days (AMZN, AAPL 2012-06-21; the CSV
-copies are written to a temporary directory) and on a synthetic 10-level day of Cont–Stoikov–
-Talreja flow (``DAY_HOURS`` hours, written as LOBSTER CSV and Parquet to a temporary
-directory: the data ships only a 998-message 10-level sample).
+Then whole days (4.), on the shipped real level-1 days (AMZN, AAPL 2012-06-21) and on a
+synthetic 10-level day of Cont–Stoikov–Talreja flow (``DAY_HOURS`` hours: the data ships only
+a 998-message 10-level sample), each as a LOBSTER CSV pair and a Parquet pair (the real days'
+shipped copies; the synthetic day written as they are) in a temporary directory. Ours:
+``load_lobster`` (parse and check both files, from Parquet and from CSV), ``replay_lobster``
+at the file's depth (not strict) and ``check_book_file`` (every message against the order-book
+file). Plain Python: the CSV pair read with the csv module, the dict replay and a row-by-row
+check; its rows and statuses must equal ours. Printed: (a) replay + check of the loaded day,
+(b) the whole job from the CSV pair, (c) ours from the Parquet pair against plain Python from
+the CSV pair. ``python benchmarks/bench_orderbook.py whole-days`` runs this part only.
 
-Everything is single-threaded (the kernels are not parallel); rates are the best of several
+Everything is single-threaded (the kernels are not parallel; Arrow's thread pool is set to
+one thread for the whole days); rates are the best of several
 runs (events = LOBSTER messages). Run with ``python benchmarks/bench_orderbook.py``
 (hftbacktest is optional).
 """
 
 from __future__ import annotations
 
+import csv
 import heapq
 import os
+import sys
 import tempfile
 import time
+from array import array
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from mslab.data.lobster import MESSAGE_COLUMNS, book_columns, load_lobster, write_lobster
+import pyarrow as pa
+from mslab.data.lobster import (MESSAGE_COLUMNS, PARQUET_TYPES, book_columns, load_lobster,
+                                write_lobster)
+from mslab.data.parquet import write_parquet as write_shipped_parquet
 from mslab.orderbook import book as _book
 from mslab.orderbook import check_book_file, grid_quoter, replay_lobster, run_backtest
 from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, message_arrays
@@ -105,32 +114,9 @@ def self_made_stream(n: int, seed: int = 0) -> dict[str, np.ndarray]:
     return {"time": t, "type": k, "size": s, "price": p * 100, "direction": d}
 
 
-def python_replay(msgs: dict[str, np.ndarray], levels: int) -> np.ndarray:
-    """The same replay in plain Python: a dict per side, top levels by heapq; each row is
-    stored into a preallocated array (a list of whole-day rows would not fit in memory)."""
-    book: dict[int, dict[int, int]] = {1: {}, -1: {}}
-    out = np.zeros((msgs["type"].size, 4 * levels), np.int64)
-    for i, (k, s, p, d) in enumerate(zip(msgs["type"].tolist(), msgs["size"].tolist(),
-                                         msgs["price"].tolist(), msgs["direction"].tolist())):
-        if 1 <= k <= 4:
-            side = book[d]
-            q = side.get(p, 0) + (s if k == 1 else -s)
-            if q > 0:
-                side[p] = q
-            else:
-                side.pop(p, None)
-        asks = heapq.nsmallest(levels, book[-1].items())
-        bids = heapq.nlargest(levels, book[1].items())
-        row = []
-        for lev in range(levels):
-            row += asks[lev] if lev < len(asks) else (DUMMY_ASK, 0)
-            row += bids[lev] if lev < len(bids) else (DUMMY_BID, 0)
-        out[i] = row
-    return out
-
-
-def main() -> None:
-    compare_engines()
+def main(argv: list[str]) -> None:
+    if argv != ["whole-days"]:
+        compare_engines()
     whole_days()
 
 
@@ -216,33 +202,138 @@ def compare_engines() -> None:
 
 def write_parquet(directory: Path, message_csv: Path, book_csv: Path, msgs: dict[str, np.ndarray],
                   book: np.ndarray) -> Path:
-    """The LOBSTER pair also as Parquet (the columns of :mod:`mslab.data.lobster`), named as
-    the CSV pair; returns the message file's path."""
+    """The LOBSTER pair also as Parquet, named as the CSV pair and written as the shipped
+    copies in data/lobster are (column types ``PARQUET_TYPES``, :mod:`mslab.data.parquet`);
+    returns the message file's path."""
     levels = book.shape[1] // 4
     path = directory / message_csv.with_suffix(".parquet").name
-    pd.DataFrame({c: msgs[c] for c in MESSAGE_COLUMNS}).to_parquet(path)
-    pd.DataFrame(book, columns=book_columns(levels)).to_parquet(
-        directory / book_csv.with_suffix(".parquet").name)
+    write_shipped_parquet(pa.table({c: np.asarray(msgs[c], PARQUET_TYPES[c])
+                                    for c in MESSAGE_COLUMNS}), path)
+    write_shipped_parquet(pa.table({c: book[:, j] for j, c in enumerate(book_columns(levels))}),
+                          directory / book_csv.with_suffix(".parquet").name)
     return path
 
 
-def day_rates(name: str, parquet: Path, csv: Path, tick: int) -> None:
-    """Load (Parquet, CSV), replay and check one day against its order-book file; print the
-    seconds and the speed-up over the plain-Python replay of its messages."""
+def python_read(message_csv: Path, book_csv: Path) -> tuple[dict[str, list], array]:
+    """Plain Python reading a LOBSTER CSV pair with the csv module: the message columns as
+    lists (``time`` float, the others int) and the order-book rows as one flat ``array('q')``
+    (a list of lists of a whole 10-level day would take gigabytes)."""
+    msgs: dict[str, list] = {c: [] for c in MESSAGE_COLUMNS}
+    columns = [msgs[c] for c in MESSAGE_COLUMNS]
+    with open(message_csv, newline="") as fh:
+        for row in csv.reader(fh):
+            columns[0].append(float(row[0]))
+            for col, value in zip(columns[1:], row[1:]):
+                col.append(int(value))
+    book = array("q")
+    with open(book_csv, newline="") as fh:
+        for row in csv.reader(fh):
+            book.extend(map(int, row))
+    return msgs, book
+
+
+def as_list(column) -> list:
+    """A column as a Python list (numpy arrays are converted: their scalars are slow)."""
+    return column.tolist() if isinstance(column, np.ndarray) else column
+
+
+def python_replay(msgs: dict, levels: int) -> np.ndarray:
+    """The same replay in plain Python: a dict per side, top levels by heapq; each row is
+    stored into a preallocated array (a list of whole-day rows would not fit in memory)."""
+    book: dict[int, dict[int, int]] = {1: {}, -1: {}}
+    out = np.zeros((len(msgs["type"]), 4 * levels), np.int64)
+    for i, (k, s, p, d) in enumerate(zip(*(as_list(msgs[c])
+                                           for c in ("type", "size", "price", "direction")))):
+        if 1 <= k <= 4:
+            side = book[d]
+            q = side.get(p, 0) + (s if k == 1 else -s)
+            if q > 0:
+                side[p] = q
+            else:
+                side.pop(p, None)
+        asks = heapq.nsmallest(levels, book[-1].items())
+        bids = heapq.nlargest(levels, book[1].items())
+        row = []
+        for lev in range(levels):
+            row += asks[lev] if lev < len(asks) else (DUMMY_ASK, 0)
+            row += bids[lev] if lev < len(bids) else (DUMMY_BID, 0)
+        out[i] = row
+    return out
+
+
+def python_check(msgs: dict, book: array, levels: int) -> list[int]:
+    """``check_book_file`` in plain Python: for each message from the second on, the levels of
+    its side in the previous order-book row (a list of (price, size), best first) with the
+    message applied, compared with its row (as a whole first, then level by level: empty
+    levels match whatever their placeholder prices); the same statuses."""
+    width = 4 * levels
+    status = [_book.UNCHECKED]
+    for i, (k, s, p, d) in enumerate(zip(msgs["type"], msgs["size"], msgs["price"],
+                                         msgs["direction"])):
+        if i == 0:
+            continue
+        expected = book[width * (i - 1):width * i].tolist()
+        row = book[width * i:width * (i + 1)]
+        delta = s if k == 1 else -s if 2 <= k <= 4 else 0
+        pcol = 2 if d == 1 else 0  # the message's side: bids (buy orders) or asks
+        if delta:
+            side = [(expected[c], expected[c + 1]) for c in range(pcol, width, 4)
+                    if expected[c + 1] > 0]
+            at = [q for q, _ in side].index(p) if any(q == p for q, _ in side) else -1
+            if at >= 0 and side[at][1] + delta > 0:
+                side[at] = (p, side[at][1] + delta)
+            elif at >= 0:
+                del side[at]
+            elif delta > 0:
+                side = sorted(side + [(p, delta)], reverse=d == 1)[:levels]
+            side += [(DUMMY_BID if d == 1 else DUMMY_ASK, 0)] * (levels - len(side))
+            for lev, (q, z) in enumerate(side):
+                expected[4 * lev + pcol:4 * lev + pcol + 2] = [q, z]
+        if expected == row.tolist():
+            status.append(_book.CONSISTENT)
+            continue
+        differ = [(c, lev) for lev in range(levels) for c in (0, 2)
+                  if (expected[4 * lev + c + 1] or row[4 * lev + c + 1])
+                  and (expected[4 * lev + c] != row[4 * lev + c]
+                       or expected[4 * lev + c + 1] != row[4 * lev + c + 1])]
+        if not differ:
+            status.append(_book.CONSISTENT)
+            continue
+        deep = 4 * (levels - 1) + pcol
+        revealed = (delta < 0 and all(c == pcol and lev == levels - 1 for c, lev in differ)
+                    and expected[deep + 1] == 0 and row[deep + 1] > 0
+                    and (row[deep] > p if pcol == 0 else row[deep] < p))
+        status.append(_book.REVEALED if revealed else _book.INCONSISTENT)
+    return status
+
+
+def timed(fn):
+    """(wall seconds of one call of ``fn()``, its value)."""
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def day_rates(name: str, parquet: Path, csv_path: Path, tick: int) -> tuple[str, dict]:
+    """Time one day, ours and plain Python, checking that both give the same rows and
+    statuses; returns (name, seconds per stage)."""
     t_parquet, day = best_time_and_value(lambda: load_lobster(parquet))
-    t_csv = best_time(lambda: load_lobster(csv), repeats=1)
+    t_csv, from_csv = timed(lambda: load_lobster(csv_path))
+    assert from_csv.messages.equals(day.messages) and np.array_equal(from_csv.book, day.book)
     msgs, rows, levels = day.arrays(), day.book, day.levels
     replay_lobster(msgs, levels, tick, strict=False)  # compile / load the cache
-    t_replay = best_time(lambda: replay_lobster(msgs, levels, tick, strict=False))
-    t_check = best_time(lambda: check_book_file(msgs, rows, tick))
-    start = time.perf_counter()
-    python_rows = python_replay(msgs, levels)
-    t_python = time.perf_counter() - start
-    assert np.array_equal(python_rows, replay_lobster(msgs, levels, tick, strict=False))
-    total = t_parquet + t_replay + t_check
-    print(f"  {name:22s} {len(day.messages):8,d} {levels:3d}  {t_parquet:7.3f} {t_csv:6.3f} "
-          f"{t_replay:7.3f} {t_check:6.3f}  {total:6.3f}  {t_python:7.2f}  "
-          f"{t_python / total:6.0f}x {t_python / t_replay:7.0f}x")
+    t_replay, replayed = best_time_and_value(
+        lambda: replay_lobster(msgs, levels, tick, strict=False))
+    t_check, checked = best_time_and_value(lambda: check_book_file(msgs, rows, tick))
+    book_csv = csv_path.with_name(csv_path.name.replace("_message_", "_orderbook_"))
+    t_py_read, (py_msgs, py_book) = timed(lambda: python_read(csv_path, book_csv))
+    t_py_replay, py_rows = timed(lambda: python_replay(py_msgs, levels))
+    t_py_check, py_status = timed(lambda: python_check(py_msgs, py_book, levels))
+    assert np.array_equal(py_rows, replayed)
+    assert np.array_equal(np.array(py_status), checked.status)
+    return name, dict(n=len(day.messages), levels=levels, parquet=t_parquet, csv=t_csv,
+                      replay=t_replay, check=t_check, py_read=t_py_read,
+                      py_replay=t_py_replay, py_check=t_py_check)
 
 
 def best_time_and_value(fn, repeats: int = 3):
@@ -252,29 +343,45 @@ def best_time_and_value(fn, repeats: int = 3):
 
 
 def whole_days() -> None:
-    print("\nWhole days: load (parse + validate message and order-book files), replay at the "
-          "file's depth,\n check of every message against the order-book file; seconds, best "
-          "of 3 (CSV: 1); plain-Python replay once")
-    print(f"  {'day':22s} {'messages':>8s} {'lev':>3s}  {'Parquet':>7s} {'CSV':>6s} "
-          f"{'replay':>7s} {'check':>6s}  {'total':>6s}  {'Python':>7s}  "
-          "total/Py  replay/Py")
-    print("  (total = Parquet load + replay + check; x = plain-Python replay seconds / ours)")
+    pa.set_cpu_count(1)  # Parquet columns decoded on one thread, as everything else here
+    days = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for ticker in REAL_DAYS:
             parquet = (REPO / "data" / "lobster"
                        / f"{ticker}_2012-06-21_34200000_57600000_message_1.parquet")
             day = load_lobster(parquet)
-            csv, _ = write_lobster(tmp, ticker, "2012-06-21", 34_200_000, 57_600_000,
-                                   day.arrays(), day.book)
-            day_rates(f"{ticker} 2012-06-21 (real)", parquet, csv, 100)
+            csv_path, _ = write_lobster(tmp, ticker, "2012-06-21", 34_200_000, 57_600_000,
+                                        day.arrays(), day.book)
+            days.append(day_rates(f"{ticker} 2012-06-21 (real)", parquet, csv_path, 100))
         flow = cst_flow(DAY_HOURS)
         msgs = flow.messages()
-        csv, book_csv = write_lobster(tmp, "CST", "2012-06-21", 34_200_000, 57_600_000, msgs,
-                                      flow.book)
-        parquet = write_parquet(tmp, csv, book_csv, msgs, flow.book)
-        day_rates(f"CST {DAY_HOURS:g} h (synthetic)", parquet, csv, flow.tick)
+        csv_path, book_csv = write_lobster(tmp, "CST", "2012-06-21", 34_200_000, 57_600_000,
+                                           msgs, flow.book)
+        parquet = write_parquet(tmp, csv_path, book_csv, msgs, flow.book)
+        days.append(day_rates(f"CST {DAY_HOURS:g} h (synthetic)", parquet, csv_path, flow.tick))
+    print("\nWhole days, seconds. Ours: load_lobster (parse and check the message and order-book "
+          "files;\n Parquet best of 3, CSV once), replay_lobster at the file's depth (not strict) "
+          "and check_book_file,\n best of 3. Plain Python, once: the CSV pair read with the csv "
+          "module, the dict replay, the\n row-by-row check (same rows and statuses as ours).")
+    print(f"  {'day':26s} {'messages':>8s} {'lev':>3s} | {'Parquet':>7s} {'CSV':>6s} "
+          f"{'replay':>7s} {'check':>6s} | {'Py read':>7s} {'Py replay':>9s} {'Py check':>8s}")
+    for name, t in days:
+        print(f"  {name:26s} {t['n']:8,d} {t['levels']:3d} | {t['parquet']:7.3f} {t['csv']:6.3f} "
+              f"{t['replay']:7.3f} {t['check']:6.3f} | {t['py_read']:7.2f} "
+              f"{t['py_replay']:9.2f} {t['py_check']:8.2f}")
+    print("\n(a) replay + check of the loaded day; (b) the whole job from the CSV pair (load, "
+          "replay, check);\n(c) ours from the Parquet pair against plain Python from the CSV "
+          "pair. Seconds ours / plain Python = ratio")
+    for name, t in days:
+        ours = t["replay"] + t["check"]
+        py = t["py_replay"] + t["py_check"]
+        py_all = py + t["py_read"]
+        print(f"  {name:26s} (a) {ours:6.3f} / {py:6.2f} = {py / ours:4.0f}x   "
+              f"(b) {t['csv'] + ours:6.3f} / {py_all:6.2f} = {py_all / (t['csv'] + ours):4.0f}x   "
+              f"(c) {t['parquet'] + ours:6.3f} / {py_all:6.2f} = "
+              f"{py_all / (t['parquet'] + ours):4.0f}x")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

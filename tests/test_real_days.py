@@ -13,14 +13,18 @@ import pandas as pd
 import pytest
 from mslab.orderbook import grid_quoter, replay_lobster, run_backtest
 from mslab.orderbook.book import (
+    ASK,
     CONSISTENT,
     INCONSISTENT,
     REVEALED,
     UNCHECKED,
     check_book_file,
     load_row,
+    message_delta,
     new_book,
     replay_divergence,
+    side_of,
+    update_level,
     write_row,
 )
 from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, message_arrays
@@ -180,3 +184,52 @@ def test_a_market_maker_runs_on_the_whole_real_day(name, model):
     assert np.abs(cum).max() <= 300
     # fills happen only at prices the file's book showed (makers) or took (takers)
     assert np.all(np.round(f.price * 10_000) % TICK == 0)
+
+
+def engine_check(messages, rows):
+    """Reference statuses from the book engine: row i − 1 loaded into a book
+    (:func:`load_row`), message i applied with :func:`update_level`, the top levels written
+    with :func:`write_row` and compared with row i (the check's rule, stated once more)."""
+    m = message_arrays(messages, TICK)
+    levels, width = rows.shape[1] // 4, rows.shape[1]
+    status = [UNCHECKED]
+    for i in range(1, m.n):
+        keys, qtys, counts = new_book()
+        load_row(rows, i - 1, TICK, keys, qtys, counts)
+        delta = message_delta(m.type[i], m.size[i])
+        side = side_of(m.direction[i])
+        if delta:
+            update_level(keys, qtys, counts, side, m.price_tick[i], delta)
+        got = np.zeros((1, width), np.int64)
+        write_row(keys, qtys, counts, TICK, got, 0)
+        got, want = got[0].reshape(levels, 2, 2), rows[i].reshape(levels, 2, 2)  # level, side
+        differ = [(lev, s) for lev in range(levels) for s in range(2)
+                  if (got[lev, s, 1] or want[lev, s, 1])
+                  and tuple(got[lev, s]) != tuple(want[lev, s])]
+        if not differ:
+            status.append(CONSISTENT)
+            continue
+        s = 0 if side == ASK else 1
+        price, (p, q) = m.price_tick[i] * TICK, want[-1, s]
+        revealed = (delta < 0 and differ == [(levels - 1, s)] and got[-1, s, 1] == 0 and q > 0
+                    and (p > price if s == 0 else p < price))
+        status.append(REVEALED if revealed else INCONSISTENT)
+    return np.array(status)
+
+
+@pytest.mark.parametrize("name, n", [(DAYS[0], 6000), (DAYS[2], 999)])
+def test_the_check_agrees_with_the_book_engine_on_corrupted_messages(name, n):
+    """Sizes, prices, sides and types changed at random: every status, including the
+    inconsistent and revealed ones, is the book engine's."""
+    messages, rows = day(name)
+    m = {c: messages[c].to_numpy()[:n].copy() for c in messages.columns}
+    rng = np.random.default_rng(7)
+    for col, change in (("size", lambda v: np.maximum(v + rng.integers(-150, 150, v.size), 1)),
+                        ("price", lambda v: v + TICK * rng.integers(-3, 4, v.size)),
+                        ("direction", lambda v: -v),
+                        ("type", lambda v: rng.integers(1, 6, v.size))):
+        at = rng.choice(n, n // 15, replace=False)
+        m[col][at] = change(m[col][at])
+    status = check_book_file(m, rows[:n], TICK).status
+    np.testing.assert_array_equal(status, engine_check(m, rows[:n]))
+    assert {CONSISTENT, REVEALED, INCONSISTENT} <= set(status.tolist())

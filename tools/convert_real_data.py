@@ -54,7 +54,8 @@ sys.path.insert(0, str(REPO / "lib"))
 
 from mslab.data.binance import load_binance_capture, write_binance_capture  # noqa: E402
 from mslab.data.funding import load_funding  # noqa: E402
-from mslab.data.lobster import MESSAGE_COLUMNS, book_columns, parse_name  # noqa: E402
+from mslab.data.lobster import (MESSAGE_COLUMNS, PARQUET_TYPES, book_columns,  # noqa: E402
+                                parse_name)
 from mslab.data.parquet import write_parquet  # noqa: E402
 
 LOBSTER_FILES = [
@@ -73,8 +74,6 @@ LICENCES = {
     "funding": ["LICENSE-crypto-swing-backtest.txt"],
     "lobster": ["LOBSTER_SampleFiles_ReadMe.txt"],
 }
-_MESSAGE_TYPES = {"time": np.float64, "type": np.int8, "order_id": np.int64,
-                  "size": np.int64, "price": np.int64, "direction": np.int8}
 
 
 def convert_lobster(src: Path, out: Path) -> list[Path]:
@@ -87,7 +86,7 @@ def convert_lobster(src: Path, out: Path) -> list[Path]:
             if name is None:
                 raise ValueError(f"{raw}: not a LOBSTER file name")
             columns = list(MESSAGE_COLUMNS) if kind == "message" else book_columns(name.levels)
-            dtypes = _MESSAGE_TYPES if kind == "message" else dict.fromkeys(columns, np.int64)
+            dtypes = PARQUET_TYPES if kind == "message" else dict.fromkeys(columns, np.int64)
             frame = pd.read_csv(raw, header=None, names=columns, dtype=dtypes)
             target = out / raw.name.removesuffix(".csv.gz")
             written.append(write_parquet(pa.Table.from_pandas(frame, preserve_index=False),

@@ -59,14 +59,21 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from numba import njit
 
 from mslab import _validate
 from mslab.data import report as rep
 from mslab.data.report import Collector, DataValidationError, ValidationReport
-from mslab.orderbook.messages import DUMMY_ASK, DUMMY_BID, MESSAGE_TYPES
+from mslab.orderbook.messages import CROSS, DUMMY_ASK, DUMMY_BID, HALT, NEW
 
 MESSAGE_COLUMNS = ("time", "type", "order_id", "size", "price", "direction")
+# Column types of the Parquet copies in data/lobster (tools/convert_real_data.py); the
+# order-book columns are int64 (the dummy prices need more than 32 bits). The loader takes any
+# numeric types.
+PARQUET_TYPES = {"time": np.float64, "type": np.int8, "order_id": np.int64, "size": np.int64,
+                 "price": np.int64, "direction": np.int8}
 
 _NAME = re.compile(r"^(?P<ticker>.+?)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<start>\d+)_(?P<end>\d+)_"
                    r"(?P<kind>message|orderbook)_(?P<levels>\d+)(?P<suffix>\.csv|\.parquet)$")
@@ -141,6 +148,80 @@ class LobsterData:
                             index=self.messages.index)
 
 
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+@dataclass
+class _Rows:
+    """The kept rows of one file as numpy arrays: ``values`` one array per column (in the
+    order asked for), ``rows`` their row numbers; ``n_rows``, ``non_records`` and
+    ``first_row`` as in :class:`~mslab.data.report.Table`."""
+
+    file: str
+    values: list[np.ndarray]
+    rows: np.ndarray
+    n_rows: int
+    non_records: np.ndarray
+    first_row: int = 1
+
+    @classmethod
+    def of_table(cls, table: rep.Table, dtypes: list[type]) -> _Rows:
+        frame = table.frame
+        values = [np.ascontiguousarray(frame.iloc[:, j].to_numpy(dtype=dtype))
+                  for j, dtype in enumerate(dtypes)]
+        return cls(table.file, values, frame.index.to_numpy(dtype=np.int64), table.n_rows,
+                   table.non_records, table.first_row)
+
+    def record_rows(self) -> np.ndarray:
+        return rep.record_rows(self.first_row, self.n_rows, self.non_records)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the rows where ``mask`` is true."""
+        self.values = [v[mask] for v in self.values]
+        self.rows = self.rows[mask]
+
+    def drop(self, mask: np.ndarray, collector: Collector, problem: str, detail: str) -> None:
+        """Drop the rows where ``mask`` is true, reporting them (as :func:`report.drop_rows`)."""
+        if mask.any():
+            collector.add(self.file, problem, "dropped", self.rows[mask], detail)
+            self.keep(~mask)
+
+
+def _parquet_arrays(path: Path, columns: list[str], time_first: bool) -> _Rows | None:
+    """The named columns of a Parquet file straight from Arrow as numpy arrays (the first one
+    float64 when ``time_first``, the others int64), or None when some column is not one of the
+    types this path takes whole: no nulls, the time any number, the others signed integers or
+    unsigned ones of up to 32 bits (everything else goes through the general pandas path,
+    which reports value by value)."""
+    try:
+        schema = pq.read_schema(path)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise DataValidationError(f"{path}: cannot be read as Parquet ({exc})") from exc
+    names = [str(c).strip() for c in schema.names]
+    rep.check_columns(str(path), names, columns)
+    if any(names.count(c) != 1 for c in columns):
+        return None
+    fields = [schema.field(names.index(c)) for c in columns]
+    for j, f in enumerate(fields):
+        number = pa.types.is_integer(f.type) or (
+            j == 0 and time_first and pa.types.is_floating(f.type))
+        if not number or (pa.types.is_unsigned_integer(f.type) and f.type.bit_width > 32):
+            return None
+    try:
+        table = pq.read_table(path, columns=[f.name for f in fields])
+    except Exception as exc:
+        raise DataValidationError(f"{path}: cannot be read as Parquet ({exc})") from exc
+    if any(col.null_count for col in table.columns):
+        return None
+    values = [np.asarray((col.chunk(0) if col.num_chunks == 1 else col).to_numpy(),
+                         dtype=np.float64 if j == 0 and time_first else np.int64)
+              for j, col in enumerate(table.columns)]
+    n = table.num_rows
+    return _Rows(str(path), values, np.arange(1, n + 1, dtype=np.int64), n,
+                 np.empty(0, dtype=np.int64))
+
+
 _INT64_MAX = np.iinfo(np.int64).max
 
 
@@ -153,7 +234,8 @@ def _to_int64(table: rep.Table, columns: list[str], collector: Collector) -> Non
         rep.drop_rows(table, big, collector, "out_of_range_integer",
                       "an integer beyond the int64 range")
         table.frame = table.frame.astype({c: np.int64 for c in unsigned})
-    other = [c for c in columns if not pd.api.types.is_integer_dtype(table.frame[c])]
+    other = [c for c in columns if not pd.api.types.is_integer_dtype(table.frame[c])
+             or table.frame[c].hasnans]  # (a nullable integer column may hold NA)
     if other:  # columns pandas did not read as integers: check value by value
         rep.to_numeric(table, other, collector)
         values = table.frame[other].to_numpy(dtype=np.float64)
@@ -172,10 +254,6 @@ def _to_int64(table: rep.Table, columns: list[str], collector: Collector) -> Non
     table.frame = table.frame.astype({c: np.int64 for c in columns})
 
 
-def _is_parquet(path: Path) -> bool:
-    return path.suffix.lower() in (".parquet", ".pq")
-
-
 def _read_parquet_columns(path: Path, columns: list[str]) -> rep.Table:
     """A Parquet copy with the named columns (any others are ignored), in that order."""
     table = rep.read_parquet(path)
@@ -185,24 +263,48 @@ def _read_parquet_columns(path: Path, columns: list[str]) -> rep.Table:
     return table
 
 
-def _read_messages(path: Path, collector: Collector) -> rep.Table:
+_NAN_TIME = "an empty or NaN time"
+
+
+def _read_messages(path: Path, collector: Collector) -> _Rows:
     if _is_parquet(path):
+        fast = _parquet_arrays(path, list(MESSAGE_COLUMNS), time_first=True)
+        if fast is not None:
+            time = fast.values[0]
+            if not np.isfinite(time).all():
+                fast.drop(np.isnan(time), collector, "missing_value", _NAN_TIME)
+                fast.drop(np.isinf(fast.values[0]), collector, "infinite_value",
+                          "an infinite value in column(s) time")
+            return fast
         table = _read_parquet_columns(path, list(MESSAGE_COLUMNS))
         table.frame = table.frame.astype({"time": np.float64})
     else:
         table = rep.read_csv(path, collector, header=False, names=MESSAGE_COLUMNS, records=True)
     rep.to_numeric(table, ["time"], collector)
     rep.drop_rows(table, np.isnan(table.frame["time"].to_numpy()), collector, "missing_value",
-                  "an empty or NaN time")
+                  _NAN_TIME)
     rep.infinite(table, ["time"], collector, action="dropped")
     _to_int64(table, list(MESSAGE_COLUMNS[1:]), collector)
-    return table
+    return _Rows.of_table(table, [np.float64] + [np.int64] * (len(MESSAGE_COLUMNS) - 1))
 
 
-def _read_book(path: Path, levels: int | None, collector: Collector) -> tuple[rep.Table, int]:
+def _read_book(path: Path, levels: int | None, collector: Collector) -> tuple[_Rows, int]:
+    if levels == 0:
+        raise DataValidationError(f"{path}: the file name gives 0 levels; an order-book file "
+                                  "has at least one")
     if _is_parquet(path):
         if levels is None:
-            levels = sum(1 for c in rep.read_parquet(path).columns if c.startswith("ask_price_"))
+            try:
+                names = pq.read_schema(path).names
+            except Exception as exc:
+                raise DataValidationError(f"{path}: cannot be read as Parquet ({exc})") from exc
+            levels = sum(1 for c in names if str(c).strip().startswith("ask_price_"))
+        if levels == 0:
+            raise DataValidationError(f"{path}: no order-book columns (ask_price_1, "
+                                      "ask_size_1, bid_price_1, bid_size_1, ...)")
+        fast = _parquet_arrays(path, book_columns(levels), time_first=False)
+        if fast is not None:
+            return fast, levels
         table = _read_parquet_columns(path, book_columns(levels))
     elif levels is None:
         table = rep.read_csv(path, collector, header=False, records=True)
@@ -218,103 +320,168 @@ def _read_book(path: Path, levels: int | None, collector: Collector) -> tuple[re
         table = rep.read_csv(path, collector, header=False, names=book_columns(levels),
                              records=True)
     _to_int64(table, table.columns, collector)
-    return table, levels
+    return _Rows.of_table(table, [np.int64] * len(table.columns)), levels
 
 
-def _check_messages(file: str, msg: pd.DataFrame, start: float | None, end: float | None,
-                    collector: Collector) -> None:
-    idx = msg.index
-    t = msg["time"].to_numpy()
-    typ = msg["type"].to_numpy()
-    size = msg["size"].to_numpy()
-    price = msg["price"].to_numpy()
-    direction = msg["direction"].to_numpy()
-    rep.flag(collector, file, idx, ~np.isin(typ, MESSAGE_TYPES), "unknown_type",
-             "message type not in 1..7")
-    rep.flag(collector, file, idx, (direction != 1) & (direction != -1), "bad_direction",
-             "direction must be -1 (sell limit order) or 1 (buy limit order)")
-    regular = np.isin(typ, MESSAGE_TYPES[:6])
-    rep.flag(collector, file, idx, regular & (size <= 0), "non_positive_size",
-             "size must be positive (message types 1-6)")
-    dummy = (price == DUMMY_ASK) | (price == DUMMY_BID)
-    rep.flag(collector, file, idx, regular & ((price <= 0) | dummy), "bad_price",
-             "price must be positive and not a dummy price (message types 1-6)")
-    rep.flag(collector, file, idx, (typ == 7) & ~np.isin(price, (-1, 0, 1)), "bad_price",
-             "a trading-halt message (type 7) has price -1, 0 or 1")
-    rep.flag_time_order(collector, file, idx, msg["time"], duplicates=False)
-    if start is not None and end is not None:
-        rep.flag(collector, file, idx, (t < start) | (t > end), "time_outside_window",
-                 f"time outside the file's window [{start:g}, {end:g}] s")
+@njit(cache=True, inline="always")
+def _record(bits: np.ndarray, counts: np.ndarray, i: int, b: int) -> None:
+    """Store the problem bits ``b`` of row ``i`` and count each problem."""
+    if b:
+        bits[i] = b
+        for j in range(counts.size):
+            if b & (1 << j):
+                counts[j] += 1
+
+
+# Problems of a message row, one bit each, in the order they are reported: (problem, detail).
+_MESSAGE_PROBLEMS = (
+    ("unknown_type", "message type not in 1..7"),
+    ("bad_direction", "direction must be -1 (sell limit order) or 1 (buy limit order)"),
+    ("non_positive_size", "size must be positive (message types 1-6)"),
+    ("bad_price", "price must be positive and not a dummy price (message types 1-6)"),
+    ("bad_price", "a trading-halt message (type 7) has price -1, 0 or 1"),
+    ("non_monotonic_time", "time is earlier than on the previous row"),
+    ("time_outside_window", "time outside the file's window [{start:g}, {end:g}] s"),
+)
 
 
 @njit(cache=True)
-def _rows_of(columns: np.ndarray) -> np.ndarray:
-    """The C-ordered (n, k) array of the (k, n) ``columns``, written row by row (numpy's copy of
-    a transposed array writes column by column, a cache line per element on a wide book)."""
-    k, n = columns.shape
-    out = np.empty((n, k), np.int64)
-    for r in range(n):
-        for j in range(k):
-            out[r, j] = columns[j, r]
-    return out
+def _message_problems(time, kind, size, price, direction, start, end, bits):
+    """One pass over the messages: set bit b of ``bits[i]`` when message i has problem b of
+    ``_MESSAGE_PROBLEMS``; return how many messages have each."""
+    counts = np.zeros(7, np.int64)
+    for i in range(kind.size):
+        b = 0
+        k = kind[i]
+        if k < NEW or k > HALT:
+            b |= 1
+        if direction[i] != 1 and direction[i] != -1:
+            b |= 2
+        p = price[i]
+        if NEW <= k <= CROSS:
+            if size[i] <= 0:
+                b |= 4
+            if p <= 0 or p == DUMMY_ASK or p == DUMMY_BID:
+                b |= 8
+        elif k == HALT and (p < -1 or p > 1):
+            b |= 16
+        if i > 0 and time[i] < time[i - 1]:
+            b |= 32
+        if time[i] < start or time[i] > end:
+            b |= 64
+        _record(bits, counts, i, b)
+    return counts
+
+
+def _check_messages(file: str, values: list[np.ndarray], rows: np.ndarray, start: float | None,
+                    end: float | None, collector: Collector) -> None:
+    t, typ, _, size, price, direction = values
+    for v in values:  # one array type whichever path read them: one compiled specialisation
+        v.flags.writeable = False
+    window = start is not None and end is not None
+    bits = np.zeros(t.size, np.uint8)
+    counts = _message_problems(t, typ, size, price, direction,
+                               start if window else -np.inf, end if window else np.inf, bits)
+    for j, (problem, detail) in enumerate(_MESSAGE_PROBLEMS):
+        if counts[j]:
+            rep.flag(collector, file, rows, (bits & (1 << j)) != 0, problem,
+                     detail.format(start=start, end=end))
+
+
+_BLOCK = 1024  # rows per block when columns are written into rows
+
+
+@njit(cache=True, inline="always")
+def _row_problems(book: np.ndarray, r: int) -> int:
+    """The problems of order-book row ``r``, one bit each: per side ask (bits 0–3) then bid
+    (4–7) negative size, dummy-price convention, non-positive price, levels not sorted; then
+    crossed (8), locked (9)."""
+    levels = book.shape[1] // 4
+    b = 0
+    for side in range(2):
+        pcol = 2 * side
+        dummy = DUMMY_ASK if side == 0 else DUMMY_BID
+        c = 4 * side
+        for lev in range(levels):
+            p = book[r, 4 * lev + pcol]
+            s = book[r, 4 * lev + pcol + 1]
+            if s < 0:
+                b |= 1 << c
+            if (s == 0) != (p == dummy):
+                b |= 1 << (c + 1)
+            if s > 0 and p != dummy and p <= 0:
+                b |= 1 << (c + 2)
+            if lev > 0 and s > 0:
+                step = p - book[r, 4 * lev - 4 + pcol]
+                if (step <= 0 if side == 0 else step >= 0) or book[r, 4 * lev - 3 + pcol] <= 0:
+                    b |= 1 << (c + 3)
+    if book[r, 1] > 0 and book[r, 3] > 0:
+        if book[r, 0] < book[r, 2]:
+            b |= 1 << 8
+        elif book[r, 0] == book[r, 2]:
+            b |= 1 << 9
+    return b
 
 
 @njit(cache=True)
-def _book_problems(book: np.ndarray) -> np.ndarray:
-    """One pass over the order-book rows: for each row, the checks of :func:`_check_book` in
-    its order (per side ask then bid: negative size, dummy-price convention, non-positive
-    price, levels not sorted; then crossed, locked)."""
-    n, levels = book.shape[0], book.shape[1] // 4
-    out = np.zeros((n, 10), np.bool_)
-    for r in range(n):
-        for side in range(2):
-            pcol = 2 * side
-            dummy = DUMMY_ASK if side == 0 else DUMMY_BID
-            c = 4 * side
-            for lev in range(levels):
-                p = book[r, 4 * lev + pcol]
-                s = book[r, 4 * lev + pcol + 1]
-                if s < 0:
-                    out[r, c] = True
-                if (s == 0) != (p == dummy):
-                    out[r, c + 1] = True
-                if s > 0 and p != dummy and p <= 0:
-                    out[r, c + 2] = True
-                if lev > 0 and s > 0:
-                    step = p - book[r, 4 * lev - 4 + pcol]
-                    if (step <= 0 if side == 0 else step >= 0) or book[r, 4 * lev - 3 + pcol] <= 0:
-                        out[r, c + 3] = True
-        if book[r, 1] > 0 and book[r, 3] > 0:
-            out[r, 8] = book[r, 0] < book[r, 2]
-            out[r, 9] = book[r, 0] == book[r, 2]
-    return out
+def _fill_and_check(columns, out, bits):
+    """Write the ``columns`` (a tuple of k equal-length int64 arrays) into the rows of the
+    (n, k) order book ``out`` and check each row: set ``bits[r]`` to the problems of row r
+    (:func:`_row_problems`) and return how many rows have each. A block of rows at a time,
+    a column at a time within the block: the block stays in cache for its check (writing
+    a whole column at once would touch a cache line per value of a wide book)."""
+    n = out.shape[0]
+    counts = np.zeros(10, np.int64)
+    for start in range(0, n, _BLOCK):
+        stop = min(start + _BLOCK, n)
+        for j in range(len(columns)):
+            col = columns[j]
+            for r in range(start, stop):
+                out[r, j] = col[r]
+        for r in range(start, stop):
+            _record(bits, counts, r, _row_problems(out, r))
+    return counts
 
 
-def _check_book(file: str, index: pd.Index, book: np.ndarray, collector: Collector) -> None:
-    problems = _book_problems(book)
+def _book_checked(file: str, rows: np.ndarray, values: list[np.ndarray],
+                  collector: Collector) -> np.ndarray:
+    """The C-ordered int64 (n, k) order book of its k columns, its rows (numbered ``rows``)
+    checked and their problems reported."""
+    columns = tuple(np.require(v, np.int64, ["C"]) for v in values)
+    for col in columns:  # one array type for all: numba compiles one tuple type per width
+        col.flags.writeable = False
+    n = columns[0].size
+    book = np.empty((n, len(columns)), np.int64)
+    bits = np.zeros(n, np.uint16)
+    counts = _fill_and_check(columns, book, bits)
+    if not counts.any():
+        return book
+
+    def flag(j: int, problem: str, detail: str) -> None:
+        if counts[j]:
+            rep.flag(collector, file, rows, (bits & (1 << j)) != 0, problem, detail)
+
     for side, c, dummy in (("ask", 0, DUMMY_ASK), ("bid", 4, DUMMY_BID)):
-        rep.flag(collector, file, index, problems[:, c], "negative_size",
-                 f"a negative {side} size")
-        rep.flag(collector, file, index, problems[:, c + 1], "dummy_price_convention",
-                 f"an empty {side} level must have price {dummy} and size 0, and only an empty "
-                 "one")
-        rep.flag(collector, file, index, problems[:, c + 2], "non_positive_price",
-                 f"a non-positive {side} price")
+        flag(c, "negative_size", f"a negative {side} size")
+        flag(c + 1, "dummy_price_convention",
+             f"an empty {side} level must have price {dummy} and size 0, and only an empty one")
+        flag(c + 2, "non_positive_price", f"a non-positive {side} price")
         if book.shape[1] > 4:
-            rep.flag(collector, file, index, problems[:, c + 3], "levels_not_sorted",
-                     f"{side} levels must be non-empty first, with prices "
-                     f"{'increasing' if side == 'ask' else 'decreasing'} by level")
-    rep.flag(collector, file, index, problems[:, 8], "crossed_book", "ask price 1 < bid price 1")
-    rep.flag(collector, file, index, problems[:, 9], "locked_book", "ask price 1 = bid price 1")
+            flag(c + 3, "levels_not_sorted",
+                 f"{side} levels must be non-empty first, with prices "
+                 f"{'increasing' if side == 'ask' else 'decreasing'} by level")
+    flag(8, "crossed_book", "ask price 1 < bid price 1")
+    flag(9, "locked_book", "ask price 1 = bid price 1")
+    return book
 
 
-def _pair_records(msg: rep.Table, bt: rep.Table,
-                  collector: Collector) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The message and order-book rows paired by record, reporting rows without a partner."""
+def _pair_records(msg: _Rows, bt: _Rows, collector: Collector) -> None:
+    """Keep the message and order-book rows paired by record, reporting rows without a
+    partner."""
     mfile, bfile = msg.file, bt.file
     mlines, blines = msg.record_rows(), bt.record_rows()
-    mrec = np.searchsorted(mlines, msg.frame.index.to_numpy()) + 1
-    brec = np.searchsorted(blines, bt.frame.index.to_numpy()) + 1
+    mrec = np.searchsorted(mlines, msg.rows) + 1
+    brec = np.searchsorted(blines, bt.rows) + 1
     keep = np.intersect1d(mrec, brec)
     keep = keep[keep <= min(mlines.size, blines.size)]
     for table, lines, rec, other, other_n in ((msg, mlines, mrec, bfile, blines.size),
@@ -326,9 +493,10 @@ def _pair_records(msg: rep.Table, bt: rep.Table,
         lost = lost[lost <= other_n]
         collector.add(table.file, "paired_row_dropped", "dropped", lines[lost - 1],
                       f"the paired row of {other} was dropped")
-    messages = msg.frame if mrec.size == keep.size else msg.frame[np.isin(mrec, keep)]
-    bframe = bt.frame if brec.size == keep.size else bt.frame[np.isin(brec, keep)]
-    return messages, bframe
+    if mrec.size != keep.size:
+        msg.keep(np.isin(mrec, keep))
+    if brec.size != keep.size:
+        bt.keep(np.isin(brec, keep))
 
 
 def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = None, *,
@@ -382,24 +550,19 @@ def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = N
     end = name.end_ms / 1000.0 if name is not None else None
     rows_read = {mfile: msg.n_rows}
     book = None
-    if orderbook_path is None:
-        messages = msg.frame
-    else:
+    if orderbook_path is not None:
         bt, levels = _read_book(orderbook_path, levels, collector)
-        bfile = bt.file
-        rows_read[bfile] = bt.n_rows
+        rows_read[bt.file] = bt.n_rows
         # Pair by record (a blank or header line is no record and shifts nothing); a record
         # dropped from one file takes its partner with it, and both are reported. When both
         # files kept every row and have as many, row i pairs with row i: nothing to search.
-        if (msg.non_records.size == 0 and bt.non_records.size == 0
-                and len(msg.frame) == msg.n_rows == bt.n_rows == len(bt.frame)):
-            messages, bframe = msg.frame, bt.frame
-        else:
-            messages, bframe = _pair_records(msg, bt, collector)
-        book = _rows_of(np.stack([bframe.iloc[:, j].to_numpy(dtype=np.int64)
-                                  for j in range(bframe.shape[1])]))
-        _check_book(bfile, messages.index, book, collector)
-    _check_messages(mfile, messages, start, end, collector)
+        if not (msg.non_records.size == 0 and bt.non_records.size == 0
+                and msg.rows.size == msg.n_rows == bt.n_rows == bt.rows.size):
+            _pair_records(msg, bt, collector)
+        book = _book_checked(bt.file, msg.rows, bt.values, collector)
+    _check_messages(mfile, msg.values, msg.rows, start, end, collector)
+    messages = pd.DataFrame(dict(zip(MESSAGE_COLUMNS, msg.values, strict=True)),
+                            index=pd.Index(msg.rows, name="row"))
 
     report = rep.finish(collector, rows_read, len(messages), strict)
     return LobsterData(messages=messages, book=book, levels=levels,

@@ -212,8 +212,14 @@ class Table:
     def record_rows(self) -> np.ndarray:
         """Row numbers of the file's records in order (every data row but the
         ``non_records``): record ``r`` (1-based) is on row ``record_rows()[r - 1]``."""
-        rows = np.arange(self.first_row, self.first_row + self.n_rows, dtype=np.int64)
-        return np.setdiff1d(rows, self.non_records)
+        return record_rows(self.first_row, self.n_rows, self.non_records)
+
+
+def record_rows(first_row: int, n_rows: int, non_records: np.ndarray) -> np.ndarray:
+    """Row numbers of a file's records: the ``n_rows`` data rows from ``first_row`` on, but
+    the ``non_records`` (blank or header lines)."""
+    rows = np.arange(first_row, first_row + n_rows, dtype=np.int64)
+    return np.setdiff1d(rows, non_records) if non_records.size else rows
 
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
@@ -411,12 +417,17 @@ def read_table(path: Path, collector: Collector) -> Table:
 
 def require_columns(table: Table, required: Sequence[str]) -> None:
     """Raise DataValidationError naming every missing column."""
-    present = set(table.columns)
-    missing = [c for c in required if c not in present]
+    check_columns(table.file, table.columns, required)
+
+
+def check_columns(file: str, present: Sequence[str], required: Sequence[str]) -> None:
+    """Raise DataValidationError naming every ``required`` column not ``present`` in ``file``."""
+    have = set(present)
+    missing = [c for c in required if c not in have]
     if missing:
         shown = ", ".join(repr(c) for c in missing[:20])
         more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
-        raise DataValidationError(f"{table.file}: {len(missing)} required column(s) missing: "
+        raise DataValidationError(f"{file}: {len(missing)} required column(s) missing: "
                                   f"{shown}{more}")
 
 
@@ -433,7 +444,7 @@ def to_numeric(table: Table, columns: Sequence[str], collector: Collector) -> No
     for col in columns:
         values = frame[col]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            frame[col] = values.astype(np.float64)
+            frame[col] = values.to_numpy(dtype=np.float64, na_value=np.nan)  # NA of Int64 too
             continue
         converted = pd.to_numeric(values, errors="coerce")
         text = values.astype(str).str.strip().str.lower()

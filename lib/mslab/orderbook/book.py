@@ -391,59 +391,106 @@ def book_rows(rows: object, n: int, tick: int, name: str = "book") -> np.ndarray
     return arr
 
 
+@njit(cache=True, inline="always")
+def _row_status(expected: np.ndarray, rows: np.ndarray, i: int, delta: int, side: int,
+                price: int) -> int:
+    """Status of row ``i`` of ``rows`` against the ``expected`` row (the book before message
+    ``i`` with the message applied: ``delta`` shares at ``price`` on ``side``)."""
+    levels = rows.shape[1] // 4
+    diff_ask = False
+    diff_bid = False
+    last_only = True  # every difference is at the deepest level
+    for c in range(rows.shape[1]):
+        if c % 2 == 0 and expected[c + 1] == 0 and rows[i, c + 1] == 0:
+            continue  # two empty levels, whatever the placeholder prices
+        if expected[c] != rows[i, c]:
+            if c % 4 < 2:
+                diff_ask = True
+            else:
+                diff_bid = True
+            if c < 4 * (levels - 1):
+                last_only = False
+    if not diff_ask and not diff_bid:
+        return CONSISTENT
+    # A level revealed from beyond the file's depth: the message emptied a level of its side,
+    # the replay has nothing at the deepest level and the file shows a level there worse than
+    # the message's price.
+    if delta < 0 and last_only and (diff_ask != diff_bid) and diff_ask == (side == ASK):
+        pc = 4 * (levels - 1) + (0 if side == ASK else 2)
+        p = rows[i, pc]
+        if expected[pc + 1] == 0 and rows[i, pc + 1] > 0 and (
+                p > price if side == ASK else p < price):
+            return REVEALED
+    return INCONSISTENT
+
+
+@njit(**NO_REFCOUNT)
+def _apply_to_row(expected: np.ndarray, side: int, price: int, delta: int) -> None:
+    """Apply ``delta`` shares at ``price`` on ``side`` to the LOBSTER order-book row
+    ``expected`` (a row of :func:`book_rows`: live levels first, strictly worse level by level)
+    in place, as :func:`update_level` on the book the row shows followed by :func:`write_row`:
+    a level added beyond the row's depth is not shown, a level emptied is removed and the worse
+    levels move up, leaving the deepest level empty."""
+    levels = expected.size // 4
+    pcol = 0 if side == ASK else 2
+    dummy = DUMMY_ASK if side == ASK else DUMMY_BID
+    live = 0
+    while live < levels and expected[4 * live + pcol + 1] > 0:
+        live += 1
+    at = 0  # the level of ``price`` or the place to insert it
+    while at < live:
+        p = expected[4 * at + pcol]
+        if p == price or (p > price if side == ASK else p < price):
+            break
+        at += 1
+    if at < live and expected[4 * at + pcol] == price:
+        new = expected[4 * at + pcol + 1] + delta
+        if new > 0:
+            expected[4 * at + pcol + 1] = new
+            return
+        for lev in range(at, live - 1):  # remove: the worse levels move up
+            expected[4 * lev + pcol] = expected[4 * lev + 4 + pcol]
+            expected[4 * lev + pcol + 1] = expected[4 * lev + 5 + pcol]
+        expected[4 * (live - 1) + pcol] = dummy
+        expected[4 * (live - 1) + pcol + 1] = 0
+    elif delta > 0 and at < levels:  # insert at ``at``: the worse levels move down
+        for lev in range(min(live, levels - 1), at, -1):
+            expected[4 * lev + pcol] = expected[4 * lev - 4 + pcol]
+            expected[4 * lev + pcol + 1] = expected[4 * lev - 3 + pcol]
+        expected[4 * at + pcol] = price
+        expected[4 * at + pcol + 1] = delta
+
+
 @njit(cache=True)
 def _check_rows(kind, size, price_tick, direction, tick, rows, init_ticks, init_qtys,
                 init_sides, has_init, status):
     """Kernel of :func:`check_book_file`: for each message, the book of the previous row (or
-    the initial book) with the message applied, compared with its row."""
-    levels = rows.shape[1] // 4
-    scratch = np.zeros((1, rows.shape[1]), np.int64)
-    keys, qtys, counts = new_book()
-    while keys.shape[1] < levels + 1:
-        keys, qtys = grow(keys, qtys)
-    for i in range(kind.size):
-        if i == 0:
-            if has_init == 0:
-                status[0] = UNCHECKED
-                continue
-            keys, qtys, counts = seed_book(init_ticks, init_qtys, init_sides)
-            while keys.shape[1] < levels + 1:
-                keys, qtys = grow(keys, qtys)
-        else:
-            load_row(rows, i - 1, tick, keys, qtys, counts)
+    the initial book) with the message applied, compared with its row. From the second
+    message on the previous row is updated in place of a book (no division by the tick)."""
+    if kind.size == 0:
+        return
+    expected = np.empty(rows.shape[1], np.int64)
+    delta = message_delta(kind[0], size[0])
+    side = side_of(direction[0])
+    if has_init == 0:
+        status[0] = UNCHECKED
+    else:
+        keys, qtys, counts = seed_book(init_ticks, init_qtys, init_sides)
+        if delta > 0 and full(keys, counts):
+            keys, qtys = grow(keys, qtys)
+        if delta != 0:
+            update_level(keys, qtys, counts, side, price_tick[0], delta)
+        scratch = expected.reshape((1, rows.shape[1]))
+        write_row(keys, qtys, counts, tick, scratch, 0)
+        status[0] = _row_status(expected, rows, 0, delta, side, price_tick[0] * tick)
+    for i in range(1, kind.size):
+        expected[:] = rows[i - 1]
         delta = message_delta(kind[i], size[i])
         side = side_of(direction[i])
+        price = price_tick[i] * tick
         if delta != 0:
-            if delta > 0 and full(keys, counts):
-                keys, qtys = grow(keys, qtys)
-            update_level(keys, qtys, counts, side, price_tick[i], delta)
-        write_row(keys, qtys, counts, tick, scratch, 0)
-        diff_ask = False
-        diff_bid = False
-        last_only = True  # every difference is at the deepest level
-        for c in range(rows.shape[1]):
-            if c % 2 == 0 and scratch[0, c + 1] == 0 and rows[i, c + 1] == 0:
-                continue  # two empty levels, whatever the file's placeholder price
-            if scratch[0, c] != rows[i, c]:
-                if c % 4 < 2:
-                    diff_ask = True
-                else:
-                    diff_bid = True
-                if c < 4 * (levels - 1):
-                    last_only = False
-        if not diff_ask and not diff_bid:
-            status[i] = CONSISTENT
-            continue
-        status[i] = INCONSISTENT
-        # A level revealed from beyond the file's depth: the message emptied a level of its
-        # side, the replay has nothing at the deepest level and the file shows a level there
-        # worse than the message's price.
-        if delta < 0 and last_only and (diff_ask != diff_bid) and diff_ask == (side == ASK):
-            pc = 4 * (levels - 1) + (0 if side == ASK else 2)
-            p = rows[i, pc]
-            if scratch[0, pc + 1] == 0 and rows[i, pc + 1] > 0 and (
-                    p > price_tick[i] * tick if side == ASK else p < price_tick[i] * tick):
-                status[i] = REVEALED
+            _apply_to_row(expected, side, price, delta)
+        status[i] = _row_status(expected, rows, i, delta, side, price)
 
 
 @dataclass(frozen=True)
