@@ -37,6 +37,7 @@ SUBJECTS = {
     "glue": ("mslab.glue", "Numbers into prose"),
     "tables": ("mslab.tables", "Numbered tables"),
     "figures": ("mslab.figures", "Figures"),
+    "explorable": ("mslab.explorable", "Explorable figures"),
     "rng": ("mslab.rng", "Random streams for parallel Monte Carlo"),
     "sweeps": ("mslab.sweeps", "Parameter sweeps"),
     "selection_bias": ("mslab.selection_bias", "Selection bias of a sweep"),
