@@ -246,3 +246,17 @@ def test_jitted_engle_granger_collinear_pair_is_minus_infinity():
         "2020-01-01", periods=300))
     row = engle_granger_pairs(prices, lags=1).iloc[0]
     assert row.stat_12 == -np.inf and row.pvalue == 0.0
+
+
+@pytest.mark.parametrize("regression", ["n", "c", "ct"])
+def test_vectorised_mackinnon_pvalues_equal_statsmodels_bit_for_bit(regression):
+    from statsmodels.tsa.adfvalues import mackinnonp
+
+    from mslab.pairs.selection import _mackinnon_pvalues
+    rng = np.random.default_rng(5)
+    stats = np.concatenate([rng.uniform(-30.0, 5.0, 400), [-np.inf, -20.0, -1.0, 0.0, 3.0],
+                            np.linspace(-19.5, 2.8, 200)])
+    got = _mackinnon_pvalues(stats, regression, 2)
+    want = np.array([mackinnonp(s, regression=regression, N=2) for s in stats])
+    assert np.array_equal(got, want)
+    assert got.min() == 0.0 and got.max() == 1.0 and 0.0 < np.median(got) < 1.0
