@@ -260,3 +260,20 @@ def test_vectorised_mackinnon_pvalues_equal_statsmodels_bit_for_bit(regression):
     want = np.array([mackinnonp(s, regression=regression, N=2) for s in stats])
     assert np.array_equal(got, want)
     assert got.min() == 0.0 and got.max() == 1.0 and 0.0 < np.median(got) < 1.0
+
+
+def test_jitted_johansen_pairs_is_statsmodels_coint_johansen(sp500):
+    window = np.log(sp500.loc["2010":"2013", ["XOM", "CVX", "KO", "PEP"]])
+    table = johansen_pairs(window, log=False, level=0.90)       # det_order 0, k_ar_diff 1: jitted
+    assert len(table) == 6 and table["trace_reject"].dtype == bool
+    for _, row in table.iterrows():
+        res = coint_johansen(window[[row.asset1, row.asset2]].to_numpy(), 0, 1)
+        assert row.trace_stat == pytest.approx(res.lr1[0], rel=1e-10)
+        assert row.maxeig_stat == pytest.approx(res.lr2[0], rel=1e-10)
+        assert row.trace_stat_r1 == pytest.approx(res.lr1[1], rel=1e-10)
+        assert (row.trace_crit, row.maxeig_crit, row.trace_crit_r1) == (
+            res.cvt[0, 0], res.cvm[0, 0], res.cvt[1, 0])
+        assert row.trace_reject == (res.lr1[0] > res.cvt[0, 0])
+        assert row["rank"] == (0 if res.lr1[0] <= res.cvt[0, 0] else 1 if res.lr1[1] <= res.cvt[1, 0] else 2)
+        v = res.evec[:, 0]
+        assert row.beta == pytest.approx(-v[1] / v[0], rel=1e-10)
