@@ -181,8 +181,9 @@ def johansen_baskets(prices: pd.DataFrame, baskets: Sequence[tuple[str, ...]] | 
         if not baskets or len(baskets) > max_candidates:
             _validate.fail("baskets", f"<{len(baskets)} baskets>",
                            f"between 1 and max_candidates={max_candidates} baskets")
+        allowed = set(prices.columns)
         for b in baskets:
-            if len(set(b)) != len(b) or not 2 <= len(b) <= 12 or not set(b) <= set(prices.columns):
+            if len(set(b)) != len(b) or not 2 <= len(b) <= 12 or not set(b) <= allowed:
                 _validate.fail("baskets", b, "baskets of 2 to 12 distinct columns of prices")
     n_null = _validate.integer("n_null", n_null, low=19, high=10**6)
     col = {c: i for i, c in enumerate(prices.columns)}
