@@ -100,21 +100,29 @@ def test_crude_oil_is_cointegrated_by_both_tests():
     assert 1.0 < row.beta < 1.2  # log Brent ≈ β log WTI
 
 
-def test_johansen_pairs_is_statsmodels_coint_johansen(sp500):
-    window = np.log(sp500.loc["2015":"2022", ["XOM", "CVX", "KO"]])
-    table = johansen_pairs(window, log=False, det_order=1, k_ar_diff=2, level=0.99)
+# det_order 1, k_ar_diff 2: statsmodels itself; det_order 0, k_ar_diff 1: the jitted kernel.
+@pytest.mark.parametrize("det_order,k_ar_diff,level,col,rel", [(1, 2, 0.99, 2, 1e-12),
+                                                               (0, 1, 0.90, 0, 1e-10)])
+def test_johansen_pairs_is_statsmodels_coint_johansen(sp500, det_order, k_ar_diff, level, col, rel):
+    window = np.log(sp500.loc["2015":"2022", ["XOM", "CVX", "KO", "PEP"]])
+    table = johansen_pairs(window, log=False, det_order=det_order, k_ar_diff=k_ar_diff, level=level)
+    assert len(table) == 6 and table["trace_reject"].dtype == bool
     for _, row in table.iterrows():
-        res = coint_johansen(window[[row.asset1, row.asset2]].to_numpy(), 1, 2)
-        assert row.trace_stat == pytest.approx(res.lr1[0], rel=1e-12)
-        assert row.maxeig_stat == pytest.approx(res.lr2[0], rel=1e-12)
-        assert row.trace_stat_r1 == pytest.approx(res.lr1[1], rel=1e-12)
+        res = coint_johansen(window[[row.asset1, row.asset2]].to_numpy(), det_order, k_ar_diff)
+        assert row.trace_stat == pytest.approx(res.lr1[0], rel=rel)
+        assert row.maxeig_stat == pytest.approx(res.lr2[0], rel=rel)
+        assert row.trace_stat_r1 == pytest.approx(res.lr1[1], rel=rel)
         assert (row.trace_crit, row.maxeig_crit, row.trace_crit_r1) == (
-            res.cvt[0, 2], res.cvm[0, 2], res.cvt[1, 2])
+            res.cvt[0, col], res.cvm[0, col], res.cvt[1, col])
+        assert row.trace_reject == (res.lr1[0] > res.cvt[0, col])
+        assert row["rank"] == (0 if res.lr1[0] <= res.cvt[0, col]
+                               else 1 if res.lr1[1] <= res.cvt[1, col] else 2)
         # the first eigenvector, normalised as asset1 − beta·asset2
         v = res.evec[:, 0]
-        assert row.beta == pytest.approx(-v[1] / v[0], rel=1e-12)
+        assert row.beta == pytest.approx(-v[1] / v[0], rel=rel)
     # symmetric in the two assets: same statistics, reciprocal beta
-    swapped = johansen_pairs(window, [("CVX", "XOM")], log=False, det_order=1, k_ar_diff=2)
+    swapped = johansen_pairs(window, [("CVX", "XOM")], log=False, det_order=det_order,
+                             k_ar_diff=k_ar_diff)
     assert swapped.trace_stat.iloc[0] == pytest.approx(table.trace_stat.iloc[0], rel=1e-10)
     assert swapped.beta.iloc[0] == pytest.approx(1 / table.beta.iloc[0], rel=1e-8)
 
@@ -246,3 +254,17 @@ def test_jitted_engle_granger_collinear_pair_is_minus_infinity():
         "2020-01-01", periods=300))
     row = engle_granger_pairs(prices, lags=1).iloc[0]
     assert row.stat_12 == -np.inf and row.pvalue == 0.0
+
+
+@pytest.mark.parametrize("regression", ["n", "c", "ct"])
+def test_vectorised_mackinnon_pvalues_equal_statsmodels_bit_for_bit(regression):
+    from statsmodels.tsa.adfvalues import mackinnonp
+
+    from mslab.pairs.selection import _mackinnon_pvalues
+    rng = np.random.default_rng(5)
+    stats = np.concatenate([rng.uniform(-30.0, 5.0, 400), [-np.inf, -20.0, -1.0, 0.0, 3.0],
+                            np.linspace(-19.5, 2.8, 200)])
+    got = _mackinnon_pvalues(stats, regression, 2)
+    want = np.array([mackinnonp(s, regression=regression, N=2) for s in stats])
+    assert np.array_equal(got, want)
+    assert got.min() == 0.0 and got.max() == 1.0 and 0.0 < np.median(got) < 1.0

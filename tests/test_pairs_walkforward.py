@@ -330,3 +330,40 @@ def test_pair_returns_average_to_the_walk_forward_returns(step):
     else:
         # Overlapping: a pair's return is the mean over the portfolios trading it that day.
         assert pr.notna().any().all() and (pr.notna().sum(axis=1) >= 3).all()
+
+
+@pytest.mark.parametrize("step", [None, 21])
+@pytest.mark.parametrize("source,target", [(0.0, 5.0), (3.0, 20.0), (10.0, 0.0)])
+def test_at_cost_equals_a_direct_run_at_that_cost(step, source, target):
+    prices = load_sp500(["KO", "PEP", "XOM", "CVX", "JPM", "BAC", "PG"], start="2008-01-01",
+                        end="2012-12-31")
+    rule = memoised(gatev_rule(top_n=3))
+    kw = dict(step=step, execution=Execution(fee_bps=1.0, half_spread_bps=source))
+    derived = walk_forward(prices, rule, **kw).at_cost(target)
+    direct = walk_forward(prices, rule, step=step,
+                          execution=Execution(fee_bps=1.0, half_spread_bps=target))
+    assert len(direct.trades) > 10 and direct.turnover.sum() > 0
+    np.testing.assert_allclose(derived.returns, direct.returns, rtol=1e-12, atol=1e-15)
+    pd.testing.assert_series_equal(derived.turnover, direct.turnover)
+    for col in ("return", "sharpe"):
+        np.testing.assert_allclose(derived.windows[col], direct.windows[col], rtol=1e-9, atol=1e-13)
+    for col in ("cost", "pnl", "return", "cost_bps", "gross_pnl", "traded_notional"):
+        np.testing.assert_allclose(derived.trades[col], direct.trades[col], rtol=1e-10, atol=1e-13)
+    pd.testing.assert_frame_equal(derived.trades.drop(columns=["cost", "pnl", "return", "cost_bps"]),
+                                  direct.trades.drop(columns=["cost", "pnl", "return", "cost_bps"]))
+    np.testing.assert_allclose(derived.pair_returns, direct.pair_returns, rtol=1e-12, atol=1e-15)
+    assert derived.params["execution"] == direct.params["execution"]
+    a, b = (summary_table({("s", target): r}, n_boot=49, seed=1) for r in (derived, direct))
+    np.testing.assert_allclose(a.drop(columns="strategy").to_numpy(float),
+                               b.drop(columns="strategy").to_numpy(float), rtol=1e-9)
+    if source != target:
+        assert not np.allclose(derived.returns, walk_forward(prices, rule, **kw).returns)
+
+
+def test_at_cost_refuses_cost_tables_and_bad_costs():
+    prices = _prices(n=600)
+    table = pd.DataFrame(2.0, index=prices.index, columns=prices.columns)
+    with pytest.raises(ValueError, match="flat costs"):
+        walk_forward(prices, STAND_IN, half_spread_bps=table).at_cost(1.0)
+    with pytest.raises(ValueError, match="half_spread_bps"):
+        walk_forward(prices, STAND_IN).at_cost(-1.0)

@@ -3,7 +3,7 @@ with the cointegrating vector and traded with the s-score rules, walk-forward.
 
 Johansen's trace test (Johansen 1991), computed as ``statsmodels``'
 ``coint_johansen(log_prices, det_order=0, k_ar_diff=1)`` — the settings of
-:func:`mslab.pairs.selection.johansen_pairs` — by a jitted kernel that returns the same
+:func:`mslab.pairs.selection.johansen_pairs` — by its jitted kernel, which returns the same
 statistics and eigenvectors: the log prices are demeaned, ΔY_t and Y_{t−1} are regressed on
 ΔY_{t−1} (demeaned), and the eigenvalues λ_1 ≥ … ≥ λ_k of S_kk⁻¹ S_k0 S_00⁻¹ S_0k give the trace
 statistic of "rank 0", −T' Σ_i ln(1 − λ_i) (T' = T − 2 rows), and the cointegrating vector, the
@@ -57,7 +57,7 @@ from mslab import _validate, rng
 from mslab.pairs.data import check_prices
 from mslab.pairs.holdings import backtest_holdings
 from mslab.pairs.meanrev import rolling_sscore, score_positions
-from mslab.pairs.selection import adjust_pvalues
+from mslab.pairs.selection import _johansen, adjust_pvalues
 from mslab.pairs.synthetic import _draw, make_synthetic_universe
 
 MAX_CANDIDATES = 20_000
@@ -67,52 +67,6 @@ CORRECTIONS = ("fdr_bh", "bonferroni", "raw")
 
 
 # ----------------------------------------------------------------------------- Johansen
-
-
-@njit(cache=True)
-def _johansen(y, eig, vec):
-    """Johansen with det_order = 0, k_ar_diff = 1 on y (T × k): eigenvalues (largest first)
-    into ``eig``, the first eigenvector (statsmodels' normalisation v'S_kk v = 1) into ``vec``;
-    returns the trace statistic of rank 0. The regressions on the lagged differences are done
-    on the moment matrix of W = [ΔY_t, Y_{t−1}, ΔY_{t−1}] (demeaned), t = 2..T−1."""
-    n, k = y.shape
-    m = n - 2
-    w = np.empty((m, 3 * k))
-    for t in range(m):
-        for j in range(k):
-            w[t, j] = y[t + 2, j] - y[t + 1, j]
-            w[t, k + j] = y[t + 1, j]
-            w[t, 2 * k + j] = y[t + 1, j] - y[t, j]
-    for c in range(3 * k):
-        mu = w[:, c].mean()
-        for t in range(m):
-            w[t, c] -= mu
-    mom = w.T @ w / m
-    a = np.linalg.inv(np.ascontiguousarray(mom[2 * k:, 2 * k:]))
-    zd = np.ascontiguousarray(mom[2 * k:, :k])
-    zl = np.ascontiguousarray(mom[2 * k:, k:2 * k])
-    s00 = mom[:k, :k] - zd.T @ (a @ zd)
-    skk = mom[k:2 * k, k:2 * k] - zl.T @ (a @ zl)
-    sk0 = mom[k:2 * k, :k] - zl.T @ (a @ zd)
-    sig = sk0 @ np.linalg.solve(s00, np.ascontiguousarray(sk0.T))
-    chol = np.linalg.cholesky(skk)
-    linv = np.linalg.inv(chol)
-    sym = linv @ sig @ linv.T
-    sym = 0.5 * (sym + sym.T)
-    lam, u = np.linalg.eigh(sym)
-    trace = 0.0
-    for i in range(k):
-        eig[i] = lam[k - 1 - i]
-        trace -= m * np.log(1.0 - lam[i])
-    v = linv.T @ np.ascontiguousarray(u[:, k - 1])
-    sign = 1.0
-    for i in range(k):
-        if v[i] != 0.0:
-            sign = 1.0 if v[i] > 0.0 else -1.0
-            break
-    for i in range(k):
-        vec[i] = sign * v[i]
-    return trace
 
 
 @njit(parallel=True, cache=True)
@@ -227,8 +181,9 @@ def johansen_baskets(prices: pd.DataFrame, baskets: Sequence[tuple[str, ...]] | 
         if not baskets or len(baskets) > max_candidates:
             _validate.fail("baskets", f"<{len(baskets)} baskets>",
                            f"between 1 and max_candidates={max_candidates} baskets")
+        allowed = set(prices.columns)
         for b in baskets:
-            if len(set(b)) != len(b) or not 2 <= len(b) <= 12 or not set(b) <= set(prices.columns):
+            if len(set(b)) != len(b) or not 2 <= len(b) <= 12 or not set(b) <= allowed:
                 _validate.fail("baskets", b, "baskets of 2 to 12 distinct columns of prices")
     n_null = _validate.integer("n_null", n_null, low=19, high=10**6)
     col = {c: i for i, c in enumerate(prices.columns)}

@@ -26,7 +26,8 @@ daily data, but ten times more when OpenBLAS runs several threads on a small mac
 regressions of every pair (cointegrating OLS, then the ADF regression of its residuals without
 deterministic terms, exactly as ``coint`` runs them) are computed by a jitted kernel from their
 normal equations — the statistics agree with ``coint`` to about 1e-12 (tested) and a scan of all
-pairs takes milliseconds — and the p-values by statsmodels' ``mackinnonp``.
+pairs takes milliseconds — and the p-values by statsmodels' ``mackinnonp`` formula, applied to the
+whole array at once (equal to ``mackinnonp`` bit for bit).
 
 Johansen (statsmodels ``coint_johansen``; symmetric in the two assets) reports the trace and
 maximum-eigenvalue statistics for r = 0 (and the trace for r ≤ 1) with their critical values
@@ -34,6 +35,10 @@ maximum-eigenvalue statistics for r = 0 (and the trace for r ≤ 1) with their c
 reduced-rank regression rather than entering deterministic terms in the VECM, so its
 statistics can differ from R's ``urca::ca.jo`` or EViews (statsmodels issues #5355, #6168), and
 it mis-computes the statistics for ``k_ar_diff=0`` (#7459): ``k_ar_diff`` ≥ 1 is required.
+With ``det_order=0`` and ``k_ar_diff=1`` (the defaults) a jitted kernel (``_johansen``, shared
+with :mod:`mslab.pairs.baskets`) computes the same eigenvalues and eigenvector from the moment
+matrix (statistics equal to ``coint_johansen``'s to about 1e-12, tested), the critical values
+come from statsmodels' tables.
 
 Multiple testing (statsmodels ``multipletests``): scanning many pairs at level α finds about
 α × (number of pairs) spurious ones. :func:`adjust_pvalues` adds Bonferroni (family-wise error
@@ -53,10 +58,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import pdist
+from scipy.special import ndtr
 from statsmodels.stats.multitest import multipletests
 from numba import njit
-from statsmodels.tsa.adfvalues import mackinnonp
+from statsmodels.tsa import adfvalues
 from statsmodels.tsa.stattools import coint
+from statsmodels.tsa.coint_tables import c_sja, c_sjt
 from statsmodels.tsa.vector_ar.vecm import coint_johansen
 
 from mslab import _validate
@@ -182,11 +189,26 @@ def _engle_granger_fast(data: pd.DataFrame, pairs: list[tuple[str, str]], trend:
     for tag, iy, ix in directions:
         stat, beta = _eg_kernel(values, iy, ix, lags, trend == "c")
         out[f"stat_{tag}"] = stat
-        out[f"pvalue_{tag}"] = np.array([mackinnonp(s, regression=trend, N=2) for s in stat])
+        out[f"pvalue_{tag}"] = _mackinnon_pvalues(stat, trend, 2)
         out[f"beta_{tag}"] = beta
     table = pd.DataFrame(out)
     table["pvalue"] = table[[f"pvalue_{tag}" for tag, _, _ in directions]].max(axis=1)
     return table
+
+
+def _mackinnon_pvalues(stats: np.ndarray, regression: str, n_series: int) -> np.ndarray:
+    """MacKinnon (1994) p-values of an array of (augmented) Dickey–Fuller / Engle–Granger
+    statistics: statsmodels' ``mackinnonp(s, regression, N=n_series)`` for each ``s`` (1 above
+    the table's largest statistic, 0 below its smallest, else the normal CDF of the small- or
+    large-p polynomial in ``s``), evaluated on the whole array with the same coefficients and
+    operations, so every value equals ``mackinnonp``'s."""
+    s = np.asarray(stats, dtype=np.float64)
+    j = n_series - 1
+    small = np.polyval(adfvalues._tau_smallps[regression][j][::-1], s)
+    large = np.polyval(adfvalues._tau_largeps[regression][j][::-1], s)
+    p = ndtr(np.where(s <= adfvalues._tau_stars[regression][j], small, large))
+    p = np.where(s < adfvalues._tau_mins[regression][j], 0.0, p)
+    return np.where(s > adfvalues._tau_maxs[regression][j], 1.0, p)
 
 
 _R2_LIMIT = 1.0 - 100.0 * float(np.sqrt(np.finfo(float).eps))
@@ -281,6 +303,8 @@ def johansen_pairs(prices: pd.DataFrame, pairs: Iterable[tuple[str, str]] | None
         _validate.fail("level", level, "one of 0.90, 0.95, 0.99")
     col = LEVELS.index(level)
     data = np.log(prices) if log else prices
+    if det_order == 0 and k_ar_diff == 1:
+        return _johansen_pairs_fast(data, pairs, col)
     rows = []
     for a, b in pairs:
         res = coint_johansen(data[[a, b]].to_numpy(), det_order, k_ar_diff)
@@ -298,6 +322,86 @@ def johansen_pairs(prices: pd.DataFrame, pairs: Iterable[tuple[str, str]] | None
             "rank": rank, "beta": float(-evec[1] / evec[0]),
         })
     return pd.DataFrame(rows)
+
+
+def _johansen_pairs_fast(data: pd.DataFrame, pairs: list[tuple[str, str]],
+                         col: int) -> pd.DataFrame:
+    """:func:`johansen_pairs` with det_order = 0 and k_ar_diff = 1 by the jitted
+    :func:`_johansen` (statistics as ``coint_johansen`` computes them from the eigenvalues,
+    critical values from its tables)."""
+    values = np.ascontiguousarray(data.to_numpy(dtype=np.float64))
+    index = {c: i for i, c in enumerate(data.columns)}
+    ia = np.array([index[a] for a, _ in pairs], dtype=np.int64)
+    ib = np.array([index[b] for _, b in pairs], dtype=np.int64)
+    eig, vec = np.empty((len(pairs), 2)), np.empty((len(pairs), 2))
+    _johansen_pair_scan(values, ia, ib, eig, vec)
+    t = len(values) - 2
+    logs = np.log(1.0 - eig)
+    trace = -t * (logs[:, 0] + logs[:, 1])
+    trace_r1, maxeig = -t * logs[:, 1], -t * logs[:, 0]
+    crit_t, crit_r1, crit_m = c_sjt(2, 0)[col], c_sjt(1, 0)[col], c_sja(2, 0)[col]
+    return pd.DataFrame({
+        "asset1": [a for a, _ in pairs], "asset2": [b for _, b in pairs],
+        "trace_stat": trace, "trace_crit": crit_t, "maxeig_stat": maxeig, "maxeig_crit": crit_m,
+        "trace_stat_r1": trace_r1, "trace_crit_r1": crit_r1, "trace_reject": trace > crit_t,
+        "maxeig_reject": maxeig > crit_m,
+        "rank": np.where(trace <= crit_t, 0, np.where(trace_r1 <= crit_r1, 1, 2)),
+        "beta": -vec[:, 1] / vec[:, 0]})
+
+
+@njit(cache=True)
+def _johansen_pair_scan(logp, ia, ib, eig, vec):
+    y = np.empty((logp.shape[0], 2))
+    for p in range(ia.size):
+        y[:, 0] = logp[:, ia[p]]
+        y[:, 1] = logp[:, ib[p]]
+        _johansen(y, eig[p], vec[p])
+
+
+@njit(cache=True)
+def _johansen(y, eig, vec):
+    """Johansen with det_order = 0, k_ar_diff = 1 on y (T × k): eigenvalues (largest first)
+    into ``eig``, the first eigenvector (statsmodels' normalisation v'S_kk v = 1) into ``vec``;
+    returns the trace statistic of rank 0. The regressions on the lagged differences are done
+    on the moment matrix of W = [ΔY_t, Y_{t−1}, ΔY_{t−1}] (demeaned), t = 2..T−1."""
+    n, k = y.shape
+    m = n - 2
+    w = np.empty((m, 3 * k))
+    for t in range(m):
+        for j in range(k):
+            w[t, j] = y[t + 2, j] - y[t + 1, j]
+            w[t, k + j] = y[t + 1, j]
+            w[t, 2 * k + j] = y[t + 1, j] - y[t, j]
+    for c in range(3 * k):
+        mu = w[:, c].mean()
+        for t in range(m):
+            w[t, c] -= mu
+    mom = w.T @ w / m
+    a = np.linalg.inv(np.ascontiguousarray(mom[2 * k:, 2 * k:]))
+    zd = np.ascontiguousarray(mom[2 * k:, :k])
+    zl = np.ascontiguousarray(mom[2 * k:, k:2 * k])
+    s00 = mom[:k, :k] - zd.T @ (a @ zd)
+    skk = mom[k:2 * k, k:2 * k] - zl.T @ (a @ zl)
+    sk0 = mom[k:2 * k, :k] - zl.T @ (a @ zd)
+    sig = sk0 @ np.linalg.solve(s00, np.ascontiguousarray(sk0.T))
+    chol = np.linalg.cholesky(skk)
+    linv = np.linalg.inv(chol)
+    sym = linv @ sig @ linv.T
+    sym = 0.5 * (sym + sym.T)
+    lam, u = np.linalg.eigh(sym)
+    trace = 0.0
+    for i in range(k):
+        eig[i] = lam[k - 1 - i]
+        trace -= m * np.log(1.0 - lam[i])
+    v = linv.T @ np.ascontiguousarray(u[:, k - 1])
+    sign = 1.0
+    for i in range(k):
+        if v[i] != 0.0:
+            sign = 1.0 if v[i] > 0.0 else -1.0
+            break
+    for i in range(k):
+        vec[i] = sign * v[i]
+    return trace
 
 
 def adjust_pvalues(table: pd.DataFrame, alpha: float = 0.05, column: str = "pvalue"

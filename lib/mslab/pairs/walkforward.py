@@ -68,6 +68,7 @@ Ready-made rules (built on :mod:`mslab.pairs.selection`, :mod:`mslab.pairs.hedge
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -113,6 +114,49 @@ class WalkForwardResult:
     params: dict[str, object] = field(default_factory=dict)
     per_pair: tuple[tuple[int, tuple[str, ...], np.ndarray], ...] = field(default=(), repr=False)
     dates: pd.Index | None = field(default=None, repr=False)
+    daily: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None,
+                                                                              repr=False)
+    pair_turnover: tuple[np.ndarray, ...] = field(default=(), repr=False)
+
+    def at_cost(self, half_spread_bps: float) -> WalkForwardResult:
+        """The same walk-forward with a flat cost of ``half_spread_bps`` per leg instead of this
+        run's: the trades do not depend on the costs (flat rates per leg), so each day's
+        net return is this run's minus the change of cost × traded notional / capital, and
+        each trade's cost, P&L and return change likewise. Equal to a direct run at that cost to
+        rounding (tested). Needs a run of :func:`walk_forward` without a ``half_spread_bps``
+        table."""
+        new = _validate.nonnegative("half_spread_bps", half_spread_bps)
+        execution = self.params.get("execution")
+        if self.daily is None or not isinstance(execution, Execution) \
+                or self.params.get("half_spread_table"):
+            raise ValueError("at_cost needs a walk_forward result with flat costs (no "
+                             "half_spread_bps table)")
+        delta = (new - execution.half_spread_bps) * 1e-4
+        days, rets, turn, window = self.daily
+        rets = rets - delta * turn
+        by_day = pd.DataFrame({"returns": rets, "turnover": turn},
+                              index=self.dates[days]).groupby(level=0, sort=True).mean()
+        by_day.index.name = self.dates.name
+        windows = self.windows.copy()
+        ends = np.flatnonzero(np.r_[window[1:] != window[:-1], True]) + 1
+        parts = np.split(rets, ends[:-1])
+        windows["return"] = [float(part.sum()) for part in parts]
+        windows["sharpe"] = [perf.sharpe_ratio(part) for part in parts]
+        trades = self.trades.copy()
+        trades["cost"] = trades["cost"] + delta * trades["traded_notional"]
+        trades["pnl"] = trades["gross_pnl"] - trades["cost"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trades["return"] = trades["pnl"] / trades["entry_gross"]
+            trades["cost_bps"] = np.where(trades["traded_notional"] > 0,
+                                          trades["cost"] / trades["traded_notional"] * 1e4, np.nan)
+        per_pair = tuple((t0, labs, r - delta * v)
+                         for (t0, labs, r), v in zip(self.per_pair, self.pair_turnover))
+        params = dict(self.params, execution=dataclasses.replace(execution,
+                                                                 half_spread_bps=new))
+        return dataclasses.replace(
+            self, returns=by_day["returns"].rename("returns"),
+            turnover=by_day["turnover"].rename("turnover"), windows=windows, trades=trades,
+            params=params, per_pair=per_pair, daily=(days, rets, turn, window))
 
     @cached_property
     def pair_returns(self) -> pd.DataFrame:
@@ -164,15 +208,15 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
             raise ValueError(f"{name} must be a DataFrame with the dates and columns of prices")
     values = prices.to_numpy(dtype=float)
 
-    rows, trades, daily, per_pair = [], [], [], []
+    rows, trades, daily, per_pair, pair_turnover = [], [], [], [], []
     for w, f0 in enumerate(range(0, n - formation - 1, step)):
         t0, t1 = f0 + formation, min(f0 + formation + trading, n)
         form = values[f0:t0]
         eligible = prices.columns[(np.isfinite(form) & (form > 0)).all(axis=0)]
         pairs = _checked_pairs(rule.select(prices.iloc[f0:t0][eligible]), eligible)
         hist = prices.iloc[f0:t1]
-        rets = pd.Series(0.0, index=prices.index[t0:t1])
-        turn = rets.copy()
+        rets = np.zeros(t1 - t0)
+        turn = np.zeros(t1 - t0)
         n_trades = 0
         if pairs:
             signals, hedges = _window_signals(rule, hist, pairs, formation)
@@ -184,26 +228,29 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
                 else half_spread_bps.iloc[f0:t1][sub],
                 execution=execution, risk=risk, capital=capital,
                 max_portfolio_gross=max_portfolio_gross, rehedge=rehedge, close_at_end=True)
-            rets = bt.returns.iloc[formation:]
-            turn = bt.turnover.iloc[formation:]
+            rets = bt.pair_pnl[formation:].sum(axis=1) / bt.capital
+            turn = bt.pair_traded[formation:].sum(axis=1) / bt.capital
             per_pair.append((t0, tuple(f"{y}/{x}" for y, x in pairs),
                              bt.pair_pnl[formation:] * (len(pairs) / capital)))
+            pair_turnover.append(bt.pair_traded[formation:] * (len(pairs) / capital))
             tr = bt.trades.assign(window=w)
             tr["entry"] += f0
             tr.loc[tr["exit"] >= 0, "exit"] += f0
             n_trades = len(tr)
             trades.append(tr)
-        daily.append(pd.DataFrame({"returns": rets, "turnover": turn, "window": w}))
+        daily.append((np.arange(t0, t1), rets, turn, np.full(t1 - t0, w)))
         rows.append({
             "window": w, "formation_start": prices.index[f0],
             "formation_end": prices.index[t0 - 1], "trading_start": prices.index[t0],
             "trading_end": prices.index[t1 - 1], "n_eligible": len(eligible),
             "n_pairs": len(pairs), "pairs": tuple(pairs), "return": float(rets.sum()),
-            "sharpe": perf.sharpe_ratio(rets.to_numpy()),
+            "sharpe": perf.sharpe_ratio(rets),
             "n_trades": n_trades})
 
-    stacked = pd.concat(daily)
-    by_day = stacked.groupby(level=0, sort=True)[["returns", "turnover"]].mean()
+    # one groupby over every window's days (windows overlap when step < trading)
+    days, day_rets, day_turn, day_window = (np.concatenate(parts) for parts in zip(*daily))
+    by_day = (pd.DataFrame({"returns": day_rets, "turnover": day_turn},
+                           index=prices.index[days]).groupby(level=0, sort=True).mean())
     by_day.index.name = prices.index.name
     all_trades = pd.concat(trades, ignore_index=True) if trades else _empty_trades()
     return WalkForwardResult(
@@ -212,8 +259,9 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
         trades=all_trades,
         params=dict(formation=formation, trading=trading, step=step, execution=execution,
                     risk=risk, capital=capital, max_portfolio_gross=max_portfolio_gross,
-                    rehedge=rehedge),
-        per_pair=tuple(per_pair), dates=prices.index)
+                    rehedge=rehedge, half_spread_table=half_spread_bps is not None),
+        per_pair=tuple(per_pair), dates=prices.index,
+        daily=(days, day_rets, day_turn, day_window), pair_turnover=tuple(pair_turnover))
 
 
 SUMMARY_COLUMNS = ("strategy", "costs", "annual_return", "volatility", "sharpe", "sharpe_se",
