@@ -59,6 +59,7 @@ from mslab.pairs.holdings import backtest_holdings
 from mslab.pairs.meanrev import rolling_sscore, score_positions
 from mslab.pairs.selection import _johansen, adjust_pvalues
 from mslab.pairs.synthetic import _draw, make_synthetic_universe
+from mslab.pairs.walkforward import window_lengths
 
 MAX_CANDIDATES = 20_000
 """Default bound on the number of candidate baskets tested in one formation window."""
@@ -244,12 +245,9 @@ def basket_walk_forward(prices: pd.DataFrame, *, sizes: Sequence[int] = SIZES,
     window's :func:`johansen_baskets` table, so that runs with another ``correction`` or
     ``top_n`` on the same prices do not test the candidates again."""
     prices = check_prices(prices, min_rows=4)
-    formation = _validate.integer("formation", formation, low=20)
-    trading = _validate.integer("trading", trading, low=2)
-    step = trading if step is None else _validate.integer("step", step, low=1)
+    formation, trading, step = window_lengths(len(prices), formation, trading, step,
+                                              min_formation=20)
     n = len(prices)
-    if n < formation + 2:
-        _validate.fail("formation", formation, f"at most len(prices) - 2 = {n - 2}")
     correction = _validate.choice("correction", correction, CORRECTIONS)
     top_n = _validate.integer("top_n", top_n, low=1)
     window = _validate.integer("window", window, low=4, high=formation, high_name="formation")

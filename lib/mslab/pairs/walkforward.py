@@ -181,6 +181,19 @@ class WalkForwardResult:
         return holding_days(self.trades)
 
 
+def window_lengths(n_days: int, formation: object, trading: object, step: object, *,
+                   min_formation: int = 2) -> tuple[int, int, int]:
+    """The validated ``(formation, trading, step)`` of a walk-forward over ``n_days`` days:
+    ``formation`` ≥ ``min_formation`` days and at most ``n_days − 2``, ``trading`` ≥ 2 days,
+    ``step`` ≥ 1 day (``None``: ``trading``, windows that tile the sample)."""
+    formation = _validate.integer("formation", formation, low=min_formation)
+    trading = _validate.integer("trading", trading, low=2)
+    step = trading if step is None else _validate.integer("step", step, low=1)
+    if n_days < formation + 2:
+        _validate.fail("formation", formation, f"at most len(prices) - 2 = {n_days - 2}")
+    return formation, trading, step
+
+
 def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
                  trading: int = 126, step: int | None = None, volumes: pd.DataFrame | None = None,
                  half_spread_bps: pd.DataFrame | None = None,
@@ -195,12 +208,8 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
         _validate.fail("rule", rule, "a PairRule(select, signal)")
     if not isinstance(prices, pd.DataFrame):
         _validate.fail("prices", type(prices).__name__, "a pandas DataFrame (dates × assets)")
-    formation = _validate.integer("formation", formation, low=2)
-    trading = _validate.integer("trading", trading, low=2)
-    step = trading if step is None else _validate.integer("step", step, low=1)
+    formation, trading, step = window_lengths(len(prices), formation, trading, step)
     n = len(prices)
-    if n < formation + 2:
-        _validate.fail("formation", formation, f"at most len(prices) - 2 = {n - 2}")
     for name, table in (("volumes", volumes), ("half_spread_bps", half_spread_bps)):
         if table is not None and (not isinstance(table, pd.DataFrame)
                                   or not table.index.equals(prices.index)
