@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import runpy
 
@@ -69,6 +70,27 @@ def test_clean_pair_loads_with_an_empty_report(tmp_path):
     assert list(data.messages.index) == [1, 2, 3, 4, 5, 6]
     assert list(data.book_frame().columns[:4]) == ["ask_price_1", "ask_size_1", "bid_price_1",
                                                    "bid_size_1"]
+
+
+def test_gzip_compressed_pair_loads_like_the_plain_pair(tmp_path):
+    """A LOBSTER pair kept as downloaded and compressed (``.csv.gz``): the order-book file is
+    found by the convention and the rows, the book and the report equal the plain pair's; a
+    malformed row is reported at the same row."""
+    msgs = list(MESSAGES)
+    msgs[2] = "34200.003,1,3,50,99900"          # 5 fields
+    (tmp_path / "plain").mkdir()
+    m, b = write_pair(tmp_path / "plain", messages=msgs)
+    gz = tmp_path / "gz"
+    gz.mkdir()
+    for src in (m, b):
+        (gz / (src.name + ".gz")).write_bytes(gzip.compress(src.read_bytes()))
+    plain, packed = load_lobster(m), load_lobster(gz / (m.name + ".gz"))
+    assert packed.orderbook_path == gz / (b.name + ".gz")
+    pd.testing.assert_frame_equal(packed.messages, plain.messages)
+    np.testing.assert_array_equal(packed.book, plain.book)
+    assert [(i.problem, list(i.rows)) for i in packed.report.issues] == [
+        (i.problem, list(i.rows)) for i in plain.report.issues]
+    assert list(only_issue(packed.report, "malformed_row").rows) == [3]
 
 
 def test_malformed_and_unparseable_rows_are_dropped_in_pairs_and_reported(tmp_path):

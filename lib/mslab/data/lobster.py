@@ -5,8 +5,9 @@ Files are named ``TICKER_YYYY-MM-DD_STARTms_ENDms_message_LEVEL.csv`` and
 and row i of the order book is the state of the book *after* message i. START and END are
 milliseconds after midnight (34200000 = 09:30, 57600000 = 16:00). Parquet copies named the
 same way with ``.parquet`` for ``.csv`` (message columns ``MESSAGE_COLUMNS``, order-book
-columns ``book_columns(levels)``, as in ``data/lobster/``) load the same way and get the same
-checks; the order-book file looked up next to a message file has the message file's format.
+columns ``book_columns(levels)``, as in ``data/lobster/``) and gzip-compressed CSV files
+(``.csv.gz``, as LOBSTER's downloads are often kept) load the same way and get the same checks;
+the order-book file looked up next to a message file has the message file's format.
 
 Message columns (units):
 
@@ -76,7 +77,7 @@ PARQUET_TYPES = {"time": np.float64, "type": np.int8, "order_id": np.int64, "siz
                  "price": np.int64, "direction": np.int8}
 
 _NAME = re.compile(r"^(?P<ticker>.+?)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<start>\d+)_(?P<end>\d+)_"
-                   r"(?P<kind>message|orderbook)_(?P<levels>\d+)(?P<suffix>\.csv|\.parquet)$")
+                   r"(?P<kind>message|orderbook)_(?P<levels>\d+)(?P<suffix>\.csv|\.csv\.gz|\.parquet)$")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ class LobsterName:
     suffix: str = ".csv"
 
     def sibling(self, kind: str) -> str:
-        """The name of the file of ``kind`` in the same format (``.csv`` or ``.parquet``)."""
+        """The name of the file of ``kind`` in the same format (``.csv``, ``.csv.gz`` or
+        ``.parquet``)."""
         return (f"{self.ticker}_{self.date}_{self.start_ms}_{self.end_ms}_{kind}_{self.levels}"
                 f"{self.suffix}")
 

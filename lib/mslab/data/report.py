@@ -29,6 +29,7 @@ type (an unreadable file, missing columns) raise it in both modes.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import itertools
 import re
@@ -229,7 +230,7 @@ def sniff_encoding(path: Path) -> str:
     """The text encoding of ``path``: from its byte-order mark (``utf-8-sig``, ``utf-16``),
     ``utf-16-le``/``utf-16-be`` for BOM-less UTF-16 (NUL bytes in the first 4 kB), else
     ``utf-8``."""
-    with open(path, "rb") as fh:
+    with _open_bytes(path) as fh:
         head = fh.read(4096)
     for bom, encoding in _BOMS:
         if head.startswith(bom):
@@ -240,9 +241,17 @@ def sniff_encoding(path: Path) -> str:
     return "utf-8"
 
 
+def _open_bytes(path: Path):
+    """Open for reading bytes, decompressing a gzip file (recognised by its magic number, so
+    ``name.csv.gz`` as downloaded works like ``name.csv``)."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
 def _open_text(path: Path, encoding: str):
     """Open for reading lines; undecodable bytes become U+FFFD (the rows are then dropped)."""
-    return open(path, encoding=encoding, errors="replace", newline=None)
+    return io.TextIOWrapper(_open_bytes(path), encoding=encoding, errors="replace", newline=None)
 
 
 def _field_count(line: str) -> int:
