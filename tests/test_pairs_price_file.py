@@ -146,3 +146,39 @@ def test_the_needs_of_a_study_are_listed_before_it_runs(sp500):
     with pytest.raises(ValueError, match=r"^days="):
         require_universe(part, days=[3])
     assert np.isfinite(part.to_numpy()).all()
+
+
+def test_the_chapters_library_calls_run_on_a_small_short_universe(sp500, tmp_path):
+    """Smoke test of the pairs chapter's pipeline on 8 tickers over 6 years (its default
+    windows), without KO/PEP's partners: every section's library call returns finite results."""
+    from mslab.pairs import (allocate, basket_walk_forward, cointegration_rule, gatev_rule,
+                             make_synthetic_universe, memoised, walk_forward)
+    from mslab.pairs.holdings import backtest_holdings
+    from mslab.pairs.pca_residuals import (factor_portfolio_targets, factor_positions,
+                                           factor_residuals, factor_targets)
+
+    path = tmp_path / "eight.csv"
+    sp500.loc["2017":, ["KO", "PEP", "WMT", "HD", "JPM", "BAC", "MRK", "PFE"]].to_csv(path)
+    prices = read_prices(path).prices
+    require_universe(prices, tickers={"PCA on 3 factors": 5}, days={"walk-forward": 378 + 105})
+    choice = choose_pairs(prices, [["KO", "PEP"], ["XOM", "CVX"], ["PG", "JNJ"]])
+    assert choice.given == (("KO", "PEP"),) and len(choice.pairs) == 3
+    n_true = min(5, (prices.shape[1] - 2) // 2)
+    universe = make_synthetic_universe(n_pairs_coint=n_true, n_random_walks=8 - 2 * n_true,
+                                       n_days=len(prices), seed=1)
+    assert universe.prices.shape == prices.shape
+    wf = dict(formation=252, trading=126, step=126)
+    gatev = walk_forward(prices, memoised(gatev_rule(top_n=20)), **wf).at_cost(3.0)
+    coint = walk_forward(prices, cointegration_rule(correction="raw", top_n=20), **wf)
+    assert len(gatev.windows) == len(coint.windows) == (len(prices) - 252) // 126 + 1
+    assert np.isfinite(gatev.returns).all() and gatev.pair_returns.shape[1] > 0
+    fres = factor_residuals(prices, window=252, regression_window=60, n_factors=3)
+    targets = factor_targets(fres, factor_positions(fres))
+    netted = backtest_holdings(prices, factor_portfolio_targets(targets), cost_bps=3.0)
+    assert np.isfinite(netted.returns.to_numpy()).all()
+    baskets = basket_walk_forward(prices, sizes=[3], n_null=99, seed=1, cost_bps=[3.0], **wf)
+    assert baskets[3.0].windows["n_candidates"].iloc[0] == 56          # C(8, 3)
+    strategies = gatev.pair_returns.assign(pca=netted.returns[0].reindex(gatev.pair_returns.index))
+    for rule in ("equal", "risk_parity", "mean_variance", "kelly"):
+        run = allocate(strategies.loc[gatev.returns.index], rule=rule)
+        assert np.isfinite(run.returns.to_numpy()).all() and (run.exposure > 0).any()

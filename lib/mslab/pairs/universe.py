@@ -21,8 +21,6 @@ from mslab import _validate
 from mslab.pairs.data import check_prices
 from mslab.pairs.selection import distance_pairs
 
-Pair = tuple[str, str]
-
 
 @dataclass(frozen=True)
 class PairChoice:
@@ -30,10 +28,10 @@ class PairChoice:
     the order asked) followed by ``chosen`` (closest pairs of the first ``formation`` days,
     in order of distance, standing in for the ``missing`` requested pairs)."""
 
-    pairs: tuple[Pair, ...]
-    given: tuple[Pair, ...]
-    chosen: tuple[Pair, ...]
-    missing: tuple[Pair, ...]
+    pairs: tuple[tuple[str, str], ...]
+    given: tuple[tuple[str, str], ...]
+    chosen: tuple[tuple[str, str], ...]
+    missing: tuple[tuple[str, str], ...]
     formation: int
 
     @property
@@ -52,13 +50,13 @@ class PairChoice:
         closest = (f"the closest pairs by distance over the first {self.formation} days "
                    f"({describe_pairs(self.chosen)})")
         if not self.given:
-            return (f"{closest}, since the price file holds none of {given_words} named in "
-                    f"the parameters ({describe_pairs(self.missing)})")
+            return (f"{closest}, since the price file holds none of {given_words} "
+                    f"({describe_pairs(self.missing)})")
         return (f"{given_words} that the price file holds ({describe_pairs(self.given)}) and, "
                 f"in place of {describe_pairs(self.missing)}, {closest}")
 
 
-def _pair_list(name: str, value: object) -> list[Pair]:
+def _pair_list(name: str, value: object) -> list[tuple[str, str]]:
     allowed = "a list of pairs of two distinct ticker strings, e.g. [['KO', 'PEP']]"
     if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
         _validate.fail(name, value, allowed)
