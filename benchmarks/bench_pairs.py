@@ -22,7 +22,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from mslab.pairs import kalman_hedge, load_sp500
+from mslab.pairs import kalman_hedge, load_prices
 from mslab.pairs.backtest import Execution, backtest_portfolio
 from mslab.pairs.walkforward import PairRule, gatev_rule, walk_forward
 from timing import best_time
@@ -32,7 +32,7 @@ FEE = 5.0  # bps per leg traded
 
 def universe() -> tuple[pd.DataFrame, str]:
     try:
-        return load_sp500(), "S&P 500 sample (20 stocks)"
+        return load_prices(), "S&P 500 sample (20 stocks)"
     except FileNotFoundError:
         g = np.random.default_rng(0)
         n, m = 8313, 20

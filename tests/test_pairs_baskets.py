@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.vector_ar.vecm import coint_johansen
 
-from mslab.pairs import load_sp500
+from mslab.pairs import load_prices
 from mslab.pairs.baskets import (
     basket_selection_power,
     basket_strategy_returns,
@@ -33,7 +33,7 @@ def universe():
                                        (["XOM", "CVX", "KO"], slice(1000, 1252)),
                                        (["KO", "PEP", "PG", "JNJ"], slice(4000, 6000))])
 def test_johansen_matches_statsmodels(cols, rows):
-    lp = np.log(load_sp500()[cols].iloc[rows].to_numpy())
+    lp = np.log(load_prices()[cols].iloc[rows].to_numpy())
     stat, eig, vec = johansen_trace(lp)
     ref = coint_johansen(lp, 0, 1)
     assert stat == pytest.approx(ref.lr1[0], rel=1e-9)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from statsmodels.tsa.stattools import coint
 
-from mslab.pairs import check_prices, load_crude, load_sp500, make_synthetic_universe, pair_prices
+from mslab.pairs import check_prices, load_crude, load_prices, make_synthetic_universe, pair_prices
 from mslab.pairs.data import SP500_FILE, SP500_TICKERS
 
 from conftest import REPO
@@ -16,7 +16,7 @@ from conftest import REPO
 
 @pytest.fixture(scope="module")
 def sp500():
-    return load_sp500()
+    return load_prices()
 
 
 def test_sp500_file_is_the_skfolio_data_set(sp500):
@@ -43,7 +43,7 @@ def test_sp500_licence_and_readme_ship_with_the_data():
 
 
 def test_sp500_subset_and_dates(sp500):
-    sub = load_sp500(["PG", "JNJ"], start="2020-01-01", end="2021-12-31")
+    sub = load_prices(["PG", "JNJ"], start="2020-01-01", end="2021-12-31")
     assert list(sub.columns) == ["PG", "JNJ"]
     assert sub.index[0] == pd.Timestamp("2020-01-02")
     assert sub.index[-1] == pd.Timestamp("2021-12-31")
@@ -60,12 +60,12 @@ def test_sp500_subset_and_dates(sp500):
 ])
 def test_sp500_rejects_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        load_sp500(**kwargs)
+        load_prices(**kwargs)
 
 
 def test_sp500_missing_file_names_the_regeneration_script(tmp_path):
     with pytest.raises(FileNotFoundError, match="extract_sp500.py"):
-        load_sp500(path=tmp_path / "nope.parquet")
+        load_prices(path=tmp_path / "nope.parquet")
 
 
 def test_crude_is_clean_and_cointegrated():
@@ -203,7 +203,7 @@ from mslab.pairs import describe_year_blocks, year_blocks  # noqa: E402
 
 
 def test_year_blocks_count_and_the_shorter_last_block():
-    idx = load_sp500(["KO"]).index                        # 1990-01-02 .. 2022-12-28
+    idx = load_prices(["KO"]).index                        # 1990-01-02 .. 2022-12-28
     blocks = year_blocks(idx, 5)
     assert blocks["label"].tolist() == ["1990–1994", "1995–1999", "2000–2004", "2005–2009",
                                         "2010–2014", "2015–2019", "2020–2022"]
@@ -223,12 +223,12 @@ def test_year_blocks_count_and_the_shorter_last_block():
 
 def test_load_sp500_refuses_bad_path_and_nan_dates():
     with pytest.raises(ValueError, match=r"^path=3 is not allowed"):
-        load_sp500(path=3)
+        load_prices(path=3)
     for bad in (float("nan"), pd.NaT, "NaT"):
         with pytest.raises(ValueError, match=r"^end=.* is not allowed"):
-            load_sp500(["KO"], end=bad)
+            load_prices(["KO"], end=bad)
         with pytest.raises(ValueError, match=r"^start=.* is not allowed"):
-            load_sp500(["KO"], start=bad)
+            load_prices(["KO"], start=bad)
 
 
 @pytest.mark.parametrize("flag", [None, 0, "yes", 1.0])

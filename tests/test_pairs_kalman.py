@@ -9,12 +9,12 @@ import pytest
 import statsmodels.api as sm
 from pykalman import KalmanFilter
 
-from mslab.pairs import kalman_hedge, load_sp500, make_synthetic_universe, ols_hedge
+from mslab.pairs import kalman_hedge, load_prices, make_synthetic_universe, ols_hedge
 
 
 @pytest.fixture(scope="module")
 def ko_pep():
-    p = load_sp500(["KO", "PEP"])
+    p = load_prices(["KO", "PEP"])
     return p["KO"], p["PEP"]
 
 

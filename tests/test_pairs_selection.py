@@ -18,7 +18,7 @@ from mslab.pairs import (
     engle_granger_pairs,
     johansen_pairs,
     load_crude,
-    load_sp500,
+    load_prices,
     make_synthetic_universe,
     score_methods,
     score_selection,
@@ -27,7 +27,7 @@ from mslab.pairs import (
 
 @pytest.fixture(scope="module")
 def sp500():
-    return load_sp500()
+    return load_prices()
 
 
 def test_candidate_pairs():

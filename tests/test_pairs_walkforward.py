@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mslab.pairs import load_sp500, make_synthetic_universe
+from mslab.pairs import load_prices, make_synthetic_universe
 from mslab.pairs.backtest import Execution, backtest_pair
 from mslab.performance import Performance
 from mslab.pairs.walkforward import (
@@ -203,7 +203,7 @@ def test_strategies_find_and_trade_synthetic_cointegrated_pairs(universe):
 
 
 def test_gatev_rules_on_real_prices():
-    prices = load_sp500(["KO", "PEP", "XOM", "CVX", "JPM", "BAC"], start="2010-01-01",
+    prices = load_prices(["KO", "PEP", "XOM", "CVX", "JPM", "BAC"], start="2010-01-01",
                         end="2012-12-31")
     r = walk_forward(prices, gatev_rule(top_n=2), execution=Execution(half_spread_bps=2))
     assert len(r.windows) == 4 and (r.windows.n_pairs == 2).all()
@@ -335,7 +335,7 @@ def test_pair_returns_average_to_the_walk_forward_returns(step):
 @pytest.mark.parametrize("step", [None, 21])
 @pytest.mark.parametrize("source,target", [(0.0, 5.0), (3.0, 20.0), (10.0, 0.0)])
 def test_at_cost_equals_a_direct_run_at_that_cost(step, source, target):
-    prices = load_sp500(["KO", "PEP", "XOM", "CVX", "JPM", "BAC", "PG"], start="2008-01-01",
+    prices = load_prices(["KO", "PEP", "XOM", "CVX", "JPM", "BAC", "PG"], start="2008-01-01",
                         end="2012-12-31")
     rule = memoised(gatev_rule(top_n=3))
     kw = dict(step=step, execution=Execution(fee_bps=1.0, half_spread_bps=source))

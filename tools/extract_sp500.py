@@ -10,7 +10,7 @@ script once, by hand, in a separate environment that has it, e.g.
     /tmp/skvenv/bin/python tools/extract_sp500.py
 
 The prices are written unchanged (float64, as rounded by skfolio to 3 decimals) with the
-index named ``date``, zstd-compressed; :func:`mslab.pairs.load_sp500` reads the file.
+index named ``date``, zstd-compressed; :func:`mslab.pairs.read_prices` reads the file.
 """
 
 from __future__ import annotations

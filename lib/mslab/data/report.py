@@ -405,22 +405,26 @@ def read_csv(path: Path, collector: Collector, *, header: bool,
     return Table(file, columns, frame, n_rows, non_records, skip + 1)
 
 
-def read_parquet(path: Path) -> Table:
-    """Read a Parquet file; rows are numbered 1..n."""
+def read_parquet(path: Path, *, keep_index: bool = False) -> Table:
+    """Read a Parquet file; rows are numbered 1..n. With ``keep_index`` a stored index other
+    than the default 0..n-1 (e.g. a ``DatetimeIndex``) becomes the first column(s)."""
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for unreadable files
         raise DataValidationError(f"{path}: cannot be read as Parquet ({exc})") from exc
-    frame = frame.reset_index(drop=True)
+    stored = keep_index and not (isinstance(frame.index, pd.RangeIndex)
+                                 and frame.index.start == 0 and frame.index.step == 1)
+    frame = frame.reset_index(drop=not stored)
     frame.index = pd.Index(np.arange(1, len(frame) + 1, dtype=np.int64), name="row")
     frame.columns = [str(c).strip() for c in frame.columns]
     return Table(str(path), list(frame.columns), frame, len(frame))
 
 
-def read_table(path: Path, collector: Collector) -> Table:
-    """A CSV (with header) or Parquet file, chosen by suffix (``.parquet``/``.pq`` is Parquet)."""
+def read_table(path: Path, collector: Collector, *, keep_index: bool = False) -> Table:
+    """A CSV (with header) or Parquet file, chosen by suffix (``.parquet``/``.pq`` is Parquet;
+    ``keep_index``: see :func:`read_parquet`)."""
     if path.suffix.lower() in (".parquet", ".pq"):
-        return read_parquet(path)
+        return read_parquet(path, keep_index=keep_index)
     return read_csv(path, collector, header=True)
 
 

@@ -2,7 +2,7 @@
 cointegrated pairs, pair selection (distance, Engle–Granger, Johansen, multiple testing),
 static and Kalman-filter hedge ratios, Ornstein–Uhlenbeck mean-reversion signals, a jitted
 backtest with realistic execution costs, walk-forward evaluation and capital allocation across
-the traded pairs (performance metrics live in :mod:`mslab.performance`)."""
+the traded pairs, and what a reader's own price file must hold (performance metrics live in :mod:`mslab.performance`)."""
 
 from mslab.pairs.allocation import (
     Allocation,
@@ -23,11 +23,13 @@ from mslab.pairs.backtest import (
     share_hedge,
 )
 from mslab.pairs.data import (
+    PriceFile,
     check_prices,
     describe_year_blocks,
     load_crude,
-    load_sp500,
+    load_prices,
     pair_prices,
+    read_prices,
     year_blocks,
 )
 from mslab.pairs.hedge import (
@@ -71,6 +73,7 @@ from mslab.pairs.baskets import (BasketUniverse, BasketWalkForward, basket_selec
                                  basket_strategy_returns, basket_walk_forward, candidate_baskets,
                                  johansen_baskets, johansen_trace, make_basket_universe,
                                  score_baskets, trace_null, trace_pvalue)
+from mslab.pairs.universe import PairChoice, choose_pairs, describe_pairs, require_universe
 from mslab.pairs.holdings import HoldingsResult, backtest_holdings, returns_table
 from mslab.pairs.pca_residuals import (FactorResiduals, factor_portfolio_targets,
                                        factor_positions, factor_residuals,
@@ -112,7 +115,9 @@ __all__ = [
     "kalman_hedge",
     "kalman_trading",
     "load_crude",
-    "load_sp500",
+    "load_prices",
+    "PriceFile",
+    "read_prices",
     "make_synthetic_universe",
     "memoised",
     "ols_hedge",
@@ -135,4 +140,6 @@ __all__ = [
     "factor_residuals", "factor_strategy_returns", "factor_targets", "johansen_baskets",
     "johansen_trace", "make_basket_universe", "returns_table", "score_baskets", "trace_null",
     "trace_pvalue",
+    # price files of other universes
+    "PairChoice", "choose_pairs", "describe_pairs", "require_universe",
 ]

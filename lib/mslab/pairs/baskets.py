@@ -58,7 +58,7 @@ from mslab.pairs.data import check_prices
 from mslab.pairs.holdings import backtest_holdings
 from mslab.pairs.meanrev import rolling_sscore, score_positions
 from mslab.pairs.selection import _johansen, adjust_pvalues
-from mslab.pairs.synthetic import _draw, make_synthetic_universe
+from mslab.pairs.synthetic import make_synthetic_universe, stream_draws
 from mslab.pairs.walkforward import window_lengths
 
 MAX_CANDIDATES = 20_000
@@ -374,7 +374,7 @@ def make_basket_universe(n_baskets: int = 3, basket_size: int = 3, n_free: int =
     n_streams = 1 + n_free + n_baskets      # the free universe uses the first 1 + n_free
     uniforms = np.empty((n_streams, basket_size + 2))
     normals = np.empty((n_streams, n_days))
-    _draw(rng.path_states(seed, n_streams), uniforms, normals)
+    stream_draws(rng.path_states(seed, n_streams), uniforms, normals)
     log_free = np.log(free.prices)
     columns = {c: log_free[c].to_numpy() for c in free.prices.columns}
     names_x = list(free.prices.columns[:n_x])

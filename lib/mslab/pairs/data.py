@@ -2,13 +2,28 @@
 
 Data sets (both are daily or monthly *closing prices in US dollars*, indexed by date):
 
-``load_sp500``  adjusted closes of 20 large US stocks, 1990-01-02 to 2022-12-28 (8313 trading
-                days), extracted once from skfolio's S&P 500 data set (BSD-3-Clause) into
-                ``data/pairs/sp500_prices.parquet`` by ``tools/extract_sp500.py``. Prices are
-                rounded to 0.001 $, so early low-priced series (AAPL 0.264 $ in 1990) carry up
-                to 0.2 % rounding noise.
+``load_prices`` daily adjusted closes of a *price file*: by default the 20 large US stocks
+                shipped in ``data/pairs/sp500_prices.parquet`` (1990-01-02 to 2022-12-28,
+                8313 trading days), extracted once from skfolio's S&P 500 data set
+                (BSD-3-Clause) by ``tools/extract_sp500.py``. Prices are rounded to 0.001 $,
+                so early low-priced series (AAPL 0.264 $ in 1990) carry up to 0.2 % rounding
+                noise. :func:`read_prices` reads any file of the same format and reports what
+                it found wrong.
 ``load_crude``  monthly Brent and WTI spot prices, 1987-05 to 2020-01 (393 months), from
                 ``arch.data.crude`` (FRED data shipped with arch); dated the 15th of each month.
+
+A *price file* is CSV (a header line) or Parquet (``.parquet``/``.pq``) holding one date per
+row: the dates in a column named ``date`` (or ``Date``, ``datetime``, ``time``, ``timestamp``,
+``day``; else the first column; in Parquet also the stored index) and one column of prices per
+ticker, everything else being a ticker. :func:`read_prices` checks it as the loaders of
+:mod:`mslab.data` do (:mod:`mslab.data.report`; CSV rows are line numbers, the header being
+line 1): dropped — ``malformed_row``, ``unparseable_value`` (a price that is not a number),
+``unparseable_date`` (no date or one that does not parse), ``duplicate_date`` (the second and
+later rows of a date), ``missing_price`` (a date on which a kept ticker has no valid price);
+flagged — ``non_monotonic_time`` (rows out of date order: kept, sorted), ``invalid_price``
+(a price that is ≤ 0 or infinite: treated as missing), ``low_coverage`` (a ticker with a valid
+price on fewer than ``min_coverage`` of the dates: the whole column is dropped, so that a late
+listing or a delisting does not cost every other ticker those dates). Prices are never filled.
 
 :func:`year_blocks` cuts a calendar into consecutive blocks of whole calendar years (for
 sub-period checks), the last block possibly shorter.
@@ -22,12 +37,15 @@ share one calendar.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from mslab import _REPO_ROOT, _validate
+from mslab.data import report as rep
+from mslab.data.report import Collector, DataValidationError, ValidationReport
 
 SP500_FILE = _REPO_ROOT / "data" / "pairs" / "sp500_prices.parquet"
 SP500_TICKERS = ("AAPL", "AMD", "BAC", "BBY", "CVX", "GE", "HD", "JNJ", "JPM", "KO", "LLY",
@@ -137,21 +155,136 @@ def pair_prices(y: object, x: object, *, positive: bool = True,
     return check_prices(table, "prices", min_rows=min_rows, positive=positive)
 
 
-def load_sp500(tickers: list[str] | tuple[str, ...] | None = None, start: object = None,
-               end: object = None, path: str | Path | None = None) -> pd.DataFrame:
-    """Daily adjusted closes ($) of the 20 S&P 500 stocks, optionally a subset of ``tickers``
-    and dates ``start`` to ``end`` (inclusive; anything ``pandas.Timestamp`` accepts).
+DATE_COLUMNS = ("date", "datetime", "time", "timestamp", "day")  # matched case-insensitively
 
-    Reads ``data/pairs/sp500_prices.parquet`` (or ``path``) and checks it with
-    :func:`check_prices` before returning it.
+
+@dataclass(frozen=True, eq=False)
+class PriceFile:
+    """A checked price file: ``prices`` (a price table, see the module docstring), the
+    ``path`` read, its validation ``report``, the tickers dropped for ``low_coverage`` and
+    whether it is the file the project ships (``shipped``)."""
+
+    prices: pd.DataFrame
+    path: Path
+    report: ValidationReport
+    dropped_tickers: tuple[str, ...]
+
+    @property
+    def shipped(self) -> bool:
+        """True when this is ``data/pairs/sp500_prices.parquet``, the project's own file."""
+        return self.path.resolve() == SP500_FILE.resolve()
+
+
+def read_prices(path: str | Path | None = None, *, min_coverage: float = 0.95,
+                strict: bool = False) -> PriceFile:
+    """Read and check a price file (CSV or Parquet; default the shipped
+    ``data/pairs/sp500_prices.parquet``), as the module docstring describes.
+
+    ``min_coverage`` (0 < c ≤ 1) is the share of the file's dates on which a ticker must have
+    a valid price to be kept; dates on which a kept ticker has none are dropped. With
+    ``strict=True`` anything dropped or flagged raises
+    :class:`~mslab.data.report.DataValidationError`. A file that leaves fewer than two tickers
+    or two dates raises it too, with the report.
+
+    Examples
+    --------
+    A CSV with a gap in one ticker: the date is dropped and reported with its line number.
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from mslab.pairs import read_prices
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> path = Path(tmp.name) / "prices.csv"
+    >>> _ = path.write_text("date,KO,PEP\\n2024-01-02,60.1,170.2\\n2024-01-03,,171.0\\n"
+    ...                     "2024-01-04,60.5,169.8\\n")
+    >>> data = read_prices(path, min_coverage=0.5)
+    >>> data.prices
+    ticker        KO    PEP
+    date
+    2024-01-02  60.1  170.2
+    2024-01-04  60.5  169.8
+    >>> [(i.problem, i.action, i.rows.tolist()) for i in data.report.issues]
+    [('missing_price', 'dropped', [3])]
+    >>> tmp.cleanup()
     """
     if path is not None and not isinstance(path, (str, os.PathLike)):
-        _validate.fail("path", path, "None or the path of a Parquet file (str or os.PathLike)")
+        _validate.fail("path", path, "None or the path of a CSV or Parquet file (str or "
+                       "os.PathLike)")
+    min_coverage = _validate.real("min_coverage", min_coverage, low=0.0, high=1.0,
+                                  low_open=True)
+    strict = rep.check_strict("strict", strict)
     file = SP500_FILE if path is None else Path(path)
     if not file.is_file():
-        raise FileNotFoundError(f"{file} not found: regenerate it with tools/extract_sp500.py "
-                                "(in an environment that has skfolio)")
-    prices = check_prices(pd.read_parquet(file), "sp500")
+        raise FileNotFoundError(f"{file} not found (a price file: CSV or Parquet, a date "
+                                "column and one column per ticker; the shipped one is "
+                                "regenerated with tools/extract_sp500.py, which needs skfolio)")
+    collector = Collector()
+    table = rep.read_table(file, collector, keep_index=True)
+    name = table.file
+    lower = [c.lower() for c in table.columns]
+    date_col = next((table.columns[lower.index(c)] for c in DATE_COLUMNS if c in lower),
+                    table.columns[0] if table.columns else None)
+    tickers = [c for c in table.columns if c != date_col]
+    if date_col is None or not tickers:
+        raise DataValidationError(f"{name}: a price file needs a date column and at least one "
+                                  f"ticker column; found columns {table.columns}")
+    rep.to_numeric(table, tickers, collector)
+    dates = pd.to_datetime(table.frame[date_col], errors="coerce", utc=True, format="mixed")
+    rep.drop_rows(table, dates.isna().to_numpy(), collector, "unparseable_date",
+                  f"no date, or a {date_col!r} that does not parse as a date")
+    frame = table.frame
+    frame[date_col] = dates.loc[frame.index].dt.tz_localize(None)
+    rep.flag_time_order(collector, name, frame.index, frame[date_col], duplicates=False)
+    frame = frame.sort_values(date_col, kind="stable")
+    table.frame = frame
+    rep.drop_rows(table, frame[date_col].duplicated().to_numpy(), collector, "duplicate_date",
+                  "a date already on an earlier row (the first row of a date is kept)")
+    values = table.frame[tickers].to_numpy(dtype=np.float64, copy=True)
+    invalid = ~np.isnan(values) & ~(np.isfinite(values) & (values > 0))
+    if invalid.any():
+        cols = [tickers[j] for j in np.flatnonzero(invalid.any(axis=0))]
+        rep.flag(collector, name, table.frame.index, invalid.any(axis=1), "invalid_price",
+                 "a price ≤ 0 or infinite, treated as missing, in " + _names(cols))
+        values[invalid] = np.nan
+    valid = ~np.isnan(values)
+    coverage = valid.mean(axis=0) if len(values) else np.zeros(len(tickers))
+    low = coverage < min_coverage
+    dropped = tuple(t for t, lo in zip(tickers, low, strict=True) if lo)
+    if dropped:
+        collector.note(name, "low_coverage", f"ticker(s) dropped, a valid price on fewer than "
+                       f"{min_coverage:.0%} of the dates: " + ", ".join(
+                           f"{t} ({c:.1%})" for t, c in zip(tickers, coverage, strict=True)
+                           if c < min_coverage), count=len(dropped), action="flagged")
+    kept = [t for t in tickers if t not in dropped]
+    missing = ~valid[:, ~low]
+    if missing.any():
+        cols = [kept[j] for j in np.flatnonzero(missing.any(axis=0))]
+        rep.drop_rows(table, missing.any(axis=1), collector, "missing_price",
+                      "a date on which a ticker has no valid price (never filled): " +
+                      _names(cols))
+    frame = table.frame
+    report = rep.finish(collector, {name: table.n_rows}, len(frame), strict)
+    if len(kept) < 2 or len(frame) < 2:
+        raise DataValidationError(f"{name}: {len(kept)} ticker(s) on {len(frame)} date(s) "
+                                  "left after the checks; a price table needs at least 2 of "
+                                  f"each\n{report}", report)
+    prices = pd.DataFrame(frame[kept].to_numpy(dtype=np.float64),
+                          index=pd.DatetimeIndex(frame[date_col], name="date").as_unit("ns"),
+                          columns=pd.Index(kept, name="ticker"))
+    return PriceFile(check_prices(prices, name), file, report, dropped)
+
+
+def _names(cols: list[str]) -> str:
+    return ", ".join(cols[:10]) + (f" and {len(cols) - 10} more" if len(cols) > 10 else "")
+
+
+def load_prices(tickers: list[str] | tuple[str, ...] | None = None, start: object = None,
+                end: object = None, path: str | Path | None = None) -> pd.DataFrame:
+    """Daily adjusted closes ($) of a price file (default: the 20 shipped S&P 500 stocks),
+    optionally a subset of ``tickers`` and dates ``start`` to ``end`` (inclusive; anything
+    ``pandas.Timestamp`` accepts): :func:`read_prices` ``(path).prices``, sliced.
+    """
+    prices = read_prices(path).prices
     if tickers is not None:
         if not isinstance(tickers, (list, tuple)) or not all(isinstance(t, str) for t in tickers):
             _validate.fail("tickers", tickers, "a list of ticker strings")

@@ -85,8 +85,11 @@ class SyntheticUniverse:
 
 
 @njit(parallel=True, cache=True)
-def _draw(states, uniforms, normals):
-    """Fill row i of ``uniforms`` then row i of ``normals`` from stream i."""
+def stream_draws(states, uniforms, normals):
+    """Fill row i of ``uniforms`` (U(0, 1)) then row i of ``normals`` (N(0, 1)) from the
+    xoshiro stream ``states[i]`` (:mod:`mslab.rng`): each row depends on its stream only, so
+    the draws are the same for any thread count. The random draws of the synthetic pairs and
+    baskets universes (:mod:`mslab.pairs.baskets`)."""
     for i in prange(states.shape[0]):
         s = states[i]
         for j in range(uniforms.shape[1]):
@@ -172,7 +175,7 @@ def make_synthetic_universe(
 
     uniforms = np.empty((n_streams, n_factors + _N_PARAM_DRAWS))
     normals = np.empty((n_streams, n_days))
-    _draw(rng.path_states(seed, n_streams), uniforms, normals)
+    stream_draws(rng.path_states(seed, n_streams), uniforms, normals)
 
     factors = factor_vol * np.cumsum(normals[:n_factors, 1:], axis=1)
     factors = np.concatenate([np.zeros((n_factors, 1)), factors], axis=1)
