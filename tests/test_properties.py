@@ -199,6 +199,7 @@ GOOD: dict[str, dict[str, object]] = {
     "next_u64": dict(s=STATE),
     "to_unit": dict(x=np.uint64(12345)),
     "xoshiro_step": dict(a=np.uint64(1), b=np.uint64(2), c=np.uint64(3), d=np.uint64(4)),
+    "normal_step": dict(a=np.uint64(1), b=np.uint64(2), c=np.uint64(3), d=np.uint64(4)),
     # mslab.glue (the glue_* functions store into the notebook; outside one they only check)
     "number": dict(value=1234.5, digits=2, percent=False, signed=False, name="value"),
     "pm": dict(mean=1.0, se=0.1, digits=2, percent=False),
@@ -216,7 +217,7 @@ GOOD: dict[str, dict[str, object]] = {
 }
 MISSING_AS_NAN = {"walk_forward_ar", "sample_mid"}  # NaN documented: no forecast / no mid yet
 KERNEL_ONLY = {"exponential", "poisson", "randint", "uniform", "normal", "next_u64", "to_unit",
-               "xoshiro_step"}
+               "xoshiro_step", "normal_step"}
 
 
 def public_functions() -> dict[str, object]:

@@ -162,12 +162,12 @@ def z() -> np.ndarray:
 
 def _edges_close(r: float) -> float:
     """f(x_255) + v / x_255 − 1: zero when the top layer closes at the density's peak."""
-    x, v = rng.ziggurat_edges(r)
+    x, v = rng._ziggurat_edges(r)
     return math.exp(-0.5 * x[255] ** 2) + v / x[255] - 1.0
 
 
 def test_ziggurat_layers_have_equal_areas_and_close_at_the_top():
-    x, v = rng.ziggurat_edges()
+    x, v = rng._ziggurat_edges()
     f = np.exp(-0.5 * x * x)
     assert x[1] == rng.ZIGGURAT_R and x[256] == 0.0 and np.all(np.diff(x) < 0)
     # base layer: the box [0, r) x [0, f(r)] plus the tail; equal to the box x_0 f(r)
@@ -184,7 +184,7 @@ def test_ziggurat_layers_have_equal_areas_and_close_at_the_top():
 
 
 def test_kernel_tables_follow_the_edges():
-    x, _ = rng.ziggurat_edges()
+    x, _ = rng._ziggurat_edges()
     np.testing.assert_array_equal(rng._ZIG_SCALE[:256], x[:256] / 2.0**52)
     np.testing.assert_array_equal(rng._ZIG_SCALE[256:], -x[:256] / 2.0**52)
     assert np.all(rng._ZIG_ACCEPT.astype(float) <= x[1:] / x[:256] * 2.0**52)
@@ -195,7 +195,7 @@ def test_kernel_tables_follow_the_edges():
 def test_candidate_takes_layer_sign_and_uniform_from_disjoint_bits():
     """Doornik's (2005) fix: the layer (bits 0-7), the sign (bit 8) and the 52-bit uniform
     (bits 12-63) share no bit, so they are independent for independent random bits."""
-    x, _ = rng.ziggurat_edges()
+    x, _ = rng._ziggurat_edges()
     for layer, sign, u in [(0, 0, 0), (5, 1, 2**51 + 17), (255, 0, 2**52 - 1), (130, 1, 12345)]:
         for junk in (0, 7):  # bits 9-11 are unused
             r = np.uint64((u << 12) | (junk << 9) | (sign << 8) | layer)

@@ -43,7 +43,7 @@ from numba import njit
 from mslab import _validate
 
 __all__ = ["ZIGGURAT_R", "exponential", "next_u64", "normal", "normal_step", "path_states",
-           "poisson", "randint", "to_unit", "uniform", "xoshiro_step", "ziggurat_edges"]
+           "poisson", "randint", "to_unit", "uniform", "xoshiro_step"]
 
 _U53 = np.float64(1.0 / 9007199254740992.0)  # 2**-53
 
@@ -51,7 +51,7 @@ _U53 = np.float64(1.0 / 9007199254740992.0)  # 2**-53
 def path_states(seed: int, n_paths: int) -> np.ndarray:
     """Independent xoshiro256** states for ``n_paths`` paths, derived from ``seed``: the words
     of ``numpy.random.SeedSequence(seed).generate_state(4 * n_paths, np.uint64)``, computed by
-    a compiled copy of that function (:func:`_generate_state`).
+    a compiled copy of that function (``_generate_state``).
 
     Returns a C-contiguous ``(n_paths, 4)`` uint64 array; ``4 n_paths`` is at most
     :data:`mslab._validate.MAX_ELEMENTS`. An all-zero state (which xoshiro
@@ -153,7 +153,8 @@ the start of the tail, in standard deviations."""
 _LAYERS = 256
 
 
-def ziggurat_edges(r: float = ZIGGURAT_R, layers: int = _LAYERS) -> tuple[np.ndarray, float]:
+def _ziggurat_edges(r: float = ZIGGURAT_R,
+                    layers: int = _LAYERS) -> tuple[np.ndarray, float]:
     """Edges ``x_0 > x_1 = r > ... > x_layers = 0`` of a ziggurat of equal-area layers under
     f(x) = exp(−x²/2) (the unnormalised half-normal density), and the common area v.
 
@@ -174,7 +175,7 @@ def _ziggurat_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lookup tables of :func:`normal_step`, indexed by the low 9 bits of a draw (layer, sign):
     the signed abscissa per unit of the 52-bit uniform, the fast-acceptance bound of the
     uniform (x < x_{i+1}) and the density at the edges."""
-    x, _ = ziggurat_edges()
+    x, _ = _ziggurat_edges()
     w = x[:_LAYERS] / 2.0**52
     scale = np.concatenate([w, -w])  # bit 8 of the draw is the sign
     accept = np.floor(x[1:] / x[:_LAYERS] * 2.0**52).astype(np.uint64)
