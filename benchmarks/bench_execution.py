@@ -97,12 +97,13 @@ def pandas_markouts(tape: TradeTape, horizons) -> dict[str, np.ndarray]:
 
 @numba.njit(cache=True)
 def mslab_normals(states: np.ndarray, n: int) -> np.ndarray:
-    """The normal draws of the kernel's per-path streams (for the equality check only)."""
+    """The first ``n`` ziggurat normals of each path's stream, drawn as the kernel draws them
+    (`rng.normal_step`, state in registers; for the equality check only)."""
     out = np.empty((states.shape[0], n))
     for i in range(states.shape[0]):
-        s = states[i].copy()
+        a, b, c, d = states[i, 0], states[i, 1], states[i, 2], states[i, 3]
         for k in range(n):
-            out[i, k] = rng.normal(s)
+            out[i, k], a, b, c, d = rng.normal_step(a, b, c, d)
     return out
 
 
