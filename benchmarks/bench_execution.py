@@ -95,18 +95,6 @@ def pandas_markouts(tape: TradeTape, horizons) -> dict[str, np.ndarray]:
             "impact_bps": imp * b}
 
 
-@numba.njit(cache=True)
-def mslab_normals(states: np.ndarray, n: int) -> np.ndarray:
-    """The first ``n`` ziggurat normals of each path's stream, drawn as the kernel draws them
-    (`rng.normal_step`, state in registers; for the equality check only)."""
-    out = np.empty((states.shape[0], n))
-    for i in range(states.shape[0]):
-        a, b, c, d = states[i, 0], states[i, 1], states[i, 2], states[i, 3]
-        for k in range(n):
-            out[i, k], a, b, c, d = rng.normal_step(a, b, c, d)
-    return out
-
-
 def numpy_costs(p: ac.ACParams, trades: np.ndarray, xi: np.ndarray) -> np.ndarray:
     """Costs of the paths driven by the normals ``xi`` (paths × N), vectorised across paths."""
     vol = p.sigma * np.sqrt(p.tau)
@@ -184,7 +172,7 @@ def bench_schedule_mc() -> None:
     x = ac.trajectory(p, 2e-6)
     trades = -np.diff(x)
     n_paths, seed = 40_000, 11
-    xi = mslab_normals(rng.path_states(seed, n_paths), p.N)
+    xi = rng.normal_draws(seed, n_paths, p.N)  # the kernel's draws
     np.testing.assert_allclose(simulate_costs(p, x, n_paths, seed), numpy_costs(p, trades, xi),
                                rtol=1e-9, atol=1e-6)
     print(f"schedule Monte Carlo: {n_paths:,} paths x {p.N} steps; same costs within 1e-9 "

@@ -191,6 +191,7 @@ GOOD: dict[str, dict[str, object]] = {
     # mslab.rng: path_states validates; the jitted draws are kernel building blocks that
     # validate nothing but must never raise (they run inside prange loops)
     "path_states": dict(seed=0, n_paths=3),
+    "normal_draws": dict(seed=0, n_paths=3, n_draws=4),
     "exponential": dict(s=STATE, rate=1.0),
     "poisson": dict(s=STATE, lam=2.0),
     "randint": dict(s=STATE, n=3),

@@ -134,17 +134,6 @@ def _draws(states: np.ndarray, n: int) -> np.ndarray:
 
 
 @numba.njit(error_model="numpy")
-def _draws_in_registers(states: np.ndarray, n: int) -> np.ndarray:
-    """The same draws by the register form (``rng.normal_step``)."""
-    out = np.empty((states.shape[0], n))
-    for i in range(states.shape[0]):
-        a, b, c, d = states[i, 0], states[i, 1], states[i, 2], states[i, 3]
-        for k in range(n):
-            out[i, k], a, b, c, d = rng.normal_step(a, b, c, d)
-    return out
-
-
-@numba.njit(error_model="numpy")
 def _tail_draws(states: np.ndarray, n: int) -> np.ndarray:
     """``n`` draws of the tail method alone (layer 0 after a failed fast test, sign +)."""
     out = np.empty(n)
@@ -157,7 +146,7 @@ def _tail_draws(states: np.ndarray, n: int) -> np.ndarray:
 @pytest.fixture(scope="module")
 def z() -> np.ndarray:
     """2 × 10^6 normals: 8 paths of 250,000 draws (seed 2026)."""
-    return _draws(rng.path_states(2026, 8), N_DRAWS // 8).ravel()
+    return rng.normal_draws(2026, 8, N_DRAWS // 8).ravel()
 
 
 def _edges_close(r: float) -> float:
@@ -277,11 +266,21 @@ def test_normal_draws_agree_with_numpys_standard_normal(z):
 
 
 def test_register_and_array_forms_give_the_same_draws():
-    states = rng.path_states(9, 50)
-    np.testing.assert_array_equal(_draws(states, 400), _draws_in_registers(states, 400))
-    np.testing.assert_array_equal(_draws(states, 400), _draws(rng.path_states(9, 50), 400))
+    """normal_draws (register form, normal_step) and rng.normal on the state array agree."""
+    z = rng.normal_draws(9, 50, 400)
+    np.testing.assert_array_equal(z, _draws(rng.path_states(9, 50), 400))
+    np.testing.assert_array_equal(z, rng.normal_draws(9, 50, 400))
     # a path's draws depend on (seed, path) only: not on how many paths were drawn
-    np.testing.assert_array_equal(_draws(states[:3], 400), _draws(rng.path_states(9, 3), 400))
+    np.testing.assert_array_equal(z[:3], rng.normal_draws(9, 3, 400))
+    assert not np.array_equal(z[:3], rng.normal_draws(10, 3, 400))
+
+
+@pytest.mark.parametrize("bad", [dict(n_paths=0), dict(n_draws=0), dict(n_draws=1.5),
+                                 dict(seed=-1), dict(n_paths=10**6, n_draws=10**6)])
+def test_normal_draws_rejects_bad_arguments(bad):
+    args = {"seed": 0, "n_paths": 2, "n_draws": 3, **bad}
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        rng.normal_draws(**args)
 
 
 _THREAD_SCRIPT = """

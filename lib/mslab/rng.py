@@ -42,8 +42,8 @@ from numba import njit
 
 from mslab import _validate
 
-__all__ = ["ZIGGURAT_R", "exponential", "next_u64", "normal", "normal_step", "path_states",
-           "poisson", "randint", "to_unit", "uniform", "xoshiro_step"]
+__all__ = ["ZIGGURAT_R", "exponential", "next_u64", "normal", "normal_draws", "normal_step",
+           "path_states", "poisson", "randint", "to_unit", "uniform", "xoshiro_step"]
 
 _U53 = np.float64(1.0 / 9007199254740992.0)  # 2**-53
 
@@ -237,6 +237,38 @@ def normal(s: np.ndarray) -> float:
     z, a, b, c, d = normal_step(s[0], s[1], s[2], s[3])
     s[0], s[1], s[2], s[3] = a, b, c, d
     return z
+
+
+@njit(cache=True, error_model="numpy")
+def _normal_draws(states: np.ndarray, n_draws: int) -> np.ndarray:
+    out = np.empty((states.shape[0], n_draws))
+    for i in range(states.shape[0]):
+        a, b, c, d = states[i, 0], states[i, 1], states[i, 2], states[i, 3]
+        for k in range(n_draws):
+            out[i, k], a, b, c, d = normal_step(a, b, c, d)
+    return out
+
+
+def normal_draws(seed: int, n_paths: int, n_draws: int) -> np.ndarray:
+    """The first ``n_draws`` standard normals of each of the ``n_paths`` streams of ``seed``
+    (:func:`path_states`): row i is what a kernel drawing only normals on path i sees. An
+    ``(n_paths, n_draws)`` array; ``n_paths × n_draws`` is at most
+    :data:`mslab._validate.MAX_ELEMENTS`.
+
+    Examples
+    --------
+    >>> from mslab.rng import normal_draws
+    >>> z = normal_draws(seed=0, n_paths=2, n_draws=3)
+    >>> z.shape
+    (2, 3)
+    >>> bool((normal_draws(0, 1, 3) == z[:1]).all())  # a path's draws do not depend on n_paths
+    True
+    """
+    seed = _validate.seed("seed", seed)
+    n_paths = _validate.integer("n_paths", n_paths, low=1)
+    n_draws = _validate.integer("n_draws", n_draws, low=1)
+    _validate.elements("n_paths, n_draws", float(n_paths) * n_draws)
+    return _normal_draws(path_states(seed, n_paths), n_draws)
 
 
 @njit(cache=True, error_model="numpy")
