@@ -296,3 +296,9 @@ print(json.dumps([numba.get_num_threads(), hashlib.sha256(costs.tobytes()).hexdi
 def test_monte_carlo_draws_do_not_depend_on_the_number_of_threads():
     one, two = run_in_subprocess(_THREAD_SCRIPT, 1), run_in_subprocess(_THREAD_SCRIPT, 2)
     assert one[0] == 1 and two[0] == 2 and one[1] == two[1]
+
+
+def test_fast_acceptance_rate():
+    """One comparison accepts 98.5 % of candidates: the mean over layers of x_{i+1} / x_i."""
+    x, _ = rng._ziggurat_edges()
+    assert np.mean(x[1:] / x[:256]) == pytest.approx(0.98508, abs=1e-5)
