@@ -95,17 +95,6 @@ def pandas_markouts(tape: TradeTape, horizons) -> dict[str, np.ndarray]:
             "impact_bps": imp * b}
 
 
-@numba.njit(cache=True)
-def mslab_normals(states: np.ndarray, n: int) -> np.ndarray:
-    """The normal draws of the kernel's per-path streams (for the equality check only)."""
-    out = np.empty((states.shape[0], n))
-    for i in range(states.shape[0]):
-        s = states[i].copy()
-        for k in range(n):
-            out[i, k] = rng.normal(s)
-    return out
-
-
 def numpy_costs(p: ac.ACParams, trades: np.ndarray, xi: np.ndarray) -> np.ndarray:
     """Costs of the paths driven by the normals ``xi`` (paths × N), vectorised across paths."""
     vol = p.sigma * np.sqrt(p.tau)
@@ -183,7 +172,7 @@ def bench_schedule_mc() -> None:
     x = ac.trajectory(p, 2e-6)
     trades = -np.diff(x)
     n_paths, seed = 40_000, 11
-    xi = mslab_normals(rng.path_states(seed, n_paths), p.N)
+    xi = rng.normal_draws(seed, n_paths, p.N)  # the kernel's draws
     np.testing.assert_allclose(simulate_costs(p, x, n_paths, seed), numpy_costs(p, trades, xi),
                                rtol=1e-9, atol=1e-6)
     print(f"schedule Monte Carlo: {n_paths:,} paths x {p.N} steps; same costs within 1e-9 "

@@ -191,6 +191,7 @@ GOOD: dict[str, dict[str, object]] = {
     # mslab.rng: path_states validates; the jitted draws are kernel building blocks that
     # validate nothing but must never raise (they run inside prange loops)
     "path_states": dict(seed=0, n_paths=3),
+    "normal_draws": dict(seed=0, n_paths=3, n_draws=4),
     "exponential": dict(s=STATE, rate=1.0),
     "poisson": dict(s=STATE, lam=2.0),
     "randint": dict(s=STATE, n=3),
@@ -199,6 +200,7 @@ GOOD: dict[str, dict[str, object]] = {
     "next_u64": dict(s=STATE),
     "to_unit": dict(x=np.uint64(12345)),
     "xoshiro_step": dict(a=np.uint64(1), b=np.uint64(2), c=np.uint64(3), d=np.uint64(4)),
+    "normal_step": dict(a=np.uint64(1), b=np.uint64(2), c=np.uint64(3), d=np.uint64(4)),
     # mslab.glue (the glue_* functions store into the notebook; outside one they only check)
     "number": dict(value=1234.5, digits=2, percent=False, signed=False, name="value"),
     "pm": dict(mean=1.0, se=0.1, digits=2, percent=False),
@@ -216,7 +218,7 @@ GOOD: dict[str, dict[str, object]] = {
 }
 MISSING_AS_NAN = {"walk_forward_ar", "sample_mid"}  # NaN documented: no forecast / no mid yet
 KERNEL_ONLY = {"exponential", "poisson", "randint", "uniform", "normal", "next_u64", "to_unit",
-               "xoshiro_step"}
+               "xoshiro_step", "normal_step"}
 
 
 def public_functions() -> dict[str, object]:

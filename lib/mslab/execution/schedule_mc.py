@@ -1,7 +1,8 @@
 """Monte Carlo of a liquidation schedule under the Almgren–Chriss price model.
 
-Each path draws ξ_1..ξ_N ~ N(0, 1) from its own xoshiro256** stream (:mod:`mslab.rng`), so
-results do not depend on the thread count. With S_0 the decision price, the executed price in
+Each path draws ξ_1..ξ_N ~ N(0, 1) (ziggurat, :func:`mslab.rng.normal_step`, the stream's
+state held in registers) from its own xoshiro256** stream (:mod:`mslab.rng`), so results do not
+depend on the thread count. With S_0 the decision price, the executed price in
 interval k is S̃_k = S_{k−1} − ε − (η/τ) n_k and the price moves to
 S_k = S_{k−1} + σ√τ ξ_k − γ n_k (zero drift). The cost of a path is X·S_0 − Σ n_k S̃_k ($),
 whose mean and variance are the closed forms of :mod:`mslab.execution.almgren_chriss`.
@@ -24,15 +25,20 @@ def _costs_kernel(trades: np.ndarray, sigma: float, tau: float, gamma: float, et
     n_paths = states.shape[0]
     out = np.empty(n_paths)
     vol = sigma * np.sqrt(tau)
+    # per-interval constants: the temporary impact ε + (η/τ) n_k and the permanent move γ n_k
+    temporary = np.empty_like(trades)
+    permanent = np.empty_like(trades)
+    for k in range(trades.shape[0]):
+        temporary[k] = (epsilon if trades[k] > 0.0 else 0.0) + eta / tau * trades[k]
+        permanent[k] = gamma * trades[k]
     for i in prange(n_paths):
-        s = states[i]
+        a, b, c, d = states[i, 0], states[i, 1], states[i, 2], states[i, 3]  # in registers
         price = 0.0  # price relative to S_0
         cost = 0.0
         for k in range(trades.shape[0]):
-            n = trades[k]
-            executed = price - (epsilon if n > 0.0 else 0.0) - eta / tau * n
-            cost -= n * executed
-            price += vol * rng.normal(s) - gamma * n
+            cost -= trades[k] * (price - temporary[k])  # n_k × executed price S̃_k
+            xi, a, b, c, d = rng.normal_step(a, b, c, d)
+            price += vol * xi - permanent[k]
         out[i] = cost
     return out
 
