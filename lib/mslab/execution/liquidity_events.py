@@ -168,11 +168,11 @@ def _mean_std_any(x, time, span, w, min_periods, mean, std):
     s = 0.0
     s2 = 0.0
     since = 0  # values added since the sums were last recomputed
-    prev = np.nan  # the latest non-NaN value ...
-    same = 0  # ... and how many non-NaN values in a row equal it
+    prev = np.nan  # the latest finite value ...
+    same = 0  # ... and how many finite values in a row equal it
     for i in range(n):
         v = x[i]
-        if v == v:
+        if np.abs(v) < np.inf:
             d = v - c
             s += d
             s2 += d * d
@@ -185,7 +185,7 @@ def _mean_std_any(x, time, span, w, min_periods, mean, std):
         new_start = _window_start(time, span, w, i, start)
         while start < new_start:
             u = x[start]
-            if u == u:
+            if np.abs(u) < np.inf:
                 d = u - c
                 s -= d
                 s2 -= d * d
@@ -198,7 +198,7 @@ def _mean_std_any(x, time, span, w, min_periods, mean, std):
             s2 = 0.0
             for j in range(start, i + 1):
                 u = x[j]
-                if u == u:
+                if np.abs(u) < np.inf:
                     d = u - c
                     s += d
                     s2 += d * d
@@ -216,18 +216,19 @@ def _mean_std_any(x, time, span, w, min_periods, mean, std):
             std[i] = np.sqrt(var) if var > 0.0 else (0.0 if nobs > 1 else np.nan)
 
 
-# The rolling median sorts the values block by block and keeps two blocks as doubly linked
-# lists in sorted order (after Suomela, "Median filtering is equivalent to sorting", 2014):
-# block B receives the new values, block A (the previous block) holds the older values still in
-# the window. A new block starts at the first index whose window no longer reaches back to the
-# current block's start, so every window lies in A ∪ B and a block never holds more values than
-# the largest window. B's list is built full and emptied in reverse order; re-linking its values
-# in forward order then restores each one between its correct neighbours in O(1) (Knuth's
-# dancing links). Two cursors, one per list, split the window's values into the ``small`` ones
+# The rolling median sorts the values block by block and slides each window over two sorted
+# blocks (after Suomela, "Median filtering is equivalent to sorting", 2014): block B receives the
+# new values, block A (the previous block) holds the older values still in the window. A new
+# block starts at the first index whose window no longer reaches back to the current block's
+# start, so every window lies in A ∪ B and a block never holds more values than the largest
+# window. A block's values sit in ascending order at positions 1..k of its row (position 0
+# holds −inf, k + 1 +inf, for k finite values; missing values, NaN and ±inf, never enter), and
+# a bitmap marks the positions in the window: a value enters or leaves by setting or clearing
+# one bit, and the next or previous value in the window is one bit scan away (a word covers 64
+# positions). Two cursors, one per block, split the window's values into the ``small`` ones
 # before the cursors and the rest, every small value <= every other one; after each update the
 # cursors move back into that order and to ``m // 2`` small values (amortised O(1) per value),
-# where the median is read off the cursors. Node 0 of a list is a −inf head, node k + 1 a +inf
-# tail for a block of k non-NaN values; NaN values never enter.
+# where the median is read off the cursors.
 
 _SORT_BATCH = 1 << 21  # values sorted per numpy call when ordering blocks (bounds the temporaries)
 _PARALLEL_MIN = 1 << 16  # values per thread below which fewer threads are used
@@ -268,9 +269,7 @@ def _block_starts(lo):
     return starts[:nb + 1]
 
 
-_SIGN = np.int64(-1 << 63)  # the sign bit of a float64
-_EXPONENT = np.int64(0x7FF << 52)  # its exponent bits (all set: inf or NaN)
-_MAX_FINITE = np.int64(0x7FEFFFFFFFFFFFFF)  # the bits of the largest finite float64
+_EXPONENT = np.int64(0x7FF << 52)  # the exponent bits of a float64 (all set: inf or NaN)
 _NAN_KEY = np.int64(0x7FF8000000000000)  # the bits of a quiet NaN
 _MAX_SHIFTS = 16  # an insertion pass gives up after 16 shifts per value
 
@@ -278,29 +277,27 @@ _MAX_SHIFTS = 16  # an insertion pass gives up after 16 shifts per value
 @njit(cache=True, nogil=True)
 def _pack_blocks(bits, bstart, blocks, width, shift, keys, count):
     # keys[r] = the keys of the values of block blocks[r] (``bits``: the series as int64),
-    # then NaN up to ``width``; count[r] = its non-NaN values. A key is the value with its
-    # ``shift`` lowest mantissa bits replaced by the value's block-local index (inf first
-    # clamped to the largest finite magnitude, so its key stays finite), read as a float64
+    # NaN for a missing value and up to ``width``; count[r] = its finite values. A key is
+    # the value with its ``shift`` lowest mantissa bits replaced by the value's block-local
+    # index, read as a float64 (finite, since the exponent is kept)
     mask = (np.int64(1) << shift) - 1
     for r in range(blocks.shape[0]):
         b0, b1 = bstart[blocks[r]], bstart[blocks[r] + 1]
         k = 0
         for q in range(width):
             u = bits[b0 + q] if b0 + q < b1 else _NAN_KEY
-            if (u & _EXPONENT) == _EXPONENT:
-                if u & ~(_SIGN | _EXPONENT):  # NaN or padding
-                    keys[r, q] = _NAN_KEY
-                    continue
-                u = (u & _SIGN) | _MAX_FINITE
-            keys[r, q] = (u & ~mask) | q
-            k += 1
+            if (u & _EXPONENT) == _EXPONENT:  # ±inf, NaN or padding
+                keys[r, q] = _NAN_KEY
+            else:
+                keys[r, q] = (u & ~mask) | q
+                k += 1
         count[r] = k
 
 
 @njit(cache=True, nogil=True)
 def _settle_blocks(x, bstart, blocks, shift, keys, count, order):
     # order[block] = the block-local indices read from the first count[r] sorted keys of row
-    # r, then the block length for each NaN value; the keys order the values up to their
+    # r, then the block length for each missing value; the keys order the values up to their
     # ``shift`` lowest mantissa bits, so a block whose values come out of order is reordered
     # by an insertion pass (_insertion_order)
     mask = (np.int64(1) << shift) - 1
@@ -323,8 +320,9 @@ def _settle_blocks(x, bstart, blocks, shift, keys, count, order):
 
 @njit(cache=True, nogil=True)
 def _insertion_order(v, idx):
-    # idx (indices of the non-NaN values of v) sorted by value in place: insertion sort,
+    # idx (indices of the finite values of v) sorted by value in place: insertion sort,
     # O(len) when nearly sorted; after _MAX_SHIFTS shifts per value, a merge sort instead
+    # (then returns True)
     budget = _MAX_SHIFTS * idx.shape[0]
     for q in range(1, idx.shape[0]):
         j = idx[q]
@@ -336,12 +334,13 @@ def _insertion_order(v, idx):
         budget -= q - p
         if budget < 0:
             idx[:] = idx[np.argsort(v[idx], kind="mergesort")]
-            return
+            return True
+    return False
 
 
 def _block_order(x: np.ndarray, bstart: np.ndarray, order: np.ndarray) -> None:
     """For every block [bstart[b], bstart[b + 1]) of ``x``, the block-local indices of its
-    non-NaN values in ascending order of value, then the block length once per NaN value,
+    finite values in ascending order of value, then the block length once per missing value,
     written to order[bstart[b]:bstart[b + 1]]. Blocks of equal padded length are sorted together by NumPy as
     rows of float64 keys (:func:`_pack_blocks`: NumPy sorts values with SIMD, about 2.5 times
     faster than it argsorts them), their indices read back from the keys."""
@@ -394,7 +393,7 @@ def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
     # windows of ``w`` values). Each block's values sit in ascending order at positions
     # 1..k of its ``val`` row (position 0 holds −inf, k + 1 +inf); a bitmap marks the
     # positions in the window (the ends always). ``node`` maps a block-local index to its
-    # position (-1: NaN). The state starts empty at the block before ``b_first``, whose
+    # position (-1: missing). The state starts empty at the block before ``b_first``, whose
     # values enter without output: every window from block b_first on starts inside it or
     # later, so the outputs do not depend on where a run starts.
     cap = 1
@@ -452,7 +451,7 @@ def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
             for j in range(e - i):
                 node[kb + j] = -1
             k = 0
-            for q in range(e - i):  # non-NaN values first
+            for q in range(e - i):  # finite values first
                 j = order[i + q]
                 if j >= e - i:
                     break
@@ -531,10 +530,12 @@ def rolling_mean_std(x: np.ndarray, window, time: np.ndarray | None = None,
 
     Without ``time``, the window is the ``window`` (integer >= 2) values ending at each one;
     with ``time`` (non-decreasing, one per value), the values whose time lies in
-    (t − ``window``, t], as pandas ``rolling(f"{window}s")`` on a time index. NaN values are
-    skipped; a result is NaN when the window holds fewer than ``min_periods`` values (default:
-    ``window`` for count windows, i.e. NaN until full and while a NaN is inside; 1 for time
-    windows), the standard deviation also when it holds fewer than two.
+    (t − ``window``, t], as pandas ``rolling(f"{window}s")`` on a time index. Missing values
+    (NaN, and ±inf, which pandas reads as missing) are skipped; a result is NaN when the
+    window holds fewer than ``min_periods`` values (default: ``window`` for count windows,
+    i.e. NaN until full and while a missing value is inside; 1 for time windows), the standard
+    deviation also when it holds fewer than two. Series of more than ``2 × _PARALLEL_MIN``
+    values are computed by several threads (:func:`_threads`) with identical results.
     """
     x = _validate.series("x", x)
     t, span, w, mp = _window(x, window, time, min_periods, low=2)
@@ -578,10 +579,11 @@ def _median_into(x: np.ndarray, t: np.ndarray, span: float, w: int, mp: int, out
 
 def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
                    min_periods: int | None = None) -> np.ndarray:
-    """Rolling median, as pandas ``rolling(...).median()``: windows, NaN values and
-    ``min_periods`` as in :func:`rolling_mean_std` (count windows: an integer >= 1). Sorts the
-    values in blocks no longer than the largest window (O(log w) per value, by NumPy), then
-    slides the window over two blocks kept as sorted linked lists (amortised O(1) per value)."""
+    """Rolling median, as pandas ``rolling(...).median()``: windows, missing values,
+    ``min_periods`` and threads as in :func:`rolling_mean_std` (count windows: an integer
+    >= 1). Sorts the values in blocks no longer than the largest window (O(log w) per value,
+    by NumPy), then slides the window over two sorted blocks (amortised O(1) per value; see
+    the comment above ``_SORT_BATCH``)."""
     x = _validate.series("x", x)
     t, span, w, mp = _window(x, window, time, min_periods, low=1)
     out = np.empty(x.size)
