@@ -469,14 +469,13 @@ def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
         if p >= 0:
             bits[wb + (p >> 6)] |= np.int64(1) << (p & 63)
             m += 1
-            if p < b:
-                small += 1
-                # only a value entering B's small side can exceed A's first other value:
-                # then the two cursors trade places
-                pb = _prev_set(bits, wb, b)
-                if val[vb + pb] > val[va + a]:
-                    a = _next_set(bits, wa, a)
-                    b = pb
+            left = p < b
+            small += left
+            # only a value entering B's small side can exceed A's first other value (then
+            # the largest small value): the two cursors trade places
+            if left & (val[vb + p] > val[va + a]):
+                a = _next_set(bits, wa, a)
+                b = p
         half = m >> 1  # move the cursors to m // 2 small values
         while small < half:
             if b == tb or (a != ta and val[va + a] <= val[vb + b]):
