@@ -76,6 +76,13 @@ def binance_snapshots(capture: BinanceCapture, step_s: float) -> pd.DataFrame:
 
 _NO_TIME = np.empty(0)  # the ``time`` argument of a kernel for count windows
 _NO_START = np.empty(0, np.int64)  # the window starts ``lo`` of the median for count windows
+_PARALLEL_MIN = 1 << 16  # values per thread below which fewer threads are used
+
+
+def _threads(n: int) -> int:
+    """Threads for a rolling kernel over ``n`` values: ``numba.get_num_threads()``, fewer when
+    a thread would get less than ``_PARALLEL_MIN`` values."""
+    return max(1, min(numba.get_num_threads(), n // _PARALLEL_MIN))
 
 
 @njit(cache=True, inline="always")
@@ -231,13 +238,6 @@ def _mean_std_any(x, time, span, w, min_periods, mean, std):
 # where the median is read off the cursors.
 
 _SORT_BATCH = 1 << 21  # values sorted per numpy call when ordering blocks (bounds the temporaries)
-_PARALLEL_MIN = 1 << 16  # values per thread below which fewer threads are used
-
-
-def _threads(n: int) -> int:
-    """Threads for a rolling kernel over ``n`` values: ``numba.get_num_threads()``, fewer when
-    a thread would get less than ``_PARALLEL_MIN`` values."""
-    return max(1, min(numba.get_num_threads(), n // _PARALLEL_MIN))
 
 
 @njit(cache=True)
