@@ -386,6 +386,14 @@ def _prev_set(bits, o, p):
     return (k << 6) + 63 - leading_zeros(word)
 
 
+@njit(cache=True, inline="always")
+def _leave(bits, o, p, c):
+    """Clear position ``p`` from the bitmap of words bits[o:] whose cursor is ``c``: (the
+    cursor after, 1 if ``p`` was small else 0)."""
+    bits[o + (p >> 6)] &= ~(np.int64(1) << (p & 63))
+    return (_next_set(bits, o, c) if p == c else c), p < c
+
+
 @njit(cache=True, nogil=True)
 def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
     # fills out[bstart[b_first]:bstart[b_last]] (see _rolling_mean_std on why the caller
@@ -425,19 +433,15 @@ def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
             if start < bb:
                 p = node[ka + start - ba]
                 if p >= 0:
-                    bits[wa + (p >> 6)] &= ~(np.int64(1) << (p & 63))
-                    small -= p < a
+                    a, was = _leave(bits, wa, p, a)
+                    small -= was
                     m -= 1
-                    if p == a:
-                        a = _next_set(bits, wa, a)
             else:
                 p = node[kb + start - bb]
                 if p >= 0:
-                    bits[wb + (p >> 6)] &= ~(np.int64(1) << (p & 63))
-                    small -= p < b
+                    b, was = _leave(bits, wb, p, b)
+                    small -= was
                     m -= 1
-                    if p == b:
-                        b = _next_set(bits, wb, b)
             start += 1
         if i == bstart[blk + 1]:  # A is empty: B becomes A, a new B starts empty
             blk += 1
