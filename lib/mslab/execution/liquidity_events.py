@@ -387,11 +387,16 @@ def _prev_set(bits, o, p):
 
 
 @njit(cache=True, inline="always")
-def _leave(bits, o, p, c):
-    """Clear position ``p`` from the bitmap of words bits[o:] whose cursor is ``c``: (the
-    cursor after, 1 if ``p`` was small else 0)."""
+def _leave(bits, o, p, c, pc):
+    """Clear position ``p`` from the bitmap of words bits[o:] whose cursor is ``c`` and the
+    position before it ``pc``: (the cursor and the position before it after, 1 if ``p`` was
+    small else 0)."""
     bits[o + (p >> 6)] &= ~(np.int64(1) << (p & 63))
-    return (_next_set(bits, o, c) if p == c else c), p < c
+    if p == c:
+        return _next_set(bits, o, c), pc, 0
+    if p == pc:
+        return c, _prev_set(bits, o, pc), 1
+    return c, pc, p < c
 
 
 @njit(cache=True, nogil=True)
@@ -419,7 +424,8 @@ def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
     for o in (wa, wb):
         bits[o] = 3
     ta, tb = 1, 1  # the tails
-    a, b = ta, tb  # the cursors: first position of each list that is not small
+    a, b = ta, tb  # the cursors: first position of each list that is not small, ...
+    pa, pb = 0, 0  # ... and the positions before them in the window (the heads: none)
     blk = max(b_first - 1, 0)
     first = bstart[blk]
     ba, bb = first, first  # the first indices of blocks A and B
@@ -433,13 +439,13 @@ def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
             if start < bb:
                 p = node[ka + start - ba]
                 if p >= 0:
-                    a, was = _leave(bits, wa, p, a)
+                    a, pa, was = _leave(bits, wa, p, a, pa)
                     small -= was
                     m -= 1
             else:
                 p = node[kb + start - bb]
                 if p >= 0:
-                    b, was = _leave(bits, wb, p, b)
+                    b, pb, was = _leave(bits, wb, p, b, pb)
                     small -= was
                     m -= 1
             start += 1
@@ -449,7 +455,7 @@ def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
             wa, wb = wb, wa
             ka, kb = kb, ka
             ta = tb
-            a = b
+            a, pa = b, pb
             ba, bb = bb, i
             e = bstart[blk + 1]
             for j in range(e - i):
@@ -468,31 +474,33 @@ def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
             bits[wb] = 1
             bits[wb + ((k + 1) >> 6)] |= np.int64(1) << ((k + 1) & 63)
             tb = k + 1
-            b = tb
+            b, pb = tb, 0
         p = node[kb + i - bb]  # the new value enters B
         if p >= 0:
             bits[wb + (p >> 6)] |= np.int64(1) << (p & 63)
             m += 1
-            left = p < b
-            small += left
-            # only a value entering B's small side can exceed A's first other value (then
-            # the largest small value): the two cursors trade places
-            if left & (val[vb + p] > val[va + a]):
-                a = _next_set(bits, wa, a)
-                b = p
+            if p < b:
+                small += 1
+                # only a value entering B's small side can exceed A's first other value:
+                # then it is the largest small value (right after pb), and the cursors
+                # trade places
+                if val[vb + p] > val[va + a]:
+                    pa, a = a, _next_set(bits, wa, a)
+                    b = p
+                elif p > pb:
+                    pb = p
         half = m >> 1  # move the cursors to m // 2 small values
         while small < half:
             if b == tb or (a != ta and val[va + a] <= val[vb + b]):
-                a = _next_set(bits, wa, a)
+                pa, a = a, _next_set(bits, wa, a)
             else:
-                b = _next_set(bits, wb, b)
+                pb, b = b, _next_set(bits, wb, b)
             small += 1
         while small > half:
-            pa, pb = _prev_set(bits, wa, a), _prev_set(bits, wb, b)
             if pb == 0 or (pa != 0 and val[va + pa] >= val[vb + pb]):
-                a = pa
+                a, pa = pa, _prev_set(bits, wa, pa)
             else:
-                b = pb
+                b, pb = pb, _prev_set(bits, wb, pb)
             small -= 1
         if i < bstart[b_first]:
             continue
@@ -503,8 +511,7 @@ def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
             if m & 1:
                 out[i] = hi
             else:
-                out[i] = 0.5 * (max(val[va + _prev_set(bits, wa, a)],
-                                    val[vb + _prev_set(bits, wb, b)]) + hi)
+                out[i] = 0.5 * (max(val[va + pa], val[vb + pb]) + hi)
 
 
 def _window(x: np.ndarray, window, time, min_periods, low: int
