@@ -235,7 +235,8 @@ def _awkward_values(n, seed):
     x = rng.choice(special, n)
     close = rng.random(n) < 0.5  # 1 + k ulp and -(1 + k ulp), k < 4096: the low 12 bits differ
     ulps = rng.integers(0, 4096, n)
-    x[close] = np.where(rng.random(close.sum()) < 0.5, 1.0, -1.0) * (1.0 + ulps[close] * 2.0 ** -52)
+    sign = np.where(rng.random(close.sum()) < 0.5, 1.0, -1.0)
+    x[close] = sign * (1.0 + ulps[close] * 2.0 ** -52)
     return x
 
 
@@ -253,9 +254,9 @@ def test_median_of_awkward_values_equals_pandas(w):
                                      list(range(1, 200, 3))])
 def test_block_order_sorts_each_block(lengths):
     """Each block's order lists its finite values' indices by ascending value, then its block
-    length once per missing value: values equal in all but the lowest bits (reordered by the insertion
-    pass), descending runs of them (which exhaust its budget: a merge sort takes over), and
-    block lengths with and without padding."""
+    length once per missing value: values equal in all but the lowest bits (reordered by the
+    insertion pass), a descending run of them (which exhausts its budget: a merge sort takes
+    over), and block lengths with and without padding (more than 64 distinct lengths)."""
     bstart = np.concatenate(([0], np.cumsum(lengths)))
     x = _awkward_values(bstart[-1], len(lengths))
     x[bstart[1]:bstart[2]] = 1.0 + np.arange(lengths[1])[::-1] * 2.0 ** -52  # descending

@@ -341,9 +341,10 @@ def _insertion_order(v, idx):
 def _block_order(x: np.ndarray, bstart: np.ndarray, order: np.ndarray) -> None:
     """For every block [bstart[b], bstart[b + 1]) of ``x``, the block-local indices of its
     finite values in ascending order of value, then the block length once per missing value,
-    written to order[bstart[b]:bstart[b + 1]]. Blocks of equal padded length are sorted together by NumPy as
-    rows of float64 keys (:func:`_pack_blocks`: NumPy sorts values with SIMD, about 2.5 times
-    faster than it argsorts them), their indices read back from the keys."""
+    written to order[bstart[b]:bstart[b + 1]]. Blocks of equal padded length are sorted
+    together by NumPy as rows of float64 keys (:func:`_pack_blocks`: NumPy sorts values with
+    SIMD, about 2.5 times faster than it argsorts them), their indices read back from the
+    keys (:func:`_settle_blocks`)."""
     lens = np.diff(bstart)
     if np.unique(lens).size <= 64:
         width = lens
