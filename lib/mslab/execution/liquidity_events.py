@@ -569,8 +569,10 @@ def _median_into(x: np.ndarray, t: np.ndarray, span: float, w: int, mp: int, out
         lo = _NO_START
         bstart = np.append(np.arange(0, x.size, w), x.size)
     nb = bstart.size - 1
-    runs = min(_threads(x.size), max(nb, 1))
-    edges = np.linspace(0, nb, runs + 1).astype(np.int64)  # the runs' first blocks
+    threads = _threads(x.size)  # runs of about as many values each (blocks vary in length)
+    cuts = np.searchsorted(bstart, x.size * np.arange(1, threads) // threads)
+    edges = np.unique(np.concatenate(([0], cuts, [nb])))  # the runs' first blocks, then nb
+    runs = edges.size - 1
     order = np.empty(x.size, np.int64)
 
     def sort(r: int) -> None:
@@ -579,9 +581,10 @@ def _median_into(x: np.ndarray, t: np.ndarray, span: float, w: int, mp: int, out
     def slide(r: int) -> None:
         _rolling_median(x, lo, w, mp, bstart, order, out, edges[r], edges[r + 1])
 
-    if runs == 1:
-        sort(0)
-        slide(0)
+    if runs <= 1:
+        for r in range(runs):
+            sort(r)
+            slide(r)
         return
     with ThreadPoolExecutor(runs) as pool:  # all blocks sorted before any run slides
         list(pool.map(sort, range(runs)))
