@@ -8,7 +8,8 @@ second, so the series have real values, ties and gaps but millions of events:
   depth rolling median over 600 events): `liquidity_events.features` vs the same columns by
   pandas `rolling`;
 * rolling mean + standard deviation (60) and rolling median (600) alone, and the median over
-  600-s time windows (`rolling("600s")`, closed right);
+  600-s time windows (`rolling("600s")`, closed right); each with one numba thread and with
+  all of them (`numba.set_num_threads`; the kernels cut the series into one run per thread);
 * markouts (effective spread, realized spread and impact, in price units and bps, at the eight
   Rule 605 horizons): `tca.markouts` vs `pandas.merge_asof` (one as-of join per horizon);
 * the Almgren–Chriss schedule Monte Carlo (`schedule_mc.simulate_costs`, paper parameters with
@@ -114,39 +115,57 @@ def bench_rolling(data) -> None:
     depth = (snap["bid_size"] + snap["ask_size"]).to_numpy()
     t_ns = np.round(t * 1e9)  # exact integers in float: window edges agree with pandas
     by_time = pd.Series(depth, index=pd.to_datetime(t_ns.astype(np.int64)))
-    print(f"rolling features: {n:,} events ({COPIES} copies of the AAPL day)")
+    threads = numba.get_num_threads()
+    counts = sorted({1, threads})
+    print(f"rolling features: {n:,} events ({COPIES} copies of the AAPL day); numba threads "
+          f"{', '.join(map(str, counts))}")
 
-    ours, ref = features(snap, 60, 600), pandas_features(snap, 60, 600)
-    for c in ("mid", "spread", "imbalance", "top_depth", "depth_median"):
-        np.testing.assert_array_equal(ours[c], ref[c])
-    np.testing.assert_allclose(ours["spread_mean"], ref["spread_mean"], rtol=0, atol=1e-9)
-    np.testing.assert_allclose(ours["spread_std"], ref["spread_std"], rtol=0, atol=1e-4)
-    zok = ref["spread_std"] > 1e-3  # pandas leaves round-off where a window is constant
-    np.testing.assert_allclose(ours["spread_z"][zok], ref["spread_z"][zok], rtol=1e-6, atol=1e-9)
-    mean, std = rolling_mean_std(spread, 60)
+    ref = pandas_features(snap, 60, 600)
     r = pd.Series(spread).rolling(60)
-    np.testing.assert_allclose(mean, r.mean(), rtol=0, atol=1e-9)
-    np.testing.assert_allclose(std, r.std(), rtol=0, atol=1e-4)
-    np.testing.assert_array_equal(rolling_median(depth, 600e9, time=t_ns),
-                                  by_time.rolling("600s").median())
-    print("  same outputs: medians bit for bit; mean within 1e-9, std within 1e-4 "
-          "(spread in $ x 10,000; pandas' own add/remove round-off is up to ~1e-4)")
+    ref_mean, ref_std = r.mean(), r.std()
+    ref_median = by_time.rolling("600s").median()
+    zok = ref["spread_std"] > 1e-3  # pandas leaves round-off where a window is constant
+    for k in counts:
+        numba.set_num_threads(k)
+        ours = features(snap, 60, 600)
+        for c in ("mid", "spread", "imbalance", "top_depth", "depth_median"):
+            np.testing.assert_array_equal(ours[c], ref[c])
+        np.testing.assert_allclose(ours["spread_mean"], ref["spread_mean"], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(ours["spread_std"], ref["spread_std"], rtol=0, atol=1e-4)
+        np.testing.assert_allclose(ours["spread_z"][zok], ref["spread_z"][zok], rtol=1e-6,
+                                   atol=1e-9)
+        mean, std = rolling_mean_std(spread, 60)
+        np.testing.assert_allclose(mean, ref_mean, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(std, ref_std, rtol=0, atol=1e-4)
+        np.testing.assert_array_equal(rolling_median(depth, 600e9, time=t_ns), ref_median)
+    print("  same outputs at every thread count: medians bit for bit; mean within 1e-9, std "
+          "within 1e-4 (spread in $ x 10,000; pandas' own add/remove round-off is up to ~1e-4)")
 
-    t_ = interleaved({
-        "features": lambda: features(snap, 60, 600),
-        "pandas features": lambda: pandas_features(snap, 60, 600),
-        "mean+std": lambda: rolling_mean_std(spread, 60),
-        "pandas mean+std": lambda: (pd.Series(spread).rolling(60).mean(),
-                                    pd.Series(spread).rolling(60).std()),
-        "median": lambda: rolling_median(depth, 600),
-        "pandas median": lambda: pd.Series(depth).rolling(600).median(),
-        "median 600 s": lambda: rolling_median(depth, 600e9, time=t_ns),
-        "pandas median 600 s": lambda: by_time.rolling("600s").median(),
-    })
-    report("  all features", "events", n, t_, "features", "pandas features")
-    report("  rolling mean+std (60)", "events", n, t_, "mean+std", "pandas mean+std")
-    report("  rolling median (600)", "events", n, t_, "median", "pandas median")
-    report("  rolling median (600 s)", "events", n, t_, "median 600 s", "pandas median 600 s")
+    ours = {"features": lambda: features(snap, 60, 600),
+            "mean+std": lambda: rolling_mean_std(spread, 60),
+            "median": lambda: rolling_median(depth, 600),
+            "median 600 s": lambda: rolling_median(depth, 600e9, time=t_ns)}
+    theirs = {"features": lambda: pandas_features(snap, 60, 600),
+              "mean+std": lambda: (pd.Series(spread).rolling(60).mean(),
+                                   pd.Series(spread).rolling(60).std()),
+              "median": lambda: pd.Series(depth).rolling(600).median(),
+              "median 600 s": lambda: by_time.rolling("600s").median()}
+
+    def on(k, fn):
+        return lambda: (numba.set_num_threads(k), fn())
+
+    contenders = {}
+    for name, fn in ours.items():
+        contenders |= {f"{name}, {k}": on(k, fn) for k in counts}
+        contenders[f"pandas {name}"] = theirs[name]
+    t_ = interleaved(contenders)
+    numba.set_num_threads(threads)
+    for name, what in (("features", "all features"), ("mean+std", "rolling mean+std (60)"),
+                       ("median", "rolling median (600)"),
+                       ("median 600 s", "rolling median (600 s)")):
+        for k in counts:
+            report(f"  {what}, {k} thread{'s' * (k > 1)}", "events", n, t_, f"{name}, {k}",
+                   f"pandas {name}")
 
 
 def bench_markouts(data) -> None:

@@ -5,6 +5,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mslab.data.lobster import load_lobster
 from mslab.execution import liquidity_events as le
@@ -221,3 +223,133 @@ def test_full_window_mean_std_equal_pandas(w):
     flat = np.flatnonzero(np.concatenate((np.zeros(w - 1, bool), np.ptp(win, axis=1) == 0)))
     assert flat.size >= 8 and np.all(std[flat] == 0.0) and np.all(mean[flat] == x[flat])
     assert np.all(std[9_000 + w - 2:9_000 + w - 1] > 0)
+
+
+def _awkward_values(n, seed):
+    """Values that stress the packed sort keys: ties, NaN, ±inf, ±0, subnormals, huge and tiny
+    magnitudes of both signs, and runs of values equal in all but their lowest mantissa bits."""
+    rng = np.random.default_rng(seed)
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 2.2e-308, 1e-300,
+                        -1e-300, 1.7976931348623157e308, -1.7976931348623157e308, 1e300, -1e300,
+                        1.0, -1.0, 3.0])
+    x = rng.choice(special, n)
+    close = rng.random(n) < 0.5  # 1 + k ulp and -(1 + k ulp), k < 4096: the low 12 bits differ
+    ulps = rng.integers(0, 4096, n)
+    sign = np.where(rng.random(close.sum()) < 0.5, 1.0, -1.0)
+    x[close] = sign * (1.0 + ulps[close] * 2.0 ** -52)
+    return x
+
+
+@pytest.mark.parametrize("w", [1, 2, 7, 64, 600, 3_000])
+def test_median_of_awkward_values_equals_pandas(w):
+    """The packed-key block sort on every kind of float: the median bit for bit as pandas
+    (which reads ±inf as missing)."""
+    x = _awkward_values(12_000, w)
+    for mp in (None, 1):
+        np.testing.assert_array_equal(le.rolling_median(x, w, min_periods=mp),
+                                      pd.Series(x).rolling(w, min_periods=mp).median())
+
+
+@pytest.mark.parametrize("lengths", [[600] * 20, [1, 2, 3, 4_097, 8_400, 17, 600],
+                                     list(range(1, 200, 3))])
+def test_block_order_sorts_each_block(lengths):
+    """Each block's order lists its finite values' indices by ascending value, then its block
+    length once per missing value: values equal in all but the lowest bits (reordered by the
+    insertion pass), a descending run of them (which exhausts its budget: a merge sort takes
+    over), and block lengths with and without padding (more than 64 distinct lengths)."""
+    bstart = np.concatenate(([0], np.cumsum(lengths)))
+    x = _awkward_values(bstart[-1], len(lengths))
+    x[bstart[1]:bstart[2]] = 1.0 + np.arange(lengths[1])[::-1] * 2.0 ** -52  # descending
+    order = np.full(x.size, -7, np.int64)
+    le._block_order(x, bstart, order)
+    for b0, b1 in zip(bstart[:-1], bstart[1:]):
+        v = x[b0:b1]
+        finite = np.flatnonzero(np.isfinite(v))
+        o = order[b0:b1]
+        assert sorted(o[:finite.size]) == finite.tolist()
+        assert np.all(np.diff(v[o[:finite.size]]) >= 0)
+        assert np.all(o[finite.size:] == b1 - b0)
+
+
+def test_infinities_are_missing_as_in_pandas():
+    """±inf counts as missing in the mean, standard deviation and median, as in pandas."""
+    x = np.random.default_rng(3).normal(size=3_000)
+    x[[10, 11, 500, 2_000]] = [np.inf, -np.inf, np.inf, -np.inf]
+    for w, mp in ((5, 3), (60, None), (60, 1)):
+        r = pd.Series(x).rolling(w, min_periods=mp)
+        mean, std = le.rolling_mean_std(x, w, min_periods=mp)
+        np.testing.assert_allclose(mean, r.mean(), rtol=0, atol=1e-12)
+        np.testing.assert_allclose(std, r.std(), rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(le.rolling_median(x, w, min_periods=mp), r.median())
+    assert np.isnan(le.rolling_median(x, 60)[70]) and not np.isnan(le.rolling_median(x, 60)[71])
+
+
+def test_insertion_order_bounds_its_work():
+    """The insertion pass sorts nearly sorted indices in place and hands a reversed block to a
+    merge sort (its quadratic work bounded), with the same result."""
+    v = np.arange(5_000.0)
+    for idx, merged in ((np.arange(5_000)[::-1].copy(), True),
+                        (np.r_[1, 0, 3, 2, 4:4_990, 4_999, 4_990:4_999], False)):
+        assert le._insertion_order(v, idx) == merged
+        assert np.array_equal(idx, np.arange(5_000))
+
+
+@pytest.mark.parametrize("span, w", [(0.0, 600), (2e9, 0), (0.0, 37)])
+def test_median_runs_started_anywhere_agree(aapl_events, span, w):
+    """A run started at any block (warmed up on the block before) gives the outputs of one run
+    over the whole series: the series cut at every 7th block and at random blocks."""
+    t_ns, depth, _ = aapl_events
+    x = depth[:40_000]
+    if w:
+        lo, bstart = le._NO_START, np.append(np.arange(0, x.size, w), x.size)
+    else:
+        lo = le._window_starts(t_ns[:x.size], span)
+        bstart = le._block_starts(lo)
+    order = np.empty(x.size, np.int64)
+    le._block_order(x, bstart, order)
+    nb = bstart.size - 1
+    one = np.full(x.size, -1.0)
+    le._rolling_median(x, lo, w, 3, bstart, order, one, 0, nb)
+    rng = np.random.default_rng(nb)
+    for cuts in (np.arange(0, nb, 7), np.sort(rng.choice(np.arange(1, nb), 5, replace=False))):
+        edges = np.unique(np.concatenate(([0], cuts, [nb])))
+        pieces = np.full(x.size, -1.0)
+        for b0, b1 in zip(edges[:-1], edges[1:]):
+            le._rolling_median(x, lo, w, 3, bstart, order, pieces, b0, b1)
+        np.testing.assert_array_equal(pieces, one)
+    assert nb > 20 and not np.any(one == -1.0)
+
+
+def test_thread_counts_give_identical_outputs(aapl_events, monkeypatch):
+    """One thread and two (runs of a few thousand values each) give the same bits: median by
+    count and by time, mean and standard deviation, features."""
+    t_ns, depth, spread = aapl_events
+    monkeypatch.setattr(le, "_PARALLEL_MIN", 1_000)
+    numba = pytest.importorskip("numba")
+    before = numba.get_num_threads()
+    results = []
+    try:
+        for k in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(k)
+            assert le._threads(depth.size) == k
+            results.append((le.rolling_median(depth, 600), le.rolling_median(depth, 60e9, t_ns),
+                            *le.rolling_mean_std(spread[:5_000], 60),
+                            *le.rolling_mean_std(depth[2_000:], 7)))
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
+    assert numba.config.NUMBA_NUM_THREADS >= 2
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64),
+                          st.sampled_from([0.0, -0.0, 1.0, 1.0 + 2.0 ** -52, 5e-324])),
+                min_size=1, max_size=300),
+       st.integers(1, 40), st.integers(1, 40))
+def test_median_property_equals_pandas(values, w, mp):
+    """Any floats, any count window and min_periods: the median bit for bit as pandas."""
+    x = np.array(values)
+    mp = min(mp, w)
+    np.testing.assert_array_equal(le.rolling_median(x, w, min_periods=mp),
+                                  pd.Series(x).rolling(w, min_periods=mp).median())

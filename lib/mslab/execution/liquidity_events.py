@@ -21,9 +21,13 @@ events' mean (one-sided, with the +1 correction).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
 import pandas as pd
-from numba import njit
+from numba import njit, prange
+from numba.cpython.unsafe.numbers import leading_zeros, trailing_zeros
 
 from mslab import _validate
 from mslab.data.binance import BinanceCapture
@@ -72,6 +76,13 @@ def binance_snapshots(capture: BinanceCapture, step_s: float) -> pd.DataFrame:
 
 _NO_TIME = np.empty(0)  # the ``time`` argument of a kernel for count windows
 _NO_START = np.empty(0, np.int64)  # the window starts ``lo`` of the median for count windows
+_PARALLEL_MIN = 1 << 16  # values per thread below which fewer threads are used
+
+
+def _threads(n: int) -> int:
+    """Threads for a rolling kernel over ``n`` values: ``numba.get_num_threads()``, fewer when
+    a thread would get less than ``_PARALLEL_MIN`` values."""
+    return max(1, min(numba.get_num_threads(), n // _PARALLEL_MIN))
 
 
 @njit(cache=True, inline="always")
@@ -88,7 +99,7 @@ def _window_start(time, span, w, i, start):
 
 
 @njit(cache=True)
-def _rolling_mean_std(x, time, span, w, min_periods, mean, std):
+def _rolling_mean_std(x, time, span, w, min_periods, threads, mean, std):
     # Fills ``mean`` and ``std`` (allocated by NumPy, whose large arrays get transparent huge
     # pages: first writes then cost far fewer page faults than in a kernel's own arrays).
     # Count windows over finite values take the branch-free loop of _mean_std_full.
@@ -99,25 +110,37 @@ def _rolling_mean_std(x, time, span, w, min_periods, mean, std):
             bad += not np.abs(x[i]) < np.inf
         if bad == 0:
             _mean_std_any(x[:w - 1], time, span, w, min_periods, mean[:w - 1], std[:w - 1])
-            _mean_std_full(x, w, mean, std)
+            _mean_std_full(x, w, threads, mean, std)
             return
     _mean_std_any(x, time, span, w, min_periods, mean, std)
 
 
+@njit(cache=True, parallel=True)
+def _mean_std_full(x, w, threads, mean, std):
+    # The windows ending at w - 1, ..., n - 1 of finite values, all full, in runs of w
+    # windows: one contiguous range of runs per thread (a run depends on no other, so the
+    # results do not depend on the thread count)
+    runs = x.shape[0] // w
+    chunks = max(1, min(threads, runs))
+    for c in prange(chunks):
+        _mean_std_runs(x, w, runs * c // chunks, runs * (c + 1) // chunks, mean, std)
+
+
 @njit(cache=True)
-def _mean_std_full(x, w, mean, std):
-    # The windows ending at w - 1, ..., n - 1 of finite values, all full. The same sums as
-    # _mean_std_any, centred on the first value of each run of w windows and computed afresh
-    # there, without the branches for NaN and partial windows; divisions by w and w - 1 are
+def _mean_std_runs(x, w, r0, r1, mean, std):
+    # Runs r0 <= r < r1 (windows ending at (r + 1) w - 1, ..., (r + 2) w - 2). The same sums as
+    # _mean_std_any, centred on the first value of each run and computed afresh there,
+    # without the branches for NaN and partial windows; divisions by w and w - 1 are
     # multiplications by their inverses (results within an ulp or two of the division).
     n = x.shape[0]
     inv_w, inv_w1 = 1.0 / w, 1.0 / (w - 1)
-    same = 1  # equal values in a row ending at x[i - 1], then at x[i]
-    for j in range(w - 3, -1, -1):
-        if x[j] != x[w - 2]:
+    first = (r0 + 1) * w - 1
+    same = 1  # equal values in a row ending at x[i - 1] (counted up to w), then at x[i]
+    for j in range(first - 2, max(first - 1 - w, -1), -1):
+        if x[j] != x[first - 1]:
             break
         same += 1
-    for b in range(w - 1, n, w):
+    for b in range(first, min((r1 + 1) * w - 1, n), w):
         c = x[b]
         s = 0.0
         s2 = 0.0
@@ -152,11 +175,11 @@ def _mean_std_any(x, time, span, w, min_periods, mean, std):
     s = 0.0
     s2 = 0.0
     since = 0  # values added since the sums were last recomputed
-    prev = np.nan  # the latest non-NaN value ...
-    same = 0  # ... and how many non-NaN values in a row equal it
+    prev = np.nan  # the latest finite value ...
+    same = 0  # ... and how many finite values in a row equal it
     for i in range(n):
         v = x[i]
-        if v == v:
+        if np.abs(v) < np.inf:
             d = v - c
             s += d
             s2 += d * d
@@ -169,7 +192,7 @@ def _mean_std_any(x, time, span, w, min_periods, mean, std):
         new_start = _window_start(time, span, w, i, start)
         while start < new_start:
             u = x[start]
-            if u == u:
+            if np.abs(u) < np.inf:
                 d = u - c
                 s -= d
                 s2 -= d * d
@@ -182,7 +205,7 @@ def _mean_std_any(x, time, span, w, min_periods, mean, std):
             s2 = 0.0
             for j in range(start, i + 1):
                 u = x[j]
-                if u == u:
+                if np.abs(u) < np.inf:
                     d = u - c
                     s += d
                     s2 += d * d
@@ -200,18 +223,19 @@ def _mean_std_any(x, time, span, w, min_periods, mean, std):
             std[i] = np.sqrt(var) if var > 0.0 else (0.0 if nobs > 1 else np.nan)
 
 
-# The rolling median sorts the values block by block and keeps two blocks as doubly linked
-# lists in sorted order (after Suomela, "Median filtering is equivalent to sorting", 2014):
-# block B receives the new values, block A (the previous block) holds the older values still in
-# the window. A new block starts at the first index whose window no longer reaches back to the
-# current block's start, so every window lies in A ∪ B and a block never holds more values than
-# the largest window. B's list is built full and emptied in reverse order; re-linking its values
-# in forward order then restores each one between its correct neighbours in O(1) (Knuth's
-# dancing links). Two cursors, one per list, split the window's values into the ``small`` ones
+# The rolling median sorts the values block by block and slides each window over two sorted
+# blocks (after Suomela, "Median filtering is equivalent to sorting", 2014): block B receives the
+# new values, block A (the previous block) holds the older values still in the window. A new
+# block starts at the first index whose window no longer reaches back to the current block's
+# start, so every window lies in A ∪ B and a block never holds more values than the largest
+# window. A block's values sit in ascending order at positions 1..k of its row (position 0
+# holds −inf, k + 1 +inf, for k finite values; missing values, NaN and ±inf, never enter), and
+# a bitmap marks the positions in the window: a value enters or leaves by setting or clearing
+# one bit, and the next or previous value in the window is one bit scan away (a word covers 64
+# positions). Two cursors, one per block, split the window's values into the ``small`` ones
 # before the cursors and the rest, every small value <= every other one; after each update the
 # cursors move back into that order and to ``m // 2`` small values (amortised O(1) per value),
-# where the median is read off the cursors. Node 0 of a list is a −inf head, node k + 1 a +inf
-# tail for a block of k non-NaN values; NaN values never enter.
+# where the median is read off the cursors.
 
 _SORT_BATCH = 1 << 21  # values sorted per numpy call when ordering blocks (bounds the temporaries)
 
@@ -245,158 +269,250 @@ def _block_starts(lo):
     return starts[:nb + 1]
 
 
-@njit(cache=True)
-def _pad_blocks(x, bstart, blocks, width, rows):
-    # rows[r] = the values of block blocks[r], then NaN up to ``width``
+_EXPONENT = np.int64(0x7FF << 52)  # the exponent bits of a float64 (all set: inf or NaN)
+_NAN_KEY = np.int64(0x7FF8000000000000)  # the bits of a quiet NaN
+_MAX_SHIFTS = 16  # an insertion pass gives up after 16 shifts per value
+
+
+@njit(cache=True, nogil=True)
+def _pack_blocks(bits, bstart, blocks, width, shift, keys, count):
+    # keys[r] = the keys of the values of block blocks[r] (``bits``: the series as int64),
+    # NaN for a missing value and up to ``width``; count[r] = its finite values. A key is
+    # the value with its ``shift`` lowest mantissa bits replaced by the value's block-local
+    # index, read as a float64 (finite, since the exponent is kept)
+    mask = (np.int64(1) << shift) - 1
     for r in range(blocks.shape[0]):
         b0, b1 = bstart[blocks[r]], bstart[blocks[r] + 1]
+        k = 0
         for q in range(width):
-            rows[r, q] = x[b0 + q] if b0 + q < b1 else np.nan
+            u = bits[b0 + q] if b0 + q < b1 else _NAN_KEY
+            if (u & _EXPONENT) == _EXPONENT:  # ±inf, NaN or padding
+                keys[r, q] = _NAN_KEY
+            else:
+                keys[r, q] = (u & ~mask) | q
+                k += 1
+        count[r] = k
 
 
-@njit(cache=True)
-def _unpad_blocks(o, bstart, blocks, order):
-    # the first (block length) entries of each row of ``o`` to the block's place in ``order``
+@njit(cache=True, nogil=True)
+def _settle_blocks(x, bstart, blocks, shift, keys, count, order):
+    # order[block] = the block-local indices read from the first count[r] sorted keys of row
+    # r, then the block length for each missing value; the keys order the values up to their
+    # ``shift`` lowest mantissa bits, so a block whose values come out of order is reordered
+    # by an insertion pass (_insertion_order)
+    mask = (np.int64(1) << shift) - 1
     for r in range(blocks.shape[0]):
         b0, b1 = bstart[blocks[r]], bstart[blocks[r] + 1]
-        for q in range(b1 - b0):
-            order[b0 + q] = o[r, q]
+        k = count[r]
+        last = -np.inf
+        disorder = 0
+        for q in range(k):
+            j = keys[r, q] & mask
+            v = x[b0 + j]
+            disorder += v < last
+            last = v
+            order[b0 + q] = j
+        if disorder:
+            _insertion_order(x[b0:b1], order[b0:b0 + k])
+        for q in range(b0 + k, b1):
+            order[q] = b1 - b0
 
 
-def _block_order(x: np.ndarray, bstart: np.ndarray) -> np.ndarray:
+@njit(cache=True, nogil=True)
+def _insertion_order(v, idx):
+    # idx (indices of the finite values of v) sorted by value in place: insertion sort,
+    # O(len) when nearly sorted; after _MAX_SHIFTS shifts per value, a merge sort instead
+    # (then returns True)
+    budget = _MAX_SHIFTS * idx.shape[0]
+    for q in range(1, idx.shape[0]):
+        j = idx[q]
+        p = q
+        while p > 0 and v[idx[p - 1]] > v[j]:
+            idx[p] = idx[p - 1]
+            p -= 1
+        idx[p] = j
+        budget -= q - p
+        if budget < 0:
+            idx[:] = idx[np.argsort(v[idx], kind="mergesort")]
+            return True
+    return False
+
+
+def _block_order(x: np.ndarray, bstart: np.ndarray, order: np.ndarray) -> None:
     """For every block [bstart[b], bstart[b + 1]) of ``x``, the block-local indices of its
-    non-NaN values in ascending order, then of its NaN values and of padding (indices past
-    the block), concatenated in block order. Blocks of equal padded length are sorted
-    together by NumPy (rows padded with NaN, which sorts last)."""
-    order = np.empty(x.size, np.int64)
+    finite values in ascending order of value, then the block length once per missing value,
+    written to order[bstart[b]:bstart[b + 1]]. Blocks of equal padded length are sorted
+    together by NumPy as rows of float64 keys (:func:`_pack_blocks`: NumPy sorts values with
+    SIMD, about 2.5 times faster than it argsorts them), their indices read back from the
+    keys (:func:`_settle_blocks`)."""
     lens = np.diff(bstart)
-    if lens.size == 0:
-        return order
     if np.unique(lens).size <= 64:
         width = lens
     else:  # pad each length up to a multiple of 1/16 to 1/8 of itself
         grain = np.left_shift(1, np.maximum(0, np.floor(np.log2(lens)).astype(np.int64) - 3))
         width = -(-lens // grain) * grain
+    bits = x.view(np.int64)
     for wd in np.unique(width):
         batch = max(1, _SORT_BATCH // int(wd))
+        shift = max(1, int(wd - 1).bit_length())
         same = np.flatnonzero(width == wd)
         for k in range(0, same.size, batch):
             blocks = same[k:k + batch]
-            rows = np.empty((blocks.size, wd))
-            _pad_blocks(x, bstart, blocks, wd, rows)
-            _unpad_blocks(np.argsort(rows, axis=1), bstart, blocks, order)
-    return order
+            keys = np.empty((blocks.size, wd), np.int64)
+            count = np.empty(blocks.size, np.int64)
+            _pack_blocks(bits, bstart, blocks, wd, shift, keys, count)
+            keys.view(np.float64).sort(axis=1)
+            _settle_blocks(x, bstart, blocks, shift, keys, count, order)
 
 
 @njit(cache=True, inline="always")
-def _unlink(nxt, prv, s, p):
-    nxt[s, prv[s, p]] = nxt[s, p]
-    prv[s, nxt[s, p]] = prv[s, p]
+def _next_set(bits, o, p):
+    """The first position after ``p`` whose bit is set in the bitmap of words bits[o:]."""
+    k = p >> 6
+    word = bits[o + k] & (np.int64(-2) << (p & 63))
+    while word == 0:
+        k += 1
+        word = bits[o + k]
+    return (k << 6) + trailing_zeros(word)
 
 
 @njit(cache=True, inline="always")
-def _relink(nxt, prv, s, p):
-    nxt[s, prv[s, p]] = p
-    prv[s, nxt[s, p]] = p
+def _prev_set(bits, o, p):
+    """The last position before ``p`` whose bit is set in the bitmap of words bits[o:]."""
+    k = p >> 6
+    word = bits[o + k] & ((np.int64(1) << (p & 63)) - 1)
+    while word == 0:
+        k -= 1
+        word = bits[o + k]
+    return (k << 6) + 63 - leading_zeros(word)
 
 
-@njit(cache=True)
-def _rolling_median(x, lo, w, min_periods, bstart, order, out):
-    # fills ``out`` (see _rolling_mean_std on why the caller allocates it); ``lo`` holds the
-    # window starts of time windows (empty for count windows of ``w`` values)
-    n = x.shape[0]
+@njit(cache=True, inline="always")
+def _leave(bits, o, p, c, pc):
+    """Clear position ``p`` from the bitmap of words bits[o:] whose cursor is ``c`` and the
+    position before it ``pc``: (the cursor and the position before it after, 1 if ``p`` was
+    small else 0)."""
+    bits[o + (p >> 6)] &= ~(np.int64(1) << (p & 63))
+    if p == c:
+        return _next_set(bits, o, c), pc, 0
+    if p == pc:
+        return c, _prev_set(bits, o, pc), 1
+    return c, pc, p < c
+
+
+@njit(cache=True, nogil=True)
+def _rolling_median(x, lo, w, min_periods, bstart, order, out, b_first, b_last):
+    # fills out[bstart[b_first]:bstart[b_last]] (see _rolling_mean_std on why the caller
+    # allocates ``out``); ``lo`` holds the window starts of time windows (empty for count
+    # windows of ``w`` values). Each block's values sit in ascending order at positions
+    # 1..k of its ``val`` row (position 0 holds −inf, k + 1 +inf); a bitmap marks the
+    # positions in the window (the ends always). ``node`` maps a block-local index to its
+    # position (-1: missing). The state starts empty at the block before ``b_first``, whose
+    # values enter without output: every window from block b_first on starts inside it or
+    # later, so the outputs do not depend on where a run starts.
     cap = 1
     for b in range(bstart.shape[0] - 1):
         cap = max(cap, bstart[b + 1] - bstart[b])
-    val = np.empty((2, cap + 2))
-    nxt = np.empty((2, cap + 2), np.int64)
-    prv = np.empty((2, cap + 2), np.int64)
-    node = np.empty((2, cap), np.int64)  # block-local index -> list node (-1: NaN)
-    tail = np.ones(2, np.int64)
-    cur = np.ones(2, np.int64)  # the cursors: first node that is not small
-    for s in range(2):  # two empty lists
-        val[s, 0], val[s, 1] = -np.inf, np.inf
-        nxt[s, 0], prv[s, 1] = 1, 0
-    sa, sb = 0, 1  # list slots of blocks A and B
-    ba, bb = 0, 0  # their first indices
-    blk = -1
-    start = 0
+    words = (cap + 2 + 63) >> 6
+    val = np.empty(2 * (cap + 2))
+    bits = np.zeros(2 * words, np.int64)
+    node = np.empty(2 * cap, np.int64)
+    va, vb = 0, cap + 2  # offsets of lists A and B in ``val``, ...
+    wa, wb = 0, words  # ... in ``bits``
+    ka, kb = 0, cap  # ... and in ``node``
+    for o in (va, vb):  # two empty lists
+        val[o], val[o + 1] = -np.inf, np.inf
+    for o in (wa, wb):
+        bits[o] = 3
+    ta, tb = 1, 1  # the tails
+    a, b = ta, tb  # the cursors: first position of each list that is not small, ...
+    pa, pb = 0, 0  # ... and the positions before them in the window (the heads: none)
+    blk = max(b_first - 1, 0)
+    first = bstart[blk]
+    ba, bb = first, first  # the first indices of blocks A and B
+    blk -= 1
+    start = first
     m = 0  # values in the window
     small = 0
-    for i in range(n):
-        new_start = lo[i] if lo.shape[0] else max(i - w + 1, 0)
-        switch = i == bstart[blk + 1]
+    for i in range(first, bstart[b_last]):
+        new_start = lo[i] if lo.shape[0] else max(i - w + 1, first)
         while start < new_start:  # leaving values (from B only when a new block starts)
-            s, base = (sa, ba) if start < bb else (sb, bb)
-            p = node[s, start - base]
+            if start < bb:
+                p = node[ka + start - ba]
+                if p >= 0:
+                    a, pa, was = _leave(bits, wa, p, a, pa)
+                    small -= was
+                    m -= 1
+            else:
+                p = node[kb + start - bb]
+                if p >= 0:
+                    b, pb, was = _leave(bits, wb, p, b, pb)
+                    small -= was
+                    m -= 1
             start += 1
-            if p < 0:
-                continue
-            m -= 1
-            c = cur[s]
-            if p < c:
-                small -= 1
-            elif p == c:
-                cur[s] = nxt[s, p]
-            _unlink(nxt, prv, s, p)
-        if switch:  # A is empty: B becomes A, a new B is built full then emptied backwards
+        if i == bstart[blk + 1]:  # A is empty: B becomes A, a new B starts empty
             blk += 1
-            sa, sb = sb, sa
+            va, vb = vb, va
+            wa, wb = wb, wa
+            ka, kb = kb, ka
+            ta = tb
+            a, pa = b, pb
             ba, bb = bb, i
             e = bstart[blk + 1]
-            k = 0
             for j in range(e - i):
-                node[sb, j] = -1
-            for q in range(e - i):  # non-NaN values first, then NaN and padding
+                node[kb + j] = -1
+            k = 0
+            for q in range(e - i):  # finite values first
                 j = order[i + q]
-                if j >= e - i or x[i + j] != x[i + j]:
+                if j >= e - i:
                     break
                 k += 1
-                val[sb, k] = x[i + j]
-                node[sb, j] = k
-            val[sb, 0], val[sb, k + 1] = -np.inf, np.inf
-            for q in range(k + 2):
-                nxt[sb, q] = q + 1
-                prv[sb, q] = q - 1
-            for j in range(e - i - 1, -1, -1):
-                if node[sb, j] >= 0:
-                    _unlink(nxt, prv, sb, node[sb, j])
-            tail[sb] = k + 1
-            cur[sb] = k + 1
-        p = node[sb, i - bb]  # the new value enters B
+                val[vb + k] = x[i + j]
+                node[kb + j] = k
+            val[vb + k + 1] = np.inf
+            for q in range(words):
+                bits[wb + q] = 0
+            bits[wb] = 1
+            bits[wb + ((k + 1) >> 6)] |= np.int64(1) << ((k + 1) & 63)
+            tb = k + 1
+            b, pb = tb, 0
+        p = node[kb + i - bb]  # the new value enters B
         if p >= 0:
-            _relink(nxt, prv, sb, p)
+            bits[wb + (p >> 6)] |= np.int64(1) << (p & 63)
             m += 1
-            if p < cur[sb]:
+            if p < b:
                 small += 1
-        # restore the order of the split (at most one value is out of place) ...
-        # (only a value entering B's small side can exceed A's first other value; deleting
-        # values keeps the order)
-        a, b = cur[sa], cur[sb]
-        if val[sb, prv[sb, b]] > val[sa, a]:
-            a, b = nxt[sa, a], prv[sb, b]
-        # ... then move the cursors to m // 2 small values
-        half = m >> 1
+                # only a value entering B's small side can exceed A's first other value:
+                # then it is the largest small value (right after pb), and the cursors
+                # trade places
+                if val[vb + p] > val[va + a]:
+                    pa, a = a, _next_set(bits, wa, a)
+                    b = p
+                elif p > pb:
+                    pb = p
+        half = m >> 1  # move the cursors to m // 2 small values
         while small < half:
-            if b == tail[sb] or (a != tail[sa] and val[sa, a] <= val[sb, b]):
-                a = nxt[sa, a]
+            if b == tb or (a != ta and val[va + a] <= val[vb + b]):
+                pa, a = a, _next_set(bits, wa, a)
             else:
-                b = nxt[sb, b]
+                pb, b = b, _next_set(bits, wb, b)
             small += 1
         while small > half:
-            pa, pb = prv[sa, a], prv[sb, b]
-            if pb == 0 or (pa != 0 and val[sa, pa] >= val[sb, pb]):
-                a = pa
+            if pb == 0 or (pa != 0 and val[va + pa] >= val[vb + pb]):
+                a, pa = pa, _prev_set(bits, wa, pa)
             else:
-                b = pb
+                b, pb = pb, _prev_set(bits, wb, pb)
             small -= 1
-        cur[sa], cur[sb] = a, b
+        if i < bstart[b_first]:
+            continue
         if m < min_periods:
             out[i] = np.nan
         else:
-            hi = min(val[sa, a], val[sb, b])
-            out[i] = hi if m & 1 else 0.5 * (max(val[sa, prv[sa, a]], val[sb, prv[sb, b]]) + hi)
-    return out
+            hi = min(val[va + a], val[vb + b])
+            if m & 1:
+                out[i] = hi
+            else:
+                out[i] = 0.5 * (max(val[va + pa], val[vb + pb]) + hi)
 
 
 def _window(x: np.ndarray, window, time, min_periods, low: int
@@ -425,36 +541,63 @@ def rolling_mean_std(x: np.ndarray, window, time: np.ndarray | None = None,
 
     Without ``time``, the window is the ``window`` (integer >= 2) values ending at each one;
     with ``time`` (non-decreasing, one per value), the values whose time lies in
-    (t − ``window``, t], as pandas ``rolling(f"{window}s")`` on a time index. NaN values are
-    skipped; a result is NaN when the window holds fewer than ``min_periods`` values (default:
-    ``window`` for count windows, i.e. NaN until full and while a NaN is inside; 1 for time
-    windows), the standard deviation also when it holds fewer than two.
+    (t − ``window``, t], as pandas ``rolling(f"{window}s")`` on a time index. Missing values
+    (NaN, and ±inf, which pandas reads as missing) are skipped; a result is NaN when the
+    window holds fewer than ``min_periods`` values (default: ``window`` for count windows,
+    i.e. NaN until full and while a missing value is inside; 1 for time windows), the standard
+    deviation also when it holds fewer than two. Series of more than ``2 × _PARALLEL_MIN``
+    values are computed by several threads (:func:`_threads`) with identical results.
     """
     x = _validate.series("x", x)
     t, span, w, mp = _window(x, window, time, min_periods, low=2)
     mean, std = np.empty(x.size), np.empty(x.size)
-    _rolling_mean_std(x, t, span, w, mp, mean, std)
+    _rolling_mean_std(x, t, span, w, mp, _threads(x.size), mean, std)
     return mean, std
 
 
 def _median_into(x: np.ndarray, t: np.ndarray, span: float, w: int, mp: int, out: np.ndarray
                  ) -> None:
-    """The rolling median of validated arguments (see :func:`_window`), written to ``out``."""
+    """The rolling median of validated arguments (see :func:`_window`), written to ``out``.
+    The series is cut into one run of whole blocks per thread (:func:`_threads`), sorted then
+    slid by one Python thread each (the kernels and NumPy's sort release the GIL); every
+    output is the median of the same values whatever the cut, so the results do not depend
+    on the thread count."""
     if w == 0:  # time windows
         lo = _window_starts(t, span)
         bstart = _block_starts(lo)
     else:
         lo = _NO_START
         bstart = np.append(np.arange(0, x.size, w), x.size)
-    _rolling_median(x, lo, w, mp, bstart, _block_order(x, bstart), out)
+    nb = bstart.size - 1
+    threads = _threads(x.size)  # runs of about as many values each (blocks vary in length)
+    cuts = np.searchsorted(bstart, x.size * np.arange(1, threads) // threads)
+    edges = np.unique(np.concatenate(([0], cuts, [nb])))  # the runs' first blocks, then nb
+    runs = edges.size - 1
+    order = np.empty(x.size, np.int64)
+
+    def sort(r: int) -> None:
+        _block_order(x, bstart[edges[r]:edges[r + 1] + 1], order)
+
+    def slide(r: int) -> None:
+        _rolling_median(x, lo, w, mp, bstart, order, out, edges[r], edges[r + 1])
+
+    if runs <= 1:
+        for r in range(runs):
+            sort(r)
+            slide(r)
+        return
+    with ThreadPoolExecutor(runs) as pool:  # all blocks sorted before any run slides
+        list(pool.map(sort, range(runs)))
+        list(pool.map(slide, range(runs)))
 
 
 def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
                    min_periods: int | None = None) -> np.ndarray:
-    """Rolling median, as pandas ``rolling(...).median()``: windows, NaN values and
-    ``min_periods`` as in :func:`rolling_mean_std` (count windows: an integer >= 1). Sorts the
-    values in blocks no longer than the largest window (O(log w) per value, by NumPy), then
-    slides the window over two blocks kept as sorted linked lists (amortised O(1) per value)."""
+    """Rolling median, as pandas ``rolling(...).median()``: windows, missing values,
+    ``min_periods`` and threads as in :func:`rolling_mean_std` (count windows: an integer
+    >= 1). Sorts the values in blocks no longer than the largest window (O(log w) per value,
+    by NumPy), then slides the window over two sorted blocks (amortised O(1) per value; see
+    the comment above ``_SORT_BATCH``)."""
     x = _validate.series("x", x)
     t, span, w, mp = _window(x, window, time, min_periods, low=1)
     out = np.empty(x.size)
@@ -463,7 +606,7 @@ def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
 
 
 @njit(cache=True, error_model="numpy")
-def _features_kernel(bid, ask, bid_size, ask_size, window, out):
+def _features_kernel(bid, ask, bid_size, ask_size, window, threads, out):
     # out: the 8 feature columns of ``features`` (rows), filled in place but for the median
     mid, spread, imbalance, depth, mean, std, z, _ = out
     n = bid.shape[0]
@@ -472,7 +615,7 @@ def _features_kernel(bid, ask, bid_size, ask_size, window, out):
         spread[i] = ask[i] - bid[i]
         depth[i] = bid_size[i] + ask_size[i]
         imbalance[i] = (bid_size[i] - ask_size[i]) / depth[i]
-    _rolling_mean_std(spread, _NO_TIME, float(window), window, window, mean, std)
+    _rolling_mean_std(spread, _NO_TIME, float(window), window, window, threads, mean, std)
     for i in range(n):
         z[i] = (spread[i] - mean[i]) / std[i] if std[i] > 0.0 else np.nan
 
@@ -491,7 +634,7 @@ def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame
     names = ("mid", "spread", "imbalance", "top_depth", "spread_mean", "spread_std", "spread_z",
              "depth_median")
     values = np.empty((len(names), len(snap)))
-    _features_kernel(*[np.ascontiguousarray(c) for c in cols], window, values)
+    _features_kernel(*[np.ascontiguousarray(c) for c in cols], window, _threads(len(snap)), values)
     _median_into(values[3], _NO_TIME, float(depth_window), depth_window, depth_window, values[7])
     # values.T has pandas' own block layout: the frame wraps it without a copy
     return pd.concat([snap, pd.DataFrame(values.T, index=snap.index, columns=list(names),
