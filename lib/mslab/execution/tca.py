@@ -203,13 +203,16 @@ def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarra
     hz = _validate.real_vector("horizons", horizons, low=0.0)
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in
               (tape.time, tape.price, tape.side, tape.arrival_mid, tape.quote_time, tape.mid)]
-    for name, a, like in (("time", arrays[0], "time"), ("quote_time", arrays[4], "quote_time"),
-                          ("price", arrays[1], "time"), ("side", arrays[2], "time"),
-                          ("arrival_mid", arrays[3], "time"), ("mid", arrays[5], "quote_time")):
-        if a.shape != getattr(tape, like).shape or a.ndim != 1:
+    time, quote_time = arrays[0], arrays[4]
+    for name, a, like, per in (("time", time, time, "trade"), ("price", arrays[1], time, "trade"),
+                               ("side", arrays[2], time, "trade"),
+                               ("arrival_mid", arrays[3], time, "trade"),
+                               ("quote_time", quote_time, quote_time, "quote"),
+                               ("mid", arrays[5], quote_time, "quote")):
+        if a.ndim != 1 or a.shape != like.shape:
             _validate.fail(f"tape.{name}", f"<array of shape {a.shape}>",
-                           f"a 1-D array of the shape of tape.{like}")
-    for name, t in (("time", arrays[0]), ("quote_time", arrays[4])):
+                           f"a 1-D array, one value per {per}")
+    for name, t in (("time", time), ("quote_time", quote_time)):
         i = _first_unordered(t)
         if i >= 0:
             _validate.fail(f"tape.{name}", f"<{t.size} times, NaN or a decrease at index {i}>",
