@@ -8,8 +8,8 @@ import pytest
 
 from mslab.data.binance import load_binance_capture
 from mslab.data.lobster import load_lobster
-from mslab.execution.tca import (MARKOUT_CHUNK, TradeTape, binance_tape, horizon_table,
-                                 lobster_tape, markouts, summarize)
+from mslab.execution.tca import (_CHUNK, TradeTape, binance_tape, horizon_table, lobster_tape,
+                                 markouts, summarize)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -105,9 +105,9 @@ def _drawn_tape(seed):
     the first chunk boundary), among quotes and between t + Δ and quote times; gaps from none
     to hundreds of quotes; trades before the first quote and after the last; empty sides."""
     rng = np.random.default_rng(seed)
-    n = 3 * MARKOUT_CHUNK + 123
+    n = 3 * _CHUNK + 123
     gaps = rng.choice([0.0, 1.0, 3.0, 17.0, 120.0], size=n, p=[0.4, 0.3, 0.2, 0.08, 0.02])
-    gaps[MARKOUT_CHUNK - 5:MARKOUT_CHUNK + 5] = 0.0
+    gaps[_CHUNK - 5:_CHUNK + 5] = 0.0
     tt = np.cumsum(gaps)
     qt = 10.0 + np.cumsum(rng.choice([0.0, 1.0, 2.0], size=2 * n, p=[0.5, 0.4, 0.1]))
     qt = qt[qt < tt[-1] - 50.0]

@@ -105,9 +105,9 @@ def binance_tape(capture: BinanceCapture) -> TradeTape:
                      hidden=np.zeros(tt.size, dtype=bool))
 
 
-MARKOUT_CHUNK = 16_384
-"""Trades per chunk of the parallel markout kernel; each chunk finds its own starting quotes,
-so the outputs do not depend on the chunking or the thread count."""
+# Trades per chunk of the parallel markout kernel; each chunk finds its own starting quotes,
+# so the outputs do not depend on the chunking or the thread count.
+_CHUNK = 16_384
 
 
 @njit(cache=True, error_model="numpy")
@@ -150,18 +150,18 @@ def _quotes_through(quote_time, k, target):
 @njit(cache=True, parallel=True, error_model="numpy")
 def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons, effective,
                      realized, impact, effective_bps, realized_bps, impact_bps):
-    # Chunks of MARKOUT_CHUNK trades run in parallel. In a chunk, trades and quotes are both in
+    # Chunks of _CHUNK trades run in parallel. In a chunk, trades and quotes are both in
     # time order, so the number of quotes at or before t + Δ only grows: one count per horizon,
     # found for the chunk's first trade by binary search and advanced trade by trade. Each
     # output element depends only on its trade and that count, whatever the chunking. Fills
     # the outputs allocated by NumPy (its large arrays get transparent huge pages, so the first
     # writes cost far fewer page faults than in arrays the kernel allocates).
     n, h = time.shape[0], horizons.shape[0]
-    for c in prange((n + MARKOUT_CHUNK - 1) // MARKOUT_CHUNK):
-        lo = c * MARKOUT_CHUNK
+    for c in prange((n + _CHUNK - 1) // _CHUNK):
+        lo = c * _CHUNK
         q = np.searchsorted(quote_time, time[lo] + horizons, side="right").astype(np.uint64)
         later = np.empty(h)
-        for i in range(lo, min(lo + MARKOUT_CHUNK, n)):
+        for i in range(lo, min(lo + _CHUNK, n)):
             t, p, d2, m0 = time[i], price[i], 2.0 * side[i], arrival_mid[i]
             for j in range(h):
                 k = _quotes_through(quote_time, q[j], t + horizons[j])
