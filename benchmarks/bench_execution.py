@@ -11,7 +11,8 @@ second, so the series have real values, ties and gaps but millions of events:
   600-s time windows (`rolling("600s")`, closed right); each with one numba thread and with
   all of them (`numba.set_num_threads`; the kernels cut the series into one run per thread);
 * markouts (effective spread, realized spread and impact, in price units and bps, at the eight
-  Rule 605 horizons): `tca.markouts` vs `pandas.merge_asof` (one as-of join per horizon);
+  Rule 605 horizons): `tca.markouts` on one thread and on all numba threads vs
+  `pandas.merge_asof` (one as-of join per horizon);
 * the Almgren–Chriss schedule Monte Carlo (`schedule_mc.simulate_costs`, paper parameters with
   N = 250 steps) vs a NumPy version vectorised across paths.
 
@@ -175,15 +176,25 @@ def bench_markouts(data) -> None:
                      quote_time=tile(one.quote_time, DAY_S), mid=tile(one.mid), unit=one.unit,
                      hidden=tile(one.hidden))
     hz = RULE_605_HORIZONS
-    ours, ref = markouts(tape, hz), pandas_markouts(tape, hz)
-    for k, v in ref.items():
-        np.testing.assert_array_equal(ours[k], v)
+    threads = numba.get_num_threads()
+
+    def kernel(k):
+        numba.set_num_threads(k)
+        return markouts(tape, hz)
+
+    ref = pandas_markouts(tape, hz)
+    for k in (1, threads):
+        ours = kernel(k)
+        for key, v in ref.items():
+            np.testing.assert_array_equal(ours[key], v)
     m = tape.time.size * len(hz)
     print(f"markouts: {tape.time.size:,} trades x {len(hz)} horizons against "
-          f"{tape.quote_time.size:,} quotes; same outputs bit for bit")
-    t_ = interleaved({"mslab": lambda: markouts(tape, hz),
+          f"{tape.quote_time.size:,} quotes; same outputs bit for bit (1 and {threads} threads)")
+    t_ = interleaved({"1 thread": lambda: kernel(1), f"{threads} threads": lambda: kernel(threads),
                       "pandas": lambda: pandas_markouts(tape, hz)})
-    report("  markouts", "trade-horizons", m, t_, "mslab", "pandas")
+    numba.set_num_threads(threads)
+    for name in ("1 thread", f"{threads} threads"):
+        report(f"  markouts, {name}", "trade-horizons", m, t_, name, "pandas")
 
 
 def bench_schedule_mc() -> None:

@@ -8,8 +8,8 @@ import pytest
 
 from mslab.data.binance import load_binance_capture
 from mslab.data.lobster import load_lobster
-from mslab.execution.tca import (TradeTape, binance_tape, horizon_table, lobster_tape, markouts,
-                                 summarize)
+from mslab.execution.tca import (_CHUNK, TradeTape, binance_tape, horizon_table, lobster_tape,
+                                 markouts, summarize)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -82,6 +82,70 @@ def test_markouts_equal_pandas_merge_asof(amzn):
                                   2.0 * amzn.side * (amzn.price - amzn.arrival_mid)
                                   * (1e4 / amzn.arrival_mid))
 
+
+def _as_of(tape, horizons):
+    """Markouts by one searchsorted per horizon (last quote at or before t + Δ), with the
+    arithmetic of the kernel's definition."""
+    d2, m0 = 2.0 * tape.side, tape.arrival_mid
+    realized, impact = [], []
+    for h in horizons:
+        k = np.searchsorted(tape.quote_time, tape.time + h, side="right") - 1
+        later = np.where(k >= 0, tape.mid[np.maximum(k, 0)], np.nan)
+        realized.append(d2 * (tape.price - later))
+        impact.append(d2 * (later - m0))
+    bps = (1e4 / m0)[:, None]
+    realized, impact = np.column_stack(realized), np.column_stack(impact)
+    return {"effective": d2 * (tape.price - m0), "realized": realized, "impact": impact,
+            "effective_bps": d2 * (tape.price - m0) * (1e4 / m0),
+            "realized_bps": realized * bps, "impact_bps": impact * bps}
+
+
+def _drawn_tape(seed):
+    """Three chunks and a bit of trades on an integer clock: ties among trades (one run across
+    the first chunk boundary), among quotes and between t + Δ and quote times; gaps from none
+    to hundreds of quotes; trades before the first quote and after the last; empty sides."""
+    rng = np.random.default_rng(seed)
+    n = 3 * _CHUNK + 123
+    gaps = rng.choice([0.0, 1.0, 3.0, 17.0, 120.0], size=n, p=[0.4, 0.3, 0.2, 0.08, 0.02])
+    gaps[_CHUNK - 5:_CHUNK + 5] = 0.0
+    tt = np.cumsum(gaps)
+    qt = 10.0 + np.cumsum(rng.choice([0.0, 1.0, 2.0], size=2 * n, p=[0.5, 0.4, 0.1]))
+    qt = qt[qt < tt[-1] - 50.0]
+    mid = 10_000.0 + 0.5 * np.cumsum(rng.choice([-1.0, 0.0, 1.0], size=qt.size))
+    mid[rng.random(qt.size) < 0.01] = np.nan
+    k0 = np.searchsorted(qt, tt, side="left") - 1
+    arrival = np.where(k0 >= 0, mid[np.maximum(k0, 0)], np.nan)
+    side = rng.choice([-1.0, 1.0], size=n)
+    return TradeTape(name="drawn", time=tt, price=np.round(arrival + side) + side, size=np.ones(n),
+                     side=side, arrival_mid=arrival, quote_time=qt, mid=mid, unit=1.0,
+                     hidden=np.zeros(n, dtype=bool))
+
+
+def test_chunks_and_threads_equal_an_as_of_lookup():
+    """Bit for bit equal to searchsorted per horizon, for one thread and for all, on a drawn
+    tape whose pointer advances cover every path of the kernel's search (none, < 32, whole
+    blocks of 32, the last 32 quotes) and whose first chunk boundary falls inside a tie."""
+    import numba
+
+    tape = _drawn_tape(3)
+    hz = [0.0, 1.0, 2.5, 7.0, 40.0, 300.0]
+    ref = _as_of(tape, hz)
+    steps = np.diff(np.searchsorted(tape.quote_time, tape.time[:, None] + hz, side="right"),
+                    axis=0)
+    assert {0, 1, 31, 32, 33} <= set(steps.ravel().tolist()) and steps.max() > 200
+    assert tape.time[0] + hz[0] < tape.quote_time[0]  # trades before the first quote: NaN
+    assert tape.time[-1] + hz[0] > tape.quote_time[-1]  # trades after the last quote
+    before = numba.get_num_threads()
+    try:
+        for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
+            numba.set_num_threads(threads)
+            r = markouts(tape, hz)
+            for key, value in ref.items():
+                np.testing.assert_array_equal(r[key], value, err_msg=f"{key}, {threads} threads")
+    finally:
+        numba.set_num_threads(before)
+
+
 def test_binance_aggressor_from_m():
     cap = load_binance_capture(DATA / "binance" / "cm_btcusd_perp_20240808.parquet")
     tape = binance_tape(cap)
@@ -95,5 +159,13 @@ def test_bad_input():
         markouts(_tape(), horizons=[-1.0])
     with pytest.raises(ValueError, match="time"):
         markouts(_tape(time=np.array([2.0, 1.0])))
+    with pytest.raises(ValueError, match="quote_time"):
+        markouts(_tape(quote_time=np.array([0.0, np.nan, 2.5])))
+    with pytest.raises(ValueError, match="time"):
+        markouts(_tape(time=np.array([np.nan, 2.0])))
+    with pytest.raises(ValueError, match="tape.mid"):
+        markouts(_tape(mid=np.array([100.0, 102.0])))
+    with pytest.raises(ValueError, match="tape.price"):
+        markouts(_tape(price=np.array([[101.0, 99.0]])))
     with pytest.raises(ValueError, match="groups"):
         summarize(_tape(), markouts(_tape()), np.array(["a"]))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numba import njit
+from numba import njit, prange
 
 from mslab import _validate
 from mslab.glue import pm_column
@@ -105,50 +105,119 @@ def binance_tape(capture: BinanceCapture) -> TradeTape:
                      hidden=np.zeros(tt.size, dtype=bool))
 
 
+# Trades per chunk of the parallel markout kernel; each chunk finds its own starting quotes,
+# so the outputs do not depend on the chunking or the thread count.
+_CHUNK = 16_384
+
+
 @njit(cache=True, error_model="numpy")
+def _first_unordered(t):
+    """Index of the first NaN or decrease in ``t`` (−1 if it is non-decreasing, NaN-free)."""
+    n = t.shape[0]
+    if n and np.isnan(t[0]):
+        return 0
+    for i in range(1, n):
+        if not t[i - 1] <= t[i]:
+            return i
+    return -1
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _quotes_through(quote_time, k, target):
+    """Number of quotes at or before ``target`` (a ``uint64``), given that the first ``k`` are.
+
+    Mostly none is added (the next quote is later); otherwise a branch-free binary search over
+    the next 32 quotes (five dependent loads, no mispredicted loop exit), 32 at a time past
+    them and one at a time within 32 of the end. Unsigned indices spare numba's negative-index
+    wraparound on each load."""
+    nq = np.uint64(quote_time.shape[0])
+    if k >= nq or quote_time[k] > target:
+        return k
+    while k + np.uint64(32) <= nq:
+        if quote_time[k + np.uint64(31)] <= target:
+            k += np.uint64(32)
+            continue
+        c = np.uint64(16) * np.uint64(quote_time[k + np.uint64(15)] <= target)
+        c += np.uint64(8) * np.uint64(quote_time[k + c + np.uint64(7)] <= target)
+        c += np.uint64(4) * np.uint64(quote_time[k + c + np.uint64(3)] <= target)
+        c += np.uint64(2) * np.uint64(quote_time[k + c + np.uint64(1)] <= target)
+        return k + c + np.uint64(quote_time[k + c] <= target)
+    while k < nq and quote_time[k] <= target:
+        k += np.uint64(1)
+    return k
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
 def _markouts_kernel(time, price, side, arrival_mid, quote_time, mid, horizons, effective,
                      realized, impact, effective_bps, realized_bps, impact_bps):
-    # One merge-like pass: trades and quotes are both in time order, so the last quote at or
-    # before t + Δ only moves forward; one pointer per horizon, all advanced trade by trade.
-    # Fills the outputs, allocated by NumPy (its large arrays get transparent huge pages, so
-    # the first writes cost far fewer page faults than in arrays the kernel allocates).
+    # Chunks of _CHUNK trades run in parallel. In a chunk, trades and quotes are both in
+    # time order, so the number of quotes at or before t + Δ only grows: one count per horizon,
+    # found for the chunk's first trade by binary search and advanced trade by trade. Each
+    # output element depends only on its trade and that count, whatever the chunking. Fills
+    # the outputs allocated by NumPy (its large arrays get transparent huge pages, so the first
+    # writes cost far fewer page faults than in arrays the kernel allocates).
     n, h = time.shape[0], horizons.shape[0]
-    q = np.zeros(h, np.int64)  # per horizon: quotes at or before the current target
-    nq = quote_time.shape[0]
-    for i in range(n):
-        d2 = 2.0 * side[i]
-        m0 = arrival_mid[i]
-        bps = 1e4 / m0
-        e = d2 * (price[i] - m0)
-        effective[i] = e
-        effective_bps[i] = e * bps
-        for j in range(h):
-            target = time[i] + horizons[j]
-            k = q[j]
-            while k < nq and quote_time[k] <= target:
-                k += 1
-            q[j] = k
-            later = mid[k - 1] if k > 0 else np.nan
-            r = d2 * (price[i] - later)
-            m = d2 * (later - m0)
-            realized[i, j] = r
-            impact[i, j] = m
-            realized_bps[i, j] = r * bps
-            impact_bps[i, j] = m * bps
+    for c in prange((n + _CHUNK - 1) // _CHUNK):
+        lo = c * _CHUNK
+        q = np.searchsorted(quote_time, time[lo] + horizons, side="right").astype(np.uint64)
+        later = np.empty(h)
+        for i in range(lo, min(lo + _CHUNK, n)):
+            t, p, d2, m0 = time[i], price[i], 2.0 * side[i], arrival_mid[i]
+            for j in range(h):
+                k = _quotes_through(quote_time, q[j], t + horizons[j])
+                q[j] = k
+                later[j] = mid[k - np.uint64(1)] if k > np.uint64(0) else np.nan
+            bps = 1e4 / m0
+            e = d2 * (p - m0)
+            effective[i] = e
+            effective_bps[i] = e * bps
+            for j in range(h):
+                r = d2 * (p - later[j])
+                m = d2 * (later[j] - m0)
+                realized[i, j] = r
+                impact[i, j] = m
+                realized_bps[i, j] = r * bps
+                impact_bps[i, j] = m * bps
 
 
 def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarray]:
-    """Effective spread (n,), realized spread and price impact (n, len(horizons)) in the
-    tape's price unit, plus the same in basis points of the arrival midpoint (``*_bps``)."""
+    """Markouts of every trade of ``tape`` at each horizon (s, ≥ 0).
+
+    Parameters
+    ----------
+    tape : TradeTape
+        Trades and quotes; ``time`` and ``quote_time`` must be non-decreasing, without NaN.
+    horizons : sequence of float
+        Markout horizons Δ in seconds (finite, ≥ 0); default :data:`RULE_605_HORIZONS`.
+
+    Returns
+    -------
+    dict
+        ``horizons`` (float array); ``effective`` (n,), ``realized`` and ``impact`` (n,
+        len(horizons)) in the tape's price unit; ``effective_bps``, ``realized_bps`` and
+        ``impact_bps``, the same in basis points of the arrival midpoint (each value times
+        ``1e4 / arrival_mid``). NaN where a midpoint is missing. Computed by a parallel kernel
+        whose outputs are the same for any thread count.
+    """
     _validate.instance("tape", tape, TradeTape)
     hz = _validate.real_vector("horizons", horizons, low=0.0)
-    for name in ("time", "quote_time"):
-        t = getattr(tape, name)
-        if t.size and np.any(np.diff(t) < 0):
-            _validate.fail(f"tape.{name}", "an unsorted array", "non-decreasing times")
-    _validate.elements("trades, horizons", float(tape.time.size) * hz.size)
     arrays = [np.ascontiguousarray(a, dtype=np.float64) for a in
               (tape.time, tape.price, tape.side, tape.arrival_mid, tape.quote_time, tape.mid)]
+    time, quote_time = arrays[0], arrays[4]
+    for name, a, like, per in (("time", time, time, "trade"), ("price", arrays[1], time, "trade"),
+                               ("side", arrays[2], time, "trade"),
+                               ("arrival_mid", arrays[3], time, "trade"),
+                               ("quote_time", quote_time, quote_time, "quote"),
+                               ("mid", arrays[5], quote_time, "quote")):
+        if a.ndim != 1 or a.shape != like.shape:
+            _validate.fail(f"tape.{name}", f"<array of shape {a.shape}>",
+                           f"a 1-D array, one value per {per}")
+    for name, t in (("time", time), ("quote_time", quote_time)):
+        i = _first_unordered(t)
+        if i >= 0:
+            _validate.fail(f"tape.{name}", f"<{t.size} times, NaN or a decrease at index {i}>",
+                           "non-decreasing times without NaN")
+    _validate.elements("trades, horizons", float(tape.time.size) * hz.size)
     n = tape.time.size
     out = {"effective": np.empty(n), "realized": np.empty((n, hz.size)),
            "impact": np.empty((n, hz.size)), "effective_bps": np.empty(n),
