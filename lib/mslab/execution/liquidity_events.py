@@ -605,19 +605,23 @@ def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, parallel=True, error_model="numpy")
 def _features_kernel(bid, ask, bid_size, ask_size, window, threads, out):
-    # out: the 8 feature columns of ``features`` (rows), filled in place but for the median
+    # out: the 8 feature columns of ``features`` (rows), filled in place but for the median;
+    # the element-wise columns in one contiguous range of rows per thread (the first writes
+    # to fresh pages then fault in parallel), the rolling ones as in _rolling_mean_std
     mid, spread, imbalance, depth, mean, std, z, _ = out
     n = bid.shape[0]
-    for i in range(n):
-        mid[i] = 0.5 * (bid[i] + ask[i])
-        spread[i] = ask[i] - bid[i]
-        depth[i] = bid_size[i] + ask_size[i]
-        imbalance[i] = (bid_size[i] - ask_size[i]) / depth[i]
+    for c in prange(threads):
+        for i in range(n * c // threads, n * (c + 1) // threads):
+            mid[i] = 0.5 * (bid[i] + ask[i])
+            spread[i] = ask[i] - bid[i]
+            depth[i] = bid_size[i] + ask_size[i]
+            imbalance[i] = (bid_size[i] - ask_size[i]) / depth[i]
     _rolling_mean_std(spread, _NO_TIME, float(window), window, window, threads, mean, std)
-    for i in range(n):
-        z[i] = (spread[i] - mean[i]) / std[i] if std[i] > 0.0 else np.nan
+    for c in prange(threads):
+        for i in range(n * c // threads, n * (c + 1) // threads):
+            z[i] = (spread[i] - mean[i]) / std[i] if std[i] > 0.0 else np.nan
 
 
 def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame:
