@@ -100,14 +100,16 @@ def test_synthetic_baskets_are_cointegrated(universe):
 
 
 def test_selection_finds_true_baskets_on_long_samples():
-    # fast mean reversion (half-lives 5-15 days) over six years: the test has power. The
-    # second true basket ranks second in only some universes (seeds 0-11: 4 of 12 with
-    # Box-Muller normals, 2 of 12 with the ziggurat; the best basket is true in 11 of 12)
-    universe = make_basket_universe(n_baskets=2, basket_size=3, n_free=6, n_days=1500, seed=2,
-                                    half_life_range=(5.0, 15.0))
+    # Fast mean reversion (half-lives 5-15 days) of spreads small beside the legs' own walks
+    # (sigma_eq 1-2 %), over twelve years: the two true baskets rank first and second among
+    # the 56 candidates and both survive Bonferroni in all 60 universes of seeds 0-59. (With
+    # six years and sigma_eq 2-8 % they did so in only 4 of 20: a basket holding one true
+    # basket's y stock borrows the large mean-reverting noise of its spread and can outrank the
+    # other true basket.)
+    universe = make_basket_universe(n_baskets=2, basket_size=3, n_free=6, n_days=3000, seed=3,
+                                    half_life_range=(5.0, 15.0), sigma_eq_range=(0.01, 0.02))
     table = johansen_baskets(universe.prices, sizes=(3,), n_null=199)
     ranked = [frozenset(b) for b in table.sort_values("pvalue")["basket"]]
-    assert ranked[0] in {frozenset(b) for b in universe.baskets}
     assert set(ranked[:2]) == {frozenset(b) for b in universe.baskets}
     score = score_baskets(table.loc[table["reject_bonferroni"], "basket"], universe.baskets)
     assert score["recall"] == 1.0

@@ -168,13 +168,23 @@ def test_bad_arguments(kwargs, match):
 # ------------------------------------------------------------ ready-made strategies
 
 
+# 3 fast mean-reverting pairs (half-lives 2-5 days, hedge ratios near 1, the distance method's
+# 1:1) among 10 stocks: 45 candidate pairs, 1 in 15 true. Over seeds 0-79 every single-universe
+# assertion below held in 79 universes (the distance method's Sharpe ratio was 1.40 in one, and
+# its median 2.3); averaged over three universes they held in all 26 groups of seeds
+# (0-2, 3-5, ..., 75-77; the lowest mean Sharpe ratio of the distance method 1.72).
+SYNTHETIC = dict(n_pairs_coint=3, n_random_walks=4, n_days=1500, beta_range=(0.95, 1.05),
+                 half_life_range=(2.0, 5.0), sigma_eq_range=(0.02, 0.03))
+
+
 @pytest.fixture(scope="module")
-def universe():
-    # A lucky draw: all the assertions of the test below hold in few universes (seeds 0-29:
-    # 4 with Box-Muller normals, seed 0 among them; 2 with the ziggurat, seeds 25 and 28)
-    return make_synthetic_universe(n_pairs_coint=3, n_random_walks=4, n_days=900, seed=28,
-                                   beta_range=(0.9, 1.1), half_life_range=(3.0, 10.0),
-                                   sigma_eq_range=(0.04, 0.06))
+def universes():
+    return [make_synthetic_universe(**SYNTHETIC, seed=seed) for seed in range(3)]
+
+
+@pytest.fixture(scope="module")
+def universe(universes):
+    return universes[0]
 
 
 @pytest.mark.parametrize("make", [lambda: gatev_rule(top_n=3),
@@ -192,16 +202,20 @@ def test_strategy_signals_are_causal(universe, make):
         np.testing.assert_allclose(np.asarray(h), hedge[:k])
 
 
-def test_strategies_find_and_trade_synthetic_cointegrated_pairs(universe):
-    """3 fast mean-reverting pairs among 10 stocks (45 candidate pairs, 1 in 15 true): both
-    strategies pick true pairs far above chance and earn a significant out-of-sample Sharpe."""
-    true = universe.true_pairs
+def test_strategies_find_and_trade_synthetic_cointegrated_pairs(universes):
+    """In three universes (``SYNTHETIC``), both strategies pick true pairs far above chance
+    (half of their picks, against 1 in 15), earn a mean out-of-sample Sharpe ratio above 1.5 and
+    a significant one in each universe."""
     for strategy in (gatev_rule(top_n=3), cointegration_rule(top_n=3)):
-        r = walk_forward(universe.prices, strategy, execution=Execution(half_spread_bps=1))
-        chosen = [frozenset(p) for pairs in r.windows.pairs for p in pairs]
-        assert len(chosen) >= 4 and np.mean([p in true for p in chosen]) >= 0.5, strategy.name
-        assert r.performance().sharpe > 1.5, strategy.name
-        assert r.sharpe_test(n_boot=199).p_value < 0.01, strategy.name
+        chosen, sharpe = [], []
+        for universe in universes:
+            r = walk_forward(universe.prices, strategy, execution=Execution(half_spread_bps=1))
+            chosen += [p in universe.true_pairs for pairs in r.windows.pairs
+                       for p in map(frozenset, pairs)]
+            sharpe.append(r.performance().sharpe)
+            assert r.sharpe_test(n_boot=199).p_value < 0.01, strategy.name
+        assert len(chosen) >= 12 and np.mean(chosen) >= 0.5, strategy.name
+        assert np.mean(sharpe) > 1.5, (strategy.name, sharpe)
 
 
 def test_gatev_rules_on_real_prices():
