@@ -187,7 +187,7 @@ def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarra
     ----------
     tape : TradeTape
         Trades and quotes; ``time`` and ``quote_time`` must be non-decreasing, without NaN.
-    horizons : sequence of float
+    horizons : list or tuple of float
         Markout horizons Δ in seconds (finite, ≥ 0); default :data:`RULE_605_HORIZONS`.
 
     Returns
