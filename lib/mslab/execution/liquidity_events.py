@@ -99,40 +99,60 @@ def _window_start(time, span, w, i, start):
 
 
 @njit(cache=True)
-def _rolling_mean_std(x, time, span, w, min_periods, threads, mean, std):
+def _rolling_mean_std(x, time, span, w, min_periods, threads, bad, mean, std, z):
     # Fills ``mean`` and ``std`` (allocated by NumPy, whose large arrays get transparent huge
-    # pages: first writes then cost far fewer page faults than in a kernel's own arrays).
-    # Count windows over finite values take the branch-free loop of _mean_std_full.
+    # pages: first writes then cost far fewer page faults than in a kernel's own arrays), and
+    # the z-score (x − mean)/std (NaN where std is 0 or NaN) in ``z`` unless it is empty.
+    # Count windows over finite values take the branch-free loop of _mean_std_full; ``bad``
+    # is the number of non-finite values of ``x`` if the caller counted them, else -1.
     n = x.shape[0]
     if time.shape[0] == 0 and 2 <= w <= n:  # count windows (w = 0 marks time windows)
-        bad = 0
-        for i in range(n):
-            bad += not np.abs(x[i]) < np.inf
+        if bad < 0:
+            bad = 0
+            for i in range(n):
+                bad += not np.abs(x[i]) < np.inf
         if bad == 0:
             _mean_std_any(x[:w - 1], time, span, w, min_periods, mean[:w - 1], std[:w - 1])
-            _mean_std_full(x, w, threads, mean, std)
+            if z.shape[0]:
+                _zscore(x, mean, std, z, 0, w - 1)
+            _mean_std_full(x, w, threads, mean, std, z)
             return
     _mean_std_any(x, time, span, w, min_periods, mean, std)
+    if z.shape[0]:
+        _zscore(x, mean, std, z, 0, n)
+
+
+@njit(cache=True, inline="always")
+def _z(v, mu, sd):
+    """The z-score (v − mu)/sd, NaN unless sd > 0."""
+    return (v - mu) / sd if sd > 0.0 else np.nan
+
+
+@njit(cache=True)
+def _zscore(x, mean, std, z, lo, hi):
+    for i in range(lo, hi):
+        z[i] = _z(x[i], mean[i], std[i])
 
 
 @njit(cache=True, parallel=True)
-def _mean_std_full(x, w, threads, mean, std):
+def _mean_std_full(x, w, threads, mean, std, z):
     # The windows ending at w - 1, ..., n - 1 of finite values, all full, in runs of w
     # windows: one contiguous range of runs per thread (a run depends on no other, so the
     # results do not depend on the thread count)
     runs = x.shape[0] // w
     chunks = max(1, min(threads, runs))
     for c in prange(chunks):
-        _mean_std_runs(x, w, runs * c // chunks, runs * (c + 1) // chunks, mean, std)
+        _mean_std_runs(x, w, runs * c // chunks, runs * (c + 1) // chunks, mean, std, z)
 
 
 @njit(cache=True)
-def _mean_std_runs(x, w, r0, r1, mean, std):
+def _mean_std_runs(x, w, r0, r1, mean, std, z):
     # Runs r0 <= r < r1 (windows ending at (r + 1) w - 1, ..., (r + 2) w - 2). The same sums as
     # _mean_std_any, centred on the first value of each run and computed afresh there,
     # without the branches for NaN and partial windows; divisions by w and w - 1 are
     # multiplications by their inverses (results within an ulp or two of the division).
     n = x.shape[0]
+    with_z = z.shape[0] > 0
     inv_w, inv_w1 = 1.0 / w, 1.0 / (w - 1)
     first = (r0 + 1) * w - 1
     same = 1  # equal values in a row ending at x[i - 1] (counted up to w), then at x[i]
@@ -158,8 +178,12 @@ def _mean_std_runs(x, w, r0, r1, mean, std):
             mu = s * inv_w
             var = (s2 - s * mu) * inv_w1
             flat = same >= w
-            mean[i] = x[i] if flat else c + mu
-            std[i] = 0.0 if flat else np.sqrt(var if var > 0.0 else 0.0)
+            m = x[i] if flat else c + mu
+            sd = 0.0 if flat else np.sqrt(var if var > 0.0 else 0.0)
+            mean[i] = m
+            std[i] = sd
+            if with_z:
+                z[i] = _z(x[i], m, sd)
 
 
 @njit(cache=True)
@@ -551,7 +575,7 @@ def rolling_mean_std(x: np.ndarray, window, time: np.ndarray | None = None,
     x = _validate.series("x", x)
     t, span, w, mp = _window(x, window, time, min_periods, low=2)
     mean, std = np.empty(x.size), np.empty(x.size)
-    _rolling_mean_std(x, t, span, w, mp, _threads(x.size), mean, std)
+    _rolling_mean_std(x, t, span, w, mp, _threads(x.size), -1, mean, std, _NO_TIME)
     return mean, std
 
 
@@ -609,19 +633,21 @@ def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
 def _features_kernel(bid, ask, bid_size, ask_size, window, threads, out):
     # out: the 8 feature columns of ``features`` (rows), filled in place but for the median;
     # the element-wise columns in one contiguous range of rows per thread (the first writes
-    # to fresh pages then fault in parallel), the rolling ones as in _rolling_mean_std
+    # to fresh pages then fault in parallel), counting the non-finite spreads on the way;
+    # then the rolling ones and the z-score in one pass, as in _rolling_mean_std
     mid, spread, imbalance, depth, mean, std, z, _ = out
     n = bid.shape[0]
+    bad = 0
     for c in prange(threads):
         for i in range(n * c // threads, n * (c + 1) // threads):
             mid[i] = 0.5 * (bid[i] + ask[i])
-            spread[i] = ask[i] - bid[i]
+            s = ask[i] - bid[i]
+            spread[i] = s
+            bad += not np.abs(s) < np.inf
             depth[i] = bid_size[i] + ask_size[i]
             imbalance[i] = (bid_size[i] - ask_size[i]) / depth[i]
-    _rolling_mean_std(spread, _NO_TIME, float(window), window, window, threads, mean, std)
-    for c in prange(threads):
-        for i in range(n * c // threads, n * (c + 1) // threads):
-            z[i] = (spread[i] - mean[i]) / std[i] if std[i] > 0.0 else np.nan
+    _rolling_mean_std(spread, _NO_TIME, float(window), window, window, threads, bad, mean, std,
+                      z)
 
 
 def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame:
