@@ -39,7 +39,7 @@ from mslab.execution.tca import RULE_605_HORIZONS, TradeTape, lobster_tape, mark
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "lobster"
 COPIES = 18
-ROUNDS = 3
+ROUNDS = 7
 DAY_S = 23_400.0 + 1.0
 
 

@@ -109,6 +109,33 @@ def test_features_equal_pandas():
     np.testing.assert_allclose(f["spread_z"].where(std > 1e-9), z, rtol=1e-6, atol=1e-9)
 
 
+def _snapshots(spread: np.ndarray, depth: np.ndarray) -> pd.DataFrame:
+    """Snapshots whose spread and top depth are exactly ``spread`` and ``depth``."""
+    return pd.DataFrame({"bid": np.full(spread.size, 100.0), "ask": 100.0 + spread,
+                         "bid_size": 0.25 * depth, "ask_size": 0.75 * depth})
+
+
+@pytest.mark.parametrize("missing", [(), (5, 70, 71, 400)])
+def test_features_z_and_missing_quotes(missing):
+    """The spread's mean, std and z-score of ``features`` (one pass over finite spreads; the
+    general pass once a quote is missing) against pandas, NaN where pandas has NaN: a
+    missing quote leaves the 60 windows holding it undefined, and z is NaN where std is 0."""
+    rng = np.random.default_rng(3)
+    spread = rng.integers(1, 4, 1_000) * 0.01
+    spread[600:700] = 0.02  # a flat stretch: std 0, z NaN
+    depth = rng.integers(1, 50, 1_000) * 100.0
+    snap = _snapshots(spread, depth)
+    snap.loc[list(missing), "ask"] = np.nan
+    f = le.features(snap, 60, 100)
+    s = snap["ask"] - snap["bid"]
+    mean, std = s.rolling(60).mean(), s.rolling(60).std()
+    np.testing.assert_allclose(f["spread_mean"], mean, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(f["spread_std"], std, rtol=0, atol=1e-9)
+    z = np.where(std > 1e-9, (s - mean) / std, np.nan)
+    np.testing.assert_allclose(f["spread_z"], z, rtol=1e-6, atol=1e-9)
+    assert f["spread_z"].isna().sum() == np.isnan(z).sum() >= 59 + 40 + 60 * len(missing) // 2
+
+
 def test_bad_windows_and_times():
     x = np.arange(10.0)
     with pytest.raises(ValueError, match="time"):
@@ -322,7 +349,7 @@ def test_median_runs_started_anywhere_agree(aapl_events, span, w):
 
 def test_thread_counts_give_identical_outputs(aapl_events, monkeypatch):
     """One thread and two (runs of a few thousand values each) give the same bits: median by
-    count and by time, mean and standard deviation, features."""
+    count and by time, mean and standard deviation, all features."""
     t_ns, depth, spread = aapl_events
     monkeypatch.setattr(le, "_PARALLEL_MIN", 1_000)
     numba = pytest.importorskip("numba")
@@ -334,7 +361,8 @@ def test_thread_counts_give_identical_outputs(aapl_events, monkeypatch):
             assert le._threads(depth.size) == k
             results.append((le.rolling_median(depth, 600), le.rolling_median(depth, 60e9, t_ns),
                             *le.rolling_mean_std(spread[:5_000], 60),
-                            *le.rolling_mean_std(depth[2_000:], 7)))
+                            *le.rolling_mean_std(depth[2_000:], 7),
+                            le.features(_snapshots(spread, depth), 60, 600).to_numpy()))
     finally:
         numba.set_num_threads(before)
     for a, b in zip(*results):
