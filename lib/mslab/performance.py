@@ -76,7 +76,7 @@ class Performance:
     Attributes
     ----------
     n_periods : int
-        T, the number of periods (≥ 2).
+        T, the number of periods (≥ 2 when built by :func:`performance`).
     annual_return : float
         A·mean(r): arithmetic annual return, a fraction per year (0.1 = 10 %).
     annual_volatility : float

@@ -130,7 +130,7 @@ def xoshiro_step(a: np.uint64, b: np.uint64, c: np.uint64, d: np.uint64):
     Parameters
     ----------
     a, b, c, d : numpy.uint64
-        The four words of a xoshiro256** state (a row of :func:`path_states`).
+        The state's words, in order (a row of :func:`path_states`).
 
     Returns
     -------
@@ -292,7 +292,7 @@ def normal_step(a: np.uint64, b: np.uint64, c: np.uint64, d: np.uint64):
     Parameters
     ----------
     a, b, c, d : numpy.uint64
-        The four words of a xoshiro256** state (a row of :func:`path_states`).
+        The state's words, in order (a row of :func:`path_states`).
 
     Returns
     -------
