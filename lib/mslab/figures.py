@@ -215,7 +215,28 @@ def _html(spec: dict[str, Any], chart_id: str, opt: dict[str, Any]) -> str:
 
 
 def renderer(spec: dict[str, Any], embed_options: dict[str, Any] | None = None, **_: Any):
-    """Altair renderer: offline ``text/html`` + the Vega-Lite MIME type (see module docs)."""
+    """Altair renderer: offline ``text/html`` + the Vega-Lite MIME type (see module docs).
+
+    Each call counts ``spec`` towards its id (``mslab-chart-<hash>``, then ``-2``, ``-3``, … for
+    repeats of the same spec; :func:`reset_ids` starts again).
+
+    Parameters
+    ----------
+    spec : dict
+        The Vega-Lite spec of the chart, data inlined (what Altair passes to a renderer).
+    embed_options : dict or None
+        vegaEmbed options that override :data:`EMBED_OPTIONS` (and the default
+        ``downloadFileName``, the chart id). Default None: no override.
+    **_
+        Any other renderer option Altair passes; ignored.
+
+    Returns
+    -------
+    dict
+        The MIME bundle: ``text/html`` (the div and its script), the Vega-Lite MIME type
+        (``application/vnd.vegalite.v<major>+json``) holding ``spec``, and ``text/plain``
+        (``<Altair chart <id>>``).
+    """
     chart_id = _chart_id(spec)
     opt = {**EMBED_OPTIONS, "downloadFileName": chart_id}
     if embed_options:
@@ -229,7 +250,8 @@ def renderer(spec: dict[str, Any], embed_options: dict[str, Any] | None = None, 
 
 
 def theme() -> dict[str, Any]:
-    """The book's chart theme: system fonts, 600x360 views, left-aligned titles.
+    """The book's chart theme: system fonts, WIDTH × HEIGHT (540 × 360 px) views, left-aligned
+    titles.
 
     No text is ever cut short: Vega truncates axis labels, legend labels and titles and facet
     headers with an ellipsis beyond a default pixel limit (180 or 160 px, and an axis title at
@@ -237,9 +259,16 @@ def theme() -> dict[str, Any]:
     therefore be laid out so that their text fits the page column: views are :data:`WIDTH`
     wide, legends go below the plot in one row (a chart with many or long entries sets
     ``direction="vertical"`` or uses :data:`LEGEND_BELOW`), and ``tests/test_book_offline.py``
-    fails on any text that ends in "…" or reaches outside its chart or the column. Axis labels that would overlap are
-    thinned out (``labelOverlap``), and the end labels of continuous axes are kept inside the
-    axis extent (``labelFlush``), so a last tick such as "1,000" is not clipped.
+    fails on any text that ends in "…" or reaches outside its chart or the column. Axis labels
+    that would overlap are thinned out (``labelOverlap``), and the end labels of continuous axes
+    are kept inside the axis extent (``labelFlush``), so a last tick such as "1,000" is not
+    clipped.
+
+    Returns
+    -------
+    dict
+        ``{"config": {...}}``: the Vega-Lite config (font :data:`FONT`, view size, title, axis,
+        legend, header and mark defaults).
     """
     return {
         "config": {

@@ -86,6 +86,29 @@ def number(value: float, digits: int = 2, *, percent: bool = False, signed: bool
 def pm(mean: float, se: float, digits: int = 2, *, percent: bool = False) -> str:
     """``mean ± se`` with both parts formatted by :func:`number`.
 
+    Parameters
+    ----------
+    mean : float
+        The estimate.
+    se : float
+        Its standard error (same units).
+    digits : int
+        Decimals shown, 0 to 12 (see :func:`number`). Default 2.
+    percent : bool
+        Multiply by 100 and append ``%``. Default False.
+
+    Returns
+    -------
+    str
+        ``"<mean> ± <se>"`` (NaN parts written ``n/a``).
+
+    Raises
+    ------
+    ValueError
+        If ``mean`` or ``se`` is not a real number, or ``digits`` is outside [0, 12].
+
+    Examples
+    --------
     >>> pm(64.876, 0.5312)
     '64.88 ± 0.53'
     """
@@ -95,7 +118,30 @@ def pm(mean: float, se: float, digits: int = 2, *, percent: bool = False) -> str
 
 def pm_column(means: Sequence[float], ses: Sequence[float], digits: int = 2, *,
               percent: bool = False) -> list[str]:
-    """:func:`pm` applied pairwise, for a table column (non-breaking spaces around ``±``)."""
+    """:func:`pm` applied pairwise, for a table column (non-breaking spaces around ``±``).
+
+    Parameters
+    ----------
+    means : list of float, numpy.ndarray or pandas.Series
+        The estimates.
+    ses : list of float, numpy.ndarray or pandas.Series
+        Their standard errors, as many as ``means``.
+    digits : int
+        Decimals shown, 0 to 12 (see :func:`number`). Default 2.
+    percent : bool
+        Multiply by 100 and append ``%``. Default False.
+
+    Returns
+    -------
+    list of str
+        One ``"<mean> ± <se>"`` per pair, in order.
+
+    Raises
+    ------
+    ValueError
+        If ``means`` or ``ses`` is not a sequence (a string is refused), their lengths differ, a
+        value is not a real number, or ``digits`` is outside [0, 12].
+    """
     for name, values in (("means", means), ("ses", ses)):
         if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray, pd.Series)):
             _validate.fail(name, values, "a sequence of real numbers")
@@ -114,7 +160,20 @@ def _plain(value: object) -> object:
 def glue_num(name: str, value: float) -> None:
     """Glue a plain Python number under ``name`` without displaying it.
 
-    Use in prose as ``{glue:text}`name:.2f``` (the format spec is applied by MyST-NB).
+    Use in prose as ``{glue:text}`name:.2f``` (the format spec is applied by MyST-NB). A NumPy
+    scalar is glued as the Python number it holds.
+
+    Parameters
+    ----------
+    name : str
+        The glue key.
+    value : float
+        The number (an int, a float or a NumPy scalar; not a bool).
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a real number.
     """
     from myst_nb import glue
 
@@ -131,6 +190,16 @@ class Prose:
     ``text/plain`` form is the quoted string (``repr``), which MyST-NB's ``{glue:text}`` reads
     back exactly, so another page can paste it with ``{glue:text}`chapter::key``` (MyST-NB
     pastes only ``text/plain``, HTML and images across documents).
+
+    Parameters
+    ----------
+    text : str
+        The Markdown.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a string.
     """
 
     def __init__(self, text: str) -> None:
@@ -150,6 +219,18 @@ def glue_text(name: str, text: str) -> None:
 
     Use in the chapter's prose as ``{glue:md}`name```; another page (the landing page) pastes
     it as ``{glue:text}`chapter::name``` (see :class:`Prose`).
+
+    Parameters
+    ----------
+    name : str
+        The glue key.
+    text : str
+        The Markdown.
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a string.
     """
     from myst_nb import glue
 
@@ -160,7 +241,31 @@ def glue_text(name: str, text: str) -> None:
 
 def glue_number(name: str, value: float, digits: int = 2, *, percent: bool = False,
                 signed: bool = False) -> str:
-    """Glue ``number(value, digits, ...)`` as Markdown under ``name`` and return the text."""
+    """Glue ``number(value, digits, ...)`` as Markdown under ``name`` and return the text.
+
+    Parameters
+    ----------
+    name : str
+        The glue key.
+    value : float
+        The number (NaN is written ``n/a``).
+    digits : int
+        Decimals shown, 0 to 12 (see :func:`number`). Default 2.
+    percent : bool
+        Multiply by 100 and append ``%``. Default False.
+    signed : bool
+        Always show the sign. Default False.
+
+    Returns
+    -------
+    str
+        The glued text, :func:`number` of ``value``.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a real number or ``digits`` is outside [0, 12].
+    """
     text = number(value, digits, percent=percent, signed=signed)
     glue_text(name, text)
     return text
@@ -174,6 +279,28 @@ def compare(a: float, b: float, words: tuple[str, str, str] = ("above", "below",
     ``words[2]`` otherwise. Raises ``ValueError`` if either value is NaN, so that prose never
     states a comparison the numbers cannot support.
 
+    Parameters
+    ----------
+    a, b : float
+        The values compared (±inf allowed, NaN refused).
+    words : tuple of str
+        The words for greater, smaller and equal. Default ``("above", "below", "equal to")``.
+    tolerance : float
+        Differences of at most this size (≥ 0, units of ``a``) count as equal. Default 0.
+
+    Returns
+    -------
+    str
+        One of ``words``.
+
+    Raises
+    ------
+    ValueError
+        If ``a`` or ``b`` is NaN or not a real number, ``tolerance`` is negative or not finite,
+        or ``words`` is not a tuple of three strings.
+
+    Examples
+    --------
     >>> compare(2.0, 1.0, ("beats", "trails", "ties"))
     'beats'
     """
@@ -196,6 +323,27 @@ def one_row(frame: pd.DataFrame, **keys: object) -> pd.Series:
     Raises ``ValueError`` naming the keys if no row or more than one row matches: a glued value
     must come from exactly the row the prose describes.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    **keys
+        ``column=value`` pairs, at least one; a row matches when every column equals its value
+        (``==``, so a NaN value matches no row).
+
+    Returns
+    -------
+    pandas.Series
+        The matching row, indexed by the column names.
+
+    Raises
+    ------
+    ValueError
+        If ``frame`` is not a DataFrame, no key is given, a key is not a column, or not exactly
+        one row matches.
+
+    Examples
+    --------
     >>> t = pd.DataFrame({"method": ["Bonferroni", "Benjamini–Hochberg"], "n": [1, 3]})
     >>> int(one_row(t, method="Benjamini–Hochberg")["n"])
     3

@@ -54,9 +54,25 @@ def path_states(seed: int, n_paths: int) -> np.ndarray:
     of ``numpy.random.SeedSequence(seed).generate_state(4 * n_paths, np.uint64)``, computed by
     a compiled copy of that function (``_generate_state``).
 
-    Returns a C-contiguous ``(n_paths, 4)`` uint64 array; ``4 n_paths`` is at most
-    :data:`mslab._validate.MAX_ELEMENTS`. An all-zero state (which xoshiro
-    cannot leave) has probability 2**-256 and is rejected.
+    Parameters
+    ----------
+    seed : int
+        Seed of the ``numpy.random.SeedSequence`` (≥ 0).
+    n_paths : int
+        Number of paths, ≥ 1; ``4 n_paths`` is at most :data:`mslab._validate.MAX_ELEMENTS`.
+
+    Returns
+    -------
+    numpy.ndarray
+        A C-contiguous ``(n_paths, 4)`` uint64 array: row i is the state of path i.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not an integer ≥ 0, ``n_paths`` is not an integer ≥ 1, or
+        ``4 n_paths`` exceeds :data:`mslab._validate.MAX_ELEMENTS`.
+    RuntimeError
+        For an all-zero state (which xoshiro cannot leave); its probability is 2**-256.
 
     Examples
     --------
@@ -109,7 +125,19 @@ def _rotl(x: np.uint64, k: np.uint64) -> np.uint64:
 
 @njit(cache=True, inline="always", error_model="numpy")
 def xoshiro_step(a: np.uint64, b: np.uint64, c: np.uint64, d: np.uint64):
-    """One xoshiro256** step on a state held in four words; returns (output, a, b, c, d)."""
+    """One xoshiro256** step on a state held in four words; returns (output, a, b, c, d).
+
+    Parameters
+    ----------
+    a, b, c, d : numpy.uint64
+        The state's words, in order (a row of :func:`path_states`).
+
+    Returns
+    -------
+    tuple
+        ``(output, a, b, c, d)``: the 64-bit output (numpy.uint64) and the four words of the
+        advanced state. The same output as :func:`next_u64` on the state array.
+    """
     result = _rotl(b * np.uint64(5), np.uint64(7)) * np.uint64(9)
     t = b << np.uint64(17)
     c ^= a
@@ -123,13 +151,36 @@ def xoshiro_step(a: np.uint64, b: np.uint64, c: np.uint64, d: np.uint64):
 
 @njit(cache=True, inline="always", error_model="numpy")
 def to_unit(x: np.uint64) -> float:
-    """Map 64 random bits to a uniform on [0, 1) using the top 53 bits."""
+    """Map 64 random bits to a uniform on [0, 1) using the top 53 bits.
+
+    Parameters
+    ----------
+    x : numpy.uint64
+        64 random bits (an output of :func:`next_u64` or :func:`xoshiro_step`).
+
+    Returns
+    -------
+    float
+        ``(x >> 11)·2⁻⁵³``, a multiple of 2⁻⁵³ in [0, 1).
+    """
     return np.float64(x >> np.uint64(11)) * _U53
 
 
 @njit(cache=True, error_model="numpy")
 def next_u64(s: np.ndarray) -> np.uint64:
-    """Advance the state ``s`` (4 uint64, in place) and return the next 64-bit output."""
+    """Advance the state ``s`` (4 uint64, in place) and return the next 64-bit output.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        A path's xoshiro256** state, shape (4,), uint64 (a row of :func:`path_states`);
+        advanced in place.
+
+    Returns
+    -------
+    numpy.uint64
+        The next xoshiro256** output.
+    """
     result = _rotl(s[1] * np.uint64(5), np.uint64(7)) * np.uint64(9)
     t = s[1] << np.uint64(17)
     s[2] ^= s[0]
@@ -143,7 +194,19 @@ def next_u64(s: np.ndarray) -> np.uint64:
 
 @njit(cache=True, error_model="numpy")
 def uniform(s: np.ndarray) -> float:
-    """A uniform draw on [0, 1) with 53 random bits."""
+    """A uniform draw on [0, 1) with 53 random bits.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        A path's xoshiro256** state, shape (4,), uint64 (a row of :func:`path_states`);
+        advanced in place.
+
+    Returns
+    -------
+    float
+        A uniform on [0, 1): :func:`to_unit` of the next output.
+    """
     return to_unit(next_u64(s))
 
 
@@ -224,7 +287,19 @@ def _finish_normal(i: np.uint64, x: float, a: np.uint64, b: np.uint64, c: np.uin
 @njit(cache=True, inline="always", error_model="numpy")
 def normal_step(a: np.uint64, b: np.uint64, c: np.uint64, d: np.uint64):
     """One standard normal draw (ziggurat) from a xoshiro256** state held in four words;
-    returns (z, a, b, c, d). The same draws as :func:`normal` on the state array."""
+    returns (z, a, b, c, d). The same draws as :func:`normal` on the state array.
+
+    Parameters
+    ----------
+    a, b, c, d : numpy.uint64
+        The state's words, in order (a row of :func:`path_states`).
+
+    Returns
+    -------
+    tuple
+        ``(z, a, b, c, d)``: the N(0, 1) draw (float) and the four words of the advanced state
+        (one step, more when the fast test fails).
+    """
     r, a, b, c, d = xoshiro_step(a, b, c, d)
     i, x, fast = _candidate(r)
     if fast:
@@ -234,7 +309,19 @@ def normal_step(a: np.uint64, b: np.uint64, c: np.uint64, d: np.uint64):
 
 @njit(cache=True, error_model="numpy")
 def normal(s: np.ndarray) -> float:
-    """A standard normal draw (ziggurat, see the module docstring); advances ``s`` in place."""
+    """A standard normal draw (ziggurat, see the module docstring); advances ``s`` in place.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        A path's xoshiro256** state, shape (4,), uint64 (a row of :func:`path_states`);
+        advanced in place.
+
+    Returns
+    -------
+    float
+        An N(0, 1) draw.
+    """
     z, a, b, c, d = normal_step(s[0], s[1], s[2], s[3])
     s[0], s[1], s[2], s[3] = a, b, c, d
     return z
@@ -252,9 +339,28 @@ def _normal_draws(states: np.ndarray, n_draws: int) -> np.ndarray:
 
 def normal_draws(seed: int, n_paths: int, n_draws: int) -> np.ndarray:
     """The first ``n_draws`` standard normals of each of the ``n_paths`` streams of ``seed``
-    (:func:`path_states`): row i is what a kernel drawing only normals on path i sees. An
-    ``(n_paths, n_draws)`` array; ``n_paths × n_draws`` is at most
-    :data:`mslab._validate.MAX_ELEMENTS`.
+    (:func:`path_states`): row i is what a kernel drawing only normals on path i sees.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the streams (≥ 0).
+    n_paths : int
+        Number of paths (streams), ≥ 1.
+    n_draws : int
+        Number of draws per path, ≥ 1; ``n_paths × n_draws`` is at most
+        :data:`mslab._validate.MAX_ELEMENTS`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float array of shape ``(n_paths, n_draws)``.
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is not an integer ≥ 0, ``n_paths`` or ``n_draws`` is not an integer ≥ 1,
+        or ``n_paths × n_draws`` exceeds :data:`mslab._validate.MAX_ELEMENTS`.
 
     Examples
     --------
@@ -274,14 +380,44 @@ def normal_draws(seed: int, n_paths: int, n_draws: int) -> np.ndarray:
 
 @njit(cache=True, error_model="numpy")
 def exponential(s: np.ndarray, rate: float) -> float:
-    """An exponential waiting time with the given rate (mean 1/rate)."""
+    """An exponential waiting time with the given rate (mean 1/rate).
+
+    Drawn by inversion, ``−log(1 − U)/rate`` with U = :func:`uniform`.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        A path's xoshiro256** state, shape (4,), uint64 (a row of :func:`path_states`);
+        advanced in place.
+    rate : float
+        Rate λ > 0 (events per unit of time; not checked: 0 gives inf).
+
+    Returns
+    -------
+    float
+        The waiting time, in the inverse units of ``rate`` (seconds for a rate per second).
+    """
     return -np.log(1.0 - uniform(s)) / rate
 
 
 @njit(cache=True, error_model="numpy")
 def poisson(s: np.ndarray, lam: float) -> int:
     """A Poisson(lam) count: Knuth's product method for lam < 30, else a normal approximation
-    rounded to the nearest non-negative integer (never used with large lam in this library)."""
+    rounded to the nearest non-negative integer (never used with large lam in this library).
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        A path's xoshiro256** state, shape (4,), uint64 (a row of :func:`path_states`);
+        advanced in place.
+    lam : float
+        Mean count λ (not checked; λ ≤ 0 gives 0).
+
+    Returns
+    -------
+    int
+        The count, ≥ 0.
+    """
     if lam <= 0.0:
         return 0
     if lam < 30.0:
@@ -298,5 +434,19 @@ def poisson(s: np.ndarray, lam: float) -> int:
 
 @njit(cache=True, error_model="numpy")
 def randint(s: np.ndarray, n: int) -> int:
-    """A uniform integer in {0, ..., n-1}."""
+    """A uniform integer in {0, ..., n-1}.
+
+    Parameters
+    ----------
+    s : numpy.ndarray
+        A path's xoshiro256** state, shape (4,), uint64 (a row of :func:`path_states`);
+        advanced in place.
+    n : int
+        Number of values, ≥ 1 (not checked).
+
+    Returns
+    -------
+    int
+        ``min(⌊U·n⌋, n − 1)`` with U = :func:`uniform`.
+    """
     return min(int(uniform(s) * n), n - 1)

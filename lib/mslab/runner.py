@@ -118,6 +118,22 @@ def parse_value(text: str) -> Any:
     ``None``/``null`` -> None, ``[1, 2]`` -> list, ``inventory`` -> ``'inventory'``,
     ``"'7'"`` -> ``'7'`` (quote to force a string).
     Anything YAML would turn into another type (dates, ...) stays the string given.
+
+    Parameters
+    ----------
+    text : str
+        The value as typed on the command line.
+
+    Returns
+    -------
+    bool, int, float, list, dict, str or None
+        The parsed value. YAML 1.1 booleans other than true/false (``yes``, ``no``, ``on``,
+        ``off``), text YAML cannot parse and an empty or blank string stay the string given.
+
+    Raises
+    ------
+    UsageError
+        If ``text`` is not a string (``UsageError`` is a ``ValueError``).
     """
     if not isinstance(text, str):
         raise UsageError(f"text={text!r} is not allowed: text must be a string")
@@ -141,7 +157,30 @@ def parse_value(text: str) -> Any:
 
 def collect_overrides(pairs: Sequence[Sequence[str]] | None,
                       yaml_file: str | None) -> dict[str, Any]:
-    """Merge ``-f params.yaml`` (a mapping) and ``-p NAME VALUE`` pairs; ``-p`` wins."""
+    """Merge ``-f params.yaml`` (a mapping) and ``-p NAME VALUE`` pairs; ``-p`` wins.
+
+    Parameters
+    ----------
+    pairs : list of tuple or None
+        The ``-p`` options, each a ``(NAME, VALUE)`` pair of strings; VALUE is read by
+        :func:`parse_value`. None: no ``-p`` option.
+    yaml_file : str, pathlib.Path or None
+        Path of a YAML file holding a mapping of parameter names to values (an empty file is an
+        empty mapping). None (or an empty string): no file.
+
+    Returns
+    -------
+    dict
+        Parameter name → value: the file's entries, then the ``-p`` pairs in order (a later
+        pair wins over an earlier one and over the file).
+
+    Raises
+    ------
+    UsageError
+        If ``pairs`` is not a list or tuple of string pairs, ``yaml_file`` is not a path, or the
+        file cannot be read or is not a YAML mapping with string keys (``UsageError`` is a
+        ``ValueError``).
+    """
     if pairs is not None and not (isinstance(pairs, (list, tuple)) and all(
             isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(x, str) for x in p)
             for p in pairs)):
@@ -669,7 +708,29 @@ def list_chapters(chapters: dict[str, Path]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``mslab-run`` / ``python -m mslab.runner``; returns the exit code."""
+    """Entry point of ``mslab-run`` / ``python -m mslab.runner``; returns the exit code.
+
+    Parses the command line (see the module docstring and ``mslab-run --help``), runs the
+    selected chapters and prints the timing report and a summary to stderr.
+
+    Parameters
+    ----------
+    argv : list of str or None
+        The command-line arguments without the program name. Default None: ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 when every chapter succeeded (or with ``--list``), 1 when some chapter failed, 2 for a
+        bad chapter name, parameter or option (nothing is executed), 130 after Ctrl-C, 143 after
+        SIGTERM while the chapters run.
+
+    Raises
+    ------
+    SystemExit
+        From argparse, for an unknown option or a malformed argument (code 2) and for
+        ``--help`` (code 0), as argparse does.
+    """
     try:
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C before or after the chapters ran

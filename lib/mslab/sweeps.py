@@ -151,6 +151,28 @@ def expand_grid(grid: Mapping[str, Sequence[object]],
     parameters ``fixed``. For example ``expand_grid(MICROMARKET_GRID, MICROMARKET_COSTS)``
     (:mod:`mslab.orderbook.experiments`) gives the 144 micromarket configurations.
 
+    Parameters
+    ----------
+    grid : dict
+        Parameter name → non-empty list (or tuple) of values; the order of the names sets the
+        order of the product.
+    fixed : dict or None
+        Parameter name → value, added to every configuration; a name may not also be in
+        ``grid``. Default None: no constant parameter.
+
+    Returns
+    -------
+    list of dict
+        One configuration (parameter name → value) per combination; NumPy scalars are turned
+        into the Python values they hold.
+
+    Raises
+    ------
+    ValueError
+        If ``grid`` is not a mapping, a value list is empty or not a sequence (a string is
+        refused), a name is in both ``grid`` and ``fixed``, a name is not a string or is one of
+        :data:`KEY_COLUMNS`, or a value is not a str, int (64-bit), finite float, bool or None.
+
     Examples
     --------
     >>> from mslab.sweeps import expand_grid
@@ -177,7 +199,33 @@ def stratified_sample(configs: Sequence[Mapping[str, object]], n: int, *,
     parameter(s) ``by``: each stratum gets its proportional share of ``n`` (rounded by largest
     remainder, ties to the stratum met first) and its members are drawn uniformly with
     ``numpy.random.default_rng(seed)``. Returned in the order of ``configs``. E.g. 40 of the
-    144 micromarket configurations ``by="spread_multiplier"``: 10 per multiplier."""
+    144 micromarket configurations ``by="spread_multiplier"``: 10 per multiplier.
+
+    Parameters
+    ----------
+    configs : list of dict
+        The configurations (parameter name → value), non-empty, e.g. from :func:`expand_grid`.
+    n : int
+        Number of configurations to draw, in [1, ``len(configs)``].
+    by : str or list of str
+        Parameter(s) defining the strata (one stratum per distinct combination of values); each
+        must be in every configuration.
+    seed : int
+        Seed of the draw (≥ 0). Default 0.
+
+    Returns
+    -------
+    list of dict
+        The ``n`` chosen configurations (validated copies), in the order of ``configs``.
+
+    Raises
+    ------
+    ValueError
+        If ``configs`` is not a non-empty sequence of valid configurations (as in
+        :func:`expand_grid`), ``n`` is outside [1, ``len(configs)``], ``by`` is not a parameter
+        name present in every configuration (or a non-empty list of them), or ``seed`` is not an
+        integer ≥ 0.
+    """
     if isinstance(configs, Mapping) or not isinstance(configs, Sequence) or not configs:
         _validate.fail("configs", configs, "a non-empty list of parameter mappings")
     configs = [_config(c) for c in configs]
@@ -208,7 +256,25 @@ def stratified_sample(configs: Sequence[Mapping[str, object]], n: int, *,
 
 
 def canonical_json(obj: object) -> str:
-    """JSON with sorted keys, no whitespace, no NaN/inf: equal objects give equal strings."""
+    """JSON with sorted keys, no whitespace, no NaN/inf: equal objects give equal strings.
+
+    Parameters
+    ----------
+    obj : object
+        A JSON-serialisable value (dicts, lists, strings, numbers, booleans, None).
+
+    Returns
+    -------
+    str
+        The JSON text (non-ASCII characters kept as they are; floats in their shortest repr).
+
+    Raises
+    ------
+    ValueError
+        If ``obj`` holds a NaN or ±inf float.
+    TypeError
+        If ``obj`` holds a value JSON cannot encode.
+    """
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False,
                       ensure_ascii=False)
 
@@ -216,6 +282,29 @@ def canonical_json(obj: object) -> str:
 def task_key(function: str, version: str, instrument: str, split: str,
              params: Mapping[str, object]) -> str:
     """The experiment key: first 32 hex digits of the SHA-256 of the canonical JSON of the task.
+
+    Parameters
+    ----------
+    function : str
+        Name of the sweep function (``name`` of :func:`run_sweep`).
+    version : str
+        Version of the sweep (``version`` of :func:`run_sweep`).
+    instrument : str
+        The instrument.
+    split : str
+        The split (e.g. ``"train"``).
+    params : dict
+        The configuration (parameter name → value), validated as in :func:`expand_grid`.
+
+    Returns
+    -------
+    str
+        32 lowercase hexadecimal digits.
+
+    Raises
+    ------
+    ValueError
+        If ``params`` is not a valid configuration.
 
     Examples
     --------
@@ -232,7 +321,18 @@ def task_key(function: str, version: str, instrument: str, split: str,
 
 def function_name(func: Callable[..., object]) -> str:
     """``module.qualname`` of a function (of the wrapped function for ``functools.partial``,
-    of the class for a callable instance): the default ``name`` of a sweep."""
+    of the class for a callable instance): the default ``name`` of a sweep.
+
+    Parameters
+    ----------
+    func
+        A function, a ``functools.partial`` of one, or a callable instance.
+
+    Returns
+    -------
+    str
+        ``"<module>.<qualname>"``.
+    """
     target = func.func if isinstance(func, functools.partial) else func
     owner = target if hasattr(target, "__qualname__") else type(target)
     return f"{owner.__module__}.{owner.__qualname__}"
@@ -242,7 +342,27 @@ def function_name(func: Callable[..., object]) -> str:
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """The experiments table at ``path`` (an empty table if there is none yet)."""
+    """The experiments table at ``path`` (an empty table if there is none yet).
+
+    Read without taking the table's lock: the file is only ever replaced whole (atomic rename).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Path of the Parquet file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per task (columns as in the module docstring); with no file, an empty table with
+        the columns :data:`KEY_COLUMNS`.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a str or path-like, is a directory, or lies in a directory that does
+        not exist.
+    """
     path = _table_path(path)
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in KEY_COLUMNS})
@@ -459,6 +579,58 @@ def run_sweep(
     ``dask.distributed`` scheduler address to run on instead (then leave ``n_workers`` None).
     ``chunk_size`` (>= 1) and ``flush_seconds`` (>= 0) set how often results are written;
     ``progress`` shows a tqdm bar.
+
+    Parameters
+    ----------
+    func
+        The task, called as ``func(params, instrument, split)`` with ``params`` a dict and
+        returning a mapping from metric names (str, not a parameter or key column) to scalars
+        (str, int, float, bool or None; NaN allowed). Picklable unless ``n_workers`` is 1.
+    configs : list of dict
+        The configurations (parameter name → value, as from :func:`expand_grid`); non-empty.
+    instruments : list of str
+        Instruments, non-empty strings; at least one.
+    splits : list of str
+        Splits (e.g. ``["train", "validation", "test"]``), non-empty strings; at least one.
+    table : str or os.PathLike
+        Path of the Parquet experiments table, in an existing directory; created if missing.
+    version : str
+        Non-empty version string, part of the key. Default ``"1"``.
+    name : str or None
+        Non-empty function name, part of the key. Default None: :func:`function_name` of
+        ``func``.
+    n_workers : int or None
+        Number of local worker processes (≥ 1; 1 runs the tasks in this process). Default None:
+        the available cores. Must be None when ``scheduler`` is given.
+    scheduler : str or None
+        Address of a ``dask.distributed`` scheduler to run the tasks on. Default None: local
+        processes.
+    chunk_size : int
+        Results buffered before an append to the table (≥ 1). Default 256.
+    flush_seconds : float
+        Seconds (≥ 0) after which buffered results are appended even if fewer than
+        ``chunk_size``. Default 10.
+    progress : bool
+        Show a tqdm progress bar. Default True.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table's row of each distinct task (columns ``key``, ``function``, ``version``,
+        ``instrument``, ``split``, ``params_json``, then every parameter and metric column of
+        the table), ordered by configuration, then instrument, then split.
+
+    Raises
+    ------
+    ValueError
+        For an argument outside the ranges above, a parameter or metric whose values mix
+        numbers, booleans and strings, or a metric name that clashes with a parameter or key
+        column.
+    TypeError
+        If ``func`` returns something other than a mapping.
+    Exception
+        Whatever ``func`` raises, re-raised (with a note naming the task) after the results of
+        the tasks in flight are written.
     """
     if not callable(func):
         _validate.fail("func", func, "a picklable callable func(params, instrument, split)")

@@ -66,16 +66,25 @@ def markdown_table(frame: pd.DataFrame, digits: int | Mapping[str, int] = 2) -> 
     Parameters
     ----------
     frame : pandas.DataFrame
-        The table; its index (unless it is the default range index) becomes the leading
-        column(s), headed by the index name(s).
+        The table, with single-level columns; its index (unless it is an unnamed
+        ``RangeIndex``) becomes the leading column(s), headed by the index name(s).
     digits : int or dict
-        Decimals of numeric cells (:func:`mslab.glue.number`): one value for every column, or a
-        mapping from column name to decimals (columns not named get 2).
+        Decimals of numeric cells (:func:`mslab.glue.number`), 0 to 12: one value for every
+        column, or a mapping from column name to decimals (columns not named get 2). Integers are
+        always written without decimals, booleans as ``yes``/``no``, None as an empty cell and
+        NaN as ``n/a``.
 
     Returns
     -------
     str
         Markdown: a header row, an alignment row and one row per row of ``frame``.
+
+    Raises
+    ------
+    ValueError
+        If ``frame`` is not a DataFrame or has MultiIndex columns, or ``digits`` (or a value of
+        the mapping) is not an integer in [0, 12], or the mapping names a column that is not in
+        the table.
 
     Examples
     --------
@@ -136,5 +145,19 @@ def glue_table(name: str, frame: pd.DataFrame, digits: int | Mapping[str, int] =
     Paste it with a ``{glue:md}`` directive (``:format: myst``) inside a ``{table}`` directive
     (see the module docstring). Returns nothing, so that a cell ending with this call does not
     also display the Markdown source.
+
+    Parameters
+    ----------
+    name : str
+        The glue key that the chapter's ``{glue:md}`` directive pastes.
+    frame : pandas.DataFrame
+        The table (see :func:`markdown_table`).
+    digits : int or dict
+        Decimals of numeric cells, as in :func:`markdown_table`. Default 2.
+
+    Raises
+    ------
+    ValueError
+        As :func:`markdown_table`.
     """
     glue_text(name, markdown_table(frame, digits))
