@@ -172,6 +172,8 @@ def test_built_landing_page_shows_the_chapters_values():
     """In the built book, each pasted value is the chapter's glued value (same format)."""
     from myst_nb.core.variables import format_plain_text
 
+    from mslab.glue import prose_sign
+
     html = (BOOK / "_build" / "html" / "intro.html").read_text(encoding="utf-8")
     shown = re.findall(r'<span class="pasted-text">(.*?)</span>', html)
     expected = []
@@ -180,6 +182,17 @@ def test_built_landing_page_shows_the_chapters_values():
         data = next(o["data"] for c in nb["cells"] for o in c.get("outputs", [])
                     if o.get("metadata", {}).get("scrapbook", {}).get("name") == key)
         plain = next(v for k, v in data.items() if k.endswith("text/plain"))
-        expected.append(format_plain_text(plain, fmt))
+        expected.append(prose_sign(format_plain_text(plain, fmt)))
     import html as html_lib
     assert [html_lib.unescape(s) for s in shown] == expected
+
+
+@pytest.mark.book
+def test_pasted_numbers_carry_the_books_minus_sign():
+    """No number pasted into prose keeps Python's hyphen-minus (the prose_numbers extension);
+    the chapters do paste negative numbers."""
+    pasted = [re.findall(r'<span class="pasted-text">(.*?)</span>', p.read_text(encoding="utf-8"))
+              for p in (BOOK / "_build" / "html").glob("*.html")]
+    pasted = [s for page in pasted for s in page]
+    assert not [s for s in pasted if re.fullmatch(r"-[\d.].*", s)]
+    assert any(s.startswith("−") for s in pasted)

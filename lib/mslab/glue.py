@@ -17,6 +17,7 @@ re-run with other parameters rewrites the text. The helpers here are the only on
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from numbers import Real
 
@@ -81,6 +82,36 @@ def number(value: float, digits: int = 2, *, percent: bool = False, signed: bool
         if float(text.replace(",", "")) == 0.0:
             sign = "+" if signed else ""
     return f"{sign}{text}{suffix}"
+
+
+_PASTED_NEGATIVE = re.compile(r"-((?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?%?|inf%?)")
+
+
+def prose_sign(text: str) -> str:
+    """A number as Python's ``format`` writes it (``{glue:text}`key:.2f``` in prose), with
+    the sign as :func:`number` writes it.
+
+    Parameters
+    ----------
+    text : str
+        The formatted text. Only a negative number is changed: its hyphen-minus becomes a
+        true minus sign (U+2212), or is dropped when the number shows as zero (``-0.00``).
+
+    Returns
+    -------
+    str
+        The text to print.
+
+    Examples
+    --------
+    >>> prose_sign("-0.10"), prose_sign("-0.00"), prose_sign("-1,234.5%"), prose_sign("a-b")
+    ('−0.10', '0.00', '−1,234.5%', 'a-b')
+    """
+    m = _PASTED_NEGATIVE.fullmatch(text)
+    if m is None:
+        return text
+    body = m.group(1)
+    return ("−" if re.search(r"[1-9]|inf", body.split("e")[0]) else "") + body
 
 
 def pm(mean: float, se: float, digits: int = 2, *, percent: bool = False) -> str:
