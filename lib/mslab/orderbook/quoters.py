@@ -289,14 +289,16 @@ def glft_quoter(gamma: float, sigma: float, k: float, A: float, mu: float = 0.0)
     Quoter
         Named ``"glft"``, one level, ``params = [base, C, drift]`` of the asymptotic depths
         (see :func:`glft_rule`), computed once here. They are not checked to be finite:
-        extreme magnitudes (e.g. γσ² below the smallest float) can make them infinite.
+        extreme magnitudes (e.g. a subnormal γσ²) can make them infinite.
 
     Raises
     ------
     ValueError
         For a parameter outside the ranges above.
     OverflowError
-        When ``sigma**2`` overflows a float.
+        When σ² overflows a float.
+    ZeroDivisionError
+        When γσ² underflows to 0.
     """
     gamma = _validate.positive("gamma", gamma)
     sigma = _validate.positive("sigma", sigma)
