@@ -53,12 +53,37 @@ NO_REFCOUNT = {"cache": True, "_nrt": False}
 
 @njit(cache=True, inline="always")
 def side_of(direction: int) -> int:
-    """Book side (BID / ASK) of a LOBSTER direction (+1 buy / −1 sell limit order)."""
+    """Book side (BID / ASK) of a LOBSTER direction (+1 buy / −1 sell limit order).
+
+    Parameters
+    ----------
+    direction : int
+        LOBSTER direction of the message: +1 a buy limit order, −1 a sell limit order.
+
+    Returns
+    -------
+    int
+        ``BID`` (0) for a positive direction, ``ASK`` (1) otherwise.
+    """
     return BID if direction > 0 else ASK
 
 
 @njit(cache=True, inline="always")
 def key_of(side: int, tick: int) -> int:
+    """Sort key of the level at ``tick`` on ``side``: both sides sort ascending, best last.
+
+    Parameters
+    ----------
+    side : int
+        ``BID`` (0) or ``ASK`` (1).
+    tick : int
+        Price of the level in ticks.
+
+    Returns
+    -------
+    int
+        ``tick`` on the bid side, ``−tick`` on the ask side.
+    """
     return tick if side == BID else -tick
 
 
@@ -84,20 +109,55 @@ def _position(keys: np.ndarray, side: int, n: int, key: int) -> int:
 
 @njit(cache=True)
 def new_book():
-    """Empty book state ``(keys, qtys, counts)``."""
+    """Empty book state ``(keys, qtys, counts)``.
+
+    Returns
+    -------
+    keys : numpy.ndarray
+        int64 zeros of shape ``(2, 256)``: the level keys of each side (row ``BID``, ``ASK``).
+    qtys : numpy.ndarray
+        int64 zeros of shape ``(2, 256)``: the level sizes (shares).
+    counts : numpy.ndarray
+        int64 zeros of shape ``(2,)``: the number of occupied levels of each side.
+    """
     return (np.zeros((2, _INITIAL_CAPACITY), np.int64), np.zeros((2, _INITIAL_CAPACITY), np.int64),
             np.zeros(2, np.int64))
 
 
 @njit(cache=True, inline="always")
 def full(keys: np.ndarray, counts: np.ndarray) -> bool:
-    """True if a side has no room for another level (then :func:`grow` the book)."""
+    """True if a side has no room for another level (then :func:`grow` the book).
+
+    Parameters
+    ----------
+    keys : numpy.ndarray
+        The book's int64 keys, shape ``(2, capacity)``.
+    counts : numpy.ndarray
+        The book's int64 level counts, shape ``(2,)``.
+
+    Returns
+    -------
+    bool
+        True if either side holds ``capacity`` levels.
+    """
     return counts[0] == keys.shape[1] or counts[1] == keys.shape[1]
 
 
 @njit(cache=True)
 def grow(keys: np.ndarray, qtys: np.ndarray):
-    """The book's arrays with doubled capacity."""
+    """The book's arrays with doubled capacity.
+
+    Parameters
+    ----------
+    keys, qtys : numpy.ndarray
+        The book's int64 keys and sizes, shape ``(2, capacity)``.
+
+    Returns
+    -------
+    keys, qtys : numpy.ndarray
+        New int64 arrays of shape ``(2, 2·capacity)``: the old levels in the first
+        ``capacity`` columns, zeros after. ``counts`` is unchanged.
+    """
     cap = keys.shape[1]
     new_keys = np.zeros((2, 2 * cap), np.int64)
     new_qtys = np.zeros((2, 2 * cap), np.int64)
@@ -109,11 +169,29 @@ def grow(keys: np.ndarray, qtys: np.ndarray):
 @njit(**NO_REFCOUNT)
 def update_level(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, side: int, tick: int,
                  delta: int):
-    """Add ``delta`` shares (negative: remove) to the level at ``tick`` on ``side``.
+    """Add ``delta`` shares (negative: remove) to the level at ``tick`` on ``side``, in place.
 
-    Returns ``(previous, new)`` sizes of the level. ``new`` < 0 means the message removed more
-    than the level held (inconsistent data): the level is then removed, as when ``new`` == 0.
-    The arrays must have room for one more level (see :func:`full`).
+    A new level is inserted when ``delta`` > 0 and the level is empty; a level whose size falls
+    to 0 or below is removed. The arrays must have room for one more level (see
+    :func:`full`).
+
+    Parameters
+    ----------
+    keys, qtys, counts : numpy.ndarray
+        The book state (:func:`new_book`), updated in place.
+    side : int
+        ``BID`` (0) or ``ASK`` (1).
+    tick : int
+        Price of the level in ticks.
+    delta : int
+        Shares to add (> 0) or remove (< 0), e.g. :func:`message_delta`.
+
+    Returns
+    -------
+    previous, new : int
+        Sizes of the level before and after (shares; ``previous`` is 0 for an empty level).
+        ``new`` < 0 means the message removed more than the level held (inconsistent data):
+        the level is then removed (or stays empty), as when ``new`` == 0.
     """
     key = key_of(side, tick)
     n = counts[side]
@@ -142,7 +220,21 @@ def update_level(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, side: i
 @njit(cache=True, inline="always")
 def message_delta(kind: int, size: int) -> int:
     """Change of visible size at the message's level: +size for type 1, −size for 2, 3, 4 and
-    0 for the types that leave the visible book alone (5, 6, 7)."""
+    0 for the types that leave the visible book alone (5, 6, 7).
+
+    Parameters
+    ----------
+    kind : int
+        LOBSTER message type (1..7, as validated by
+        :func:`~mslab.orderbook.messages.message_arrays`).
+    size : int
+        The message's size (shares).
+
+    Returns
+    -------
+    int
+        The change of the level's visible size (shares).
+    """
     if kind == NEW:
         return size
     if kind <= EXECUTE:
@@ -152,7 +244,20 @@ def message_delta(kind: int, size: int) -> int:
 
 @njit(cache=True)
 def best_tick(keys: np.ndarray, counts: np.ndarray, side: int) -> int:
-    """Tick of the best level of ``side``, or ``NO_TICK`` if that side is empty."""
+    """Tick of the best level of ``side``, or ``NO_TICK`` if that side is empty.
+
+    Parameters
+    ----------
+    keys, counts : numpy.ndarray
+        The book's keys ``(2, capacity)`` and level counts ``(2,)`` (:func:`new_book`).
+    side : int
+        ``BID`` (0) or ``ASK`` (1).
+
+    Returns
+    -------
+    int
+        Best bid or best ask in ticks; ``NO_TICK`` (the smallest int64) for an empty side.
+    """
     n = counts[side]
     if n == 0:
         return NO_TICK
@@ -162,13 +267,42 @@ def best_tick(keys: np.ndarray, counts: np.ndarray, side: int) -> int:
 
 @njit(cache=True)
 def best_qty(qtys: np.ndarray, counts: np.ndarray, side: int) -> int:
+    """Visible size at the best level of ``side``, or 0 if that side is empty.
+
+    Parameters
+    ----------
+    qtys, counts : numpy.ndarray
+        The book's sizes ``(2, capacity)`` and level counts ``(2,)`` (:func:`new_book`).
+    side : int
+        ``BID`` (0) or ``ASK`` (1).
+
+    Returns
+    -------
+    int
+        Shares at the best level.
+    """
     n = counts[side]
     return qtys[side, n - 1] if n > 0 else 0
 
 
 @njit(cache=True)
 def qty_at(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, side: int, tick: int) -> int:
-    """Visible size at ``tick`` on ``side`` (0 if the level is empty)."""
+    """Visible size at ``tick`` on ``side`` (0 if the level is empty).
+
+    Parameters
+    ----------
+    keys, qtys, counts : numpy.ndarray
+        The book state (:func:`new_book`).
+    side : int
+        ``BID`` (0) or ``ASK`` (1).
+    tick : int
+        Price of the level in ticks.
+
+    Returns
+    -------
+    int
+        Shares at that level.
+    """
     key = key_of(side, tick)
     i = _position(keys, side, counts[side], key)
     if i > 0 and keys[side, i - 1] == key:
@@ -180,7 +314,23 @@ def qty_at(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, side: int, ti
 def write_row(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, tick: int,
               rows: np.ndarray, r: int) -> None:
     """Write the top ``rows.shape[1] // 4`` levels in LOBSTER order-book format into row
-    ``r`` of ``rows``."""
+    ``r`` of ``rows``.
+
+    For each level: ask price, ask size, bid price, bid size, prices in LOBSTER units (tick
+    index × ``tick``); a level beyond a side's depth is written as ``DUMMY_ASK`` or
+    ``DUMMY_BID`` with size 0.
+
+    Parameters
+    ----------
+    keys, qtys, counts : numpy.ndarray
+        The book state (:func:`new_book`).
+    tick : int
+        The tick in LOBSTER price units (100 = one cent).
+    rows : numpy.ndarray
+        int64 array of shape ``(n, 4·levels)``, written in place.
+    r : int
+        The row to write.
+    """
     levels = rows.shape[1] // 4
     na = counts[ASK]
     nb = counts[BID]
@@ -201,7 +351,20 @@ def write_row(keys: np.ndarray, qtys: np.ndarray, counts: np.ndarray, tick: int,
 
 @njit(cache=True)
 def seed_book(init_ticks: np.ndarray, init_qtys: np.ndarray, init_sides: np.ndarray):
-    """A book holding the given levels (e.g. from an initial LOBSTER row)."""
+    """A book holding the given levels (e.g. from an initial LOBSTER row).
+
+    Parameters
+    ----------
+    init_ticks, init_qtys, init_sides : numpy.ndarray
+        int64 arrays of one length: price in ticks, size in shares (> 0; a size ≤ 0 adds no
+        level) and side (``BID`` / ``ASK``) of each level, as :func:`initial_levels` returns
+        them. Levels given twice add up.
+
+    Returns
+    -------
+    keys, qtys, counts : numpy.ndarray
+        The book state (:func:`new_book`), grown as needed.
+    """
     keys, qtys, counts = new_book()
     for i in range(init_ticks.size):
         if full(keys, counts):
@@ -230,7 +393,30 @@ def _replay(kind, size, price_tick, direction, tick, init_ticks, init_qtys, init
 
 def initial_levels(initial_book: object, tick: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Validate a LOBSTER order-book row (the state before the first message) and return its
-    non-empty levels as ``(ticks, sizes, sides)``; ``None`` gives an empty book."""
+    non-empty levels as ``(ticks, sizes, sides)``; ``None`` gives an empty book.
+
+    Parameters
+    ----------
+    initial_book : numpy.ndarray or None
+        One LOBSTER order-book row: a 1-D integer array of ask price, ask size, bid price, bid
+        size per level (prices in LOBSTER units, sizes in shares), any number of levels in any
+        order. Levels of size 0 are empty (their prices are ignored); a live level needs a
+        positive price on the ``tick`` grid, and no price may occur twice on one side.
+    tick : int
+        The tick in LOBSTER price units (100 = one cent); not validated here.
+
+    Returns
+    -------
+    ticks, sizes, sides : numpy.ndarray
+        int64 arrays, one entry per live level (ask levels first): price in ticks, size in
+        shares, side (``BID`` / ``ASK``); empty arrays for ``None``.
+
+    Raises
+    ------
+    ValueError
+        If ``initial_book`` is not such a row (not 1-D, empty, length not a multiple of 4, not
+        of integers, a negative size, or a live level off the grid or repeated).
+    """
     if initial_book is None:
         empty = np.zeros(0, np.int64)
         return empty, empty, empty
@@ -262,20 +448,41 @@ def replay_lobster(messages: object, levels: int, tick: int, *, initial_book: ob
                    strict: bool = True) -> np.ndarray:
     """The LOBSTER order-book rows the book shows after each message.
 
-    ``messages`` is a LOBSTER message stream (see :mod:`mslab.orderbook.messages`); ``levels``
-    ≥ 1 the number of levels per side; ``tick`` the price grid in LOBSTER units (100 = one
-    cent). ``initial_book`` optionally gives the book before the first message as one LOBSTER
-    order-book row (any number of levels; empty levels carry the dummy prices and size 0).
+    Types 1 (new order) add shares at the message's price; types 2, 3 and 4 (cancellations,
+    deletions, visible executions) remove them; types 5 (hidden executions), 6 (cross trades)
+    and 7 (halts) leave the visible book unchanged.
 
-    Returns an int64 array of shape ``(n_messages, 4·levels)``: row ``i`` is the state after
-    message ``i``, for each level ask price, ask size, bid price, bid size; empty levels carry
-    the dummy prices ``DUMMY_ASK`` (9999999999) and ``DUMMY_BID`` (−9999999999) with size 0.
-    Types 5 (hidden executions), 6 (cross trades) and 7 (halts) leave the visible book
-    unchanged.
+    Parameters
+    ----------
+    messages
+        A LOBSTER message stream (see :mod:`mslab.orderbook.messages`).
+    levels
+        Number of levels per side in the output, ≥ 1.
+    tick
+        The price grid in LOBSTER units (100 = one cent), in [1, 9 999 999 999].
+    initial_book
+        The book before the first message as one LOBSTER order-book row (any number of
+        levels; empty levels carry the dummy prices and size 0), or ``None`` (default) for an
+        empty book.
+    strict
+        With ``True`` (default) a message that removes more shares than its level holds (a
+        stream that does not start from the true book, or corrupt data) raises
+        ``ValueError`` naming the message; with ``False`` the level is emptied and replay
+        continues.
 
-    With ``strict`` (default) a message that removes more shares than its level holds (a
-    stream that does not start from the true book, or corrupt data) raises ``ValueError``
-    naming the message; with ``strict=False`` the level is emptied and replay continues.
+    Returns
+    -------
+    numpy.ndarray
+        int64 array of shape ``(n_messages, 4·levels)``: row ``i`` is the state after message
+        ``i``, for each level ask price, ask size, bid price, bid size (prices in LOBSTER
+        units, sizes in shares); empty levels carry the dummy prices ``DUMMY_ASK``
+        (9999999999) and ``DUMMY_BID`` (−9999999999) with size 0.
+
+    Raises
+    ------
+    ValueError
+        For a malformed stream, ``initial_book`` or ``tick``, ``levels`` < 1, ``strict`` not
+        a bool, or (with ``strict``) a message that removes more shares than its level holds.
     """
     tick = check_tick(tick)
     levels = _validate.integer("levels", levels, low=1)
@@ -295,9 +502,28 @@ def replay_lobster(messages: object, levels: int, tick: int, *, initial_book: ob
 
 
 def crossing_state(rows: object) -> np.ndarray:
-    """``NORMAL`` (0), ``LOCKED`` (1, best ask = best bid) or ``CROSSED`` (2, best ask < best
-    bid) for each LOBSTER order-book row (an array of shape ``(n, 4·levels)`` or one row); a
-    row with an empty side is ``NORMAL``. Returns an int8 array of length ``n``."""
+    """Whether each LOBSTER order-book row is normal, locked or crossed.
+
+    Only the first level is read: ``LOCKED`` when best ask = best bid, ``CROSSED`` when best
+    ask < best bid, ``NORMAL`` otherwise; a row with an empty side (size 0) is ``NORMAL``.
+
+    Parameters
+    ----------
+    rows
+        Integer LOBSTER order-book rows, shape ``(n, 4·levels)``, or one row of length
+        ``4·levels``.
+
+    Returns
+    -------
+    numpy.ndarray
+        int8 array of length ``n`` (1 for one row): ``NORMAL`` (0), ``LOCKED`` (1) or
+        ``CROSSED`` (2).
+
+    Raises
+    ------
+    ValueError
+        If ``rows`` is not an integer array of that shape.
+    """
     arr = np.asarray(rows)
     if arr.ndim == 1:
         arr = arr[None, :]
@@ -323,7 +549,19 @@ def load_row(rows: np.ndarray, r: int, tick: int, keys: np.ndarray, qtys: np.nda
              counts: np.ndarray) -> None:
     """Make the book exactly row ``r`` of the LOBSTER order-book rows ``rows`` (validated by
     :func:`book_rows`; live levels first, best first). Levels beyond the row's depth are
-    dropped. The arrays must hold ``rows.shape[1] // 4`` levels per side."""
+    dropped. The arrays must hold ``rows.shape[1] // 4`` levels per side.
+
+    Parameters
+    ----------
+    rows : numpy.ndarray
+        int64 LOBSTER order-book rows, shape ``(n, 4·levels)`` (prices in LOBSTER units).
+    r : int
+        The row to load.
+    tick : int
+        The tick in LOBSTER price units; prices are floor-divided by it.
+    keys, qtys, counts : numpy.ndarray
+        The book state (:func:`new_book`), overwritten in place.
+    """
     levels = rows.shape[1] // 4
     na = 0
     nb = 0
@@ -368,11 +606,32 @@ def book_rows(rows: object, n: int, tick: int, name: str = "book") -> np.ndarray
     """Validate LOBSTER order-book rows (row ``i`` the book after message ``i``) for a stream of
     ``n`` messages and return them as a C-contiguous int64 array of shape ``(n, 4·levels)``.
 
-    ``rows`` is an integer array or a DataFrame whose columns are in LOBSTER order (ask price,
-    ask size, bid price, bid size per level). On each side the live levels (size > 0) come
-    first, at strictly worse prices level by level, with positive prices on the ``tick`` grid;
-    empty levels have size 0 (their prices are ignored). Raises ``ValueError`` naming the first
-    offending row.
+    On each side the live levels (size > 0) come first, at strictly worse prices level by
+    level, with positive prices on the ``tick`` grid; empty levels have size 0 (their prices
+    are ignored).
+
+    Parameters
+    ----------
+    rows : numpy.ndarray or pandas.DataFrame
+        Integer rows whose columns are in LOBSTER order (ask price, ask size, bid price, bid
+        size per level; prices in LOBSTER units, sizes in shares).
+    n : int
+        Number of messages of the stream: the number of rows required.
+    tick : int
+        The tick in LOBSTER price units (100 = one cent); not validated here.
+    name : str
+        The parameter named in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        The rows as a C-contiguous int64 array (``rows`` itself when it already is one).
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``: for an array of another shape or dtype, or rows that break the rules
+        above (the message names the first offending row).
     """
     arr = np.asarray(rows.to_numpy() if hasattr(rows, "to_numpy") else rows)
     if (arr.ndim != 2 or arr.shape[0] != n or arr.shape[1] < 4 or arr.shape[1] % 4
@@ -495,19 +754,28 @@ def _check_rows(kind, size, price_tick, direction, tick, rows, init_ticks, init_
 
 @dataclass(frozen=True)
 class BookFileCheck:
-    """Outcome of :func:`check_book_file`: ``status`` per message — ``CONSISTENT`` (0, the
-    previous row with the message applied is the row), ``REVEALED`` (1, the same except for a
-    level revealed from beyond the file's depth), ``INCONSISTENT`` (2) or ``UNCHECKED`` (−1,
-    row 0 without an initial book) — and their counts."""
+    """Outcome of :func:`check_book_file`: a status per message, and their counts.
+
+    Attributes
+    ----------
+    status : numpy.ndarray
+        int64 array, one entry per message: ``CONSISTENT`` (0, the previous row with the
+        message applied is the row), ``REVEALED`` (1, the same except for a level revealed
+        from beyond the file's depth), ``INCONSISTENT`` (2) or ``UNCHECKED`` (−1, row 0
+        without an initial book).
+    """
 
     status: np.ndarray
 
     @property
     def revealed(self) -> int:
+        """Number of messages whose row shows a level revealed from beyond the file's depth."""
         return int((self.status == REVEALED).sum())
 
     @property
     def inconsistent(self) -> int:
+        """Number of ``INCONSISTENT`` messages (applied to the previous row, the message does
+        not give its row, beyond a revealed level)."""
         return int((self.status == INCONSISTENT).sum())
 
     @property
@@ -519,11 +787,36 @@ class BookFileCheck:
 
 def check_book_file(messages: object, rows: object, tick: int, *,
                     initial_book: object = None) -> BookFileCheck:
-    """Check a LOBSTER message file against its order-book file, message by message: message
-    ``i`` applied to row ``i − 1`` (to ``initial_book`` for ``i = 0``, if given) must give row
-    ``i``. The one allowed difference is a level revealed from beyond the file's depth (a
-    message empties a level and the file shows, at its deepest level, a price the messages
-    never mentioned). Types 5, 6 and 7 must leave the row unchanged."""
+    """Check a LOBSTER message file against its order-book file, message by message.
+
+    Message ``i`` applied to row ``i − 1`` (to ``initial_book`` for ``i = 0``, if given) must
+    give row ``i``. The one allowed difference is a level revealed from beyond the file's
+    depth (a message empties a level and the file shows, at its deepest level, a price worse
+    than the message's). Types 5, 6 and 7 must leave the row unchanged.
+
+    Parameters
+    ----------
+    messages
+        A LOBSTER message stream (see :mod:`mslab.orderbook.messages`).
+    rows
+        Its LOBSTER order-book file: one row per message, an integer array or a DataFrame
+        (validated as by ``book_rows``).
+    tick
+        The price grid in LOBSTER units (100 = one cent).
+    initial_book
+        The book before the first message as one LOBSTER order-book row (see
+        :func:`replay_lobster`), or ``None`` (default): then message 0 is ``UNCHECKED``.
+
+    Returns
+    -------
+    BookFileCheck
+        The status of each message.
+
+    Raises
+    ------
+    ValueError
+        For a malformed stream, order-book file, ``initial_book`` or ``tick``.
+    """
     tick = check_tick(tick)
     msg = message_arrays(messages, tick)
     arr = book_rows(rows, msg.n, tick, "rows")
@@ -536,9 +829,17 @@ def check_book_file(messages: object, rows: object, tick: int, *,
 
 @dataclass(frozen=True)
 class Divergence:
-    """Where a replay from messages alone departs from a given book: ``first_row`` (the first
-    row whose top of book differs, −1 if none), ``rows`` (how many rows differ at the top of
-    book) out of ``n``."""
+    """Where a replay from messages alone departs from a given book (:func:`replay_divergence`).
+
+    Attributes
+    ----------
+    first_row : int
+        The first row whose top of book differs, −1 if none.
+    rows : int
+        How many rows differ at the top of book.
+    n : int
+        Number of rows (messages) compared.
+    """
 
     first_row: int
     rows: int
@@ -549,7 +850,32 @@ def replay_divergence(messages: object, rows: object, tick: int, *,
                       initial_book: object = None) -> Divergence:
     """Replay ``messages`` alone (:func:`replay_lobster`, not strict) and compare the top of
     book (best ask, its size, best bid, its size) after each message with the given LOBSTER
-    order-book ``rows``."""
+    order-book ``rows``.
+
+    An empty best level matches an empty one whatever the prices written for it.
+
+    Parameters
+    ----------
+    messages
+        A LOBSTER message stream (see :mod:`mslab.orderbook.messages`).
+    rows
+        Its LOBSTER order-book rows: one per message, an integer array or a DataFrame
+        (validated as by ``book_rows``).
+    tick
+        The price grid in LOBSTER units (100 = one cent).
+    initial_book
+        The book before the first message, as in :func:`replay_lobster` (``None``: empty).
+
+    Returns
+    -------
+    Divergence
+        The first differing row and the number of differing rows.
+
+    Raises
+    ------
+    ValueError
+        For a malformed stream, order-book rows, ``initial_book`` or ``tick``.
+    """
     tick = check_tick(tick)
     msg = message_arrays(messages, tick)
     arr = book_rows(rows, msg.n, tick, "rows")

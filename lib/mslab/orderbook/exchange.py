@@ -82,7 +82,18 @@ EXCHANGE_ORDER_TYPE, FILL_TYPE = from_dtype(EXCHANGE_ORDER), from_dtype(FILL)
 
 @njit(cache=True)
 def grow(records):
-    """``records`` in an array of twice the length (the new half zeroed)."""
+    """``records`` in an array of twice the length (the new half zeroed).
+
+    Parameters
+    ----------
+    records : numpy.ndarray
+        A 1-D array, e.g. the fill log (:data:`FILL`) or the report queue (:data:`REPORT`).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array of the same dtype and length ``2·records.size``.
+    """
     new = np.zeros(2 * records.size, records.dtype)
     new[:records.size] = records
     return new
@@ -90,7 +101,24 @@ def grow(records):
 
 @njit(**NO_REFCOUNT)
 def new_order(order, side, tick, qty, t):
-    """Our order record, sent at local time ``t`` and not yet at the exchange."""
+    """Our order record, sent at local time ``t`` and not yet at the exchange.
+
+    Sets the side, tick, state (``EX_NONE``), shares left and send time of ``order`` in
+    place; its queue position is set when it arrives (:func:`arrive`).
+
+    Parameters
+    ----------
+    order
+        The :data:`EXCHANGE_ORDER` record of the order's slot.
+    side : int
+        +1 buy, −1 sell.
+    tick : int
+        Limit price in ticks.
+    qty : int
+        Shares.
+    t : int
+        Local time the order is sent (engine clock, ns).
+    """
     order.side, order.tick, order.state = side, tick, EX_NONE
     order.leaves = qty
     order.sent_ns = t
@@ -98,7 +126,19 @@ def new_order(order, side, tick, qty, t):
 
 @njit(**NO_REFCOUNT)
 def rest_bounds(ex, st):
-    """Recompute the count and tick range of our resting orders on each side."""
+    """Recompute the count and tick range of our resting orders on each side.
+
+    Writes ``rest_buy``, ``min_buy``, ``max_buy``, ``rest_sell``, ``min_sell`` and
+    ``max_sell`` of ``st`` (ticks; a side without resting orders gets ``max`` = ``NO_TICK``
+    and ``min`` = :data:`BIG`), from the first ``st.slots`` order slots.
+
+    Parameters
+    ----------
+    ex : numpy.ndarray
+        Our orders at the exchange, :data:`EXCHANGE_ORDER` records, one per slot.
+    st
+        The :data:`BACKTEST_STATE` record, updated in place.
+    """
     nb = 0
     ns = 0
     max_b = NO_TICK
@@ -127,11 +167,31 @@ def rest_bounds(ex, st):
 
 @njit(cache=True)
 def make_room(fills, reports, st, need):
-    """``fills`` and ``reports`` with room for ``need`` more fills and reports: the report queue
-    is compacted (its pending reports moved to the front) once half of it is consumed, and
-    either array doubles while short. The functions below write without growing an array (a
-    kernel that reassigned its arrays on every market message would pay for reference
-    counting on each), so a caller makes room for the most they can write first."""
+    """``fills`` and ``reports`` with room for ``need`` more fills and reports.
+
+    When the report queue is short of room and at least half of its written entries are
+    consumed, it is compacted (its pending reports moved to the front); then either array
+    doubles while short. The functions below write without growing an array (a kernel that
+    reassigned its arrays on every market message would pay for reference counting on each),
+    so a caller makes room for the most they can write first.
+
+    Parameters
+    ----------
+    fills : numpy.ndarray
+        The fill log, :data:`FILL` records (``st.n_fills`` written).
+    reports : numpy.ndarray
+        The report queue, :data:`REPORT` records (pending: ``st.report_head`` to
+        ``st.report_tail``).
+    st
+        The :data:`BACKTEST_STATE` record (its report head and tail move on compaction).
+    need : int
+        Number of fills and of reports the caller may write.
+
+    Returns
+    -------
+    fills, reports : numpy.ndarray
+        The same arrays, or grown copies (:func:`grow`).
+    """
     head = st.report_head
     tail = st.report_tail
     if tail + need > reports.size and 2 * head >= tail:  # compact
@@ -151,7 +211,28 @@ def report(reports, st, t, slot, fill, models, processed):
     """Queue a report on our order ``slot`` generated at ``t`` to the local side (FIFO): its
     ``fill`` (row of the fill log) or ``ORDER_ENDED``. Its latency is the response model's
     value for message ``processed`` (the last one the exchange has processed). The queue must
-    have room (:func:`make_room`)."""
+    have room (:func:`make_room`).
+
+    The report arrives at ``max(t + latency, st.last_report)`` (ns), so reports never overtake
+    one another.
+
+    Parameters
+    ----------
+    reports : numpy.ndarray
+        The report queue, :data:`REPORT` records; the report is written at ``st.report_tail``.
+    st
+        The :data:`BACKTEST_STATE` record (``last_report`` and ``report_tail`` are updated).
+    t : int
+        Exchange time the report is generated (engine clock, ns).
+    slot : int
+        Our order's slot.
+    fill : int
+        Row of the fill log, or ``ORDER_ENDED`` (−1) for a cancelled or expired order.
+    models
+        The backtest's models (``response`` and ``response_values`` are read).
+    processed : int
+        Index of the last market message the exchange has processed.
+    """
     arrive = max(t + models.response(models.response_values, processed), st.last_report)
     st.last_report = arrive
     tail = st.report_tail
@@ -166,7 +247,43 @@ def report(reports, st, t, slot, fill, models, processed):
 def fill(ex, slot, qty, tick, maker, t, message, processed, fills, reports, st, cfg, models):
     """Execute ``qty`` shares of our order ``slot`` at ``tick`` (exchange side); ``message`` is
     the market message that triggered it (−1: a taker fill on arrival). The fill log and the
-    report queue must have room (:func:`make_room`)."""
+    report queue must have room (:func:`make_room`).
+
+    The traded value is ``qty · tick · cfg.dollars_per_tick`` dollars and the fee the fee
+    model's for it. The exchange-side inventory, cash (net of the fee) and fees of ``st`` are
+    updated, a :data:`FILL` record is logged, the order's shares left decrease (at 0 it is
+    ``EX_DONE``) and the fill is reported (:func:`report`). The tick range of resting orders
+    is not recomputed (the caller does, :func:`rest_bounds`).
+
+    Parameters
+    ----------
+    ex : numpy.ndarray
+        Our orders at the exchange, :data:`EXCHANGE_ORDER` records.
+    slot : int
+        The order's slot.
+    qty : int
+        Shares filled (≤ the order's shares left).
+    tick : int
+        Fill price in ticks.
+    maker : int
+        1 for a maker fill, 0 for a taker fill.
+    t : int
+        Exchange time of the fill (engine clock, ns).
+    message : int
+        Index of the market message that triggered the fill, −1 for a taker fill on arrival.
+    processed : int
+        Index of the last market message the exchange has processed (response latency).
+    fills : numpy.ndarray
+        The fill log, :data:`FILL` records.
+    reports : numpy.ndarray
+        The report queue, :data:`REPORT` records.
+    st
+        The :data:`BACKTEST_STATE` record, updated in place.
+    cfg
+        The :data:`SETTINGS` record.
+    models
+        The backtest's models (fee and response latency).
+    """
     order = ex[slot]
     side = order.side
     value = qty * tick * cfg.dollars_per_tick
@@ -193,7 +310,29 @@ def fill(ex, slot, qty, tick, maker, t, message, processed, fills, reports, st, 
 
 @njit(**NO_REFCOUNT)
 def expire(ex, slot, t, reports, st, models, processed):
-    """End our order ``slot`` at the exchange (cancelled or expired) and report it."""
+    """End our order ``slot`` at the exchange (cancelled or expired) and report it.
+
+    Its shares left become 0 and its state ``EX_DONE``; a report with ``ORDER_ENDED`` is
+    queued (:func:`report`; the queue must have room). Neither ``st.expired`` nor the tick
+    range of resting orders is updated here.
+
+    Parameters
+    ----------
+    ex : numpy.ndarray
+        Our orders at the exchange, :data:`EXCHANGE_ORDER` records.
+    slot : int
+        The order's slot.
+    t : int
+        Exchange time (engine clock, ns).
+    reports : numpy.ndarray
+        The report queue, :data:`REPORT` records.
+    st
+        The :data:`BACKTEST_STATE` record.
+    models
+        The backtest's models (response latency).
+    processed : int
+        Index of the last market message the exchange has processed.
+    """
     order = ex[slot]
     order.leaves = 0
     order.state = EX_DONE
@@ -203,8 +342,38 @@ def expire(ex, slot, t, reports, st, models, processed):
 @njit(**NO_REFCOUNT)
 def arrive(ex, slot, t, keys, qtys, counts, fills, reports, st, cfg, models, processed):
     """Our new order ``slot`` reaches the exchange: take liquidity if marketable, else rest at
-    the back of its level's queue. Writes at most one fill per level of the opposite side and
-    one more report."""
+    the back of its level's queue.
+
+    A resting order's queue ahead is the visible size at its level. A marketable order
+    (a buy at or above the best ask, a sell at or below the best bid) takes the visible
+    opposite levels, best first, up to its limit price, as taker (unless ``cfg.post_only``;
+    the market's book is not changed); what is left of it expires (counted in
+    ``st.expired``). Writes at most one fill (and its report) per level of the opposite side
+    and one more report.
+
+    Parameters
+    ----------
+    ex : numpy.ndarray
+        Our orders at the exchange, :data:`EXCHANGE_ORDER` records.
+    slot : int
+        The order's slot.
+    t : int
+        Exchange time of arrival (engine clock, ns).
+    keys, qtys, counts : numpy.ndarray
+        The market's book (:func:`mslab.orderbook.book.new_book`).
+    fills : numpy.ndarray
+        The fill log, :data:`FILL` records.
+    reports : numpy.ndarray
+        The report queue, :data:`REPORT` records.
+    st
+        The :data:`BACKTEST_STATE` record, updated in place.
+    cfg
+        The :data:`SETTINGS` record.
+    models
+        The backtest's models (fee and response latency).
+    processed : int
+        Index of the last market message the exchange has processed.
+    """
     order = ex[slot]
     side = order.side
     tick = order.tick
@@ -235,7 +404,39 @@ def arrive(ex, slot, t, keys, qtys, counts, fills, reports, st, cfg, models, pro
 def trade_print(ex, side, price, size, t, message, fills, reports, st, cfg, models):
     """Market message ``message``: a trade of ``size`` at ``price`` (LOBSTER units) against
     resting ``side`` orders (+1: bids, a seller-initiated trade). Fills each order at most
-    once."""
+    once.
+
+    An order at a better price than the trade (traded through) fills whole. An order at the
+    trade's price moves ``size`` shares up its queue (``front`` falls and ``traded`` grows by
+    ``size``) and fills once the queue ahead is exhausted: the shares the trade reached
+    (:func:`mslab.orderbook.queue.fillable`), at most ``size`` and its shares left, with
+    ``cfg.partial_fills``, else the whole order. Fills are maker fills at the order's price.
+
+    Parameters
+    ----------
+    ex : numpy.ndarray
+        Our orders at the exchange, :data:`EXCHANGE_ORDER` records.
+    side : int
+        +1: our resting buy orders, −1: our resting sell orders.
+    price : int
+        Trade price (LOBSTER units).
+    size : int
+        Trade size (shares).
+    t : int
+        Exchange time of the message (engine clock, ns).
+    message : int
+        Index of the market message (also the last processed, for the response latency).
+    fills : numpy.ndarray
+        The fill log, :data:`FILL` records (must have room, :func:`make_room`).
+    reports : numpy.ndarray
+        The report queue, :data:`REPORT` records (must have room).
+    st
+        The :data:`BACKTEST_STATE` record, updated in place.
+    cfg
+        The :data:`SETTINGS` record.
+    models
+        The backtest's models (fee and response latency).
+    """
     done = False
     for o in range(st.slots):
         order = ex[o]
@@ -262,7 +463,35 @@ def trade_print(ex, side, price, size, t, message, fills, reports, st, cfg, mode
 @njit(**NO_REFCOUNT)
 def cross(ex, side, best, t, message, fills, reports, st, cfg, models):
     """The opposite best moved to ``best`` (market message ``message``): fill our resting
-    ``side`` orders it crosses, whole, as maker (each order at most once)."""
+    ``side`` orders it crosses, whole, as maker (each order at most once).
+
+    A buy order crosses when its tick ≥ ``best``, a sell order when its tick ≤ ``best``; it
+    fills at its own price. The tick range of resting orders is then recomputed.
+
+    Parameters
+    ----------
+    ex : numpy.ndarray
+        Our orders at the exchange, :data:`EXCHANGE_ORDER` records.
+    side : int
+        +1: our resting buy orders (``best`` is the best ask), −1: our sell orders (the best
+        bid).
+    best : int
+        The opposite best in ticks.
+    t : int
+        Exchange time of the message (engine clock, ns).
+    message : int
+        Index of the market message (also the last processed, for the response latency).
+    fills : numpy.ndarray
+        The fill log, :data:`FILL` records (must have room, :func:`make_room`).
+    reports : numpy.ndarray
+        The report queue, :data:`REPORT` records (must have room).
+    st
+        The :data:`BACKTEST_STATE` record, updated in place.
+    cfg
+        The :data:`SETTINGS` record.
+    models
+        The backtest's models (fee and response latency).
+    """
     for o in range(st.slots):
         order = ex[o]
         if order.state != EX_RESTING or order.side != side:
@@ -277,7 +506,29 @@ def cross(ex, side, best, t, message, fills, reports, st, cfg, models):
 @njit(**NO_REFCOUNT)
 def level_change(ex, side, tick, prev, new, st, queue_model, queue_param):
     """The visible size of the level at ``tick`` on ``side`` (+1 bids) went from ``prev`` to
-    ``new``: move the queue position of our orders resting there by the queue model."""
+    ``new``: move the queue position of our orders resting there by the queue model.
+
+    Each such order's ``front`` becomes ``queue_model(front, traded, prev, new,
+    queue_param)`` and its ``traded`` is reset to 0.
+
+    Parameters
+    ----------
+    ex : numpy.ndarray
+        Our orders at the exchange, :data:`EXCHANGE_ORDER` records.
+    side : int
+        +1: our resting buy orders, −1: our resting sell orders.
+    tick : int
+        The level's price in ticks.
+    prev, new : int
+        The level's visible size before and after (shares).
+    st
+        The :data:`BACKTEST_STATE` record (``st.slots`` is read).
+    queue_model
+        A numba function compiled for
+        :data:`~mslab.orderbook.queue.QUEUE_MODEL_SIGNATURE`.
+    queue_param : float
+        The queue model's parameter.
+    """
     for o in range(st.slots):
         order = ex[o]
         if order.state == EX_RESTING and order.side == side and order.tick == tick:

@@ -72,7 +72,19 @@ Spec = tuple[Mapping[str, Any], str, Mapping[str, Any]]
 
 @njit(QUOTER_SIGNATURE, cache=True)
 def join_best_rule(view, params, orders, quotes):
-    """Quote ``order_size`` shares at the best bid and at the best ask as last received."""
+    """Quote ``order_size`` shares at the best bid and at the best ask as last received.
+
+    Parameters
+    ----------
+    view : MarketView
+        What the market maker knows at the decision (prices in ticks, sizes in shares).
+    params : numpy.ndarray
+        float64 parameters (none are read).
+    orders : numpy.ndarray
+        int64 order table (not read).
+    quotes : numpy.ndarray
+        int64 quote table of shape ``(levels, 4)``; row 0 is written in place.
+    """
     quotes[0, BID_TICK] = view.best_bid
     quotes[0, BID_QTY] = view.order_size
     quotes[0, ASK_TICK] = view.best_ask
@@ -82,29 +94,56 @@ def join_best_rule(view, params, orders, quotes):
 def join_best_quoter() -> Quoter:
     """Join the best: one order per side at the best bid and ask (:func:`join_best_rule`), at
     the back of their queues — on a book whose spread is many ticks, unlike
-    ``grid_quoter(0.5)``, which quotes inside it."""
+    ``grid_quoter(0.5)``, which quotes inside it.
+
+    Returns
+    -------
+    Quoter
+        Named ``"join_best"``, one level, no parameters.
+    """
     return custom_quoter(join_best_rule, name="join_best")
 
 
 @dataclass(frozen=True)
 class PerMarket:
-    """An override of :func:`experiment` computed for each market: ``function(market)``."""
+    """An override of :func:`experiment` computed for each market: ``function(market)``.
+
+    Attributes
+    ----------
+    function
+        Called with each :class:`Market`; returns the value of the
+        :func:`~mslab.orderbook.run_backtest` keyword for that market (e.g. one latency per
+        message of that market).
+    """
 
     function: Any
 
 
 @dataclass(frozen=True)
 class Market:
-    """One sample path for the back-tests.
+    """One sample path for the back-tests (:func:`make_market`).
 
-    ``messages`` maps the LOBSTER columns of :data:`MESSAGE_FIELDS` to the arrays of the
-    messages *after* the opening book; ``initial_book`` is the order-book row before them;
-    ``book`` the order-book rows after each of them for a back-test in book-file mode (a real
-    day, whose messages alone do not rebuild the book), or ``None`` to replay the messages
-    (a simulated session); ``time`` (s, on the engine's nanosecond clock, as fill times are)
-    and ``mid`` (ticks) are the exchange's mid after
-    *every* message, opening book included (the series markouts are measured against);
-    ``duration`` is the time from the opening book to the last message (s).
+    Attributes
+    ----------
+    name : str
+        The market's name in experiment tables (:data:`FILE` for the data file).
+    messages : dict
+        Maps the LOBSTER columns of :data:`MESSAGE_FIELDS` to the arrays of the messages
+        *after* the opening book.
+    initial_book : numpy.ndarray
+        The LOBSTER order-book row before them.
+    time : numpy.ndarray
+        float64 time of *every* message, opening book included (s, on the engine's
+        nanosecond clock, as fill times are).
+    mid : numpy.ndarray
+        float64 exchange mid after every message, opening book included (ticks): with
+        ``time``, the series markouts are measured against.
+    duration : float
+        Time from the opening book to the last message (s).
+    book : numpy.ndarray or None
+        The order-book rows after each message after the opening book, for a back-test in
+        book-file mode (a real day, whose messages alone do not rebuild the book), or
+        ``None`` to replay the messages (a simulated session).
     """
 
     name: str
@@ -132,6 +171,12 @@ def book_mid(book: object, tick: int) -> np.ndarray:
     numpy.ndarray
         ``(best ask + best bid) / 2 / tick`` where both sides have size; rows with an empty side
         carry the last two-sided mid forward (and the first one backward).
+
+    Raises
+    ------
+    ValueError
+        If ``book`` is not an integer array of that shape with at least one row, ``tick`` is
+        not a valid tick, or no row has both sides.
     """
     rows = _book_rows("book", book)
     tick = check_tick(tick)
@@ -163,7 +208,22 @@ def make_market(name: str, messages: Mapping[str, object], book: object, first: 
         The tick in LOBSTER price units.
     book_file : bool
         Back-test in book-file mode: the visible book after each message is its row of
-        ``book`` (a real LOBSTER day); else the messages are replayed.
+        ``book`` (a real LOBSTER day); else (default) the messages are replayed.
+
+    Returns
+    -------
+    Market
+        Named ``name``: the messages from ``first`` on, the opening book ``book[first − 1]``,
+        the time and mid (:func:`book_mid`) of all ``n`` rows, the duration
+        ``time[n − 1] − time[first − 1]`` and, in book-file mode, ``book[first:]``.
+
+    Raises
+    ------
+    ValueError
+        For an empty ``name``, missing or misshapen message arrays, a malformed stream (as
+        :func:`~mslab.orderbook.messages.message_arrays` checks it), fewer than two messages,
+        ``book`` not integer order-book rows, one per message, or without a two-sided row,
+        ``first`` outside [1, n − 1], ``book_file`` not a bool, or an invalid ``tick``.
     """
     if not isinstance(name, str) or not name:
         _validate.fail("name", name, "a non-empty string")
@@ -197,11 +257,44 @@ def make_market(name: str, messages: Mapping[str, object], book: object, first: 
 
 def day_blocks(messages: Mapping[str, object], book: object, first: int, tick: int,
                block_seconds: float) -> list[Market]:
-    """A real day cut into consecutive blocks of ``block_seconds`` (the last one shorter), each
-    a :class:`Market` in book-file mode named ``"block 1"``, ``"block 2"``, …, that starts
-    flat from the file's book at its start: the independent-looking pieces whose spread gives
-    the day's standard errors (:func:`aggregate`). Arguments as :func:`make_market`; a block
-    needs at least two messages (a shorter tail joins the block before it)."""
+    """A real day cut into consecutive blocks of ``block_seconds``, each a :class:`Market` in
+    book-file mode named ``"block 1"``, ``"block 2"``, …, that starts flat from the file's book
+    at its start: the independent-looking pieces whose spread gives the day's standard errors
+    (:func:`aggregate`).
+
+    The first block starts at message ``first``, the next ones at the first message at or
+    after ``t₀ + k·block_seconds``, k = 1, 2, … (``t₀`` the time of message ``first − 1``, the
+    opening book); the last block runs to the end of the day. A boundary that would leave the
+    first or the last block with fewer than two messages is dropped (e.g. a short tail joins
+    the block before it); a block in between may hold a single message.
+
+    Parameters
+    ----------
+    messages : mapping
+        The day's message arrays, as in :func:`make_market`.
+    book : numpy.ndarray
+        The order-book row after each message, shape ``(n, 4·levels)``.
+    first : int
+        Number of messages that write the opening book (1 ≤ first < n).
+    tick : int
+        The tick in LOBSTER price units.
+    block_seconds : float
+        Length of a block in seconds, > 0; at most 10 000 blocks.
+
+    Returns
+    -------
+    list of Market
+        The blocks in time order.
+
+    Raises
+    ------
+    ValueError
+        For arguments :func:`make_market` refuses, ``block_seconds`` ≤ 0 or so short that the
+        day holds more than 10 000 blocks. It can also be raised when some interval
+        ``[t₀ + k·block_seconds, t₀ + (k + 1)·block_seconds)`` holds no message: two
+        boundaries then fall on the same message and :func:`make_market` refuses the empty
+        block.
+    """
     block_seconds = _validate.positive("block_seconds", block_seconds)
     whole = make_market(FILE, messages, book, first, tick, book_file=True)
     time = np.asarray(messages["time"], dtype=float)
@@ -227,6 +320,17 @@ def summary(result: MarketMakingResult, market: Market, *, markout_horizon: floa
             tick: int) -> dict[str, float]:
     """One back-test of ``market`` reduced to the figures the chapter compares.
 
+    Parameters
+    ----------
+    result : MarketMakingResult
+        The back-test of ``market`` (:func:`~mslab.orderbook.run_backtest`).
+    market : Market
+        The market it ran on (its duration, times and mids).
+    markout_horizon : float
+        Seconds after a fill at which its markout is measured (≥ 0).
+    tick : int
+        The tick in LOBSTER price units.
+
     Returns
     -------
     dict
@@ -236,6 +340,13 @@ def summary(result: MarketMakingResult, market: Market, *, markout_horizon: floa
         ``taker_share`` (share of traded shares filled as taker, NaN without fills); and the
         volume-weighted markout decomposition at ``markout_horizon`` seconds, in ticks per
         share: ``capture`` + ``adverse`` = ``markout`` (NaN without fills).
+
+    Raises
+    ------
+    ValueError
+        If ``result`` or ``market`` has the wrong type, ``markout_horizon`` < 0, ``tick`` is
+        invalid, the market's duration is not positive, or a fill is not after the market's
+        first time (:func:`~mslab.orderbook.markouts`).
     """
     if not isinstance(market, Market):
         _validate.fail("market", type(market).__name__, "a Market (make_market)")
@@ -283,6 +394,14 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
     -------
     pandas.DataFrame
         The labels, ``strategy``, ``market`` and the :data:`SUMMARY_METRICS` of :func:`summary`.
+
+    Raises
+    ------
+    ValueError
+        For no markets or markets with repeated names, ``backtest`` without ``tick``, a
+        negative ``markout_horizon``, a malformed spec or one whose labels clash with the
+        output columns, a strategy without a quoter for some market, and whatever
+        :func:`~mslab.orderbook.run_backtest` or :func:`summary` refuses.
     """
     markets = list(markets)
     if not markets or not all(isinstance(m, Market) for m in markets):
@@ -322,7 +441,26 @@ def experiment(specs: Iterable[Spec], markets: Sequence[Market],
 
 
 def mean_se(values: object) -> tuple[float, float]:
-    """Mean and standard error of the mean of the finite ``values`` (NaN if fewer than two)."""
+    """Mean and standard error of the mean of the finite ``values`` (NaN if fewer than two).
+
+    The standard error is the sample standard deviation (ddof = 1) over √n, n the number of
+    finite values; NaN and ±inf are dropped.
+
+    Parameters
+    ----------
+    values
+        Real numbers, any shape (flattened), e.g. a column of :func:`experiment`'s table.
+
+    Returns
+    -------
+    mean, se : float
+        NaN for both without finite values; ``se`` NaN with a single one.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` cannot be converted to floats.
+    """
     try:
         v = np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError):
@@ -362,6 +500,12 @@ def aggregate(runs: pd.DataFrame, by: Sequence[str], metrics: Sequence[str]) -> 
         One row per group: the ``by`` columns, and for each metric ``m`` the columns ``m``
         (session mean), ``m_se`` (its standard error, :func:`mean_se`) and ``m_file`` (the
         file's value, NaN if the file was not run).
+
+    Raises
+    ------
+    ValueError
+        If ``by`` or ``metrics`` is empty, or ``runs`` is not a DataFrame with the columns
+        ``market``, ``by`` and ``metrics``.
     """
     by, metrics = list(by), list(metrics)
     if not by or not metrics:
@@ -388,7 +532,35 @@ def paired_difference(runs: pd.DataFrame, metric: str, column: str, a: object, b
                       **where: object) -> tuple[float, float]:
     """Mean and standard error of ``metric`` under ``column == a`` minus under ``column == b``,
     paired by simulated session (the same order flow under both settings), among the rows
-    matching ``where`` (column=value pairs)."""
+    matching ``where`` (column=value pairs).
+
+    The file's rows (:data:`FILE`) are left out; a session run under only one of the settings
+    has no difference and is dropped (:func:`mean_se` keeps the finite differences).
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        Output of :func:`experiment`.
+    metric : str
+        The column to compare.
+    column : str
+        The column whose values ``a`` and ``b`` are the two settings.
+    a, b
+        The two settings compared (``a`` minus ``b``).
+    **where
+        Further column=value conditions on the rows.
+
+    Returns
+    -------
+    mean, se : float
+        Mean difference and its standard error (:func:`mean_se`).
+
+    Raises
+    ------
+    ValueError
+        If ``runs`` is not a DataFrame with those columns, or either setting does not have
+        exactly one row per session among the selected rows (or has none).
+    """
     _require_columns("runs", runs, ["market", metric, column, *where])
     sel = runs[runs["market"] != FILE]
     for col, val in where.items():
@@ -407,6 +579,25 @@ def trading_configurations(table: pd.DataFrame, metric: str = "sharpe") -> pd.Da
     ``table`` is a :func:`mslab.sweeps.run_sweep` table (columns ``instrument``,
     ``params_json``, ``split`` and ``metric``); a configuration that never trades has no
     defined Sharpe ratio on some slice and is dropped, with all its rows.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The sweep table; a configuration is an (``instrument``, ``params_json``) pair, and
+        every row of it (each slice) is checked.
+    metric : str
+        The column that must be finite (default ``"sharpe"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of the kept configurations, with their original index.
+
+    Raises
+    ------
+    ValueError
+        If ``table`` is not a DataFrame with the columns ``instrument``, ``params_json`` and
+        ``metric``.
     """
     _require_columns("table", table, ["instrument", "params_json", metric])
     finite = np.isfinite(table[metric].to_numpy(dtype=float))
@@ -419,7 +610,37 @@ def rank_correlation(table: pd.DataFrame, a: str = "validation", b: str = "test"
                      metric: str = "sharpe") -> pd.Series:
     """Spearman correlation, per instrument, of the configurations' ``metric`` on slices ``a``
     and ``b`` (ranks with ties averaged; NaN for an instrument with fewer than two
-    configurations)."""
+    configurations).
+
+    A configuration is an (``instrument``, ``params_json``) pair; several rows of one
+    configuration and slice are averaged. A configuration missing (or NaN) on one slice is
+    left out of the correlation but still ranked on the other, so the value is then not
+    exactly Spearman's correlation of the remaining pairs.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A :func:`mslab.sweeps.run_sweep` table (columns ``instrument``, ``params_json``,
+        ``split`` and ``metric``).
+    a, b : str
+        The two slices (values of ``split``), by default ``"validation"`` and ``"test"``.
+    metric : str
+        The column correlated (default ``"sharpe"``).
+
+    Returns
+    -------
+    pandas.Series
+        The rank correlation, indexed by instrument.
+
+    Raises
+    ------
+    ValueError
+        If ``table`` is not a DataFrame with those columns, or ``a`` or ``b`` is not a split
+        of it.
+    KeyError
+        If every value of ``metric`` on slice ``a`` or ``b`` is NaN (the slice drops out of
+        the pivot).
+    """
     _require_columns("table", table, ["instrument", "params_json", "split", metric])
     for name, split in (("a", a), ("b", b)):
         if split not in set(table["split"]):
@@ -430,7 +651,23 @@ def rank_correlation(table: pd.DataFrame, a: str = "validation", b: str = "test"
 
 def grid_text(values: Iterable[float]) -> str:
     """The values of one grid parameter for prose, each with as few decimals as it needs (at
-    most 12), formatted by :func:`mslab.glue.number`: ``0.6, 0.75, 0.9``; ``20, 50, 100``."""
+    most 12), formatted by :func:`mslab.glue.number`: ``0.6, 0.75, 0.9``; ``20, 50, 100``.
+
+    Parameters
+    ----------
+    values
+        Finite real numbers (not bools), e.g. a tuple of :data:`MICROMARKET_GRID`.
+
+    Returns
+    -------
+    str
+        The formatted values joined by ``", "``.
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is empty or holds anything but finite real numbers.
+    """
     values = list(values)
     if not values:
         _validate.fail("values", values, "a non-empty list of numbers")

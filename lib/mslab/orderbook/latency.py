@@ -36,20 +36,68 @@ _NS = 1e9
 
 @njit(LATENCY_MODEL_SIGNATURE, cache=True)
 def constant_latency(values, message):
-    """The same latency ``values[0]`` for every order and report."""
+    """The same latency ``values[0]`` for every order and report.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        int64 array; ``values[0]`` is the latency in nanoseconds.
+    message : int
+        Index of the last market message processed (ignored).
+
+    Returns
+    -------
+    int
+        The latency in nanoseconds.
+    """
     return values[0]
 
 
 @njit(LATENCY_MODEL_SIGNATURE, cache=True)
 def per_message_latency(values, message):
-    """One latency per market message: ``values[message]``."""
+    """One latency per market message: ``values[message]``.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        int64 array of latencies in nanoseconds, one per market message.
+    message : int
+        Index of the last market message the exchange has processed.
+
+    Returns
+    -------
+    int
+        The latency in nanoseconds.
+    """
     return values[message]
 
 
 def latency_values(name: str, value: object, n: int) -> np.ndarray:
     """A latency in seconds (a number, or one per message: a 1-D array of length ``n``) as
-    int64 nanoseconds; ``ValueError`` naming ``name`` unless every value is in
-    [0, :data:`MAX_LATENCY`]."""
+    int64 nanoseconds.
+
+    Parameters
+    ----------
+    name : str
+        The parameter named in error messages (e.g. ``"feed_latency"``).
+    value : float or numpy.ndarray
+        Seconds in [0, :data:`MAX_LATENCY`]: a real number (not a bool), or a 1-D numeric
+        array of ``n`` finite values, one per message.
+    n : int
+        Number of messages of the stream.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 nanoseconds (rounded to the nearest): one value for a number, ``n`` for an
+        array.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, for any other value (a bool, a non-finite or out-of-range number, or
+        an array of another shape or dtype).
+    """
     allowed = (f"a number of seconds in [0, {MAX_LATENCY:g}] or a 1-D array of them, one per "
                f"message ({n})")
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
@@ -66,7 +114,30 @@ def latency_values(name: str, value: object, n: int) -> np.ndarray:
 def latency_model(name: str, model: object, values: np.ndarray):
     """The latency model the backtest calls: ``model`` if given (a numba function compiled for
     :data:`LATENCY_MODEL_SIGNATURE`, called with :func:`latency_values`' output), else the
-    built-in one for ``values`` (constant or per message); ``ValueError`` naming ``name``."""
+    built-in one for ``values`` (constant or per message).
+
+    Parameters
+    ----------
+    name : str
+        The parameter named in error messages (e.g. ``"entry_latency_model"``).
+    model
+        ``None``, or a numba function already compiled for :data:`LATENCY_MODEL_SIGNATURE`.
+    values : numpy.ndarray
+        The int64 nanoseconds of :func:`latency_values`: one value selects
+        :func:`constant_latency`, more :func:`per_message_latency` (when ``model`` is
+        ``None``).
+
+    Returns
+    -------
+    numba.core.dispatcher.Dispatcher
+        The model function.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, if ``model`` is neither ``None`` nor a numba function compiled for
+        the signature.
+    """
     if model is None:
         return constant_latency if values.size == 1 else per_message_latency
     return _validate.jitted_model(name, model, LATENCY_MODEL_SIGNATURE,
@@ -75,7 +146,20 @@ def latency_model(name: str, model: object, values: np.ndarray):
 
 
 def feed_arrival(time_ns: np.ndarray, feed: np.ndarray) -> np.ndarray:
-    """When each message reaches us: ``time + feed latency``, made FIFO (non-decreasing)."""
+    """When each message reaches us: ``time + feed latency``, made FIFO (non-decreasing).
+
+    Parameters
+    ----------
+    time_ns : numpy.ndarray
+        int64 message times at the exchange (ns), shape ``(n,)``.
+    feed : numpy.ndarray
+        int64 feed latency (ns) of :func:`latency_values`: one value, or one per message.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 arrival times (ns), shape ``(n,)``: the running maximum of ``time_ns + feed``.
+    """
     return np.maximum.accumulate(time_ns + (feed if feed.size > 1 else feed[0]))
 
 
@@ -94,7 +178,20 @@ def empirical_latency(values, message):
     distribution's quantiles (ns, as :func:`empirical_latency_values` writes them); message
     ``message`` gets the quantile picked by a SplitMix64 hash of (seed, message). The draws are
     deterministic given the seed, independent of the order of calls, and uniform over the
-    quantiles, i.e. distributed as the sample."""
+    quantiles, i.e. distributed as the sample.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        int64 array ``[seed, q₁, …, q_m]`` with m ≥ 1 quantiles in nanoseconds.
+    message : int
+        Index of the last market message the exchange has processed.
+
+    Returns
+    -------
+    int
+        The latency in nanoseconds, one of ``q₁, …, q_m``.
+    """
     n = values.size - 1
     return values[1 + np.int64(_mix(values[0], message) % np.uint64(n))]
 
@@ -109,11 +206,33 @@ def _draws(values, n):
 
 def empirical_latency_values(sample: object, n: int, seed: int) -> np.ndarray:
     """The latency argument of :func:`~mslab.orderbook.run_backtest` (seconds, one per message)
-    for :func:`empirical_latency`: ``[seed × 1e-9, q₁, …, q_{n−1}]``, the seed (an integer in
-    [0, :data:`MAX_SEED`], stored as nanoseconds) and the quantiles of ``sample`` (seconds, values of the sample, in
-    [0, :data:`MAX_LATENCY`]) at probabilities ``(j − ½)/(n − 1)``, ``j = 1..n−1`` — with
-    ``n`` the number of messages of the stream (2 ≤ n ≤ :data:`MAX_MESSAGES`), so the distribution is resolved to
-    ``n − 1`` quantiles."""
+    for :func:`empirical_latency`: ``[seed × 1e-9, q₁, …, q_{n−1}]``.
+
+    The seed is stored as nanoseconds, and ``q_j`` is the quantile of ``sample`` (a value of
+    the sample, ``inverted_cdf`` method) at probability ``(j − ½)/(n − 1)``, ``j = 1..n−1``:
+    with ``n`` the number of messages of the stream, the distribution is resolved to
+    ``n − 1`` quantiles.
+
+    Parameters
+    ----------
+    sample : numpy.ndarray
+        A non-empty 1-D array of measured latencies, seconds in [0, :data:`MAX_LATENCY`].
+    n : int
+        Number of messages of the stream, 2 ≤ n ≤ :data:`MAX_MESSAGES`.
+    seed : int
+        Seed of the draws, an integer in [0, :data:`MAX_SEED`].
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of length ``n`` (seconds), to pass as ``entry_latency`` or
+        ``response_latency`` with ``empirical_latency`` as the model.
+
+    Raises
+    ------
+    ValueError
+        If ``sample``, ``n`` or ``seed`` is outside the ranges above.
+    """
     x = _validate.real_vector("sample", sample, low=0.0, high=MAX_LATENCY,
                               what="latencies in seconds")
     n = _validate.integer("n", n, low=2, high=MAX_MESSAGES)
@@ -125,6 +244,27 @@ def empirical_latency_values(sample: object, n: int, seed: int) -> np.ndarray:
 def empirical_draws(sample: object, n: int, seed: int) -> np.ndarray:
     """The draws of :func:`empirical_latency` for messages ``0..n−1`` (seconds), e.g. a feed
     latency per message drawn from a measured distribution (``feed_latency=`` of
-    :func:`~mslab.orderbook.run_backtest`); arguments as :func:`empirical_latency_values`."""
+    :func:`~mslab.orderbook.run_backtest`); arguments as :func:`empirical_latency_values`.
+
+    Parameters
+    ----------
+    sample : numpy.ndarray
+        A non-empty 1-D array of measured latencies, seconds in [0, :data:`MAX_LATENCY`].
+    n : int
+        Number of messages, 2 ≤ n ≤ :data:`MAX_MESSAGES`.
+    seed : int
+        Seed of the draws, an integer in [0, :data:`MAX_SEED`].
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 array of length ``n``: the latency of each message in seconds (a quantile of
+        the sample rounded to the nanosecond).
+
+    Raises
+    ------
+    ValueError
+        If ``sample``, ``n`` or ``seed`` is outside the ranges above.
+    """
     values = latency_values("sample", empirical_latency_values(sample, n, seed), n)
     return _draws(values, n) / _NS

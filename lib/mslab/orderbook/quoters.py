@@ -84,7 +84,20 @@ FREE, OPEN, CANCELLING, FINISHED = 0, 1, 2, 3  # ORDER_STATE values
 class Quoter:
     """A quoting rule for :func:`~mslab.orderbook.run_backtest`: ``function`` (compiled for
     :data:`QUOTER_SIGNATURE`), its ``params`` (float64 array) and the number of quote
-    ``levels`` per side it may fill."""
+    ``levels`` per side it may fill.
+
+    Attributes
+    ----------
+    name : str
+        Label of the quoter (``"grid"``, ``"avellaneda_stoikov"``, ``"glft"`` or the name
+        given to :func:`custom_quoter`).
+    function
+        The rule: a numba function compiled for :data:`QUOTER_SIGNATURE`.
+    params : numpy.ndarray
+        1-D C-contiguous float64 array passed to the rule as ``params``.
+    levels : int
+        Rows of the quote table the rule receives (quote levels per side), 1..64.
+    """
 
     name: str
     function: Dispatcher
@@ -94,7 +107,22 @@ class Quoter:
 
 @njit(QUOTER_SIGNATURE, cache=True)
 def grid_rule(view, params, orders, quotes):
-    """``params = (half_spread, step)``: level l at mid ∓ (half_spread + l·step)."""
+    """``params = (half_spread, step)``: level l at mid ∓ (half_spread + l·step).
+
+    Each row ``l`` of ``quotes`` gets a bid at ``floor(mid − half_spread − l·step)`` and an
+    ask at ``ceil(mid + half_spread + l·step)`` ticks, ``order_size`` shares each.
+
+    Parameters
+    ----------
+    view : MarketView
+        What the market maker knows at the decision (prices in ticks, sizes in shares).
+    params : numpy.ndarray
+        float64 parameters, ``(half_spread, step)`` in ticks.
+    orders : numpy.ndarray
+        int64 order table (one row per slot; not read).
+    quotes : numpy.ndarray
+        int64 quote table of shape ``(levels, 4)``, every row filled, written in place.
+    """
     half, step = params[0], params[1]
     for lev in range(quotes.shape[0]):
         d = half + lev * step
@@ -106,7 +134,25 @@ def grid_rule(view, params, orders, quotes):
 
 @njit(QUOTER_SIGNATURE, cache=True)
 def avellaneda_stoikov_rule(view, params, orders, quotes):
-    """``params = (gamma, sigma, k, horizon)``; see the module docstring."""
+    """``params = (gamma, sigma, k, horizon)``; see the module docstring.
+
+    With ``q`` = inventory / order_size (lots) and ``τ = max(horizon − elapsed, 0)`` (s), the
+    reservation price is ``r = mid − q·γσ²τ`` and the half-spread
+    ``h = ½·(γσ²τ + (2/γ)·ln(1 + γ/k))``; row 0 gets a bid at ``floor(r − h)`` and an ask at
+    ``ceil(r + h)`` ticks, ``order_size`` shares each.
+
+    Parameters
+    ----------
+    view : MarketView
+        What the market maker knows at the decision (prices in ticks, sizes in shares).
+    params : numpy.ndarray
+        float64 parameters, ``(gamma, sigma, k, horizon)`` (see
+        :func:`avellaneda_stoikov_quoter` for units).
+    orders : numpy.ndarray
+        int64 order table (one row per slot; not read).
+    quotes : numpy.ndarray
+        int64 quote table of shape ``(levels, 4)``, row 0 filled, written in place.
+    """
     gamma, sigma, k, horizon = params[0], params[1], params[2], params[3]
     q = view.inventory / view.order_size
     tau = max(horizon - view.elapsed, 0.0)
@@ -121,7 +167,23 @@ def avellaneda_stoikov_rule(view, params, orders, quotes):
 @njit(QUOTER_SIGNATURE, cache=True)
 def glft_rule(view, params, orders, quotes):
     """``params = (base, C, drift)`` with base = ln(1 + γ/k)/γ, C the GLFT constant and
-    drift = μ/(γσ²): δᵇ = base + (−drift + (2q + 1)/2)·C, δᵃ = base + (drift − (2q − 1)/2)·C."""
+    drift = μ/(γσ²): δᵇ = base + (−drift + (2q + 1)/2)·C, δᵃ = base + (drift − (2q − 1)/2)·C.
+
+    With ``q`` = inventory / order_size (lots), row 0 gets a bid at ``floor(mid − δᵇ(q))``
+    and an ask at ``ceil(mid + δᵃ(q))`` ticks, ``order_size`` shares each.
+
+    Parameters
+    ----------
+    view : MarketView
+        What the market maker knows at the decision (prices in ticks, sizes in shares).
+    params : numpy.ndarray
+        float64 parameters, ``(base, C, drift)``: base and C in ticks, drift in lots
+        (:func:`glft_quoter`).
+    orders : numpy.ndarray
+        int64 order table (one row per slot; not read).
+    quotes : numpy.ndarray
+        int64 quote table of shape ``(levels, 4)``, row 0 filled, written in place.
+    """
     base, c, drift = params[0], params[1], params[2]
     q = view.inventory / view.order_size
     quotes[0, BID_TICK] = int(np.floor(view.mid - asymptotic_bid_depth(base, c, drift, q)))
@@ -132,8 +194,27 @@ def glft_rule(view, params, orders, quotes):
 
 def grid_quoter(half_spread: float = 0.5, levels: int = 1, step: int = 1) -> Quoter:
     """Fixed-spread grid: ``levels`` quotes per side at ``mid ∓ (half_spread + l·step)`` ticks
-    (l = 0..levels−1), bids rounded down and asks up. ``half_spread`` ≥ 0 (ticks; 0.5 joins the
-    best quotes of a one-tick market), ``step`` ≥ 1 (ticks).
+    (l = 0..levels−1), bids rounded down and asks up.
+
+    Parameters
+    ----------
+    half_spread
+        Distance of the first quotes from the mid, ticks ≥ 0 (0.5, the default, joins the
+        best quotes of a one-tick market).
+    levels
+        Quotes per side, 1..64 (default 1).
+    step
+        Distance between successive levels, an integer number of ticks ≥ 1 (default 1).
+
+    Returns
+    -------
+    Quoter
+        Named ``"grid"``, with ``params = [half_spread, step]``.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above.
 
     Examples
     --------
@@ -149,9 +230,33 @@ def grid_quoter(half_spread: float = 0.5, levels: int = 1, step: int = 1) -> Quo
 
 
 def avellaneda_stoikov_quoter(gamma: float, sigma: float, k: float, horizon: float) -> Quoter:
-    """Avellaneda–Stoikov quotes: risk aversion ``gamma`` > 0 (per tick per lot), volatility
-    ``sigma`` ≥ 0 (ticks per √s), intensity decay ``k`` > 0 (per tick), ``horizon`` > 0 (s after
-    the first message)."""
+    """Avellaneda–Stoikov quotes around the reservation price (see the module docstring).
+
+    One quote per side: around ``r = mid − q·γσ²τ`` with total spread
+    ``γσ²τ + (2/γ)·ln(1 + γ/k)``, ``q`` the inventory in lots of ``order_size`` and
+    ``τ = max(horizon − elapsed, 0)``.
+
+    Parameters
+    ----------
+    gamma
+        Risk aversion > 0 (per tick per lot).
+    sigma
+        Volatility ≥ 0 (ticks per √s).
+    k
+        Decay of the fill intensity with depth > 0 (per tick).
+    horizon
+        Horizon > 0 (s after the first message); after it τ = 0.
+
+    Returns
+    -------
+    Quoter
+        Named ``"avellaneda_stoikov"``, one level, ``params = [gamma, sigma, k, horizon]``.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above.
+    """
     gamma = _validate.positive("gamma", gamma)
     sigma = _validate.nonnegative("sigma", sigma)
     k = _validate.positive("k", k)
@@ -161,9 +266,40 @@ def avellaneda_stoikov_quoter(gamma: float, sigma: float, k: float, horizon: flo
 
 
 def glft_quoter(gamma: float, sigma: float, k: float, A: float, mu: float = 0.0) -> Quoter:
-    """GLFT asymptotic quotes with inventory skew: ``gamma`` > 0 (per tick per lot), ``sigma``
-    > 0 (ticks per √s), ``k`` > 0 (per tick), ``A`` > 0 (fills per s at zero depth), drift
-    ``mu`` (ticks per s)."""
+    """GLFT asymptotic quotes with inventory skew (Guéant–Lehalle–Fernandez-Tapia).
+
+    One quote per side at ``mid − δᵇ(q)`` and ``mid + δᵃ(q)``, ``q`` the inventory in lots of
+    ``order_size`` (:func:`mslab.inventory.glft_asymptotic_quotes`).
+
+    Parameters
+    ----------
+    gamma
+        Risk aversion > 0 (per tick per lot).
+    sigma
+        Volatility > 0 (ticks per √s).
+    k
+        Decay of the fill intensity with depth > 0 (per tick).
+    A
+        Fill intensity at zero depth > 0 (fills per s).
+    mu
+        Drift of the mid (ticks per s), default 0.
+
+    Returns
+    -------
+    Quoter
+        Named ``"glft"``, one level, ``params = [base, C, drift]`` of the asymptotic depths
+        (see :func:`glft_rule`), computed once here. They are not checked to be finite:
+        extreme magnitudes (e.g. a subnormal γσ²) can make them infinite.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above.
+    OverflowError
+        When σ² overflows a float.
+    ZeroDivisionError
+        When γσ² underflows to 0.
+    """
     gamma = _validate.positive("gamma", gamma)
     sigma = _validate.positive("sigma", sigma)
     k = _validate.positive("k", k)
@@ -175,9 +311,32 @@ def glft_quoter(gamma: float, sigma: float, k: float, A: float, mu: float = 0.0)
 
 def custom_quoter(function: object, params: object = (), levels: int = 1,
                   name: str = "custom") -> Quoter:
-    """Wrap a user rule: ``function`` is an ``@njit`` function that compiles for
-    :data:`QUOTER_SIGNATURE`, ``params`` a 1-D sequence of finite floats it receives,
-    ``levels`` (1..64) the rows of its quote table."""
+    """Wrap a user rule as a :class:`Quoter`.
+
+    Parameters
+    ----------
+    function
+        An ``@njit`` function that compiles for :data:`QUOTER_SIGNATURE` (it is compiled for
+        it here if it has not been yet).
+    params
+        A 1-D sequence of finite numbers, passed to the rule as float64 (default: empty).
+    levels
+        Rows of the rule's quote table (quote levels per side), 1..64 (default 1).
+    name
+        Label of the quoter (default ``"custom"``).
+
+    Returns
+    -------
+    Quoter
+        The rule with its parameters as a C-contiguous float64 array.
+
+    Raises
+    ------
+    ValueError
+        If ``function`` is not a numba ``@njit`` function or does not compile for the
+        signature (the message quotes numba's error), or for ``params``, ``levels`` or
+        ``name`` outside the ranges above.
+    """
     if not isinstance(function, Dispatcher):
         _validate.fail("function", function, "a numba @njit function")
     try:
