@@ -549,8 +549,8 @@ def base_qty(qty: np.ndarray, price: np.ndarray, contract_size: float | None) ->
     Returns
     -------
     numpy.ndarray
-        Quantities in base units; ``qty`` itself when ``contract_size`` is None, NaN where
-        ``price`` ≤ 0.
+        Quantities in base units; ``qty`` itself when ``contract_size`` is None, else NaN
+        where ``price`` is not > 0 (including NaN).
     """
     if contract_size is None:
         return qty

@@ -164,7 +164,23 @@ class ValidationReport:
 
 
 class DataValidationError(ValueError):
-    """A file failed validation; ``report`` holds every issue found (when there is one)."""
+    """A file failed validation; ``report`` holds every issue found (when there is one).
+
+    A subclass of ``ValueError``.
+
+    Parameters
+    ----------
+    message : str
+        What failed; in strict mode the message includes the report.
+    report : ValidationReport or None
+        The report when the raiser passes one (strict mode does); None otherwise (e.g. a
+        missing column).
+
+    Attributes
+    ----------
+    report : ValidationReport or None
+        As given.
+    """
 
     def __init__(self, message: str, report: ValidationReport | None = None):
         super().__init__(message)
