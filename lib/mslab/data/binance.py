@@ -140,6 +140,37 @@ class BinanceCapture:
     ``records`` is the pyarrow table of kept messages in the compact schema (what
     :func:`write_binance_capture` writes; :mod:`mslab.data.binance_book` rebuilds the book
     from it).
+
+    Attributes
+    ----------
+    venue : str
+        ``"spot"``, ``"usdm"`` or ``"coinm"`` (given or inferred).
+    symbol : str
+        The instrument, e.g. ``"BTCUSDT"``: the symbol most messages name.
+    base : str or None
+        Base asset of the symbol (``"BTC"``), None when the symbol is not recognised.
+    quote : str or None
+        Quote asset of the symbol (``"USDT"``), None when the symbol is not recognised.
+    contract_size : float or None
+        USD value of a COIN-M contract; None on spot and USDⓈ-M.
+    snapshots : pandas.DataFrame
+        One row per REST depth snapshot (columns above).
+    snapshot_levels : pandas.DataFrame
+        The snapshots' levels, one row per level.
+    depth : pandas.DataFrame
+        One row per depth diff.
+    depth_levels : pandas.DataFrame
+        The diffs' levels, one row per level (quantity 0 removes the level).
+    bbo : pandas.DataFrame
+        One row per bookTicker message.
+    trades : pandas.DataFrame
+        One row per trade.
+    records : pyarrow.Table
+        The kept messages in the compact schema, quantities as Binance sent them.
+    paths : tuple
+        The files read (pathlib.Path), in the order given.
+    report : ValidationReport
+        Every dropped or flagged line and the notes.
     """
 
     venue: str
@@ -159,6 +190,7 @@ class BinanceCapture:
 
     @property
     def futures(self) -> bool:
+        """True for a USDⓈ-M or COIN-M capture, False for spot."""
         return self.venue != "spot"
 
 
@@ -419,7 +451,24 @@ def _nullable(table: pa.Table, name: str) -> pd.Series:
 
 def flat_levels(table: pa.Table, prices: str, qtys: str) -> tuple[np.ndarray, ...]:
     """Offsets (n + 1) and flat price/qty arrays of a list-column pair (of equal lengths, as
-    :func:`_incomplete` ensures)."""
+    :func:`_incomplete` ensures).
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        Records in the compact schema.
+    prices : str
+        Name of the list column of prices, e.g. ``"bid_prices"``.
+    qtys : str
+        Name of the matching list column of quantities, e.g. ``"bid_qtys"``.
+
+    Returns
+    -------
+    tuple
+        ``(offsets, price, qty)``: int64 offsets of shape (n + 1,), record i's levels being
+        ``price[offsets[i]:offsets[i + 1]]`` (a null list counts as empty), and the flat
+        float64 prices and quantities, as stored (no unit conversion).
+    """
     p = table.column(prices).combine_chunks()
     q = table.column(qtys).combine_chunks()
     lens = pc.fill_null(pc.list_value_length(p), 0).to_numpy(zero_copy_only=False)
@@ -486,7 +535,23 @@ def _infer_venue(kinds: np.ndarray, table: pa.Table, symbol: str, coinm_votes: i
 
 
 def base_qty(qty: np.ndarray, price: np.ndarray, contract_size: float | None) -> np.ndarray:
-    """Quantities in base units: COIN-M contracts × contract_size (USD) / price."""
+    """Quantities in base units: COIN-M contracts × contract_size (USD) / price.
+
+    Parameters
+    ----------
+    qty : numpy.ndarray
+        Quantities as Binance sends them (contracts on COIN-M).
+    price : numpy.ndarray
+        Prices of the same levels or trades (quote currency), shape of ``qty``.
+    contract_size : float or None
+        USD value of a contract; None for spot and USDⓈ-M.
+
+    Returns
+    -------
+    numpy.ndarray
+        Quantities in base units; ``qty`` itself when ``contract_size`` is None, else NaN
+        where ``price`` is not > 0 (including NaN).
+    """
     if contract_size is None:
         return qty
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -715,6 +780,35 @@ def load_binance_capture(paths: str | Path | Sequence[str | Path], *, venue: str
     With ``strict=True`` any dropped or flagged line raises
     :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned with its
     report (see the module docstring for the checks).
+
+    Parameters
+    ----------
+    paths : str or pathlib.Path or list of pathlib.Path
+        One existing file, or a non-empty list (or tuple) of the parts in time order.
+    venue : str or None
+        ``"spot"``, ``"usdm"`` or ``"coinm"``; None (default) infers it from the messages. A
+        venue other than the inferred one is used and noted in the report.
+    contract_size : float or None
+        USD value of a COIN-M contract, > 0; None for the default. Ignored (with a note)
+        unless the venue is COIN-M.
+    strict : bool
+        With True, any dropped or flagged line raises
+        :class:`~mslab.data.report.DataValidationError`; with False (default) the data is
+        returned with its report.
+
+    Returns
+    -------
+    BinanceCapture
+        The kept messages, typed, quantities in base units, with the validation report.
+
+    Raises
+    ------
+    ValueError
+        If ``paths`` is empty or not a path or sequence of existing files, ``venue`` or
+        ``contract_size`` is not allowed, or ``strict`` is not a bool.
+    DataValidationError
+        If no valid message remains or none names the symbol, a Parquet file cannot be read,
+        or (``strict=True``) a line is dropped or flagged.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -756,7 +850,26 @@ def load_binance_capture(paths: str | Path | Sequence[str | Path], *, venue: str
 def write_binance_capture(capture: BinanceCapture, path: str | Path) -> Path:
     """Write the capture's kept messages as compact Parquet (deterministic: a re-run writes the
     same bytes; see :mod:`mslab.data.parquet`). Quantities are written as Binance sent them
-    (contracts on COIN-M)."""
+    (contracts on COIN-M).
+
+    Parameters
+    ----------
+    capture : BinanceCapture
+        A loaded capture.
+    path : str or pathlib.Path
+        Output file ending in ``.parquet`` or ``.pq``; missing parent directories are created,
+        an existing file is replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ValueError
+        If ``capture`` is not a BinanceCapture or ``path`` has another suffix.
+    """
     if not isinstance(capture, BinanceCapture):
         _validate.fail("capture", type(capture).__name__, "a BinanceCapture")
     if not isinstance(path, (str, Path)) or Path(path).suffix.lower() not in (".parquet",
@@ -777,7 +890,29 @@ def receive_lag_ms(capture: BinanceCapture, kind: str = "trade",
 
     The two clocks are offset (in the shipped captures the local clock runs about 1.27 s
     behind), so only the lag relative to its floor, e.g. ``lag - lag.min()``, measures
-    latency."""
+    latency.
+
+    Parameters
+    ----------
+    capture : BinanceCapture
+        A loaded capture.
+    kind : str
+        ``"depth"``, ``"bookTicker"`` or ``"trade"`` (default).
+    exchange_time : str
+        ``"event"`` (default, ``E``) or ``"transaction"`` (``T``).
+
+    Returns
+    -------
+    pandas.Series
+        ``lag_ms`` (float64, ms), one value per row of ``capture.depth``, ``capture.bbo`` or
+        ``capture.trades``, with that frame's index.
+
+    Raises
+    ------
+    ValueError
+        If ``capture`` is not a BinanceCapture, or ``kind`` or ``exchange_time`` is not one of
+        the values above.
+    """
     if not isinstance(capture, BinanceCapture):
         _validate.fail("capture", type(capture).__name__, "a BinanceCapture")
     kind = _validate.choice("kind", kind, tuple(_LAG_KINDS))

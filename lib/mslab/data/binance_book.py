@@ -44,6 +44,33 @@ class L2Book:
     book knows only the levels that diffs touched since, so deeper sampled levels may be missing.
     ``final_bids``/``final_asks`` hold the whole book after the last diff (price, qty; best
     first; empty unless the book is live at the end).
+
+    Attributes
+    ----------
+    levels : int
+        Levels sampled per side.
+    local_ns : numpy.ndarray
+        Local time the state could first be known (int64 ns since the epoch), shape (n,).
+    event_ms : numpy.ndarray
+        Exchange time of the diff (int64 ms since the epoch; −1 where missing), shape (n,).
+    update_id : numpy.ndarray
+        The diff's last update id ``u`` (int64), shape (n,).
+    bid_price : numpy.ndarray
+        Bid prices (quote currency), shape (n, levels), best first.
+    bid_qty : numpy.ndarray
+        Bid quantities (base units), shape (n, levels).
+    ask_price : numpy.ndarray
+        Ask prices (quote currency), shape (n, levels), best first.
+    ask_qty : numpy.ndarray
+        Ask quantities (base units), shape (n, levels).
+    live : numpy.ndarray
+        Whether the book is live after the row (bool), shape (n,).
+    complete : numpy.ndarray
+        Whether every sampled level lies within the snapshot's price range (bool), shape (n,).
+    final_bids : pandas.DataFrame
+        ``price``, ``qty`` of every bid level after the last diff, best first.
+    final_asks : pandas.DataFrame
+        ``price``, ``qty`` of every ask level after the last diff, best first.
     """
 
     levels: int
@@ -61,7 +88,15 @@ class L2Book:
 
     def top(self) -> pd.DataFrame:
         """Level 1 after each diff: ``local_ns, event_ms, update_id, bid, bid_qty, ask,
-        ask_qty, mid`` (NaN where the book is not live)."""
+        ask_qty, mid`` (NaN where the book is not live).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per row of the book (index 0..n-1): times and update id as in the book,
+            prices in the quote currency, quantities in base units, ``mid`` = (bid + ask)/2
+            (NaN where either side is empty).
+        """
         bid, ask = self.bid_price[:, 0], self.ask_price[:, 0]
         return pd.DataFrame({"local_ns": self.local_ns, "event_ms": self.event_ms,
                              "update_id": self.update_id, "bid": bid,
@@ -73,7 +108,33 @@ class L2Book:
         the ``"local"`` clock or ms on the ``"exchange"`` clock, or datetime64): the last row with
         ``local_ns`` (or ``event_ms``) ≤ the time. Rows keep the source row's times and update
         id, so staleness is visible; a time before the first row gives a row that is not live.
-        E.g. 1-second snapshots: ``book.at(np.arange(t0, t1, 10**9))``."""
+        E.g. 1-second snapshots: ``book.at(np.arange(t0, t1, 10**9))``.
+
+        Precisely, the row taken is the last row r such that rows 0..r all have a time ≤ the
+        time: the running maximum of the clock is searched, since the clock can step back where
+        a state became known late.
+
+        Parameters
+        ----------
+        times : numpy.ndarray
+            1-D non-decreasing integer times (ns on the local clock, ms on the exchange
+            clock) or datetime64 (UTC).
+        clock : str
+            ``"local"`` (default, against ``local_ns``) or ``"exchange"`` (``event_ms``).
+
+        Returns
+        -------
+        L2Book
+            One row per time, with ``final_bids``/``final_asks`` unchanged; a time before the
+            first row gives times and update id −1, NaN levels, ``live`` and ``complete``
+            false.
+
+        Raises
+        ------
+        ValueError
+            If ``clock`` is not allowed, ``times`` is not a 1-D non-decreasing integer or
+            datetime64 array, or len(times) × levels exceeds ``MAX_BOOK_CELLS``.
+        """
         clock = _validate.choice("clock", clock, ("local", "exchange"))
         t = np.asarray(times)
         if t.dtype.kind == "M":  # datetimes (UTC) in the clock's unit
@@ -133,6 +194,27 @@ def rebuild_book(capture: BinanceCapture, levels: int = 10) -> L2Book:
     :mod:`mslab.data.l2book`); where the chain breaks the book stops (NaN, ``live`` false)
     until a later snapshot is bridged. Quantities in base units. Memory: 4 × 8 bytes per diff
     and level; refused above ``MAX_BOOK_CELLS`` diffs × levels.
+
+    Parameters
+    ----------
+    capture : BinanceCapture
+        A loaded capture (:func:`~mslab.data.binance.load_binance_capture`).
+    levels : int
+        Levels per side to sample, 1..1000 (10 by default).
+
+    Returns
+    -------
+    L2Book
+        One row per row of ``capture.depth``.
+
+    Raises
+    ------
+    ValueError
+        If ``capture`` is not a BinanceCapture, ``levels`` is outside 1..1000, or diffs ×
+        levels exceeds ``MAX_BOOK_CELLS``.
+    mslab.data.report.DataValidationError
+        If prices or quantities are not decimals with at most 12 digits after the point that
+        fit 64-bit integers once scaled.
     """
     if not isinstance(capture, BinanceCapture):
         _validate.fail("capture", type(capture).__name__, "a BinanceCapture")
@@ -209,6 +291,26 @@ def best_bid_offer(capture: BinanceCapture, source: str = "ticker") -> pd.DataFr
     ``"book"`` the level 1 of the book rebuilt from snapshot and diffs (one row per diff where
     the book is live; ``event_ms`` the diff's exchange time, ``local_ns`` as in
     :class:`L2Book`).
+
+    Parameters
+    ----------
+    capture : BinanceCapture
+        A loaded capture (:func:`~mslab.data.binance.load_binance_capture`).
+    source : str
+        ``"ticker"`` (default) or ``"book"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``local_ns`` (int64 ns), ``event_ms`` (nullable Int64 ms; ``<NA>`` for spot
+        bookTickers), ``bid``, ``ask``, ``mid`` (quote currency), ``bid_qty``, ``ask_qty``
+        (base units); index 0..n-1.
+
+    Raises
+    ------
+    ValueError
+        If ``capture`` is not a BinanceCapture or ``source`` is not allowed (and, with
+        ``"book"``, as :func:`rebuild_book`).
     """
     if not isinstance(capture, BinanceCapture):
         _validate.fail("capture", type(capture).__name__, "a BinanceCapture")
@@ -224,7 +326,25 @@ def best_bid_offer(capture: BinanceCapture, source: str = "ticker") -> pd.DataFr
 
 def mid_series(capture: BinanceCapture, source: str = "ticker") -> pd.Series:
     """Mid price (quote currency) indexed by local receive time (``local_ns``); see
-    :func:`best_bid_offer` for ``source``."""
+    :func:`best_bid_offer` for ``source``.
+
+    Parameters
+    ----------
+    capture : BinanceCapture
+        A loaded capture (:func:`~mslab.data.binance.load_binance_capture`).
+    source : str
+        ``"ticker"`` (default) or ``"book"``.
+
+    Returns
+    -------
+    pandas.Series
+        ``mid`` (float64, quote currency), indexed by ``local_ns`` (int64 ns since the epoch).
+
+    Raises
+    ------
+    ValueError
+        As :func:`best_bid_offer`.
+    """
     bbo = best_bid_offer(capture, source)
     return pd.Series(bbo["mid"].to_numpy(), index=pd.Index(bbo["local_ns"].to_numpy(),
                                                            name="local_ns"), name="mid")
@@ -240,6 +360,26 @@ def ticker_agreement(capture: BinanceCapture, book: L2Book) -> dict[str, float]:
     comparing every ticker with the book after the last applied diff whose ``u`` is not beyond
     the ticker's, ``compared`` and ``agree_price_before`` (the ticker may have moved since that
     diff: diffs aggregate many book updates).
+
+    Parameters
+    ----------
+    capture : BinanceCapture
+        A loaded capture (:func:`~mslab.data.binance.load_binance_capture`).
+    book : L2Book
+        The book rebuilt from this capture (:func:`rebuild_book`, any ``levels``), not
+        resampled with :meth:`L2Book.at`.
+
+    Returns
+    -------
+    dict
+        ``tickers``, ``aligned``, ``agree``, ``agree_price``, ``compared`` and
+        ``agree_price_before`` (counts, int) and ``rate`` (float).
+
+    Raises
+    ------
+    ValueError
+        If ``capture`` is not a BinanceCapture or ``book`` is not an L2Book with one row per
+        depth diff of the capture.
     """
     if not isinstance(capture, BinanceCapture):
         _validate.fail("capture", type(capture).__name__, "a BinanceCapture")

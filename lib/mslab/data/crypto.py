@@ -51,7 +51,19 @@ _INDEX_NAMES = ("", "Unnamed: 0", "__index_level_0__")
 
 
 def columns(levels: int = LEVELS) -> list[str]:
-    """The schema's column names in file order for ``levels`` levels per side."""
+    """The schema's column names in file order for ``levels`` levels per side.
+
+    Parameters
+    ----------
+    levels : int
+        Levels per side (15, the data set's, by default); not validated.
+
+    Returns
+    -------
+    list of str
+        The 5 head columns, then for each side (bids, asks) and each level field the
+        ``levels`` columns ``{side}_{field}_0`` … : 5 + 10·levels names.
+    """
     return list(HEAD) + [f"{side}_{name}_{i}" for side in SIDES for name in LEVEL_FIELDS
                          for i in range(levels)]
 
@@ -59,7 +71,19 @@ def columns(levels: int = LEVELS) -> list[str]:
 @dataclass(frozen=True, eq=False)
 class CryptoSnapshots:
     """Loaded snapshots: ``frame`` holds the schema's columns in order (``system_time`` as
-    datetime64[ns, UTC], the rest float64), indexed by row number."""
+    datetime64[ns, UTC], the rest float64), indexed by row number.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The kept snapshots, columns ``columns(levels)`` (units in the module docstring).
+    levels : int
+        Levels per side loaded (1..15).
+    path : pathlib.Path
+        The file read.
+    report : ValidationReport
+        Every dropped or flagged row and the notes.
+    """
 
     frame: pd.DataFrame
     levels: int
@@ -68,10 +92,30 @@ class CryptoSnapshots:
 
     @property
     def time(self) -> pd.Series:
+        """Snapshot times, ``frame["system_time"]`` (datetime64[ns, UTC])."""
         return self.frame["system_time"]
 
     def level_matrix(self, name: str) -> np.ndarray:
-        """The (n, levels) array of a per-level quantity, e.g. ``"bids_notional"``."""
+        """The (n, levels) array of a per-level quantity, e.g. ``"bids_notional"``.
+
+        Parameters
+        ----------
+        name : str
+            ``"{side}_{field}"`` with side ``bids`` or ``asks`` and field one of
+            ``distance``, ``notional``, ``cancel_notional``, ``limit_notional``,
+            ``market_notional``.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 of shape (n_snapshots, levels), column i for level i (0 = best); units of
+            the field (distance: a fraction of the midpoint; notionals: USD).
+
+        Raises
+        ------
+        ValueError
+            For any other string ``name``.
+        """
         side, _, field = name.partition("_")
         if side not in SIDES or field not in LEVEL_FIELDS:
             _validate.fail("name", name, "'{bids|asks}_{field}' with field one of "
@@ -80,7 +124,24 @@ class CryptoSnapshots:
         return self.frame[cols].to_numpy(dtype=np.float64)
 
     def level_prices(self, side: str) -> np.ndarray:
-        """(n, levels) prices of a side's levels, midpoint × (1 + distance)."""
+        """(n, levels) prices of a side's levels, midpoint × (1 + distance).
+
+        Parameters
+        ----------
+        side : str
+            ``"bids"`` or ``"asks"``.
+
+        Returns
+        -------
+        numpy.ndarray
+            float64 of shape (n_snapshots, levels), quote currency (USD); NaN where the
+            midpoint or distance is missing.
+
+        Raises
+        ------
+        ValueError
+            For any other value of ``side``.
+        """
         _validate.choice("side", side, SIDES)
         mid = self.frame["midpoint"].to_numpy()[:, None]
         return mid * (1.0 + self.level_matrix(f"{side}_distance"))
@@ -110,6 +171,31 @@ def load_crypto_snapshots(path: str | Path, *, levels: int = LEVELS,
     ignored. With ``strict=True`` any dropped or flagged row raises
     :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned with its
     report (see the module docstring for the checks).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An existing CSV file with a header, or a Parquet file (suffix ``.parquet`` or ``.pq``).
+    levels : int
+        Levels per side to load, 1..15 (15 by default).
+    strict : bool
+        With True, any dropped or flagged row raises
+        :class:`~mslab.data.report.DataValidationError`; with False (default) the data is
+        returned with its report.
+
+    Returns
+    -------
+    CryptoSnapshots
+        The kept snapshots, typed, with the validation report.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not an existing file, ``levels`` is outside 1..15 or ``strict`` is not
+        a bool.
+    DataValidationError
+        If the file cannot be read, a column is missing, the header repeats a column name,
+        or (``strict=True``) a row is dropped or flagged.
     """
     path = rep.check_path("path", path)
     levels = _validate.integer("levels", levels, low=1, high=LEVELS)
@@ -179,9 +265,29 @@ def load_crypto_snapshots(path: str | Path, *, levels: int = LEVELS,
 
 def write_crypto_snapshots(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write snapshots in the schema (CSV with the real files' leading unnamed index column, or
-    Parquet for a ``.parquet`` suffix). ``frame`` must hold ``columns(levels)`` for some
-    ``levels``; floats are written with 9 significant digits, times as
-    ``YYYY-MM-DD HH:MM:SS.ffffff+00:00``."""
+    Parquet for a ``.parquet`` or ``.pq`` suffix). ``frame`` must hold ``columns(levels)`` for
+    some ``levels``; in CSV, floats are written with 9 significant digits, times as
+    ``YYYY-MM-DD HH:MM:SS.ffffff+00:00`` (UTC).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Snapshots with exactly the columns ``columns(levels)``, in order; its index is not
+        written (the CSV index column counts rows from 0).
+    path : str or pathlib.Path
+        Output file; missing parent directories are created, an existing file is replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ValueError
+        If ``frame`` is not a DataFrame with the schema's columns in order, or ``path`` is not
+        a path.
+    """
     if not isinstance(frame, pd.DataFrame):
         _validate.fail("frame", type(frame).__name__, "a pandas DataFrame")
     n_level_cols = len(frame.columns) - len(HEAD)

@@ -55,7 +55,21 @@ MAX_TIME_MS = 9_000_000_000_000_000  # datetime64[ns] ends in 2262
 
 @dataclass(frozen=True, eq=False)
 class FundingHistory:
-    """A loaded funding history (see the module docstring for the columns of ``frame``)."""
+    """A loaded funding history (see the module docstring for the columns of ``frame``).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per kept settlement, indexed by row number (columns in the module docstring).
+    interval_hours : float
+        Nominal settlement interval (hours), given or inferred.
+    max_jitter_ms : int
+        Largest tolerated distance of a recorded time from its settlement (ms).
+    path : pathlib.Path
+        The file read.
+    report : ValidationReport
+        Every dropped or flagged row and the notes.
+    """
 
     frame: pd.DataFrame
     interval_hours: float
@@ -71,7 +85,26 @@ class FundingHistory:
 
     def between(self, start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.DataFrame:
         """Rows whose nominal settlement lies in [start, end] (UTC; a date alone means its
-        00:00)."""
+        00:00).
+
+        Parameters
+        ----------
+        start : str or pandas.Timestamp
+            First settlement time included; a naive time is taken as UTC.
+        end : str or pandas.Timestamp
+            Last settlement time included, not before ``start``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows of ``frame`` in the window (same columns and index).
+
+        Raises
+        ------
+        ValueError
+            If ``start`` or ``end`` is not a date-time string or Timestamp, or ``end`` is
+            before ``start``.
+        """
         lo, hi = _timestamp("start", start), _timestamp("end", end)
         if hi < lo:
             _validate.fail("end", end, f"a time not before start={start!r}")
@@ -110,6 +143,35 @@ def load_funding(path: str | Path, *, interval_hours: float | None = None,
     recorded time from its nominal settlement. With ``strict=True`` any dropped or flagged row
     raises :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned with
     its report (see the module docstring for the checks).
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An existing CSV file with a header, or a Parquet file (suffix ``.parquet`` or ``.pq``).
+    interval_hours : float or None
+        Nominal settlement interval (hours, 1/60 ≤ h ≤ 168); None (default) infers it as the
+        most common spacing of consecutive settlements, rounded to the minute.
+    max_jitter_ms : int
+        Largest tolerated offset of a recorded time from its nominal settlement (ms,
+        0..3,600,000); 1 s by default.
+    strict : bool
+        With True, any dropped or flagged row raises
+        :class:`~mslab.data.report.DataValidationError`; with False (default) the data is
+        returned with its report.
+
+    Returns
+    -------
+    FundingHistory
+        The kept settlements, typed, with the interval and the validation report.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not an existing file or a parameter is outside its range.
+    DataValidationError
+        If the file cannot be read, a required column is missing, no valid settlement
+        remains, the interval cannot be inferred (fewer than two distinct times), or
+        (``strict=True``) a row is dropped or flagged.
 
     Examples
     --------

@@ -50,12 +50,35 @@ UNREACHED = 3     # no diff newer than it
 def chain_plan(first_id, last_id, prev_id, diff_pos, snap_last_id, snap_pos, futures):
     """Plan the replay from the update ids.
 
-    ``first_id``/``last_id``/``prev_id`` are the diffs' ``U``/``u``/``pu`` (``prev_id`` is
-    ignored unless ``futures``), ``diff_pos``/``snap_pos`` the positions of diffs and snapshots
-    in the capture (line order), ``snap_last_id`` the snapshots' ``lastUpdateId``. Returns
-    ``(action, snapshot_of, broken, snap_status)``: per diff one of APPLY/SYNC/STALE/WAIT, the
-    snapshot a SYNC diff starts from (−1 otherwise) and whether the diff broke the chain; per
-    snapshot one of USED/NOT_BRIDGED/IGNORED/UNREACHED.
+    Snapshots are tried in capture order: while no book is live, each diff either is older
+    than the next untried snapshot (WAIT), bridges it (SYNC), or is newer without bridging it
+    (the snapshot is NOT_BRIDGED and the next one is tried). While the book is live, snapshots
+    received before the previous diff are IGNORED.
+
+    Parameters
+    ----------
+    first_id : numpy.ndarray
+        The diffs' ``U`` (int64), shape (n_diffs,), in capture order.
+    last_id : numpy.ndarray
+        The diffs' ``u`` (int64), shape (n_diffs,).
+    prev_id : numpy.ndarray
+        The diffs' ``pu`` (int64), shape (n_diffs,); ignored unless ``futures``.
+    diff_pos : numpy.ndarray
+        Positions of the diffs in the capture (line order, int64), shape (n_diffs,).
+    snap_last_id : numpy.ndarray
+        The snapshots' ``lastUpdateId`` (int64), shape (n_snapshots,), in capture order.
+    snap_pos : numpy.ndarray
+        Positions of the snapshots in the capture (int64), shape (n_snapshots,).
+    futures : bool
+        Use the futures chaining rules (``pu``, ``U ≤ L ≤ u``) rather than the spot ones.
+
+    Returns
+    -------
+    tuple
+        ``(action, snapshot_of, broken, snap_status)``: per diff, ``action`` (int8, one of
+        APPLY/SYNC/STALE/WAIT), ``snapshot_of`` (int64, the snapshot a SYNC diff starts from,
+        −1 otherwise) and ``broken`` (bool, whether the diff broke the chain); per snapshot,
+        ``snap_status`` (int8, one of USED/NOT_BRIDGED/IGNORED/UNREACHED).
     """
     n = first_id.size
     ns = snap_last_id.size
@@ -127,11 +150,38 @@ def replay_levels(action, snapshot_of, d_off_b, d_tick_b, d_qty_b, d_off_a, d_ti
     """Apply the plan; sample the top ``levels`` levels after every diff.
 
     Levels of diff j are ``d_tick_b[d_off_b[j]:d_off_b[j + 1]]`` (bids) and likewise for
-    asks and snapshots; ticks and quantities are integers. Returns ``(bid_tick, bid_qty,
-    ask_tick, ask_qty, live, final)``: (n_diffs, levels) int64 arrays (0 where a side has fewer
-    levels or the book is not live), ``live`` per diff, and ``final`` = (bid ticks, bid qtys,
-    ask ticks, ask qtys) of the whole book after the last diff (best first; empty when the book
-    is not live at the end).
+    asks and snapshots; ticks and quantities are integers. A quantity of 0 (or less) removes
+    the level.
+
+    Parameters
+    ----------
+    action : numpy.ndarray
+        Per diff, the plan of :func:`chain_plan` (int8), shape (n_diffs,).
+    snapshot_of : numpy.ndarray
+        Per diff, the snapshot a SYNC diff starts from (int64), shape (n_diffs,).
+    d_off_b, d_off_a : numpy.ndarray
+        Offsets of the diffs' bid / ask levels (int64), shape (n_diffs + 1,).
+    d_tick_b, d_tick_a : numpy.ndarray
+        The diffs' bid / ask level prices (int64 ticks), flat.
+    d_qty_b, d_qty_a : numpy.ndarray
+        The diffs' bid / ask level quantities (int64 units), flat.
+    s_off_b, s_off_a : numpy.ndarray
+        Offsets of the snapshots' bid / ask levels (int64), shape (n_snapshots + 1,).
+    s_tick_b, s_tick_a : numpy.ndarray
+        The snapshots' bid / ask level prices (int64 ticks), flat.
+    s_qty_b, s_qty_a : numpy.ndarray
+        The snapshots' bid / ask level quantities (int64 units), flat.
+    levels : int
+        Levels sampled per side (≥ 1).
+
+    Returns
+    -------
+    tuple
+        ``(bid_tick, bid_qty, ask_tick, ask_qty, live, final)``: (n_diffs, levels) int64
+        arrays, best level first (0 where a side has fewer levels or the book is not live),
+        ``live`` per diff (bool), and ``final`` = (bid ticks, bid qtys, ask ticks, ask qtys)
+        of the whole book after the last diff (best first; empty when the book is not live at
+        the end).
     """
     n = action.size
     bid_tick = np.zeros((n, levels), np.int64)

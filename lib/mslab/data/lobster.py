@@ -82,7 +82,25 @@ _NAME = re.compile(r"^(?P<ticker>.+?)_(?P<date>\d{4}-\d{2}-\d{2})_(?P<start>\d+)
 
 @dataclass(frozen=True)
 class LobsterName:
-    """The parts of a conventional LOBSTER file name (start/end in milliseconds)."""
+    """The parts of a conventional LOBSTER file name (start/end in milliseconds).
+
+    Attributes
+    ----------
+    ticker : str
+        Instrument, e.g. ``"AMZN"``.
+    date : str
+        Trading day, ``YYYY-MM-DD``.
+    start_ms : int
+        Start of the window, ms after midnight.
+    end_ms : int
+        End of the window, ms after midnight.
+    kind : str
+        ``"message"`` or ``"orderbook"``.
+    levels : int
+        Number of book levels.
+    suffix : str
+        ``".csv"`` (default), ``".csv.gz"`` or ``".parquet"``.
+    """
 
     ticker: str
     date: str
@@ -94,13 +112,43 @@ class LobsterName:
 
     def sibling(self, kind: str) -> str:
         """The name of the file of ``kind`` in the same format (``.csv``, ``.csv.gz`` or
-        ``.parquet``)."""
+        ``.parquet``).
+
+        Parameters
+        ----------
+        kind : str
+            ``"message"`` or ``"orderbook"`` (not checked).
+
+        Returns
+        -------
+        str
+            ``TICKER_DATE_START_END_KIND_LEVELS`` followed by the suffix (a name, no
+            directory).
+        """
         return (f"{self.ticker}_{self.date}_{self.start_ms}_{self.end_ms}_{kind}_{self.levels}"
                 f"{self.suffix}")
 
 
 def parse_name(path: str | Path) -> LobsterName | None:
-    """Parse a LOBSTER file name; None when it does not follow the convention."""
+    """Parse a LOBSTER file name; None when it does not follow the convention.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A path; only its last component is parsed and the file need not exist.
+
+    Returns
+    -------
+    LobsterName or None
+        The parts of the name; None unless it matches
+        ``TICKER_YYYY-MM-DD_START_END_{message|orderbook}_LEVEL`` with suffix ``.csv``,
+        ``.csv.gz`` or ``.parquet``.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not a non-empty str or pathlib.Path.
+    """
     m = _NAME.match(rep.check_output_path("path", path).name)
     if m is None:
         return None
@@ -109,7 +157,18 @@ def parse_name(path: str | Path) -> LobsterName | None:
 
 
 def book_columns(levels: int) -> list[str]:
-    """Names of the order-book columns in LOBSTER order."""
+    """Names of the order-book columns in LOBSTER order.
+
+    Parameters
+    ----------
+    levels : int
+        Number of levels (not validated).
+
+    Returns
+    -------
+    list of str
+        ``ask_price_1, ask_size_1, bid_price_1, bid_size_1, ask_price_2, ...``: 4·levels names.
+    """
     return [f"{name}_{i}" for i in range(1, levels + 1)
             for name in ("ask_price", "ask_size", "bid_price", "bid_size")]
 
@@ -124,6 +183,29 @@ class LobsterData:
     with ``messages.iloc[i]`` (None without an order-book file). ``ticker``, ``date``
     (YYYY-MM-DD), ``start``/``end`` (seconds after midnight) come from the file name, None when
     it does not follow the convention.
+
+    Attributes
+    ----------
+    messages : pandas.DataFrame
+        The kept messages (columns above), indexed by row number (``row``).
+    book : numpy.ndarray or None
+        int64, shape (n_messages, 4·levels): prices in dollars × 10000, sizes in shares.
+    levels : int or None
+        Book levels, from the file names or the order-book file; None when unknown.
+    ticker : str or None
+        Instrument, from the file name.
+    date : str or None
+        Trading day ``YYYY-MM-DD``, from the file name.
+    start : float or None
+        Start of the window (seconds after midnight), from the file name.
+    end : float or None
+        End of the window (seconds after midnight), from the file name.
+    message_path : pathlib.Path
+        The message file read.
+    orderbook_path : pathlib.Path or None
+        The order-book file read, None when there was none.
+    report : ValidationReport
+        Every dropped or flagged row and the notes.
     """
 
     messages: pd.DataFrame
@@ -138,12 +220,31 @@ class LobsterData:
     report: ValidationReport
 
     def arrays(self) -> dict[str, np.ndarray]:
-        """The messages as contiguous numpy arrays (``time`` float64, the rest int64)."""
+        """The messages as contiguous numpy arrays (``time`` float64, the rest int64).
+
+        Returns
+        -------
+        dict
+            One array of shape (n_messages,) per message column (``time``, ``type``,
+            ``order_id``, ``size``, ``price``, ``direction``), units as in ``messages``.
+        """
         return {c: np.ascontiguousarray(self.messages[c].to_numpy()) for c in MESSAGE_COLUMNS}
 
     def book_frame(self) -> pd.DataFrame:
         """The order book as a DataFrame (columns ``ask_price_1, ask_size_1, bid_price_1, ...``)
-        sharing the messages' index."""
+        sharing the messages' index.
+
+        Returns
+        -------
+        pandas.DataFrame
+            int64 columns ``book_columns(levels)``: prices in dollars × 10000, sizes in
+            shares.
+
+        Raises
+        ------
+        ValueError
+            If no order-book file was loaded.
+        """
         if self.book is None or self.levels is None:
             raise ValueError("this LobsterData has no order-book file")
         return pd.DataFrame(self.book, columns=book_columns(self.levels),
@@ -511,6 +612,30 @@ def load_lobster(message_path: str | Path, orderbook_path: str | Path | None = N
     the other too (``paired_row_dropped``). With ``strict=True`` any dropped or flagged row
     raises :class:`~mslab.data.report.DataValidationError`; otherwise the data is returned
     with its report (see the module docstring for the checks).
+
+    Parameters
+    ----------
+    message_path : str or pathlib.Path
+        An existing message file (CSV, gzip-compressed CSV or Parquet).
+    orderbook_path : str or pathlib.Path or None
+        An existing order-book file; None (default) looks for the sibling named by the
+        convention.
+    strict : bool
+        With True, any dropped or flagged row raises
+        :class:`~mslab.data.report.DataValidationError`; with False (default) the data is
+        returned with its report.
+
+    Returns
+    -------
+    LobsterData
+        The kept, paired messages and book rows, with the validation report.
+
+    Raises
+    ------
+    ValueError
+        If a path is not an existing file or ``strict`` is not a bool.
+    DataValidationError
+        If a file cannot be read or parsed, or (``strict=True``) a row is dropped or flagged.
     """
     message_path = rep.check_path("message_path", message_path)
     if orderbook_path is not None:
@@ -580,6 +705,36 @@ def write_lobster(directory: str | Path, ticker: str, date: str, start_ms: int, 
     ``messages`` maps the six message columns to equal-length arrays; ``book`` is the int64
     (n, 4·levels) array. Times are written with 9 decimals (nanoseconds). Returns the
     (message, order-book) paths.
+
+    Parameters
+    ----------
+    directory : str or pathlib.Path
+        Output directory, created if missing; existing files of the same names are replaced.
+    ticker : str
+        Instrument: letters, digits, ``.`` or ``-``.
+    date : str
+        Trading day, ``YYYY-MM-DD``.
+    start_ms : int
+        Start of the window, ms after midnight (0..86,400,000).
+    end_ms : int
+        End of the window, ms after midnight (``start_ms``..86,400,000).
+    messages : dict
+        The six message columns (``time`` in seconds after midnight; ``price`` in dollars ×
+        10000), arrays of shape (n,); ``time`` is written as float64, the others as int64.
+    book : numpy.ndarray
+        Integer array of shape (n, 4·levels), LOBSTER column order.
+
+    Returns
+    -------
+    tuple
+        ``(message_path, orderbook_path)``, both pathlib.Path, named
+        ``TICKER_DATE_START_END_{message|orderbook}_LEVELS.csv``.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is not of the form above, a message column is missing or not of shape
+        (n,), or ``book`` has the wrong shape or is not integer.
     """
     if not isinstance(ticker, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+", ticker):
         _validate.fail("ticker", ticker, "a non-empty string of letters, digits, '.' or '-'")

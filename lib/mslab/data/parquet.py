@@ -14,7 +14,20 @@ import pyarrow.parquet as pq
 
 
 def write_parquet(table: pa.Table, path: str | Path) -> Path:
-    """Write ``table`` to ``path`` deterministically (see the module docstring)."""
+    """Write ``table`` to ``path`` deterministically (see the module docstring).
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        The data; its schema metadata is dropped.
+    path : str or pathlib.Path
+        Output file; missing parent directories are created, an existing file is replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     table = table.replace_schema_metadata(None)

@@ -53,6 +53,21 @@ class Issue:
     ``rows`` holds the affected row numbers (empty for a note about the whole file); ``count``
     is the number of affected rows, or for a note the number of items it is about (e.g.
     ignored columns).
+
+    Attributes
+    ----------
+    file : str
+        The file the issue is about.
+    problem : str
+        Short name of the problem, e.g. ``"malformed_row"``, ``"crossed_book"``.
+    action : str
+        ``"dropped"`` (rows removed from the result), ``"flagged"`` (rows kept) or ``"note"``.
+    rows : numpy.ndarray
+        Sorted, distinct row numbers affected (int64); empty for a note.
+    count : int
+        Number of affected rows, or of items a note is about.
+    detail : str
+        Human-readable explanation.
     """
 
     file: str
@@ -78,6 +93,15 @@ class ValidationReport:
 
     ``rows_read`` maps each file to the number of data rows in it (header excluded), and
     ``rows_kept`` is the number of rows in the typed result.
+
+    Attributes
+    ----------
+    issues : tuple
+        The :class:`Issue` objects, notes first.
+    rows_read : dict
+        Data rows read (header excluded) per file name.
+    rows_kept : int
+        Rows in the typed result.
     """
 
     issues: tuple[Issue, ...]
@@ -99,13 +123,34 @@ class ValidationReport:
         return total
 
     def rows(self, problem: str, file: str | None = None) -> np.ndarray:
-        """Sorted row numbers with the given problem (in one file, or in any)."""
+        """Sorted row numbers with the given problem (in one file, or in any).
+
+        Parameters
+        ----------
+        problem : str
+            Problem name, e.g. ``"crossed_book"``.
+        file : str or None
+            Only issues of this file; None (default) for every file.
+
+        Returns
+        -------
+        numpy.ndarray
+            Distinct row numbers (int64), ascending; empty when there is no such issue. Row
+            numbers of different files are merged.
+        """
         found = [i.rows for i in self.issues
                  if i.problem == problem and (file is None or i.file == file)]
         return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
 
     def summary(self) -> pd.DataFrame:
-        """One line per issue: file, problem, action, count, first rows, detail."""
+        """One line per issue: file, problem, action, count, first rows, detail.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``file``, ``problem``, ``action``, ``count``, ``first_rows`` (the first 8
+            row numbers, comma-separated text) and ``detail``; one row per issue.
+        """
         cols = ["file", "problem", "action", "count", "first_rows", "detail"]
         data = [[i.file, i.problem, i.action, i.count,
                  ", ".join(str(r) for r in i.rows[:_SHOW_ROWS]), i.detail] for i in self.issues]
@@ -119,7 +164,23 @@ class ValidationReport:
 
 
 class DataValidationError(ValueError):
-    """A file failed validation; ``report`` holds every issue found (when there is one)."""
+    """A file failed validation; ``report`` holds every issue found (when there is one).
+
+    A subclass of ``ValueError``.
+
+    Parameters
+    ----------
+    message : str
+        What failed; in strict mode the message includes the report.
+    report : ValidationReport or None
+        The report when the raiser passes one (strict mode does); None otherwise (e.g. a
+        missing column).
+
+    Attributes
+    ----------
+    report : ValidationReport or None
+        As given.
+    """
 
     def __init__(self, message: str, report: ValidationReport | None = None):
         super().__init__(message)
@@ -135,7 +196,26 @@ class Collector:
 
     def add(self, file: str, problem: str, action: str, rows: object, detail: str) -> None:
         """Record ``rows`` (row numbers) of ``file`` as having ``problem``; no-op when empty.
-        Repeated calls with the same (file, problem, action) are merged."""
+        Repeated calls with the same (file, problem, action) are merged.
+
+        Parameters
+        ----------
+        file : str
+            The file.
+        problem : str
+            Problem name.
+        action : str
+            ``"dropped"`` or ``"flagged"``.
+        rows : numpy.ndarray
+            Row numbers (anything convertible to int64; flattened).
+        detail : str
+            Explanation; distinct details of merged calls are joined with ``"; "``.
+
+        Raises
+        ------
+        ValueError
+            For any other ``action``.
+        """
         if action not in ("dropped", "flagged"):
             raise ValueError(f"action={action!r} is not allowed: action must be 'dropped' or "
                              "'flagged' (use note() for file-level remarks)")
@@ -150,11 +230,40 @@ class Collector:
     def note(self, file: str, problem: str, detail: str, count: int = 1,
              action: str = "note") -> None:
         """A remark about a whole file (no rows); ``action="flagged"`` makes it count as a
-        problem (strict mode raises)."""
+        problem (strict mode raises).
+
+        Parameters
+        ----------
+        file : str
+            The file.
+        problem : str
+            Name of the remark, e.g. ``"encoding"``.
+        detail : str
+            Explanation.
+        count : int
+            Number of items the remark is about; 1 by default.
+        action : str
+            ``"note"`` (default) or ``"flagged"``; not checked.
+        """
         self._notes.append(Issue(file, problem, action, np.empty(0, dtype=np.int64), count,
                                  detail))
 
     def report(self, rows_read: dict[str, int], rows_kept: int) -> ValidationReport:
+        """The report of everything recorded so far.
+
+        Parameters
+        ----------
+        rows_read : dict
+            Data rows read per file name.
+        rows_kept : int
+            Rows in the typed result.
+
+        Returns
+        -------
+        ValidationReport
+            Notes first, then one issue per (file, problem, action), with distinct sorted
+            rows.
+        """
         issues = list(self._notes)
         for (file, problem, action), (parts, details) in self._issues.items():
             rows = np.unique(np.concatenate(parts))
@@ -164,7 +273,29 @@ class Collector:
 
 def finish(collector: Collector, rows_read: dict[str, int], rows_kept: int,
            strict: bool) -> ValidationReport:
-    """Build the report; in strict mode raise if anything was dropped or flagged."""
+    """Build the report; in strict mode raise if anything was dropped or flagged.
+
+    Parameters
+    ----------
+    collector : Collector
+        The issues recorded while loading.
+    rows_read : dict
+        Data rows read per file name.
+    rows_kept : int
+        Rows in the typed result.
+    strict : bool
+        Raise instead of returning a report that is not ``ok``.
+
+    Returns
+    -------
+    ValidationReport
+        The report.
+
+    Raises
+    ------
+    DataValidationError
+        With ``strict``, if a row was dropped or flagged (or a note has ``action="flagged"``).
+    """
     report = collector.report(rows_read, rows_kept)
     if strict and not report.ok:
         raise DataValidationError(f"strict validation failed\n{report}", report)
@@ -172,20 +303,75 @@ def finish(collector: Collector, rows_read: dict[str, int], rows_kept: int,
 
 
 def check_strict(name: str, value: object) -> bool:
+    """A loader's ``strict`` flag, which must be a bool.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name for the message.
+    value : object
+        The value received.
+
+    Returns
+    -------
+    bool
+        ``value``.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a bool.
+    """
     if not isinstance(value, bool):
         _validate.fail(name, value, "True or False")
     return value  # type: ignore[return-value]
 
 
 def check_output_path(name: str, value: object) -> Path:
-    """A path (str or pathlib.Path, not empty) that need not exist yet."""
+    """A path (str or pathlib.Path, not empty) that need not exist yet.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name for the message.
+    value : object
+        The value received.
+
+    Returns
+    -------
+    pathlib.Path
+        ``value`` as a Path.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a str or Path, is blank, or contains a NUL character.
+    """
     if not isinstance(value, (str, Path)) or not str(value).strip() or "\x00" in str(value):
         _validate.fail(name, value, "a path (str or pathlib.Path)")
     return Path(value)  # type: ignore[arg-type]
 
 
 def check_path(name: str, value: object) -> Path:
-    """An existing file."""
+    """An existing file.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name for the message.
+    value : object
+        The value received.
+
+    Returns
+    -------
+    pathlib.Path
+        ``value`` as a Path.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not a path (see :func:`check_output_path`) of an existing file.
+    """
     path = check_output_path(name, value)
     if not path.is_file():
         _validate.fail(name, str(value), "an existing file")
@@ -212,13 +398,34 @@ class Table:
 
     def record_rows(self) -> np.ndarray:
         """Row numbers of the file's records in order (every data row but the
-        ``non_records``): record ``r`` (1-based) is on row ``record_rows()[r - 1]``."""
+        ``non_records``): record ``r`` (1-based) is on row ``record_rows()[r - 1]``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Row numbers (int64), ascending.
+        """
         return record_rows(self.first_row, self.n_rows, self.non_records)
 
 
 def record_rows(first_row: int, n_rows: int, non_records: np.ndarray) -> np.ndarray:
     """Row numbers of a file's records: the ``n_rows`` data rows from ``first_row`` on, but
-    the ``non_records`` (blank or header lines)."""
+    the ``non_records`` (blank or header lines).
+
+    Parameters
+    ----------
+    first_row : int
+        Row number of the first data row (2 after a header, else 1).
+    n_rows : int
+        Number of data rows in the file.
+    non_records : numpy.ndarray
+        Row numbers to leave out (int64).
+
+    Returns
+    -------
+    numpy.ndarray
+        Row numbers (int64), ascending.
+    """
     rows = np.arange(first_row, first_row + n_rows, dtype=np.int64)
     return np.setdiff1d(rows, non_records) if non_records.size else rows
 
@@ -229,7 +436,19 @@ _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", 
 def sniff_encoding(path: Path) -> str:
     """The text encoding of ``path``: from its byte-order mark (``utf-8-sig``, ``utf-16``),
     ``utf-16-le``/``utf-16-be`` for BOM-less UTF-16 (NUL bytes in the first 4 kB), else
-    ``utf-8``."""
+    ``utf-8``. A gzip file is looked at after decompression.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    str
+        A Python codec name: ``utf-8-sig``, ``utf-16``, ``utf-16-le``, ``utf-16-be`` or
+        ``utf-8``.
+    """
     with _open_bytes(path) as fh:
         head = fh.read(4096)
     for bom, encoding in _BOMS:
@@ -323,7 +542,35 @@ def read_csv(path: Path, collector: Collector, *, header: bool,
     wrong number of fields or unbalanced quotes are dropped and reported as ``malformed_row``,
     lines with undecodable bytes as ``undecodable_bytes``. With ``records`` (header-less files
     whose rows pair with another file's), blank lines and lines without any number are
-    dropped as ``non_record_line`` and listed in ``Table.non_records``."""
+    dropped as ``non_record_line`` and listed in ``Table.non_records``.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file (plain or gzip-compressed text).
+    collector : Collector
+        Receives the dropped rows and the encoding note.
+    header : bool
+        Whether the first line names the columns.
+    n_fields : int or None
+        Number of unnamed columns when there is neither a header nor ``names``; None takes
+        the field count of the first line.
+    names : list of str or None
+        Column names of a header-less file.
+    records : bool
+        Drop blank lines and lines without a number as ``non_record_line``.
+
+    Returns
+    -------
+    Table
+        The kept rows with pandas-inferred column types, indexed by line number.
+
+    Raises
+    ------
+    DataValidationError
+        If the header line is empty or cannot be parsed, or pandas cannot parse the checked
+        lines.
+    """
     file = str(path)
     encoding = sniff_encoding(path)
     if encoding != "utf-8":
@@ -407,7 +654,25 @@ def read_csv(path: Path, collector: Collector, *, header: bool,
 
 def read_parquet(path: Path, *, keep_index: bool = False) -> Table:
     """Read a Parquet file; rows are numbered 1..n. With ``keep_index`` a stored index other
-    than the default 0..n-1 (e.g. a ``DatetimeIndex``) becomes the first column(s)."""
+    than the default 0..n-1 (e.g. a ``DatetimeIndex``) becomes the first column(s).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    keep_index : bool
+        Keep a stored non-default index as column(s); False by default (it is dropped).
+
+    Returns
+    -------
+    Table
+        All rows, indexed 1..n, column names as stripped strings.
+
+    Raises
+    ------
+    DataValidationError
+        If the file cannot be read as Parquet.
+    """
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several types for unreadable files
@@ -422,19 +687,67 @@ def read_parquet(path: Path, *, keep_index: bool = False) -> Table:
 
 def read_table(path: Path, collector: Collector, *, keep_index: bool = False) -> Table:
     """A CSV (with header) or Parquet file, chosen by suffix (``.parquet``/``.pq`` is Parquet;
-    ``keep_index``: see :func:`read_parquet`)."""
+    ``keep_index``: see :func:`read_parquet`).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    collector : Collector
+        Receives the issues of a CSV file.
+    keep_index : bool
+        See :func:`read_parquet`; ignored for CSV.
+
+    Returns
+    -------
+    Table
+        The rows read.
+
+    Raises
+    ------
+    DataValidationError
+        If the file cannot be read (see :func:`read_csv`, :func:`read_parquet`).
+    """
     if path.suffix.lower() in (".parquet", ".pq"):
         return read_parquet(path, keep_index=keep_index)
     return read_csv(path, collector, header=True)
 
 
 def require_columns(table: Table, required: Sequence[str]) -> None:
-    """Raise DataValidationError naming every missing column."""
+    """Raise DataValidationError naming every missing column.
+
+    Parameters
+    ----------
+    table : Table
+        The table read.
+    required : list of str
+        Column names it must have.
+
+    Raises
+    ------
+    DataValidationError
+        If a required column is missing (the first 20 are named).
+    """
     check_columns(table.file, table.columns, required)
 
 
 def check_columns(file: str, present: Sequence[str], required: Sequence[str]) -> None:
-    """Raise DataValidationError naming every ``required`` column not ``present`` in ``file``."""
+    """Raise DataValidationError naming every ``required`` column not ``present`` in ``file``.
+
+    Parameters
+    ----------
+    file : str
+        File name for the message.
+    present : list of str
+        Columns the file has.
+    required : list of str
+        Columns it must have.
+
+    Raises
+    ------
+    DataValidationError
+        If a required column is missing (the first 20 are named).
+    """
     have = set(present)
     missing = [c for c in required if c not in have]
     if missing:
@@ -450,7 +763,18 @@ NA_TEXT = {"", "nan", "na", "n/a", "null", "none", "<na>", "-nan", "-na"}
 def to_numeric(table: Table, columns: Sequence[str], collector: Collector) -> None:
     """Convert ``columns`` of ``table.frame`` to float64 in place. Rows with a value that is
     neither a number nor a missing-value marker (empty, NaN, NA, null) are dropped and reported
-    as ``unparseable_value``; missing values become NaN (the caller decides about them)."""
+    as ``unparseable_value``; missing values become NaN (the caller decides about them).
+    Booleans are not numbers: a bool column drops every row.
+
+    Parameters
+    ----------
+    table : Table
+        The table; its ``frame`` is modified (or replaced when rows are dropped).
+    columns : list of str
+        Columns to convert.
+    collector : Collector
+        Receives the dropped rows.
+    """
     frame = table.frame
     bad_rows = np.zeros(len(frame), dtype=bool)
     bad_cols: list[str] = []
@@ -478,7 +802,21 @@ def to_numeric(table: Table, columns: Sequence[str], collector: Collector) -> No
 
 def drop_rows(table: Table, mask: np.ndarray, collector: Collector, problem: str,
               detail: str) -> None:
-    """Drop the rows of ``table.frame`` where ``mask`` is true, reporting them."""
+    """Drop the rows of ``table.frame`` where ``mask`` is true, reporting them.
+
+    Parameters
+    ----------
+    table : Table
+        The table; ``frame`` is replaced when a row is dropped.
+    mask : numpy.ndarray
+        Boolean, one value per row of ``table.frame``.
+    collector : Collector
+        Receives the dropped rows.
+    problem : str
+        Problem name.
+    detail : str
+        Explanation.
+    """
     if mask.any():
         collector.add(table.file, problem, "dropped", table.frame.index[mask], detail)
         table.frame = table.frame.loc[~mask].copy()
@@ -487,7 +825,19 @@ def drop_rows(table: Table, mask: np.ndarray, collector: Collector, problem: str
 def infinite(table: Table, columns: Sequence[str], collector: Collector, *,
              action: str = "flagged") -> None:
     """Report rows with ``inf`` or ``-inf`` in the float ``columns`` as ``infinite_value``:
-    flagged (kept), or dropped with ``action="dropped"``."""
+    flagged (kept), or dropped with ``action="dropped"``.
+
+    Parameters
+    ----------
+    table : Table
+        The table.
+    columns : list of str
+        Float columns to check.
+    collector : Collector
+        Receives the rows.
+    action : str
+        ``"dropped"`` drops the rows; any other value (default ``"flagged"``) flags them.
+    """
     values = table.frame[list(columns)].to_numpy(dtype=np.float64)
     mask = np.isinf(values)
     if not mask.any():
@@ -503,7 +853,23 @@ def infinite(table: Table, columns: Sequence[str], collector: Collector, *,
 
 def flag(collector: Collector, file: str, index: pd.Index, mask: np.ndarray, problem: str,
          detail: str) -> None:
-    """Flag (keep) the rows of ``index`` where ``mask`` is true."""
+    """Flag (keep) the rows of ``index`` where ``mask`` is true.
+
+    Parameters
+    ----------
+    collector : Collector
+        Receives the rows.
+    file : str
+        The file.
+    index : pandas.Index
+        Row numbers.
+    mask : numpy.ndarray
+        Boolean, one value per entry of ``index``.
+    problem : str
+        Problem name.
+    detail : str
+        Explanation.
+    """
     if np.any(mask):
         collector.add(file, problem, "flagged", index[np.asarray(mask)], detail)
 
@@ -512,7 +878,22 @@ def flag_time_order(collector: Collector, file: str, index: pd.Index, times: pd.
                     *, duplicates: bool) -> None:
     """Flag rows whose time is earlier than the previous row's (``non_monotonic_time``) and,
     when ``duplicates``, equal to it (``duplicate_time``). ``times`` is a float (seconds) or
-    datetime Series; missing times are skipped."""
+    datetime Series; missing times are skipped.
+
+    Parameters
+    ----------
+    collector : Collector
+        Receives the rows.
+    file : str
+        The file.
+    index : pandas.Index
+        Row numbers, one per entry of ``times``.
+    times : pandas.Series
+        Float (seconds) or datetime (naive or tz-aware) times; each is compared with the
+        previous non-missing time.
+    duplicates : bool
+        Also flag a time equal to the previous one.
+    """
     if isinstance(times.dtype, pd.DatetimeTZDtype):
         times = times.dt.tz_convert("UTC").dt.tz_localize(None)
     if pd.api.types.is_datetime64_dtype(times):

@@ -38,7 +38,18 @@ _SELL = {"sell", "s", "-1", "-1.0"}
 @dataclass(frozen=True, eq=False)
 class Trades:
     """Loaded trades: ``frame`` with ``time``, ``price`` (float64), ``size`` (float64),
-    ``side`` (int8, +1 buyer-initiated, −1 seller-initiated), indexed by row number."""
+    ``side`` (int8, +1 buyer-initiated, −1 seller-initiated), indexed by row number.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The kept rows; ``time`` is float64 seconds or datetime64[ns, UTC] (module docstring),
+        prices in currency, sizes in the file's units.
+    path : pathlib.Path
+        The file read.
+    report : ValidationReport
+        Every dropped or flagged row and the notes.
+    """
 
     frame: pd.DataFrame
     path: Path
@@ -48,7 +59,18 @@ class Trades:
 @dataclass(frozen=True, eq=False)
 class Quotes:
     """Loaded quotes: ``frame`` with ``time``, ``bid``, ``ask``, ``bid_size``, ``ask_size``
-    (float64), indexed by row number."""
+    (float64), indexed by row number.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The kept rows; ``time`` is float64 seconds or datetime64[ns, UTC] (module docstring),
+        prices in currency, sizes in the file's units.
+    path : pathlib.Path
+        The file read.
+    report : ValidationReport
+        Every dropped or flagged row and the notes.
+    """
 
     frame: pd.DataFrame
     path: Path
@@ -104,7 +126,30 @@ def _flag_common(table: rep.Table, collector: Collector, values: list[str]) -> N
 
 
 def load_trades(path: str | Path, *, strict: bool = False) -> Trades:
-    """Load and check a trades file (``time, price, size, side``); see the module docstring."""
+    """Load and check a trades file (``time, price, size, side``); see the module docstring.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An existing CSV file with a header, or a Parquet file (suffix ``.parquet`` or ``.pq``).
+    strict : bool
+        With True, any dropped or flagged row raises
+        :class:`~mslab.data.report.DataValidationError`; with False (default) the data is
+        returned with its report.
+
+    Returns
+    -------
+    Trades
+        The kept rows, typed, with the validation report.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not an existing file or ``strict`` is not a bool.
+    mslab.data.report.DataValidationError
+        If the file cannot be read, a column is missing, or (``strict=True``) a row is
+        dropped or flagged.
+    """
     path, strict, collector, table = _start(path, strict, TRADE_COLUMNS)
     _parse_time(table, collector)
     side_text = table.frame["side"].astype(str).str.strip().str.lower()
@@ -126,7 +171,30 @@ def load_trades(path: str | Path, *, strict: bool = False) -> Trades:
 
 def load_quotes(path: str | Path, *, strict: bool = False) -> Quotes:
     """Load and check a quotes file (``time, bid, ask, bid_size, ask_size``); see the module
-    docstring."""
+    docstring.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An existing CSV file with a header, or a Parquet file (suffix ``.parquet`` or ``.pq``).
+    strict : bool
+        With True, any dropped or flagged row raises
+        :class:`~mslab.data.report.DataValidationError`; with False (default) the data is
+        returned with its report.
+
+    Returns
+    -------
+    Quotes
+        The kept rows, typed, with the validation report.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is not an existing file or ``strict`` is not a bool.
+    mslab.data.report.DataValidationError
+        If the file cannot be read, a column is missing, or (``strict=True``) a row is
+        dropped or flagged.
+    """
     path, strict, collector, table = _start(path, strict, QUOTE_COLUMNS)
     _parse_time(table, collector)
     rep.to_numeric(table, list(QUOTE_COLUMNS[1:]), collector)

@@ -37,14 +37,54 @@ SYMMETRIC_SPREADS = ("full", "constant")
 
 @vectorize(["float64(float64, float64, float64, float64, float64)"], cache=True)
 def reservation_formula(s, q, gamma, sigma, tau):
-    """r = s − q·γ·σ²·τ, unvalidated: a ufunc that jitted code (the order-book quoter) calls
-    on scalars and :func:`reservation_price` on arrays."""
+    """Reservation price r = s − q·γ·σ²·τ, unvalidated.
+
+    A ufunc that jitted code (the order-book quoter) calls on scalars and
+    :func:`reservation_price` on arrays; inputs broadcast, nothing is checked.
+
+    Parameters
+    ----------
+    s : float
+        Mid-price (currency).
+    q : float
+        Inventory (shares).
+    gamma : float
+        Risk aversion γ (1/currency).
+    sigma : float
+        Mid-price volatility σ (currency per √time).
+    tau : float
+        Time to the horizon τ = T − t.
+
+    Returns
+    -------
+    float
+        The reservation price r (currency); an array when the inputs are arrays.
+    """
     return s - q * gamma * sigma**2 * tau
 
 
 @vectorize(["float64(float64, float64, float64, float64)"], cache=True)
 def spread_formula(gamma, k, sigma, tau):
-    """δᵃ + δᵇ = γσ²τ + (2/γ)·ln(1 + γ/k), unvalidated (see :func:`reservation_formula`)."""
+    """Total spread δᵃ + δᵇ = γσ²τ + (2/γ)·ln(1 + γ/k), unvalidated.
+
+    A ufunc like :func:`reservation_formula`: inputs broadcast, nothing is checked.
+
+    Parameters
+    ----------
+    gamma : float
+        Risk aversion γ (1/currency).
+    k : float
+        Decay of the fill intensity in the quote distance (1/currency).
+    sigma : float
+        Mid-price volatility σ (currency per √time).
+    tau : float
+        Time to the horizon τ = T − t.
+
+    Returns
+    -------
+    float
+        The total spread (currency); an array when the inputs are arrays.
+    """
     return gamma * sigma**2 * tau + (2.0 / gamma) * np.log1p(gamma / k)
 
 
@@ -52,6 +92,31 @@ def reservation_price(s: float | np.ndarray, q: float | np.ndarray, gamma: float
                       tau: float | np.ndarray) -> np.ndarray:
     """Reservation price r = s − q·γ·σ²·τ (currency) with τ = T − t ≥ 0 the time to the
     horizon; s, q and τ may be arrays (broadcast).
+
+    Parameters
+    ----------
+    s : float or numpy.ndarray
+        Mid-price (currency), finite.
+    q : float or numpy.ndarray
+        Inventory (shares), finite.
+    gamma : float
+        Risk aversion γ > 0 (1/currency).
+    sigma : float
+        Mid-price volatility σ ≥ 0 (currency per √time).
+    tau : float or numpy.ndarray
+        Time to the horizon τ ≥ 0 (the unit of the horizon).
+
+    Returns
+    -------
+    numpy.ndarray
+        The reservation price (currency), of the broadcast shape of ``s``, ``q`` and ``tau``
+        (0-d for scalar inputs).
+
+    Raises
+    ------
+    ValueError
+        If an input is not finite, ``gamma`` ≤ 0, ``sigma`` < 0, ``tau`` < 0, or the result
+        overflows.
 
     Examples
     --------
@@ -75,6 +140,28 @@ def reservation_price(s: float | np.ndarray, q: float | np.ndarray, gamma: float
 
 def optimal_spread(gamma: float, k: float, sigma: float, tau: float | np.ndarray) -> np.ndarray:
     """Total optimal spread δᵃ + δᵇ = γσ²τ + (2/γ)·ln(1 + γ/k) (currency), τ = T − t ≥ 0.
+
+    Parameters
+    ----------
+    gamma : float
+        Risk aversion γ > 0 (1/currency).
+    k : float
+        Decay of the fill intensity A·exp(−kδ) in the quote distance, k > 0 (1/currency).
+    sigma : float
+        Mid-price volatility σ ≥ 0 (currency per √time).
+    tau : float or numpy.ndarray
+        Time to the horizon τ ≥ 0 (the unit of the horizon).
+
+    Returns
+    -------
+    numpy.ndarray
+        The total spread (currency), of the shape of ``tau`` (0-d for a scalar).
+
+    Raises
+    ------
+    ValueError
+        If an input is not finite, ``gamma`` or ``k`` ≤ 0, ``sigma`` or ``tau`` < 0, γ/k
+        underflows, or the result overflows.
 
     Examples
     --------
@@ -105,7 +192,31 @@ def symmetric_constant_mean_profit(gamma: float, k: float = 1.5, A: float = 140.
 
         E[X_T + q_T·S_T] = 2·N·p·δ   (currency).
 
-    Parameters as in :func:`simulate_avellaneda_stoikov` (σ and s₀ do not enter).
+    The parameters are those of :func:`simulate_avellaneda_stoikov` (σ and s₀ do not enter).
+
+    Parameters
+    ----------
+    gamma : float
+        Risk aversion γ > 0 (1/currency).
+    k : float
+        Decay of the fill intensity in the quote distance, k > 0 (1/currency).
+    A : float
+        Fill intensity at zero distance, A ≥ 0 (fills per unit time).
+    T : float
+        Horizon > 0.
+    dt : float
+        Step, 0 < dt ≤ T, with T/dt a whole number.
+
+    Returns
+    -------
+    float
+        The expected profit E[X_T + q_T·S_T] (currency).
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, T/dt not a whole number (or more than
+        :data:`mslab._validate.MAX_ELEMENTS` steps), or a non-finite result.
 
     Examples
     --------
@@ -145,7 +256,45 @@ def simulate_linear_quotes(
     ``half_spread`` (currency, ≥ 0) and ``skew`` (currency per share) are arrays with one value
     per step; the horizon is ``len(half_spread)·dt``. Both Avellaneda–Stoikov strategies are
     such rules; the chapter also uses this to test readings of the paper.
-    Other parameters as in :func:`simulate_avellaneda_stoikov`.
+    The other parameters are those of :func:`simulate_avellaneda_stoikov`.
+
+    Parameters
+    ----------
+    half_spread : numpy.ndarray
+        Half-spread on each step (currency, ≥ 0), shape (n_steps,).
+    skew : numpy.ndarray
+        Skew of both quotes per share of inventory on each step (currency per share), shape
+        (n_steps,) like ``half_spread``.
+    k : float
+        Decay of the fill intensity in the quote distance, k > 0 (1/currency).
+    A : float
+        Fill intensity at zero distance, A ≥ 0 (fills per unit time).
+    sigma : float
+        Mid-price volatility σ ≥ 0 (currency per √time).
+    s0 : float
+        Initial mid-price (currency).
+    dt : float
+        Step > 0.
+    n_paths : int
+        Number of simulated paths ≥ 1.
+    seed : int
+        Non-negative integer.
+    record_paths : int
+        Keep the per-step paths of the first ``record_paths`` simulations
+        (0 ≤ record_paths ≤ n_paths).
+
+    Returns
+    -------
+    QuotingResult
+        Profit, final inventory and fill counts of every path (``spread`` is NaN,
+        ``params["strategy"]`` is ``"linear"``), and the recorded paths.
+
+    Raises
+    ------
+    ValueError
+        If ``half_spread`` or ``skew`` is not a non-empty 1-D array of finite numbers
+        (``half_spread`` ≥ 0), their lengths differ, another parameter is outside its range,
+        or the work or memory bounds are exceeded (as in :func:`simulate_avellaneda_stoikov`).
     """
     half_spread = _schedule("half_spread", half_spread, nonnegative=True)
     skew = _schedule("skew", skew, nonnegative=False)

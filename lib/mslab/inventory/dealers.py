@@ -67,6 +67,33 @@ class DealerResult:
     ``size * (price - mid)`` when the dealer sells and ``size * (mid - price)`` when it buys
     (negative when the skew pushes a quote through the mid); ``inventory_pnl`` is
     ``sum_n q_n (S_{n+1} - S_n)``, the inventory held over each step marked to market.
+
+    Attributes
+    ----------
+    pnl : numpy.ndarray
+        ``cash_T + q_T S_T`` (price units).
+    final_inventory : numpy.ndarray
+        ``q_T`` (units, int64).
+    n_filled : numpy.ndarray
+        Client trades filled (int64).
+    n_rejected : numpy.ndarray
+        Client trades refused because of the inventory limit (int64).
+    n_declined : numpy.ndarray
+        Clients who walked away from the price (int64).
+    volume_filled : numpy.ndarray
+        Volume of the filled client trades (units, int64).
+    volume_rejected : numpy.ndarray
+        Volume of the rejected client trades (units, int64).
+    max_abs_inventory : numpy.ndarray
+        Largest ``|q|`` after any trade (and hedge) (units, int64; 0 without fills).
+    mean_abs_inventory : numpy.ndarray
+        Average of ``|q|`` at the end of each step's trades, over the steps (units).
+    mean_sq_inventory : numpy.ndarray
+        Average of ``q^2`` likewise (units squared).
+    spread_income : numpy.ndarray
+        Income from the quoted prices' distance to the mid (price units).
+    inventory_pnl : numpy.ndarray
+        Mark-to-market P&L of the inventory held over the steps (price units).
     """
 
     pnl: np.ndarray
@@ -87,7 +114,17 @@ class DealerResult:
 class HedgingDealerResult(DealerResult):
     """:class:`DealerResult` plus the hedging activity per path: ``n_hedges`` (outside trades),
     ``hedged_volume`` (units) and ``hedging_cost`` (price units); the identity becomes
-    ``pnl = spread_income + inventory_pnl - hedging_cost``."""
+    ``pnl = spread_income + inventory_pnl - hedging_cost``.
+
+    Attributes
+    ----------
+    n_hedges : numpy.ndarray
+        Outside trades per path (int64).
+    hedged_volume : numpy.ndarray
+        Volume traded outside per path (units, int64).
+    hedging_cost : numpy.ndarray
+        ``hedged_volume * (outside_half_spread + hedge_fee)`` per path (price units).
+    """
 
     n_hedges: np.ndarray
     hedged_volume: np.ndarray
@@ -102,6 +139,29 @@ class CompetitionResult:
     (executed), ``n_declined`` (clients who walked away from the best price) and
     ``net_client_flow`` (executed client buy volume minus sell volume). ``skew`` holds each
     dealer's skew per unit of inventory, ``risk_aversion * sigma^2 * holding_time``.
+
+    Attributes
+    ----------
+    final_inventory : numpy.ndarray
+        ``q_T`` (units, int64), shape (n_paths, n_dealers).
+    pnl : numpy.ndarray
+        ``cash_T + q_T S_T`` (price units), shape (n_paths, n_dealers).
+    trades_won : numpy.ndarray
+        Client trades executed with each dealer (int64), shape (n_paths, n_dealers).
+    volume : numpy.ndarray
+        Volume traded by each dealer (units, int64), shape (n_paths, n_dealers).
+    mean_abs_inventory : numpy.ndarray
+        Average over the steps of ``|q|`` at the end of each step's trades (units), shape
+        (n_paths, n_dealers).
+    n_client_trades : numpy.ndarray
+        Executed client trades (int64), shape (n_paths,).
+    n_declined : numpy.ndarray
+        Clients who walked away from the best price (int64), shape (n_paths,).
+    net_client_flow : numpy.ndarray
+        Executed client buy volume minus sell volume (units, int64), shape (n_paths,).
+    skew : numpy.ndarray
+        Each dealer's skew ``risk_aversion * sigma^2 * holding_time`` (price units per unit
+        of inventory), shape (n_dealers,).
     """
 
     final_inventory: np.ndarray
@@ -259,6 +319,44 @@ def simulate_dealer(*, half_spread: float, skew: float, max_inventory: int, sigm
     ``volume_rejected``; the limit is checked before the client's decision, so a rejected client
     is never counted as declined). ``half_spread``, ``skew`` (price units per unit of inventory)
     >= 0; ``max_inventory`` >= 0 (units).
+
+    Parameters
+    ----------
+    half_spread : float
+        Distance of both quotes from the skewed centre, >= 0 (price units).
+    skew : float
+        Shift of both quotes per unit of inventory, >= 0 (price units per unit).
+    max_inventory : int
+        Hard inventory limit >= 0 (units).
+    sigma : float
+        Mid-price volatility >= 0 (price units per square-root time unit).
+    arrival_rate : float
+        Arrival rate of client buyers, and of client sellers, >= 0 (per time unit).
+    mean_size : float
+        Mean client size, 1 <= mean_size <= :data:`MAX_MEAN_SIZE` (units).
+    price_sensitivity : float
+        k >= 0 of the acceptance probability ``exp(-k max(delta, 0))`` (per price unit).
+    s0 : float
+        Initial mid-price (price units).
+    T : float
+        Horizon > 0 (time units).
+    dt : float
+        Step, ``0 < dt <= T`` with ``T/dt`` a whole number and ``2 arrival_rate dt < 30``.
+    n_paths : int
+        Number of simulated paths >= 1.
+    seed : int
+        Non-negative integer.
+
+    Returns
+    -------
+    DealerResult
+        Per-path results, arrays of length ``n_paths``.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, a work or memory bound of the module
+        docstring exceeded, or a P&L that is not finite in double precision.
     """
     h, skew, q_max = _dealer_common(half_spread, skew, max_inventory)
     step_sd, lam, p_size, k_client, s0, n_steps, n_paths, seed = _market(
@@ -280,6 +378,50 @@ def simulate_hedging_dealer(*, half_spread: float, skew: float, max_inventory: i
     the mid), so ``|q| <= hedge_threshold`` between trades. The hard limit ``max_inventory``
     still applies to each client trade before hedging; ``0 <= hedge_threshold <=
     max_inventory``. Same seed, same client flow and mid path as :func:`simulate_dealer`.
+
+    Parameters
+    ----------
+    half_spread : float
+        Distance of both quotes from the skewed centre, >= 0 (price units).
+    skew : float
+        Shift of both quotes per unit of inventory, >= 0 (price units per unit).
+    max_inventory : int
+        Hard inventory limit >= 0 (units), checked on each client trade.
+    hedge_threshold : int
+        Inventory kept after hedging, ``0 <= hedge_threshold <= max_inventory`` (units).
+    outside_half_spread : float
+        Half-spread of the outside market >= 0 (price units).
+    hedge_fee : float
+        Fee per unit hedged >= 0 (price units).
+    sigma : float
+        Mid-price volatility >= 0 (price units per square-root time unit).
+    arrival_rate : float
+        Arrival rate of client buyers, and of client sellers, >= 0 (per time unit).
+    mean_size : float
+        Mean client size, 1 <= mean_size <= :data:`MAX_MEAN_SIZE` (units).
+    price_sensitivity : float
+        k >= 0 of the acceptance probability ``exp(-k max(delta, 0))`` (per price unit).
+    s0 : float
+        Initial mid-price (price units).
+    T : float
+        Horizon > 0 (time units).
+    dt : float
+        Step, ``0 < dt <= T`` with ``T/dt`` a whole number and ``2 arrival_rate dt < 30``.
+    n_paths : int
+        Number of simulated paths >= 1.
+    seed : int
+        Non-negative integer.
+
+    Returns
+    -------
+    HedgingDealerResult
+        Per-path results, arrays of length ``n_paths``.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, a work or memory bound of the module
+        docstring exceeded, or a P&L that is not finite in double precision.
     """
     h, skew, q_max = _dealer_common(half_spread, skew, max_inventory)
     threshold = _validate.integer("hedge_threshold", hedge_threshold, low=0, high=q_max,
@@ -372,6 +514,45 @@ def simulate_dealer_competition(risk_aversions: np.ndarray, *, half_spread: floa
     its whole size there or walks away (module docstring); quotes tied within a relative
     ``1e-12`` share the trade uniformly at random. No inventory limit. ``risk_aversions``:
     non-empty 1-D, finite, >= 0; ``half_spread``, ``holding_time`` >= 0.
+
+    Parameters
+    ----------
+    risk_aversions : numpy.ndarray
+        Risk aversion of each dealer, >= 0 (per price unit), shape (n_dealers,).
+    half_spread : float
+        Distance of every dealer's quotes from its skewed centre, >= 0 (price units).
+    holding_time : float
+        Expected holding horizon of a position, >= 0 (time units).
+    sigma : float
+        Mid-price volatility >= 0 (price units per square-root time unit).
+    arrival_rate : float
+        Arrival rate of client buyers, and of client sellers, >= 0 (per time unit).
+    mean_size : float
+        Mean client size, 1 <= mean_size <= :data:`MAX_MEAN_SIZE` (units).
+    price_sensitivity : float
+        k >= 0 of the acceptance probability ``exp(-k max(delta, 0))`` (per price unit).
+    s0 : float
+        Initial mid-price (price units).
+    T : float
+        Horizon > 0 (time units).
+    dt : float
+        Step, ``0 < dt <= T`` with ``T/dt`` a whole number and ``2 arrival_rate dt < 30``.
+    n_paths : int
+        Number of simulated paths >= 1.
+    seed : int
+        Non-negative integer.
+
+    Returns
+    -------
+    CompetitionResult
+        Per-path and per-dealer results.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, a work or memory bound of the module
+        docstring exceeded (also ``n_paths * n_dealers`` above
+        :data:`mslab._validate.MAX_ELEMENTS`), or skews or a P&L that are not finite.
     """
     gammas = _validate.real_vector("risk_aversions", risk_aversions, low=0.0)
     h = _validate.nonnegative("half_spread", half_spread)

@@ -63,7 +63,17 @@ class _Depths:
 
 @dataclass(frozen=True)
 class GLFTAsymptoticQuotes(_Depths):
-    """Long-horizon (``T - t -> infinity``) approximate depths, price units, for ``inventory``."""
+    """Long-horizon (``T - t -> infinity``) approximate depths, price units, for ``inventory``.
+
+    Attributes
+    ----------
+    inventory : numpy.ndarray
+        Inventories q (int64), shape (n,).
+    bid_depth : numpy.ndarray
+        Bid depth below the mid for each inventory (price units), shape (n,).
+    ask_depth : numpy.ndarray
+        Ask depth above the mid for each inventory (price units), shape (n,).
+    """
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,17 @@ class GLFTQuotes(_Depths):
 
     ``bid_depth[i, j]`` and ``ask_depth[i, j]`` are the depths at ``times[i]`` for inventory
     ``inventory[j]``; NaN where that side is not quoted (bid at ``q = Q``, ask at ``q = -Q``).
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        Times t (time units), shape (n_times,), as given to :func:`glft_exact_quotes`.
+    inventory : numpy.ndarray
+        Inventories ``-Q..Q`` (int64), shape (2Q + 1,).
+    bid_depth : numpy.ndarray
+        Bid depths (price units), shape (n_times, 2Q + 1); NaN in the last column (q = Q).
+    ask_depth : numpy.ndarray
+        Ask depths (price units), shape (n_times, 2Q + 1); NaN in the first column (q = -Q).
     """
 
     times: np.ndarray
@@ -154,6 +175,34 @@ def glft_exact_quotes(gamma: float, k: float, A: float, sigma: float, Q: int, T:
     :data:`mslab._validate.MAX_WORK` and the output by :data:`mslab._validate.MAX_ELEMENTS`;
     beyond, or when the depths are not finite in double precision, a ``ValueError`` names the
     parameters.
+
+    Parameters
+    ----------
+    gamma : float
+        Risk aversion > 0 (per price unit).
+    k : float
+        Decay of the fill intensity in the depth, > 0 (per price unit).
+    A : float
+        Fill intensity at zero depth, >= 0 (per time unit).
+    sigma : float
+        Mid-price volatility, >= 0 (price units per square-root time unit).
+    Q : int
+        Inventory bound >= 1 (units).
+    T : float
+        Horizon > 0 (time units).
+    times : numpy.ndarray
+        Non-empty 1-D array of times in ``[0, T]`` (time units), in any order.
+
+    Returns
+    -------
+    GLFTQuotes
+        Depths of shape ``(len(times), 2Q + 1)``, one row per entry of ``times``.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, a work or output bound exceeded, or depths
+        that are not finite in double precision.
     """
     gamma = _validate.positive("gamma", gamma)
     k = _validate.positive("k", k)
@@ -184,7 +233,26 @@ def glft_exact_quotes(gamma: float, k: float, A: float, sigma: float, Q: int, T:
 def asymptotic_constants(gamma: float, k: float, A: float, sigma: float,
                          mu: float) -> tuple[float, float, float]:
     """``(base, C, drift)`` of the asymptotic depths (unvalidated): base = ln(1 + γ/k)/γ,
-    C = sqrt(σ²γ/(2kA)·(1 + γ/k)^(1 + k/γ)), drift = μ/(γσ²)."""
+    C = sqrt(σ²γ/(2kA)·(1 + γ/k)^(1 + k/γ)), drift = μ/(γσ²).
+
+    Parameters
+    ----------
+    gamma : float
+        Risk aversion γ (per price unit).
+    k : float
+        Decay of the fill intensity in the depth (per price unit).
+    A : float
+        Fill intensity at zero depth (per time unit).
+    sigma : float
+        Mid-price volatility σ (price units per square-root time unit).
+    mu : float
+        Mid-price drift μ (price units per time unit).
+
+    Returns
+    -------
+    tuple
+        ``(base, C, drift)``: base and C in price units, drift in units of inventory.
+    """
     base = np.log1p(gamma / k) / gamma
     C = np.sqrt(sigma**2 * gamma / (2.0 * k * A) * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
     return base, C, mu / (gamma * sigma**2)
@@ -193,13 +261,39 @@ def asymptotic_constants(gamma: float, k: float, A: float, sigma: float,
 @vectorize(["float64(float64, float64, float64, float64)"], cache=True)
 def asymptotic_bid_depth(base, C, drift, q):
     """δᵇ(q) = base + (−drift + (2q + 1)/2)·C: a ufunc called on arrays by
-    :func:`glft_asymptotic_quotes` and on scalars by the order-book GLFT quoter."""
+    :func:`glft_asymptotic_quotes` and on scalars by the order-book GLFT quoter.
+
+    Parameters
+    ----------
+    base, C, drift : float
+        The constants of :func:`asymptotic_constants`.
+    q : float
+        Inventory (units).
+
+    Returns
+    -------
+    float
+        The bid depth δᵇ(q) (price units); an array when the inputs are arrays.
+    """
     return base + (-drift + (2.0 * q + 1.0) / 2.0) * C
 
 
 @vectorize(["float64(float64, float64, float64, float64)"], cache=True)
 def asymptotic_ask_depth(base, C, drift, q):
-    """δᵃ(q) = base + (drift − (2q − 1)/2)·C (see :func:`asymptotic_bid_depth`)."""
+    """δᵃ(q) = base + (drift − (2q − 1)/2)·C (see :func:`asymptotic_bid_depth`).
+
+    Parameters
+    ----------
+    base, C, drift : float
+        The constants of :func:`asymptotic_constants`.
+    q : float
+        Inventory (units).
+
+    Returns
+    -------
+    float
+        The ask depth δᵃ(q) (price units); an array when the inputs are arrays.
+    """
     return base + (drift - (2.0 * q - 1.0) / 2.0) * C
 
 
@@ -215,6 +309,32 @@ def glft_asymptotic_quotes(gamma: float, k: float, A: float, sigma: float, q: in
 
     ``q`` is an integer or a 1-D array of integers; there is no inventory bound. Requires
     ``gamma, k, A, sigma > 0``.
+
+    Parameters
+    ----------
+    gamma : float
+        Risk aversion > 0 (per price unit).
+    k : float
+        Decay of the fill intensity in the depth, > 0 (per price unit).
+    A : float
+        Fill intensity at zero depth, > 0 (per time unit).
+    sigma : float
+        Mid-price volatility, > 0 (price units per square-root time unit).
+    q : int or numpy.ndarray
+        Inventory: an integer or a non-empty 1-D array of integers with ``|q| <= 2**53``.
+    mu : float
+        Mid-price drift (price units per time unit); 0 by default.
+
+    Returns
+    -------
+    GLFTAsymptoticQuotes
+        Depths for each inventory; arrays of shape (1,) for a scalar ``q``.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, or constants or depths that are not finite
+        (or underflow) in double precision.
 
     Examples
     --------
@@ -267,6 +387,42 @@ def simulate_glft(gamma: float, k: float, A: float, sigma: float, Q: int, s0: fl
     fill probability ``A exp(-k delta) dt`` above 1 (a quote deep through the mid near the
     bounds) is capped at 1: that quote fills on every step. Work and memory are bounded as in
     :func:`glft_exact_quotes` and :func:`~mslab.inventory.quoting.check_paths`.
+
+    Parameters
+    ----------
+    gamma : float
+        Risk aversion > 0 (per price unit).
+    k : float
+        Decay of the fill intensity in the depth, > 0 (per price unit).
+    A : float
+        Fill intensity at zero depth, >= 0 (per time unit).
+    sigma : float
+        Mid-price volatility, >= 0 (price units per square-root time unit).
+    Q : int
+        Inventory bound >= 1 (units).
+    s0 : float
+        Initial mid-price (price units).
+    T : float
+        Horizon > 0 (time units).
+    dt : float
+        Step, ``0 < dt <= T`` with ``T/dt`` a whole number.
+    n_paths : int
+        Number of simulated paths >= 1.
+    seed : int
+        Non-negative integer.
+    record_paths : int
+        Keep the per-step paths of the first ``record_paths`` simulations
+        (``0 <= record_paths <= n_paths``); 0 by default.
+
+    Returns
+    -------
+    QuotingResult
+        Profit, final inventory and fill counts of every path, and the recorded paths.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above or a bound exceeded (see above).
     """
     gamma = _validate.positive("gamma", gamma)
     k = _validate.positive("k", k)

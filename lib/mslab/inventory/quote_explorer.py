@@ -34,11 +34,33 @@ def quote_curves(gammas: object, *, k: float, A: float, sigma: float, T: float,
     (:func:`glft_asymptotic_quotes`, needs ``A``). Intensity A·exp(−k·δ) (``k`` in 1/$),
     volatility ``sigma`` ($ per √time), horizon ``T``.
 
+    Parameters
+    ----------
+    gammas : numpy.ndarray
+        Risk aversions γ > 0 (1/$): a non-empty 1-D array (or list) of finite numbers.
+    k : float
+        Decay of the fill intensity in the depth, > 0 (1/$).
+    A : float
+        Fill intensity at zero depth, > 0 (per time unit).
+    sigma : float
+        Mid-price volatility, > 0 ($ per √time).
+    T : float
+        Horizon > 0 (time units).
+    max_inventory : int
+        Largest |q| (shares), 0 ≤ max_inventory ≤ 1000; 10 by default.
+
     Returns
     -------
     pandas.DataFrame
         Columns ``gamma``, ``rule`` (a code of :data:`RULE_LABELS`), ``side`` ("ask" or "bid",
-        :data:`SIDE_LABELS`), ``q``, ``depth`` ($).
+        :data:`SIDE_LABELS`), ``q``, ``depth`` ($); 6·len(gammas)·(2·max_inventory + 1)
+        rows.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, more than :data:`MAX_ROWS` rows, or a γ for
+        which a rule's depths are not finite (the message names that γ).
     """
     g = _validate.real_vector("gammas", gammas, what="risk aversions > 0")
     if g.min() <= 0:

@@ -30,7 +30,28 @@ from mslab import _validate, rng
 @dataclass(frozen=True)
 class QuotePaths:
     """Per-step paths of the first recorded simulations; arrays are (n_recorded, n_steps + 1)
-    for levels (value at t_n before the step's fills) and (n_recorded, n_steps) for fills."""
+    for levels (value at t_n before the step's fills) and (n_recorded, n_steps) for fills.
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        t_n = n·dt, shape (n_steps + 1,).
+    mid : numpy.ndarray
+        Mid-price S at t_n (price units), shape (n_recorded, n_steps + 1).
+    bid : numpy.ndarray
+        Bid posted on step n (price units); NaN in the last column and where the bid is not
+        quoted. Shape (n_recorded, n_steps + 1).
+    ask : numpy.ndarray
+        Ask posted on step n (price units), NaN as for ``bid``.
+    inventory : numpy.ndarray
+        Inventory q at t_n (shares, int64), shape (n_recorded, n_steps + 1).
+    cash : numpy.ndarray
+        Cash at t_n (price units), shape (n_recorded, n_steps + 1).
+    bid_fill : numpy.ndarray
+        Whether the bid was hit on step n (bool), shape (n_recorded, n_steps).
+    ask_fill : numpy.ndarray
+        Whether the ask was lifted on step n (bool), shape (n_recorded, n_steps).
+    """
 
     times: np.ndarray
     mid: np.ndarray
@@ -51,6 +72,27 @@ class QuotingResult:
     ``profit`` (currency), ``final_inventory`` (shares) and the fill counts hold one value per
     path. ``spread`` is (2/γ)·ln(1 + γ/k), the paper's "Spread" column, for Avellaneda–Stoikov
     runs (NaN otherwise); ``params`` records what the simulation was run with.
+
+    Attributes
+    ----------
+    params : dict
+        The parameters the simulation was run with (strategy, market parameters, seed, ...).
+    dt : float
+        Step length.
+    n_steps : int
+        Number of steps.
+    spread : float
+        (2/γ)·ln(1 + γ/k) (price units) for Avellaneda–Stoikov runs, NaN otherwise.
+    profit : numpy.ndarray
+        Profit cash_T + q_T·S_T of each path (price units), shape (n_paths,).
+    final_inventory : numpy.ndarray
+        Inventory q_T of each path (shares, int64), shape (n_paths,).
+    n_bid_fills : numpy.ndarray
+        Number of bid fills of each path (int64), shape (n_paths,).
+    n_ask_fills : numpy.ndarray
+        Number of ask fills of each path (int64), shape (n_paths,).
+    paths : QuotePaths or None
+        The recorded paths, None when no path was recorded.
     """
 
     params: dict[str, object]
@@ -65,11 +107,21 @@ class QuotingResult:
 
     @property
     def n_paths(self) -> int:
+        """Number of simulated paths."""
         return int(self.profit.size)
 
     def summary(self) -> dict[str, float]:
         """Mean and standard deviation of profit and final inventory, with standard errors
-        (of a mean: s/√n; of a standard deviation: s/√(2(n − 1)), the normal-theory value)."""
+        (of a mean: s/√n; of a standard deviation: s/√(2(n − 1)), the normal-theory value).
+
+        Returns
+        -------
+        dict
+            ``spread``, ``n_paths``; ``mean_``, ``std_`` (ddof = 1; 0 for one path),
+            ``se_mean_`` and ``se_std_`` (NaN for one path) of ``profit`` (price units) and of
+            ``final_q`` (shares); ``mean_fills``, the mean number of fills (bid + ask) per path.
+            All values are floats.
+        """
         n = self.n_paths
         out: dict[str, float] = {"spread": self.spread, "n_paths": float(n)}
         for name, x in (("profit", self.profit), ("final_q", self.final_inventory.astype(float))):
@@ -152,7 +204,26 @@ def _simulate(states, half, skew, base_p, k, bid_depth, ask_depth, p_bid_table, 
 
 def n_steps_for(T: float, dt: float) -> int:
     """Number of steps of length dt in [0, T]; T/dt must be a whole number (to 1e-9) and at most
-    :data:`mslab._validate.MAX_ELEMENTS` (per-step arrays are allocated)."""
+    :data:`mslab._validate.MAX_ELEMENTS` (per-step arrays are allocated).
+
+    Parameters
+    ----------
+    T : float
+        Horizon (time units); the callers have validated T > 0.
+    dt : float
+        Step length (time units), 0 < dt.
+
+    Returns
+    -------
+    int
+        n = T/dt, rounded to the nearest integer.
+
+    Raises
+    ------
+    ValueError
+        If T/dt exceeds :data:`mslab._validate.MAX_ELEMENTS` (or is not finite), is below 1, or
+        |n·dt − T| > 1e-9·max(1, T).
+    """
     with np.errstate(all="ignore"):
         ratio = float(np.float64(T) / np.float64(dt))
     _validate.elements("T, dt (T/dt steps)", ratio)
@@ -165,7 +236,22 @@ def n_steps_for(T: float, dt: float) -> int:
 def check_paths(n_paths: int, n_steps: int, record_paths: int) -> None:
     """Refuse, before any kernel runs, ``n_paths`` paths of ``n_steps`` steps beyond
     :data:`mslab._validate.MAX_WORK` path-steps, or recording ``record_paths`` paths of
-    ``n_steps + 1`` values beyond :data:`mslab._validate.MAX_ELEMENTS`."""
+    ``n_steps + 1`` values beyond :data:`mslab._validate.MAX_ELEMENTS`.
+
+    Parameters
+    ----------
+    n_paths : int
+        Number of simulated paths.
+    n_steps : int
+        Number of steps per path.
+    record_paths : int
+        Number of recorded paths.
+
+    Raises
+    ------
+    ValueError
+        If either bound is exceeded.
+    """
     steps = "T/dt (the steps; len(half_spread) for a linear rule)"
     _validate.work(f"n_paths, {steps}", float(n_paths) * n_steps)
     _validate.elements(f"record_paths, {steps}", float(record_paths) * (n_steps + 1))
@@ -178,7 +264,52 @@ def simulate_scheme(*, k: float, A: float, sigma: float, s0: float, dt: float, n
                     spread: float = float("nan")) -> QuotingResult:
     """Run the scheme for a linear rule (``half``, ``skew``: one value per step) or an inventory
     table (``bid_depth``, ``ask_depth``: (n_steps, 2Q + 1), NaN where not quoted). Validates the
-    market parameters; the callers validate their rule."""
+    market parameters; the callers validate their rule.
+
+    Parameters
+    ----------
+    k : float
+        Decay of the fill intensity in the quote distance, k > 0 (1/price unit).
+    A : float
+        Fill intensity at zero distance, A ≥ 0 (fills per time unit).
+    sigma : float
+        Mid-price volatility σ ≥ 0 (price units per √time).
+    s0 : float
+        Initial mid-price (price units).
+    dt : float
+        Step length > 0.
+    n_paths : int
+        Number of simulated paths ≥ 1.
+    seed : int
+        Non-negative integer.
+    record_paths : int
+        Number of recorded paths, 0 ≤ record_paths ≤ n_paths.
+    params : dict
+        Rule parameters to record in the result; the market parameters are added.
+    half : numpy.ndarray or None
+        Linear rule: half-spread on each step (price units), shape (n_steps,).
+    skew : numpy.ndarray or None
+        Linear rule: skew per share on each step (price units per share), shape (n_steps,).
+    bid_depth : numpy.ndarray or None
+        Inventory table: bid depth (price units) for step n and inventory q at
+        ``[n, q + Q]``, shape (n_steps, 2Q + 1); NaN where the bid is not quoted. When given,
+        ``half`` and ``skew`` are ignored.
+    ask_depth : numpy.ndarray or None
+        Inventory table: ask depths, as ``bid_depth``.
+    spread : float
+        Value of the result's ``spread`` field (NaN by default).
+
+    Returns
+    -------
+    QuotingResult
+        Profit, final inventory and fill counts of every path, and the recorded paths.
+
+    Raises
+    ------
+    ValueError
+        For a market parameter outside the ranges above, the work or memory bounds of
+        :func:`check_paths` exceeded, or a non-finite simulated profit.
+    """
     k = _validate.positive("k", k)
     A = _validate.nonnegative("A", A)
     sigma = _validate.nonnegative("sigma", sigma)
