@@ -80,12 +80,12 @@ class KyleLambda:
 def kyle_lambda(tape: TradeTape, interval_s: float, hac_lags: int = 5) -> KyleLambda:
     """Kyle's lambda from intervals of ``interval_s`` seconds (see the module docstring).
 
-    The intervals start at the tape's first quote time; there are ⌊(last − first quote
-    time)/``interval_s``⌋ of them. r_n is the return (bps) of the midpoint prevailing at the
-    interval's end (the last quote at or before it) over the one at its start; S_n sums
-    d_k √(P_k v_k) over the trades whose time lies in [start, end), with P_k v_k in currency
-    units (``price / unit × size``). The regression r_n = a + λ S_n is fitted by OLS on the
-    intervals with a finite return.
+    The intervals start at the tape's first quote time; their number is the span of the quote
+    times divided by ``interval_s``, rounded down. r_n is the return (bps) of the midpoint
+    prevailing at the interval's end (the last quote at or before it) over the one at its
+    start; S_n sums d_k √(P_k v_k) over the trades whose time lies in [start, end), with
+    P_k v_k in currency units (``price / unit × size``). The regression r_n = a + λ S_n is
+    fitted by OLS on the intervals with a finite return.
 
     Parameters
     ----------
