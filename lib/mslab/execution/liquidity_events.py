@@ -616,9 +616,10 @@ def rolling_mean_std(x: np.ndarray, window, time: np.ndarray | None = None,
     window holds fewer than ``min_periods`` values (default: ``window`` for count windows,
     i.e. NaN until full and while a missing value is inside; 1 for time windows), the standard
     deviation also when it holds fewer than two. Count windows over a series without missing
-    values are computed by several threads (:func:`_threads`) when it has at least
-    ``2 × _PARALLEL_MIN`` values, with results that do not depend on the thread count; other
-    cases run on one thread.
+    values run on up to :func:`_threads` threads (several once the series has at least
+    ``2 × _PARALLEL_MIN`` values and numba has several threads), with results that do not
+    depend on the thread count; time windows and series with missing values run on one
+    thread.
 
     Parameters
     ----------
@@ -696,9 +697,10 @@ def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
     ``min_periods`` as in :func:`rolling_mean_std` (count windows: an integer >= 1). Sorts
     the values in blocks no longer than the largest window (O(log w) per value, by NumPy),
     then slides the window over two sorted blocks (amortised O(1) per value; see the comment
-    above ``_SORT_BATCH``). A series of at least ``2 × _PARALLEL_MIN`` values is cut into runs
-    of whole blocks handled by several threads (:func:`_threads`), whatever the windows and
-    missing values, with results that do not depend on the thread count.
+    above ``_SORT_BATCH``). Whatever the windows and missing values, the series is cut into
+    runs of whole blocks for up to :func:`_threads` threads (several once it has at least
+    ``2 × _PARALLEL_MIN`` values and numba has several threads), with results that do not
+    depend on the thread count.
 
     Parameters
     ----------
