@@ -34,9 +34,10 @@ def alert_candidates(feat: pd.DataFrame, horizon: int, z_floor: float = 2.0,
     horizon
         Steps (snapshots) ahead of the move, an integer ≥ 1 and below the number of snapshots.
     z_floor
-        Smallest spread z-score of a candidate (exclusive; default 2).
+        A snapshot whose spread z-score exceeds it is a candidate (default 2).
     ratio_ceiling
-        Largest top depth / rolling median depth of a candidate (exclusive; default 0.5).
+        A snapshot whose ratio top depth / rolling median depth is below it is a candidate
+        (default 0.5).
     quantile
         Percentile (0 to 100; default 75) of the moves above which a move is a hit.
 
