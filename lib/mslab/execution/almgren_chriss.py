@@ -32,7 +32,37 @@ MAX_INTERVALS = 10**7
 
 @dataclass(frozen=True)
 class ACParams:
-    """Parameters of the Almgren–Chriss model (see the module docstring for units)."""
+    """Parameters of the Almgren–Chriss model (see the module docstring for the model).
+
+    Prices are in dollars per share and time in the unit of ``T`` (e.g. days); σ, γ, η and ε
+    are per share, as in Almgren & Chriss (2000).
+
+    Attributes
+    ----------
+    X : float
+        Shares to liquidate (> 0).
+    T : float
+        Horizon (> 0, in the model's time unit).
+    N : int
+        Number of trading intervals, 1 ≤ N ≤ :data:`MAX_INTERVALS`; τ = T/N.
+    sigma : float
+        Volatility σ ≥ 0 of the arithmetic Brownian price ($/share/time^½).
+    gamma : float
+        Permanent impact γ ≥ 0: selling n shares in an interval lowers the price by γn
+        ($/share²).
+    eta : float
+        Temporary impact η > 0: selling n shares in an interval executes them (η/τ)·n below
+        the price ($·time/share²).
+    epsilon : float
+        Fixed temporary cost ε ≥ 0 per share sold (e.g. half the spread plus fees, $/share);
+        default 0.
+
+    Raises
+    ------
+    ValueError
+        For a value outside the ranges above, or when η̃ = η − ½γτ ≤ 0 (trading faster
+        would then be free).
+    """
 
     X: float
     T: float
@@ -59,12 +89,12 @@ class ACParams:
 
     @property
     def tau(self) -> float:
-        """Length of one trading interval."""
+        """Length τ = T/N of one trading interval (time unit of ``T``)."""
         return self.T / self.N
 
     @property
     def eta_tilde(self) -> float:
-        """η̃ = η − ½γτ."""
+        """η̃ = η − ½γτ, the temporary impact net of the permanent one ($·time/share²)."""
         return self.eta - 0.5 * self.gamma * self.tau
 
 
@@ -74,7 +104,28 @@ def _check_params(p: object) -> ACParams:
 
 
 def kappa(p: ACParams, lam: float) -> float:
-    """Urgency κ (per time unit) solving (2/τ²)(cosh κτ − 1) = λσ²/η̃; 0 when λ = 0."""
+    """Urgency κ of the optimal trajectory.
+
+    κ solves (2/τ²)(cosh κτ − 1) = λσ²/η̃; it is 0 when λ = 0 (or σ = 0), giving TWAP.
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+    lam
+        Risk aversion λ ≥ 0 ($⁻¹).
+
+    Returns
+    -------
+    float
+        κ ≥ 0, per unit of time (the time unit of ``p.T``).
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not an :class:`ACParams`, ``lam`` is negative or not finite, or κ
+        overflows.
+    """
     p = _check_params(p)
     lam = _validate.nonnegative("lam", lam)
     with np.errstate(all="ignore"):
@@ -83,7 +134,27 @@ def kappa(p: ACParams, lam: float) -> float:
 
 
 def half_life(p: ACParams, lam: float) -> float:
-    """θ = 1/κ, the time for the optimal position to fall by a factor e (inf when λ = 0).
+    """Half-life θ = 1/κ of the optimal position.
+
+    Far from the horizon (κT large) the optimal holdings decay as e^(−t/θ), so θ is about the
+    time for the position to fall by a factor e.
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+    lam
+        Risk aversion λ ≥ 0 ($⁻¹).
+
+    Returns
+    -------
+    float
+        θ in the time unit of ``p.T``; ``inf`` when κ = 0 (λ = 0 or σ = 0: TWAP).
+
+    Raises
+    ------
+    ValueError
+        As :func:`kappa`.
 
     Examples
     --------
@@ -97,7 +168,28 @@ def half_life(p: ACParams, lam: float) -> float:
 
 
 def trajectory(p: ACParams, lam: float) -> np.ndarray:
-    """Optimal holdings x_0 = X, …, x_N = 0 (N + 1 values, shares).
+    """Optimal holdings x_0 = X, …, x_N = 0.
+
+    x_j = X sinh(κ(T − t_j)) / sinh(κT) at t_j = jτ; the straight line X(1 − t_j/T) when
+    κT < 10⁻¹², and an equivalent exponential form when κT > 700 (where sinh overflows).
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+    lam
+        Risk aversion λ ≥ 0 ($⁻¹); 0 gives TWAP.
+
+    Returns
+    -------
+    numpy.ndarray
+        Holdings, shape (N + 1,), in shares, non-increasing from ``p.X`` (exactly) to 0
+        (exactly).
+
+    Raises
+    ------
+    ValueError
+        As :func:`kappa`.
 
     Examples
     --------
@@ -123,8 +215,29 @@ def trajectory(p: ACParams, lam: float) -> np.ndarray:
 
 
 def trade_list(p: ACParams, lam: float) -> np.ndarray:
-    """Optimal trades n_1..n_N (shares sold in each interval), from the closed form
-    n_j = 2 sinh(½κτ)/sinh(κT) · cosh(κ(T − t_{j−½})) · X."""
+    """Optimal trades n_1..n_N (shares sold in each interval).
+
+    From the closed form n_j = 2 sinh(½κτ)/sinh(κT) · cosh(κ(T − t_{j−½})) · X with
+    t_{j−½} = (j − ½)τ; when κT < 10⁻¹² or κT > 700 the differences x_{j−1} − x_j of
+    :func:`trajectory` instead.
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+    lam
+        Risk aversion λ ≥ 0 ($⁻¹); 0 gives TWAP (X/N per interval).
+
+    Returns
+    -------
+    numpy.ndarray
+        Trades, shape (N,), in shares (≥ 0, summing to X up to rounding).
+
+    Raises
+    ------
+    ValueError
+        As :func:`kappa`.
+    """
     k = kappa(p, lam)
     if k * p.T < 1e-12 or k * p.T > 700.0:
         return -np.diff(trajectory(p, lam))
@@ -133,7 +246,26 @@ def trade_list(p: ACParams, lam: float) -> np.ndarray:
 
 
 def check_holdings(p: ACParams, holdings: object) -> np.ndarray:
-    """``holdings`` as N + 1 non-increasing floats from X to 0, or a ValueError."""
+    """``holdings`` checked as a liquidation trajectory of ``p``.
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+    holdings
+        Holdings x_0..x_N in shares: a 1-D array (or list) of N + 1 finite values ≥ 0,
+        non-increasing, with x_0 equal to ``p.X`` and x_N equal to 0 (exactly).
+
+    Returns
+    -------
+    numpy.ndarray
+        The holdings as a float array of shape (N + 1,).
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not an :class:`ACParams` or ``holdings`` is not such a trajectory.
+    """
     p = _check_params(p)
     x = _validate.real_vector("holdings", holdings, low=0.0)
     if x.size != p.N + 1 or x[0] != p.X or x[-1] != 0.0 or np.any(np.diff(x) > 0.0):
@@ -143,8 +275,31 @@ def check_holdings(p: ACParams, holdings: object) -> np.ndarray:
 
 
 def cost_moments(p: ACParams, holdings: np.ndarray) -> tuple[float, float]:
-    """Expected cost E and variance V ($, $²) of liquidating along ``holdings`` (N + 1
-    non-increasing values from X to 0)."""
+    """Expected cost and variance of liquidating along ``holdings``.
+
+    E = ½γX² + εX + (η̃/τ) Σ n_j² and V = σ²τ Σ_{j=1..N} x_j² with n_j = x_{j−1} − x_j
+    (module docstring); the cost is the shortfall against X·S_0.
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+    holdings
+        Holdings x_0 = X, …, x_N = 0 in shares, shape (N + 1,), non-increasing (as
+        :func:`check_holdings` accepts).
+
+    Returns
+    -------
+    E : float
+        Expected cost ($).
+    V : float
+        Variance of the cost ($²).
+
+    Raises
+    ------
+    ValueError
+        As :func:`check_holdings`.
+    """
     x = check_holdings(p, holdings)
     n = -np.diff(x)
     e = 0.5 * p.gamma * p.X**2 + p.epsilon * p.X + p.eta_tilde / p.tau * float(np.sum(n * n))
@@ -153,8 +308,31 @@ def cost_moments(p: ACParams, holdings: np.ndarray) -> tuple[float, float]:
 
 
 def optimal_cost(p: ACParams, lam: float) -> tuple[float, float]:
-    """E and V of the optimal strategy from the paper's closed forms (λ > 0), or of TWAP
-    (λ = 0).
+    """Expected cost and variance of the optimal strategy, from the paper's closed forms.
+
+    When κ > 0, E = ½γX² + εX + η̃X² tanh(½κτ)(τ sinh 2κT + 2T sinh κτ) / (2τ² sinh² κT) and
+    V = ½σ²X² (τ sinh κT cosh κ(T − τ) − T sinh κτ) / (sinh² κT sinh κτ); when κ = 0
+    (λ = 0 or σ = 0), those of TWAP (:func:`twap_cost`).
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+    lam
+        Risk aversion λ ≥ 0 ($⁻¹), with κT ≤ 350.
+
+    Returns
+    -------
+    E : float
+        Expected cost ($).
+    V : float
+        Variance of the cost ($²).
+
+    Raises
+    ------
+    ValueError
+        As :func:`kappa`, and when κT > 350 (the closed forms overflow; use
+        ``cost_moments(p, trajectory(p, lam))``).
 
     Examples
     --------
@@ -184,8 +362,27 @@ def optimal_cost(p: ACParams, lam: float) -> tuple[float, float]:
 
 
 def twap_cost(p: ACParams) -> tuple[float, float]:
-    """E and V of the straight-line (TWAP, risk-neutral) schedule:
-    E = ½γX² + εX + η̃X²/T, V = ⅓σ²X²T(1 − 1/N)(1 − 1/(2N))."""
+    """Expected cost and variance of the straight-line (TWAP, risk-neutral) schedule.
+
+    E = ½γX² + εX + η̃X²/T and V = ⅓σ²X²T(1 − 1/N)(1 − 1/(2N)).
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+
+    Returns
+    -------
+    E : float
+        Expected cost ($).
+    V : float
+        Variance of the cost ($²).
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not an :class:`ACParams`.
+    """
     p = _check_params(p)
     X, T, N = p.X, p.T, p.N
     e = 0.5 * p.gamma * X**2 + p.epsilon * X + p.eta_tilde * X**2 / T
@@ -194,7 +391,31 @@ def twap_cost(p: ACParams) -> tuple[float, float]:
 
 
 def efficient_frontier(p: ACParams, lams: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """E and V ($, $²) of the optimal strategies for each risk aversion in ``lams``."""
+    """Expected cost and variance of the optimal strategy for each risk aversion in ``lams``.
+
+    Each point is ``cost_moments(p, trajectory(p, lam))`` (no limit on κT, unlike
+    :func:`optimal_cost`).
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+    lams
+        Risk aversions λ ≥ 0 ($⁻¹): a non-empty 1-D array (or list) of finite values.
+
+    Returns
+    -------
+    E : numpy.ndarray
+        Expected costs ($), shape (len(lams),).
+    V : numpy.ndarray
+        Variances of the cost ($²), shape (len(lams),).
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not an :class:`ACParams`, ``lams`` is not such an array, or a κ
+        overflows (:func:`kappa`).
+    """
     p = _check_params(p)
     lams = _validate.real_vector("lams", lams, low=0.0)
     ev = np.array([cost_moments(p, trajectory(p, lam)) for lam in lams])

@@ -23,8 +23,27 @@ __all__ = ["KyleLambda", "kyle_lambda", "roll_spread"]
 
 
 def roll_spread(tape: TradeTape) -> float:
-    """Roll's spread in bps of the mean arrival midpoint; NaN when the first-order
-    autocovariance of trade-price changes is ≥ 0 or there are fewer than 3 trades."""
+    """Roll's (1984) spread estimate from the trade prices of ``tape``.
+
+    S = 2√(−Cov(Δp_t, Δp_{t−1})), the sample autocovariance of successive changes of the
+    trade prices in tape order, divided by the mean of the finite arrival midpoints.
+
+    Parameters
+    ----------
+    tape
+        Trades (only ``price`` and ``arrival_mid`` are read).
+
+    Returns
+    -------
+    float
+        The spread in bps of the mean arrival midpoint; NaN when the first-order
+        autocovariance of trade-price changes is ≥ 0 or there are fewer than 3 trades.
+
+    Raises
+    ------
+    ValueError
+        If ``tape`` is not a :class:`~mslab.execution.tca.TradeTape`.
+    """
     _validate.instance("tape", tape, TradeTape)
     dp = np.diff(tape.price)
     if dp.size < 2:
@@ -37,7 +56,20 @@ def roll_spread(tape: TradeTape) -> float:
 
 @dataclass(frozen=True)
 class KyleLambda:
-    """Slope (bps per √$), its HAC standard error, R² and the number of intervals."""
+    """Kyle's lambda estimated by :func:`kyle_lambda`.
+
+    Attributes
+    ----------
+    slope : float
+        λ, the OLS slope of the midpoint return on the signed square-root dollar volume
+        (bps per √$; $ is the tape's currency unit).
+    se : float
+        Newey–West (HAC) standard error of the slope (bps per √$).
+    r2 : float
+        R² of the regression.
+    intervals : int
+        Number of intervals in the regression (those with a finite midpoint return).
+    """
 
     slope: float
     se: float
@@ -46,7 +78,37 @@ class KyleLambda:
 
 
 def kyle_lambda(tape: TradeTape, interval_s: float, hac_lags: int = 5) -> KyleLambda:
-    """Kyle's lambda from intervals of ``interval_s`` seconds (see the module docstring)."""
+    """Kyle's lambda from intervals of ``interval_s`` seconds (see the module docstring).
+
+    The intervals start at the tape's first quote time; their number is the span of the quote
+    times divided by ``interval_s``, rounded down. r_n is the return (bps) of the midpoint
+    prevailing at the interval's end (the last quote at or before it) over the one at its
+    start; S_n sums d_k √(P_k v_k) over the trades whose time lies in [start, end), with
+    P_k v_k in currency units (``price / unit × size``). The regression r_n = a + λ S_n is
+    fitted by OLS on the intervals with a finite return.
+
+    Parameters
+    ----------
+    tape
+        Trades and quotes (``time``, ``price``, ``size``, ``side``, ``quote_time``, ``mid``,
+        ``unit``).
+    interval_s
+        Interval length (s, > 0); it must give at least 10 intervals.
+    hac_lags
+        Lags of the Newey–West standard error (integer, 0 to 1000; default 5).
+
+    Returns
+    -------
+    KyleLambda
+        Slope λ (bps per √$), its HAC standard error, R² and the number of intervals used.
+
+    Raises
+    ------
+    ValueError
+        If ``tape`` is not a :class:`~mslab.execution.tca.TradeTape` or has no trades or no
+        quotes, ``interval_s`` is not > 0 or gives fewer than 10 intervals (or more than
+        :data:`mslab._validate.MAX_ELEMENTS`), or ``hac_lags`` is outside 0..1000.
+    """
     _validate.instance("tape", tape, TradeTape)
     interval_s = _validate.positive("interval_s", interval_s)
     hac_lags = _validate.integer("hac_lags", hac_lags, low=0, high=1000)

@@ -17,12 +17,35 @@ MAX_POINTS = 20_000
 
 
 def frontier_table(p: ACParams, lams: object) -> pd.DataFrame:
-    """One row per (λ of ``lams`` (1/$), trading time t_j = jτ): ``lam``, ``day`` (t_j in the
+    """Optimal holdings and their cost for each risk aversion of ``lams``, as one long table.
+
+    One row per (λ of ``lams`` (1/$), trading time t_j = jτ): ``lam``, ``day`` (t_j in the
     model's time unit, days in the paper's example), ``held`` (optimal holdings x_j, shares)
     and, the same on every row of a λ, ``cost`` (expected cost E, $) and ``sd`` (its standard
     deviation √V, $) — the point of the efficient frontier that the holdings reach
     (:func:`~mslab.execution.almgren_chriss.trajectory`,
-    :func:`~mslab.execution.almgren_chriss.cost_moments`). λ = 0 is TWAP."""
+    :func:`~mslab.execution.almgren_chriss.cost_moments`). λ = 0 is TWAP.
+
+    Parameters
+    ----------
+    p
+        Model parameters.
+    lams
+        Risk aversions λ ≥ 0 (1/$): a non-empty 1-D array (or list) of finite values, with
+        len(lams) · (N + 1) at most :data:`MAX_POINTS`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        len(lams) · (N + 1) rows (λ in the order of ``lams``, then t_j ascending) with the
+        columns ``lam``, ``day``, ``held``, ``cost`` and ``sd`` described above.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is not an :class:`~mslab.execution.almgren_chriss.ACParams`, ``lams`` is not
+        such an array or gives more than :data:`MAX_POINTS` rows, or a κ overflows.
+    """
     _validate.instance("p", p, ACParams)
     lam = _validate.real_vector("lams", lams, low=0.0, what="risk aversions")
     if lam.size * (p.N + 1) > MAX_POINTS:

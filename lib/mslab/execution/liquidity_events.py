@@ -48,7 +48,31 @@ def _grid(quote_time: np.ndarray, step_s: float) -> tuple[np.ndarray, np.ndarray
 
 
 def lobster_snapshots(data: LobsterData, step_s: float) -> pd.DataFrame:
-    """Level-1 snapshots of a LOBSTER day every ``step_s`` seconds (prices in dollars)."""
+    """Level-1 snapshots of a LOBSTER day every ``step_s`` seconds (prices in dollars).
+
+    Snapshot times run from the first message time t_0 in steps of ``step_s`` up to the last
+    message time; each snapshot is the book row of the last message at or before it.
+
+    Parameters
+    ----------
+    data
+        A LOBSTER day loaded with its order-book file.
+    step_s
+        Grid step (s, > 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per snapshot: ``time`` (s after midnight), ``bid`` and ``ask`` ($; both NaN
+        when a side of the book is empty), ``bid_size`` and ``ask_size`` (shares, float).
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not a :class:`~mslab.data.lobster.LobsterData` with its order-book
+        file, ``step_s`` is not > 0, or the grid would exceed
+        :data:`mslab._validate.MAX_ELEMENTS` snapshots.
+    """
     _validate.instance("data", data, LobsterData)
     if data.book is None:
         _validate.fail("data", data.message_path.name, "a LobsterData with its order-book file")
@@ -64,7 +88,29 @@ def lobster_snapshots(data: LobsterData, step_s: float) -> pd.DataFrame:
 
 def binance_snapshots(capture: BinanceCapture, step_s: float) -> pd.DataFrame:
     """bookTicker snapshots of a capture every ``step_s`` seconds (local clock, s from its
-    first ticker; quantities in base units)."""
+    first ticker; quantities in base units).
+
+    Each snapshot is the last bookTicker received at or before its time (in receive order).
+
+    Parameters
+    ----------
+    capture
+        A loaded Binance capture.
+    step_s
+        Grid step (s, > 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per snapshot: ``time`` (s from the first bookTicker), ``bid`` and ``ask``
+        (quote currency), ``bid_size`` and ``ask_size`` (base units).
+
+    Raises
+    ------
+    ValueError
+        If ``capture`` is not a :class:`~mslab.data.binance.BinanceCapture`, ``step_s`` is
+        not > 0, or the grid would exceed :data:`mslab._validate.MAX_ELEMENTS` snapshots.
+    """
     _validate.instance("capture", capture, BinanceCapture)
     bbo = capture.bbo.sort_values("local_ns", kind="stable")
     t = (bbo["local_ns"].to_numpy(np.int64) - int(bbo["local_ns"].iloc[0])) / 1e9
@@ -569,8 +615,38 @@ def rolling_mean_std(x: np.ndarray, window, time: np.ndarray | None = None,
     (NaN, and ±inf, which pandas reads as missing) are skipped; a result is NaN when the
     window holds fewer than ``min_periods`` values (default: ``window`` for count windows,
     i.e. NaN until full and while a missing value is inside; 1 for time windows), the standard
-    deviation also when it holds fewer than two. Series of more than ``2 × _PARALLEL_MIN``
-    values are computed by several threads (:func:`_threads`) with identical results.
+    deviation also when it holds fewer than two. Count windows over a series without missing
+    values run on up to :func:`_threads` threads (several once the series has at least
+    ``2 × _PARALLEL_MIN`` values and numba has several threads), with results that do not
+    depend on the thread count; time windows and series with missing values run on one
+    thread.
+
+    Parameters
+    ----------
+    x
+        The series: a 1-D array of numbers (NaN and ±inf count as missing).
+    window
+        Count window: an integer ≥ 2 (values); time window (with ``time``): a span > 0 in the
+        unit of ``time``.
+    time
+        Optional time of each value (finite, non-decreasing, shape of ``x``); None for count
+        windows.
+    min_periods
+        Fewest non-missing values for a result: 1 to ``window`` for count windows (default
+        ``window``), ≥ 1 for time windows (default 1).
+
+    Returns
+    -------
+    mean : numpy.ndarray
+        Rolling mean, shape of ``x``.
+    std : numpy.ndarray
+        Rolling sample standard deviation (ddof = 1), shape of ``x``.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not a 1-D numeric array, or ``window``, ``time`` or ``min_periods`` is not
+        as above (a count window is also bounded by :data:`mslab._validate.MAX_ELEMENTS`).
     """
     x = _validate.series("x", x)
     t, span, w, mp = _window(x, window, time, min_periods, low=2)
@@ -617,11 +693,40 @@ def _median_into(x: np.ndarray, t: np.ndarray, span: float, w: int, mp: int, out
 
 def rolling_median(x: np.ndarray, window, time: np.ndarray | None = None,
                    min_periods: int | None = None) -> np.ndarray:
-    """Rolling median, as pandas ``rolling(...).median()``: windows, missing values,
-    ``min_periods`` and threads as in :func:`rolling_mean_std` (count windows: an integer
-    >= 1). Sorts the values in blocks no longer than the largest window (O(log w) per value,
-    by NumPy), then slides the window over two sorted blocks (amortised O(1) per value; see
-    the comment above ``_SORT_BATCH``)."""
+    """Rolling median, as pandas ``rolling(...).median()``: windows, missing values and
+    ``min_periods`` as in :func:`rolling_mean_std` (count windows: an integer >= 1). Sorts
+    the values in blocks no longer than the largest window (O(log w) per value, by NumPy),
+    then slides the window over two sorted blocks (amortised O(1) per value; see the comment
+    above ``_SORT_BATCH``). Whatever the windows and missing values, the series is cut into
+    runs of whole blocks for up to :func:`_threads` threads (several once it has at least
+    ``2 × _PARALLEL_MIN`` values and numba has several threads), with results that do not
+    depend on the thread count.
+
+    Parameters
+    ----------
+    x
+        The series: a 1-D array of numbers (NaN and ±inf count as missing).
+    window
+        Count window: an integer ≥ 1 (values); time window (with ``time``): a span > 0 in the
+        unit of ``time``.
+    time
+        Optional time of each value (finite, non-decreasing, shape of ``x``); None for count
+        windows.
+    min_periods
+        Fewest non-missing values for a result: 1 to ``window`` for count windows (default
+        ``window``), ≥ 1 for time windows (default 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Rolling median (the mean of the two middle values for an even count), shape of
+        ``x``; NaN where the window holds fewer than ``min_periods`` values.
+
+    Raises
+    ------
+    ValueError
+        As :func:`rolling_mean_std`.
+    """
     x = _validate.series("x", x)
     t, span, w, mp = _window(x, window, time, min_periods, low=1)
     out = np.empty(x.size)
@@ -651,7 +756,37 @@ def _features_kernel(bid, ask, bid_size, ask_size, window, threads, out):
 
 
 def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame:
-    """The snapshot features of the module docstring, added to a copy of ``snap``."""
+    """The snapshot features of the module docstring, added to a copy of ``snap``.
+
+    Rolling windows count snapshots and need all their values (``min_periods`` = window):
+    NaN until full and while a missing spread (an empty side) is inside.
+
+    Parameters
+    ----------
+    snap
+        Snapshots in time order with columns ``bid``, ``ask`` (price units) and
+        ``bid_size``, ``ask_size``, e.g. from :func:`lobster_snapshots` or
+        :func:`binance_snapshots`.
+    window
+        Snapshots in the spread's rolling mean and standard deviation (integer ≥ 2).
+    depth_window
+        Snapshots in the rolling median of top depth (integer ≥ 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``snap``'s columns followed by ``mid`` and ``spread`` (price units), ``imbalance``
+        ((bid size − ask size)/top depth; NaN when top depth is 0), ``top_depth`` (the sum
+        of the two sizes), ``spread_mean`` and ``spread_std`` (price units), ``spread_z``
+        (NaN where the standard deviation is 0 or undefined) and ``depth_median`` (size
+        units); ``snap``'s index.
+
+    Raises
+    ------
+    ValueError
+        If ``snap`` is not a DataFrame with those columns, or a window is not an integer
+        in range (or exceeds :data:`mslab._validate.MAX_ELEMENTS`).
+    """
     _validate.instance("snap", snap, pd.DataFrame)
     if not {"bid", "ask", "bid_size", "ask_size"} <= set(snap.columns):
         _validate.fail("snap", list(snap.columns), "a frame of snapshots (bid, ask, bid_size, "
@@ -673,7 +808,33 @@ def features(snap: pd.DataFrame, window: int, depth_window: int) -> pd.DataFrame
 
 def detect(feat: pd.DataFrame, z_threshold: float = 3.0, depth_fraction: float = 0.3
            ) -> pd.DataFrame:
-    """Boolean columns ``spread_spike`` and ``liquidity_gap`` per snapshot."""
+    """Boolean columns ``spread_spike`` and ``liquidity_gap`` per snapshot.
+
+    A spread spike is ``spread_z`` > ``z_threshold``; a liquidity gap is ``top_depth`` <
+    ``depth_fraction`` × ``depth_median``. An undefined (NaN) feature flags nothing.
+
+    Parameters
+    ----------
+    feat
+        A :func:`features` frame (columns ``spread_z``, ``top_depth``, ``depth_median``).
+    z_threshold
+        Spread z-score above which a snapshot is a spike (finite; default 3).
+    depth_fraction
+        Fraction of the rolling median depth below which a snapshot is a gap (in [0, 1];
+        default 0.3).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per snapshot, in the order of ``feat`` (with a fresh 0..n − 1 index):
+        ``spread_spike`` and ``liquidity_gap`` (bool).
+
+    Raises
+    ------
+    ValueError
+        If ``feat`` is not a DataFrame with those columns, ``z_threshold`` is not finite or
+        ``depth_fraction`` is outside [0, 1].
+    """
     _validate.instance("feat", feat, pd.DataFrame)
     if not {"spread_z", "top_depth", "depth_median"} <= set(feat.columns):
         _validate.fail("feat", list(feat.columns), "a frame from features()")
@@ -686,7 +847,28 @@ def detect(feat: pd.DataFrame, z_threshold: float = 3.0, depth_fraction: float =
 
 def cluster_alerts(alerts: np.ndarray, gap: int) -> np.ndarray:
     """Indices of the first alert of each event (alerts closer than ``gap`` snapshots to the
-    previous alert join its event)."""
+    previous alert join its event).
+
+    Parameters
+    ----------
+    alerts
+        One flag per snapshot: a 1-D array, read as bool (e.g. the element-wise or of the
+        two columns of :func:`detect`).
+    gap
+        Snapshots (integer ≥ 1): an alert fewer than ``gap`` snapshots after the previous
+        alert belongs to the same event.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integer indices into ``alerts`` of the events' first alerts, ascending (empty
+        without alerts).
+
+    Raises
+    ------
+    ValueError
+        If ``gap`` is not an integer ≥ 1 or ``alerts`` is not a 1-D array.
+    """
     gap = _validate.integer("gap", gap, low=1)
     idx = np.flatnonzero(_validate.series("alerts", alerts, dtype=bool))
     if idx.size == 0:
@@ -697,7 +879,42 @@ def cluster_alerts(alerts: np.ndarray, gap: int) -> np.ndarray:
 def evaluate_events(mid: np.ndarray, events: np.ndarray, h: int, n_random: int, seed: int
                     ) -> dict[str, float]:
     """Mean absolute return and realised volatility (bps) over ``h`` snapshots after the
-    events against matched random times, with permutation p-values (module docstring)."""
+    events against matched random times, with permutation p-values (module docstring).
+
+    At snapshot i: absolute return |mid_{i+h}/mid_i − 1| · 10⁴ and realised volatility
+    √(Σ r_j²/h) over the h one-step returns r_j (bps) after i. Only snapshots where both are
+    defined (finite) are used: events elsewhere are dropped, and the random times are drawn
+    uniformly, with replacement, among such snapshots (``n_random`` sets of as many times as
+    events, by ``numpy.random.default_rng(seed)``).
+
+    Parameters
+    ----------
+    mid
+        Midpoint of each snapshot (1-D array; NaN for a missing one).
+    events
+        Snapshot indices of the events (whole numbers in [0, len(mid))), e.g. from
+        :func:`cluster_alerts`.
+    h
+        Snapshots ahead (integer ≥ 1).
+    n_random
+        Number of random sets (integer ≥ 1).
+    seed
+        Non-negative integer seed.
+
+    Returns
+    -------
+    dict
+        ``events`` (number of events evaluated, as a float); ``absret`` and ``vol`` (the
+        events' means, bps), ``absret_random`` and ``vol_random`` (mean of the random sets'
+        means, bps), ``absret_p`` and ``vol_p`` ((1 + #{random mean ≥ events' mean}) /
+        (n_random + 1)); all NaN but ``events`` when no event is evaluated.
+
+    Raises
+    ------
+    ValueError
+        If an argument is not as above, or ``n_random`` × events exceeds
+        :data:`mslab._validate.MAX_WORK`.
+    """
     mid = _validate.series("mid", mid)
     h = _validate.integer("h", h, low=1)
     n_random = _validate.integer("n_random", n_random, low=1)

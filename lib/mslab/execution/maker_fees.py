@@ -35,7 +35,51 @@ def fee_schedule_blocks(messages: object, rows: object, quoter: Quoter,
     """One row per (fee schedule, block) with ``net``, ``gross``, ``fees`` ($), ``volume``,
     ``maker_volume`` (shares), ``capture`` and ``adverse`` (¢/share, NaN without fills).
     ``backtest`` holds further :func:`~mslab.orderbook.run_backtest` arguments (order size,
-    inventory limit, queue model, latencies, decision interval)."""
+    inventory limit, queue model, latencies, decision interval).
+
+    Blocks are [t_0 + b·block, t_0 + (b + 1)·block) from the first message time t_0, as many
+    as cover the day (the last may be partial). P&L and fees of a block are the changes of the
+    backtest's equity and cumulative fees between its samples at or before the block's edges;
+    volumes and markouts count the fills by their time (a fill at t_0 has no markout).
+    ``capture`` and ``adverse`` are quantity-weighted means over the block's fills.
+
+    Parameters
+    ----------
+    messages
+        LOBSTER message stream of the day (times in s after midnight).
+    rows
+        Its order-book file: a 2-D array, one row per message (book-file mode).
+    quoter
+        The market maker's :class:`~mslab.orderbook.quoters.Quoter`, the same for every
+        schedule.
+    fee_schedules
+        Non-empty dict name → ``(maker rate, taker rate)``: fee rates on traded value
+        (negative: rebate), as ``maker_fee`` and ``taker_fee`` of
+        :func:`~mslab.orderbook.run_backtest`.
+    block
+        Block length (s, > 0; default one hour).
+    markout_horizon
+        Horizon of the adverse-selection markout (s, ≥ 0; default 5).
+    tick
+        Price grid in LOBSTER units (100 = one cent, the default).
+    **backtest
+        Further keyword arguments of :func:`~mslab.orderbook.run_backtest` (not ``tick``,
+        ``book``, ``maker_fee`` or ``taker_fee``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``schedule`` (the dict's key), ``block`` (0, 1, …), ``net``, ``fees``,
+        ``gross`` (net + fees, $), ``volume`` and ``maker_volume`` (shares), ``capture`` and
+        ``adverse`` (¢/share); schedules in the dict's order, blocks ascending.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above (or of
+        :func:`~mslab.orderbook.run_backtest`), a malformed message stream or book file, or
+        more blocks than :data:`mslab._validate.MAX_ELEMENTS`.
+    """
     tick = check_tick(tick)
     if not isinstance(fee_schedules, dict) or not fee_schedules:
         _validate.fail("fee_schedules", fee_schedules, "a non-empty dict name -> (maker, taker)")
@@ -88,8 +132,34 @@ class _Subset:
 def fee_schedule_table(blocks: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per fee schedule: maker share of volume, volume per block, and mean ± standard error over
     blocks of net and gross P&L, fees ($ per block, whole dollars), capture and adverse (¢/share,
-    ``digits`` decimals). Returns a printable table (one row per measure, one column per
-    schedule, strings) and the raw statistics per schedule."""
+    ``digits`` decimals).
+
+    Parameters
+    ----------
+    blocks
+        A :func:`fee_schedule_blocks` frame (columns ``schedule``, ``net``, ``gross``,
+        ``fees``, ``volume``, ``maker_volume``, ``capture``, ``adverse``).
+    digits
+        Decimals of capture and adverse in the table (0 to 12; default 2).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Printable table (strings), index ``measure``: ``maker share`` (percent), ``volume
+        (shares/block)`` (mean), then ``mean ± se`` of ``net P&L ($/block)``, ``gross P&L
+        ($/block)``, ``fees ($/block)``, ``capture (¢/share)`` and ``adverse (¢/share)``; one
+        column per schedule, in the order of their first row.
+    stats : pandas.DataFrame
+        Raw statistics, one row per schedule: ``blocks``, ``maker_share`` (Σ maker volume /
+        Σ volume) and ``<measure>_mean``, ``<measure>_sem`` for ``net``, ``gross``, ``fees``,
+        ``capture``, ``adverse`` and ``volume`` (blocks without fills left out of capture
+        and adverse).
+
+    Raises
+    ------
+    ValueError
+        If ``blocks`` is not a DataFrame with those columns or ``digits`` is outside 0..12.
+    """
     _validate.instance("blocks", blocks, pd.DataFrame)
     digits = _validate.integer("digits", digits, low=0, high=12)
     need = {"schedule", "net", "gross", "fees", "volume", "maker_volume", "capture", "adverse"}

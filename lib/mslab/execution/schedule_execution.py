@@ -112,6 +112,13 @@ def perold_shortfall(side: int, quantity: float, decision_price: float, fill_pri
     dict
         ``delay``, ``spread``, ``impact``, ``opportunity``, ``fees``, ``total`` (cost in price
         unit × shares; positive is a cost), ``filled`` and ``unfilled`` (shares).
+
+    Raises
+    ------
+    ValueError
+        If ``side`` is not ±1, ``quantity`` is not > 0, a price is not finite, the fill arrays
+        are not 1-D of one length, a fill quantity is not > 0, the fills sum to more than
+        ``quantity``, or a part of the shortfall is not finite.
     """
     side = _check_side("side", side)
     quantity = _validate.positive("quantity", quantity)
@@ -151,8 +158,31 @@ def perold_shortfall(side: int, quantity: float, decision_price: float, fill_pri
 
 @njit(QUOTER_SIGNATURE, cache=True)
 def schedule_rule(view, params, orders, quotes):
-    """Quoter of a schedule: ``params = (side, quantity, n, start, child_interval, passive,
-    stop)`` (shares, s after midnight); see the module docstring."""
+    """Quoter rule of a schedule (see the module docstring), compiled for
+    :data:`~mslab.orderbook.quoters.QUOTER_SIGNATURE`.
+
+    At local time t < ``stop``, in child k = max(⌊(t − start)/child_interval⌋, 0), with F
+    the shares filled so far (from the view's inventory): aggressive, the target is
+    round(min(k + 1, n)·X/n); passive, round(min(k, n)·X/n). What is due (target − F > 0)
+    crosses at the opposite best, capped at its visible size; otherwise a passive schedule
+    with k < n rests round((k + 1)·X/n) − F shares at its own best. At or after ``stop`` it
+    quotes nothing.
+
+    Parameters
+    ----------
+    view
+        The :class:`~mslab.orderbook.quoters.MarketView` at the decision (time in seconds
+        after midnight, prices in ticks, inventory in shares).
+    params
+        float64 array ``(side, quantity, n, start, child_interval, passive, stop)``: side ±1,
+        X shares, n children, start and child interval (s), passive (1.0) or aggressive
+        (0.0), and the time (s after midnight) from which it stops quoting, as
+        :func:`schedule_quoter` builds it.
+    orders
+        The quoter's order table (not read).
+    quotes
+        The quote table, filled in place: row 0, one side only.
+    """
     side, total, n = params[0], params[1], params[2]
     start, child, passive, stop = params[3], params[4], params[5] > 0.0, params[6]
     if view.time >= stop:
@@ -176,7 +206,37 @@ def schedule_rule(view, params, orders, quotes):
 
 def schedule_quoter(side: int, quantity: int, start: float, duration: float,
                     child_interval: float, strategy: str, final_window: float) -> Quoter:
-    """The :func:`schedule_rule` quoter of one schedule (times in seconds after midnight)."""
+    """The :func:`schedule_rule` quoter of one schedule (times in seconds after midnight).
+
+    Parameters
+    ----------
+    side
+        +1 (buy) or −1 (sell).
+    quantity
+        Shares X to trade, an integer in [1, :data:`MAX_QUANTITY`].
+    start
+        Start of the schedule (s after midnight, ≥ 0).
+    duration
+        Length of the schedule (s, > 0).
+    child_interval
+        Seconds per child order, in (0, ``duration``], dividing ``duration`` into a whole
+        number n ≤ :data:`~mslab.execution.almgren_chriss.MAX_INTERVALS` of children.
+    strategy
+        One of :data:`STRATEGIES`: ``"aggressive"`` or ``"passive"``.
+    final_window
+        Seconds (≥ 0) after ``start + duration`` during which the remainder crosses.
+
+    Returns
+    -------
+    Quoter
+        One quote level, named ``"schedule (<strategy>)"``, with the ``params`` of
+        :func:`schedule_rule` (stop = start + duration + final_window).
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above.
+    """
     side = _check_side("side", side)
     quantity = _validate.integer("quantity", quantity, low=1, high=MAX_QUANTITY)
     start = _validate.real("start", start, low=0.0)
@@ -227,9 +287,51 @@ def execute_schedule(messages: object, rows: object, *, side: int, quantity: int
 
     ``latency`` (s) is used for the feed, order entry and reports alike; ``queue_model``,
     ``maker_fee`` and ``taker_fee`` are passed to :func:`~mslab.orderbook.run_backtest`.
-    Returns :func:`perold_shortfall`'s dict in dollars (×shares) plus ``decision_price`` ($),
-    ``taker_share`` (share of filled shares taken) and ``children`` (the number n).
     The schedule's window must lie inside the day and start after its first message.
+
+    The backtest replays the messages from the first at or after ``start`` to the last before
+    ``start + duration + final_window``, from the book row before them, with an order size and
+    inventory limit of ``quantity``. Midpoints come from the book rows (an empty side carries
+    the last two-sided midpoint forward): the decision price is the midpoint prevailing at
+    ``start``, m_end the one before the window's end, s_i the one prevailing when fill i's
+    order was sent and m_i the one just before the fill (module docstring).
+
+    Parameters
+    ----------
+    messages
+        LOBSTER message stream (columns ``time`` (s after midnight), ``type``, ``size``,
+        ``price``, ``direction``).
+    rows
+        Its order-book file: a 2-D array, one row per message.
+    side, quantity, start, duration, child_interval, strategy, final_window
+        The schedule, as in :func:`schedule_quoter` (``final_window`` default 60 s).
+    decision_interval
+        Seconds (> 0) between the quoter's decisions (default 1).
+    queue_model
+        Queue model of :func:`~mslab.orderbook.run_backtest` (default ``"risk_averse"``).
+    latency
+        Feed, entry and response latency (s, in [0, 86 400]; default 0).
+    maker_fee, taker_fee
+        Fee rates on traded value (negative: rebate; default 0).
+    tick
+        Price grid in LOBSTER units (100 = one cent, the default).
+
+    Returns
+    -------
+    dict
+        :func:`perold_shortfall`'s ``delay``, ``spread``, ``impact``, ``opportunity``,
+        ``fees`` and ``total`` in dollars (positive: a cost; the parts sum to the total up to
+        rounding), ``filled`` and ``unfilled`` (shares), plus ``decision_price`` ($/share),
+        ``taker_share`` (share of filled shares taken; NaN without fills) and ``children``
+        (the number n).
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges of :func:`schedule_quoter` or
+        :func:`~mslab.orderbook.run_backtest`, a malformed message stream or book file, or a
+        window [start, start + duration + final_window] that does not lie after the first
+        message and at or before the last.
     """
     tick = check_tick(tick)
     rows = _book_array(rows)
@@ -268,7 +370,30 @@ def execute_schedule(messages: object, rows: object, *, side: int, quantity: int
 def schedule_starts(times: object, duration: float, final_window: float) -> np.ndarray:
     """Back-to-back schedule starts (s after midnight) from the first whole minute after the
     first message time in ``times`` whose windows [start, start + duration + final_window]
-    end before the last message."""
+    end before the last message.
+
+    Parameters
+    ----------
+    times
+        Message times (s after midnight): a non-empty 1-D array, finite and non-decreasing.
+    duration
+        Length of a schedule and spacing of the starts (s, > 0).
+    final_window
+        Seconds (≥ 0) each window extends past ``start + duration``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Starts s_i = s_0 + i·duration, where s_0 is the first whole minute strictly after
+        ``times[0]``, for every i whose window ends at or before ``times[-1]`` (at least one).
+
+    Raises
+    ------
+    ValueError
+        If ``times`` is not such an array, ``duration`` is not > 0, too long for one window
+        or so short that the starts exceed :data:`mslab._validate.MAX_ELEMENTS`, or
+        ``final_window`` is negative.
+    """
     t = _validate.real_vector("times", times)
     if np.any(np.diff(t) < 0.0):
         _validate.fail("times", f"<{t.size} times>", "non-decreasing message times (s)")
@@ -289,7 +414,39 @@ def execute_schedules(messages: object, rows: object, starts: object,
                       strategies=STRATEGIES, sides=(1, -1), **kwargs) -> pd.DataFrame:
     """:func:`execute_schedule` for every start, strategy and side; one row per schedule with
     its ``start``, ``strategy``, ``side`` and the shortfall in dollars and in bps of the
-    decision value (``*_bps``: cost / (quantity × decision price) × 10⁴)."""
+    decision value (``*_bps``: cost / (quantity × decision price) × 10⁴).
+
+    Parameters
+    ----------
+    messages, rows
+        The day, as in :func:`execute_schedule`.
+    starts
+        Schedule starts (s after midnight, ≥ 0): a non-empty 1-D array, e.g. from
+        :func:`schedule_starts`.
+    strategies
+        Non-empty list or tuple of names from :data:`STRATEGIES` (default: both).
+    sides
+        Non-empty list or tuple of +1 (buy) and −1 (sell) (default: both).
+    **kwargs
+        The other keyword arguments of :func:`execute_schedule` (``quantity``,
+        ``duration`` and ``child_interval`` are required).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (start, strategy, side), in that nesting order: ``start``, ``strategy``,
+        ``side``, the keys of :func:`execute_schedule`, and ``delay_bps``, ``spread_bps``,
+        ``impact_bps``, ``opportunity_bps``, ``fees_bps`` and ``total_bps``.
+
+    Raises
+    ------
+    ValueError
+        If ``starts``, ``strategies`` or ``sides`` is not as above, or as
+        :func:`execute_schedule` (a start whose window leaves the day is reported as
+        ``starts``).
+    TypeError
+        If a required argument of :func:`execute_schedule` is missing.
+    """
     starts = _validate.real_vector("starts", starts, low=0.0)
     if not (isinstance(strategies, (tuple, list)) and strategies
             and all(isinstance(s, str) and s in STRATEGIES for s in strategies)):
@@ -319,9 +476,37 @@ def execute_schedules(messages: object, rows: object, starts: object,
 
 def shortfall_summary(frame: pd.DataFrame, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per strategy: mean ± standard error over schedules of each part and the total (bps of
-    the decision value), the share filled and the taker share. Returns a printable table (one
-    row per part, one column per strategy, strings) and the raw statistics per strategy
-    (``<part>_mean``, ``<part>_sem``, ``schedules``, ``filled_share``, ``taker_share``)."""
+    the decision value), the share filled and the taker share.
+
+    Strategies appear in the order of their first row. The filled share is Σ filled /
+    Σ (filled + unfilled) over the strategy's schedules; the taker share is the mean of the
+    schedules' ``taker_share`` (schedules without fills left out).
+
+    Parameters
+    ----------
+    frame
+        An :func:`execute_schedules` frame (columns ``strategy``, ``filled``, ``unfilled``,
+        ``taker_share`` and ``<part>_bps`` for each part of :data:`COMPONENTS` and
+        ``total``).
+    digits
+        Decimals of the means and standard errors in the table (0 to 12; default 2).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Printable table (strings): one row per part and ``total`` (``mean ± se``, bps), then
+        ``filled`` and ``taken (of filled)`` (percent) and ``schedules``; one column per
+        strategy.
+    stats : pandas.DataFrame
+        Raw statistics, one row per strategy: ``schedules``, ``<part>_mean`` and
+        ``<part>_sem`` (bps, for the parts and ``total``), ``filled_share`` and
+        ``taker_share`` (fractions).
+
+    Raises
+    ------
+    ValueError
+        If ``frame`` is not a DataFrame with those columns or ``digits`` is outside 0..12.
+    """
     _validate.instance("frame", frame, pd.DataFrame)
     digits = _validate.integer("digits", digits, low=0, high=12)
     cols = [f"{c}_bps" for c in COMPONENTS + ("total",)]
@@ -361,8 +546,51 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
     * η ($·s/share²): τ times the OLS slope b of the trades' effective half-spread on their size
       (shares), floored at τ·γ so that η̃ = η − ½γτ > 0 (``eta_floored`` says if it was).
 
-    Returns the :class:`ACParams` (T = ``duration``, N = duration/child_interval) and a dict of
-    the estimates (with ``b`` and ``eta_floored``).
+    ε is floored at 0. The midpoints are read at the grid t_0, t_0 + τ, … < t_last of the
+    ``times`` (τ = ``child_interval``), each the last one at or before its grid time; NaN
+    changes are left out.
+
+    Parameters
+    ----------
+    times
+        Times of the midpoints (s): a non-empty 1-D array of finite values, non-decreasing
+        (assumed, not checked).
+    mid
+        Midpoint after each of ``times`` ($; NaN for an empty side, no ±inf).
+    tape_effective
+        Effective spread of each trade ($/share; NaN where it has no arrival midpoint),
+        e.g. ``markouts(tape)["effective"] / tape.unit``.
+    tape_size
+        Size of each trade (shares, finite, ≥ 0), one per entry of ``tape_effective``; at
+        least 3 trades must have a finite effective spread.
+    kyle_slope_bps
+        Kyle's λ (bps per √$, ≥ 0), e.g. :class:`~mslab.execution.estimators.KyleLambda`'s
+        ``slope``.
+    quantity
+        Shares X to liquidate (> 0).
+    duration
+        Horizon T (s, > 0).
+    child_interval
+        Interval τ (s) in (0, ``duration``], with at most
+        :data:`~mslab.execution.almgren_chriss.MAX_INTERVALS` intervals in ``duration``.
+    price
+        Price P of the stock ($/share, > 0), for the linearisation of γ.
+
+    Returns
+    -------
+    p : ACParams
+        X = ``quantity``, T = ``duration``, N = round(duration/child_interval), σ, γ, η, ε.
+    estimates : dict
+        ``sigma``, ``epsilon``, ``gamma``, ``eta``, ``b`` ($/share², the slope of the
+        half-spread on size), ``eta_floored`` (bool: b < γ), and ``expected_cost`` and
+        ``sd_cost`` ($), the TWAP E and √V of ``p`` (:func:`twap_cost`).
+
+    Raises
+    ------
+    ValueError
+        For an input outside the ranges above, fewer than 3 grid points, a grid longer than
+        :data:`mslab._validate.MAX_ELEMENTS`, or estimates that give no valid
+        :class:`ACParams` (η not > 0) or a non-finite TWAP cost.
     """
     t = _validate.real_vector("times", times)
     m = _validate.series("mid", mid)
@@ -412,7 +640,31 @@ def ac_versus_realised(frame: pd.DataFrame, p: ACParams) -> pd.DataFrame:
     """The Almgren–Chriss TWAP cost of ``p`` split as spread εX, impact ½γX² + η̃X²/T, delay
     (0: the model's price has no drift), expected cost and its standard deviation √V, against
     the realised means (and the standard deviation across schedules) of each strategy of an
-    :func:`execute_schedules` frame ($ per schedule)."""
+    :func:`execute_schedules` frame ($ per schedule).
+
+    Parameters
+    ----------
+    frame
+        An :func:`execute_schedules` frame with at least 2 rows (columns ``strategy``,
+        ``spread``, ``impact``, ``delay`` and ``total``, in $).
+    p
+        Model parameters, e.g. from :func:`ac_from_day`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``spread (εX)``, ``impact (½γX² + η̃X²/T)``, ``delay (zero drift)``, ``expected
+        cost`` and ``SD of cost`` (index ``part of the cost``); column ``Almgren–Chriss ($)``
+        (the model's value) and one column ``realised, <strategy> ($)`` per strategy (means
+        of ``spread``, ``impact``, ``delay`` and ``total``, and the standard deviation of
+        ``total``).
+
+    Raises
+    ------
+    ValueError
+        If ``frame`` is not a DataFrame with ``strategy`` and ``total`` and at least 2 rows,
+        or ``p`` is not an :class:`ACParams`.
+    """
     _validate.instance("frame", frame, pd.DataFrame)
     if "strategy" not in frame or "total" not in frame or len(frame) < 2:
         _validate.fail("frame", f"<{len(frame)} rows>", "an execute_schedules frame (≥ 2 rows)")

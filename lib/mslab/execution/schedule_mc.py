@@ -44,8 +44,36 @@ def _costs_kernel(trades: np.ndarray, sigma: float, tau: float, gamma: float, et
 
 
 def simulate_costs(p: ACParams, holdings: np.ndarray, n_paths: int, seed: int) -> np.ndarray:
-    """Costs ($) of ``n_paths`` simulated liquidations along ``holdings`` (N + 1 values from X
-    to 0, non-increasing); deterministic in ``seed`` whatever the thread count."""
+    """Costs of ``n_paths`` simulated liquidations along ``holdings`` (module docstring).
+
+    Deterministic in ``seed`` whatever the thread count: path i draws from its own stream of
+    :func:`mslab.rng.path_states`. The sample mean and variance estimate the E and V of
+    :func:`~mslab.execution.almgren_chriss.cost_moments`.
+
+    Parameters
+    ----------
+    p
+        Model parameters (σ, γ, η, ε, τ).
+    holdings
+        Holdings x_0 = X, …, x_N = 0 in shares, shape (N + 1,), non-increasing (as
+        :func:`~mslab.execution.almgren_chriss.check_holdings` accepts).
+    n_paths
+        Number of simulated paths, an integer ≥ 2.
+    seed
+        Non-negative integer seed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Cost X·S_0 − Σ n_k S̃_k of each path ($), shape (n_paths,).
+
+    Raises
+    ------
+    ValueError
+        If ``holdings`` is not such a trajectory of ``p``, ``n_paths`` < 2, ``seed`` is not
+        a non-negative integer, or the run exceeds the bounds of :mod:`mslab._validate`
+        (n_paths · N kernel steps, 4 · n_paths state words).
+    """
     x = check_holdings(p, holdings)
     n_paths = _validate.integer("n_paths", n_paths, low=2)
     _validate.work("n_paths, N", float(n_paths) * p.N)

@@ -48,6 +48,33 @@ class TradeTape:
     ``quote_time`` (s, non-decreasing) and ``mid`` the midpoint series used at t + Δ;
     ``hidden`` marks executions of hidden orders (LOBSTER type 5), whose direction is the
     hidden order's and whose price may lie inside the spread.
+
+    Made by :func:`lobster_tape` or :func:`binance_tape`; the per-trade arrays have one
+    value per trade, ``quote_time`` and ``mid`` one per quote.
+
+    Attributes
+    ----------
+    name : str
+        Label of the market (ticker, or venue and symbol).
+    time : numpy.ndarray
+        Trade times (s; LOBSTER: after midnight, Binance: from the first quote).
+    price : numpy.ndarray
+        Trade prices (price unit).
+    size : numpy.ndarray
+        Trade sizes (shares or base units).
+    side : numpy.ndarray
+        Aggressor sign, +1 buyer-initiated, −1 seller-initiated (float).
+    arrival_mid : numpy.ndarray
+        Midpoint prevailing before each trade (price unit; NaN if a side is empty or there is
+        no quote before it).
+    quote_time : numpy.ndarray
+        Quote times (s, on the clock of ``time``).
+    mid : numpy.ndarray
+        Midpoint after each quote (price unit; NaN where a side is empty).
+    unit : float
+        Price units per currency unit (10,000 for LOBSTER, 1 for Binance).
+    hidden : numpy.ndarray
+        bool per trade: an execution of a hidden order (LOBSTER type 5).
     """
 
     name: str
@@ -71,7 +98,27 @@ def _book_mid(ask: np.ndarray, bid: np.ndarray) -> np.ndarray:
 
 def lobster_tape(data: LobsterData) -> TradeTape:
     """Every execution (types 4 and 5) of a LOBSTER day; the aggressor is the opposite of
-    the executed limit order's direction. Prices in dollars × 10,000."""
+    the executed limit order's direction. Prices in dollars × 10,000.
+
+    Parameters
+    ----------
+    data
+        A LOBSTER day loaded with its order-book file.
+
+    Returns
+    -------
+    TradeTape
+        ``time`` in s after midnight; ``arrival_mid`` the level-1 midpoint of the book row
+        before the execution message (NaN for the first message or an empty side);
+        ``quote_time`` and ``mid`` every message time and the midpoint after it; ``unit``
+        10,000; named by the ticker (else the message file's stem).
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not a :class:`~mslab.data.lobster.LobsterData` or has no order-book
+        file.
+    """
     _validate.instance("data", data, LobsterData)
     if data.book is None:
         _validate.fail("data", data.message_path.name, "a LobsterData with its order-book file")
@@ -88,7 +135,27 @@ def lobster_tape(data: LobsterData) -> TradeTape:
 
 def binance_tape(capture: BinanceCapture) -> TradeTape:
     """Every trade of a Binance capture (aggressor from ``m``) against the bookTicker
-    midpoints, all on the local receive clock (spot bookTickers carry no exchange time)."""
+    midpoints, all on the local receive clock (spot bookTickers carry no exchange time).
+
+    Parameters
+    ----------
+    capture
+        A loaded Binance capture (trades and bookTickers).
+
+    Returns
+    -------
+    TradeTape
+        Trades in the capture's order; times in s from the first bookTicker (by local
+        receive time); ``arrival_mid`` the midpoint of the last bookTicker received strictly
+        before the trade (NaN if none); ``quote_time`` and ``mid`` the bookTickers in
+        receive order; prices in the quote currency (``unit`` 1); ``hidden`` all False;
+        named ``"<venue> <symbol>"``.
+
+    Raises
+    ------
+    ValueError
+        If ``capture`` is not a :class:`~mslab.data.binance.BinanceCapture`.
+    """
     _validate.instance("capture", capture, BinanceCapture)
     bbo = capture.bbo.sort_values("local_ns", kind="stable")
     qt = bbo["local_ns"].to_numpy(np.int64)
@@ -198,6 +265,14 @@ def markouts(tape: TradeTape, horizons=RULE_605_HORIZONS) -> dict[str, np.ndarra
         ``impact_bps``, the same in basis points of the arrival midpoint (each value times
         ``1e4 / arrival_mid``). NaN where a midpoint is missing. Computed by a parallel kernel
         whose outputs are the same for any thread count.
+
+    Raises
+    ------
+    ValueError
+        If ``tape`` is not a :class:`TradeTape` or its arrays are not 1-D of matching lengths,
+        ``time`` or ``quote_time`` has a NaN or a decrease, ``horizons`` is not a non-empty
+        1-D array of finite values ≥ 0, or trades × horizons exceeds
+        :data:`mslab._validate.MAX_ELEMENTS`.
     """
     _validate.instance("tape", tape, TradeTape)
     hz = _validate.real_vector("horizons", horizons, low=0.0)
@@ -241,7 +316,33 @@ def summarize(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray
     """Mean and standard error (bps) of effective spread, realized spread and impact per
     horizon and group (``groups``: one label per trade; None = all trades). Trades with a
     missing midpoint are left out. Standard errors treat trades as independent: trades
-    cluster in time, so they understate the uncertainty (compare across groups with care)."""
+    cluster in time, so they understate the uncertainty (compare across groups with care).
+
+    At each horizon, a trade is left out when any of its three values there is NaN.
+
+    Parameters
+    ----------
+    tape
+        The trades.
+    result
+        :func:`markouts` of ``tape``.
+    groups
+        One label per trade (array of shape (n,)), or None: one group ``"all"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (horizon, group), horizons in the result's order and groups in order of
+        appearance: ``group``, ``horizon_s`` (s), ``trades`` (count), and
+        ``effective_mean``, ``effective_sem``, ``realized_mean``, ``realized_sem``,
+        ``impact_mean``, ``impact_sem`` (bps).
+
+    Raises
+    ------
+    ValueError
+        If ``tape`` is not a :class:`TradeTape`, ``result`` is not the dict of
+        :func:`markouts` for it, or ``groups`` does not hold one label per trade.
+    """
     _check_result(tape, result)
     n = tape.time.size
     labels = np.full(n, "all", dtype=object) if groups is None else np.asarray(groups, object)
@@ -264,7 +365,34 @@ def summarize(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray
 def horizon_table(tape: TradeTape, result: dict[str, np.ndarray], groups: np.ndarray,
                   horizon: float, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The :func:`summarize` rows at ``horizon`` (one of the result's horizons), sorted by
-    group: a table for print (trades and ``mean ± se`` columns, bps) and the raw statistics."""
+    group: a table for print (trades and ``mean ± se`` columns, bps) and the raw statistics.
+
+    Parameters
+    ----------
+    tape
+        The trades.
+    result
+        :func:`markouts` of ``tape``.
+    groups
+        One label per trade (array of shape (n,)), or None for a single group ``"all"``.
+    horizon
+        One of ``result["horizons"]`` (s; matched with ``numpy.isclose``).
+    digits
+        Decimals of the means and standard errors in the table (0 to 12; default 2).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Indexed by group: ``trades`` and ``effective (bps)``, ``realized (bps)``, ``impact
+        (bps)`` as ``mean ± se`` strings.
+    stats : pandas.DataFrame
+        The :func:`summarize` rows at ``horizon``, indexed by group.
+
+    Raises
+    ------
+    ValueError
+        As :func:`summarize`, or if ``horizon`` is not one of the result's horizons.
+    """
     _check_result(tape, result)
     horizon = _validate.real("horizon", horizon)
     hz = result["horizons"]
@@ -280,7 +408,26 @@ def horizon_table(tape: TradeTape, result: dict[str, np.ndarray], groups: np.nda
 
 def size_labels(size: object, buckets: int) -> np.ndarray:
     """One label per trade, ``"Qk: lo–hi"``, for ``buckets`` (≥ 1) quantile buckets of trade
-    size of about equal count (Q1 the smallest; fewer when sizes repeat)."""
+    size of about equal count (Q1 the smallest; fewer when sizes repeat).
+
+    Parameters
+    ----------
+    size
+        Trade sizes (shares or base units): a non-empty 1-D array of finite values ≥ 0.
+    buckets
+        Number of quantile buckets, 1 to 100 (one bucket when all sizes are equal).
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of strings, one per trade; lo and hi are the smallest and largest size
+        in the bucket (6 significant digits).
+
+    Raises
+    ------
+    ValueError
+        If ``size`` or ``buckets`` is not as above.
+    """
     s = _validate.real_array("size", size, low=0.0)
     buckets = _validate.integer("buckets", buckets, low=1, high=100)
     if s.ndim != 1 or s.size == 0:
@@ -301,7 +448,28 @@ def time_of_day_labels(time: object, minutes: float, offset: float = 0.0) -> np.
     """One label per trade: the start of its ``minutes``-wide (at least a second) bucket of the
     clock, ``"HH:MM"`` (``"mm-dd HH:MM"`` when the trades span more than one UTC day, so that
     labels sort in time order), with ``time`` in seconds and ``offset`` the clock time of time 0
-    (s after midnight, or after the epoch); |time + offset| at most :data:`MAX_CLOCK`."""
+    (s after midnight, or after the epoch); |time + offset| at most :data:`MAX_CLOCK`.
+
+    Parameters
+    ----------
+    time
+        Trade times (s, finite; any shape, flattened).
+    minutes
+        Bucket width in minutes, from 1/60 (one second) to :data:`MAX_CLOCK` / 60.
+    offset
+        Clock time of time 0 (s, |offset| ≤ :data:`MAX_CLOCK`; default 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of strings, one per time: the bucket start to the minute (UTC clock of
+        ``time + offset`` seconds after the epoch).
+
+    Raises
+    ------
+    ValueError
+        If a value is not finite or outside the ranges above.
+    """
     t = np.atleast_1d(_validate.real_array("time", time)).ravel()
     minutes = _validate.real("minutes", minutes, low=1.0 / 60.0, high=MAX_CLOCK / 60.0)
     offset = _validate.real("offset", offset, low=-MAX_CLOCK, high=MAX_CLOCK)
@@ -318,7 +486,38 @@ def bucket_tables(tapes: list[TradeTape], results: list[dict[str, np.ndarray]], 
                   horizon: float, index: str, digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`horizon_table` of every tape with its group labels (``groups``: one label array
     per tape), stacked with the market as the outer index level named ``market`` and the
-    group level named ``index``."""
+    group level named ``index``.
+
+    Parameters
+    ----------
+    tapes
+        Non-empty list of trade tapes, one per market (the market is the tape's ``name``).
+    results
+        :func:`markouts` of each tape, in the same order.
+    groups
+        One label array per tape (one label per trade), in the same order.
+    horizon
+        Markout horizon (s), one of every result's horizons.
+    index
+        Name of the group level of the index (a non-empty string).
+    digits
+        Decimals of the means and standard errors (0 to 12; default 2).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The tapes' :func:`horizon_table` tables, stacked, indexed by (``market``, ``index``).
+    stats : pandas.DataFrame
+        Their raw statistics, stacked and indexed the same way.
+
+    Raises
+    ------
+    ValueError
+        If ``tapes``, ``results`` or ``groups`` is not a non-empty list or tuple, their
+        lengths differ, an entry of ``tapes`` is not a :class:`TradeTape`, a result is not the
+        markouts of its tape (reported as ``results``), ``index`` is not a non-empty string,
+        or as :func:`horizon_table`.
+    """
     for name, value in (("tapes", tapes), ("results", results), ("groups", groups)):
         if not isinstance(value, (list, tuple)) or not value:
             _validate.fail(name, type(value).__name__, "a non-empty list, one entry per market")
