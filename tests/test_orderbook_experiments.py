@@ -147,6 +147,21 @@ def test_day_blocks_cover_the_day_once_in_book_file_mode():
         make_market("x", stream, f.book, f.n_initial, TICK, book_file=1)
 
 
+def test_day_blocks_across_a_gap_without_messages():
+    """A quiet spell longer than a block (no message for 500 s after 350 s) adds no block: the
+    block after it reaches back over the gap, and every message is in exactly one block."""
+    f = simulate_cst(PARAMS, duration=700.0, levels=5, price=50.0, seed=4)
+    stream = {c: getattr(f, c) for c in ("time", "type", "size", "price", "direction")}
+    late = f.time - f.time[f.n_initial - 1] >= 350.0
+    assert 100 < late.sum() < late.size - 100
+    stream["time"] = np.where(late, f.time + 500.0, f.time)
+    blocks = day_blocks(stream, f.book, f.n_initial, TICK, block_seconds=100.0)
+    sizes = np.concatenate([b.messages["size"] for b in blocks])
+    np.testing.assert_array_equal(sizes, f.size[f.n_initial:])
+    spans = sorted(b.duration for b in blocks)
+    assert len(blocks) == 8 and spans[-1] > 500.0 and spans[-2] < 101.0
+
+
 def test_experiment_runs_every_spec_on_every_market(markets, quoters):
     common = dict(tick=TICK, order_size=100, max_inventory=500, post_only=True,
                   decision_events=1, sample_interval=1.0)

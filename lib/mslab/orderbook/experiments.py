@@ -266,7 +266,9 @@ def day_blocks(messages: Mapping[str, object], book: object, first: int, tick: i
     after ``t₀ + k·block_seconds``, k = 1, 2, … (``t₀`` the time of message ``first − 1``, the
     opening book); the last block runs to the end of the day. A boundary that would leave the
     first or the last block with fewer than two messages is dropped (e.g. a short tail joins
-    the block before it); a block in between may hold a single message.
+    the block before it); a block in between may hold a single message. An interval
+    ``[t₀ + k·block_seconds, t₀ + (k + 1)·block_seconds)`` without messages (a halt, a quiet
+    spell) adds no block: the block before it runs up to the next message.
 
     Parameters
     ----------
@@ -290,10 +292,7 @@ def day_blocks(messages: Mapping[str, object], book: object, first: int, tick: i
     ------
     ValueError
         For arguments :func:`make_market` refuses, ``block_seconds`` ≤ 0 or so short that the
-        day holds more than 10 000 blocks. It can also be raised when some interval
-        ``[t₀ + k·block_seconds, t₀ + (k + 1)·block_seconds)`` holds no message: two
-        boundaries then fall on the same message and :func:`make_market` refuses the empty
-        block.
+        day holds more than 10 000 blocks.
     """
     block_seconds = _validate.positive("block_seconds", block_seconds)
     whole = make_market(FILE, messages, book, first, tick, book_file=True)
@@ -305,7 +304,8 @@ def day_blocks(messages: Mapping[str, object], book: object, first: int, tick: i
                        "(at most 10,000 blocks)")
     edges = np.searchsorted(time, t0 + block_seconds * np.arange(
         1, math.ceil(whole.duration / block_seconds)), side="left")
-    starts = [first] + [int(e) for e in edges if first + 1 < e < n - 1]
+    # an interval without messages adds no block: its boundary repeats the next one
+    starts = [first] + sorted({int(e) for e in edges if first + 1 < e < n - 1})
     ends = starts[1:] + [n]
     rows = np.asarray(book)
     markets = []
