@@ -284,6 +284,25 @@ def test_rank_correlation_is_spearman_per_instrument():
         rank_correlation(t, "validation", "holdout")
 
 
+def test_rank_correlation_ranks_only_configurations_on_both_slices():
+    """A configuration missing on one slice is dropped before ranking (scipy's Spearman of
+    the pairs left), and an instrument whose slice is all NaN gives NaN, not an error."""
+    from scipy.stats import spearmanr
+
+    val = {"p1": 1.0, "p2": 4.0, "p3": 2.0, "p4": 3.0, "p5": 2.5}
+    test = {"p1": 2.0, "p2": 3.0, "p3": 1.0, "p4": 4.0}  # p5 never tested
+    rows = [dict(instrument="A", params_json=p, split="validation", sharpe=v)
+            for p, v in val.items()]
+    rows += [dict(instrument="A", params_json=p, split="test", sharpe=v) for p, v in test.items()]
+    rows += [dict(instrument="B", params_json=p, split=s, sharpe=np.nan if s == "test" else 1.0)
+             for p in ("p1", "p2") for s in ("validation", "test")]
+    rho = rank_correlation(pd.DataFrame(rows))
+    keys = sorted(test)
+    expected = spearmanr([val[k] for k in keys], [test[k] for k in keys]).statistic
+    assert rho["A"] == pytest.approx(expected) and expected == pytest.approx(0.6)
+    assert list(rho.index) == ["A", "B"] and np.isnan(rho["B"])
+
+
 def test_micromarket_grid_has_144_configurations():
     assert len(expand_grid(MICROMARKET_GRID)) == 144
     assert grid_text(MICROMARKET_GRID["inventory_penalty"]) == "0.0001, 0.001, 0.002, 0.005"

@@ -613,9 +613,9 @@ def rank_correlation(table: pd.DataFrame, a: str = "validation", b: str = "test"
     configurations).
 
     A configuration is an (``instrument``, ``params_json``) pair; several rows of one
-    configuration and slice are averaged. A configuration missing (or NaN) on one slice is
-    left out of the correlation but still ranked on the other, so the value is then not
-    exactly Spearman's correlation of the remaining pairs.
+    configuration and slice are averaged. A configuration missing (or NaN) on either slice is
+    left out before ranking, so the value is Spearman's correlation of the configurations
+    measured on both.
 
     Parameters
     ----------
@@ -637,16 +637,16 @@ def rank_correlation(table: pd.DataFrame, a: str = "validation", b: str = "test"
     ValueError
         If ``table`` is not a DataFrame with those columns, or ``a`` or ``b`` is not a split
         of it.
-    KeyError
-        If every value of ``metric`` on slice ``a`` or ``b`` is NaN (the slice drops out of
-        the pivot).
     """
     _require_columns("table", table, ["instrument", "params_json", "split", metric])
     for name, split in (("a", a), ("b", b)):
         if split not in set(table["split"]):
             _validate.fail(name, split, f"a split of the table ({sorted(set(table['split']))})")
-    wide = table.pivot_table(index=["instrument", "params_json"], columns="split", values=metric)
-    return wide.groupby(level="instrument").apply(lambda w: w[a].rank().corr(w[b].rank()))
+    wide = table.pivot_table(index=["instrument", "params_json"], columns="split",
+                             values=metric, dropna=False).reindex(columns=[a, b]).dropna()
+    instruments = pd.Index(table["instrument"].unique(), name="instrument")
+    rho = wide.groupby(level="instrument").apply(lambda w: w[a].rank().corr(w[b].rank()))
+    return pd.Series(rho, dtype=float).reindex(instruments)
 
 
 def grid_text(values: Iterable[float]) -> str:
