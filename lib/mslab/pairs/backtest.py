@@ -177,10 +177,14 @@ class PairBacktestResult:
         The (y, x) labels of each pair, in order.
     capital : float
         The capital ($) returns and turnover are measured on.
-    prices_y, prices_x : numpy.ndarray
-        Prices ($ per share) of each pair's legs, shape (n_days, n_pairs).
-    shares_y, shares_x : numpy.ndarray
-        Holdings (shares) after each day's trades, shape (n_days, n_pairs).
+    prices_y : numpy.ndarray
+        Prices ($ per share) of each pair's y leg, shape (n_days, n_pairs).
+    prices_x : numpy.ndarray
+        Prices ($ per share) of each pair's x leg, shape (n_days, n_pairs).
+    shares_y : numpy.ndarray
+        Holdings (shares) of the y legs after each day's trades, shape (n_days, n_pairs).
+    shares_x : numpy.ndarray
+        Holdings (shares) of the x legs after each day's trades, shape (n_days, n_pairs).
     pair_pnl : numpy.ndarray
         Net daily P&L ($) of each pair, shape (n_days, n_pairs).
     pair_costs : numpy.ndarray
