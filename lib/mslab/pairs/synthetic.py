@@ -124,7 +124,7 @@ def stream_draws(states, uniforms, normals):
     states : numpy.ndarray
         Stream states, one row per stream (``mslab.rng.path_states``); advanced in place.
     uniforms : numpy.ndarray
-        Float64 output, shape (n_streams, n_uniforms): filled with U(0, 1) draws.
+        Float64 output, shape (n_streams, n_uniforms): filled with uniform draws on [0, 1).
     normals : numpy.ndarray
         Float64 output, shape (n_streams, n_normals): filled with N(0, 1) draws.
     """
