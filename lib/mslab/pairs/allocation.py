@@ -109,9 +109,29 @@ def _mu(mu: object, n: int) -> np.ndarray:
 
 
 def covariance(window: object, method: str = "ledoit_wolf") -> np.ndarray:
-    """Covariance of the rows of ``window`` (days × strategies, at least 2 days): Ledoit–Wolf
-    shrinkage (``sklearn.covariance.LedoitWolf``, which uses ddof = 0) or the unbiased sample
-    covariance (``method="sample"``)."""
+    """Covariance matrix of the strategies' returns in an estimation window.
+
+    Ledoit–Wolf shrinkage (``sklearn.covariance.LedoitWolf``, which uses ddof = 0) or the unbiased
+    sample covariance (``method="sample"``).
+
+    Parameters
+    ----------
+    window : numpy.ndarray
+        Returns, shape (n_days, n): days × strategies, finite, at least 2 days.
+    method : str
+        ``"ledoit_wolf"`` (default) or ``"sample"``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Covariance, shape (n, n), in (return per day)² when the window holds daily returns.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` is not a non-empty 2-D array of finite numbers, has fewer than 2 rows, or
+        ``method`` is not one of the two above.
+    """
     x = _matrix("window", window)
     method = _validate.choice("method", method, COVARIANCES)
     if x.shape[0] < 2:
@@ -135,20 +155,71 @@ def _solve(cov: np.ndarray, mu: np.ndarray) -> np.ndarray:
 
 
 def equal_weights(n: int) -> np.ndarray:
-    """``1/n`` each."""
+    """Equal weights, ``1/n`` each.
+
+    Parameters
+    ----------
+    n : int
+        Number of strategies, at least 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,), every entry ``1/n``.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not an integer ≥ 1.
+    """
     n = _validate.integer("n", n, low=1)
     return np.full(n, 1.0 / n)
 
 
 def inverse_vol_weights(cov: object) -> np.ndarray:
-    """``w_i ∝ 1/√Σ_ii``, summing to 1."""
+    """Inverse-volatility weights, ``w_i ∝ 1/√Σ_ii``, summing to 1.
+
+    Parameters
+    ----------
+    cov : numpy.ndarray
+        Covariance matrix Σ, shape (n, n): symmetric, finite, positive diagonal.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,), positive, summing to 1.
+
+    Raises
+    ------
+    ValueError
+        If ``cov`` is not a symmetric square matrix of finite numbers with positive variances.
+    """
     c = _cov(cov)
     inv = 1.0 / np.sqrt(np.diag(c))
     return inv / inv.sum()
 
 
 def risk_contributions(weights: object, cov: object) -> np.ndarray:
-    """Shares of the portfolio variance, ``w_i (Σw)_i / wᵀΣw`` (they sum to 1)."""
+    """Shares of the portfolio variance, ``w_i (Σw)_i / wᵀΣw`` (they sum to 1).
+
+    Parameters
+    ----------
+    weights : numpy.ndarray
+        Portfolio weights ``w``, shape (n,), finite.
+    cov : numpy.ndarray
+        Covariance matrix Σ, shape (n, n): symmetric, finite, positive diagonal.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,): each strategy's share of ``wᵀΣw`` (dimensionless).
+
+    Raises
+    ------
+    ValueError
+        If ``cov`` is not a valid covariance matrix, ``weights`` does not hold one finite value
+        per row of ``cov``, or the portfolio variance ``wᵀΣw`` is not positive.
+    """
     c = _cov(cov)
     w = _validate.real_vector("weights", weights)
     if w.size != c.shape[0]:
@@ -186,9 +257,32 @@ def _erc(cov, tol, max_iter):
 
 def risk_parity_weights(cov: object, *, tol: float = 1e-10, max_iter: int = 10_000
                         ) -> np.ndarray:
-    """Equal-risk-contribution weights (module docstring), summing to 1; ``tol`` is the largest
-    relative change of a coordinate in the last sweep. RuntimeError if ``max_iter`` sweeps do
-    not reach it (Σ must be positive definite)."""
+    """Equal-risk-contribution weights (module docstring), summing to 1.
+
+    Parameters
+    ----------
+    cov : numpy.ndarray
+        Covariance matrix Σ, shape (n, n): symmetric, finite, positive diagonal; the descent
+        converges when Σ is positive definite.
+    tol : float
+        Convergence tolerance in (0, 0.01]: the largest relative change of a coordinate in the
+        last sweep.
+    max_iter : int
+        Largest number of sweeps of the coordinate descent, in [1, 10⁷].
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,), positive, summing to 1.
+
+    Raises
+    ------
+    ValueError
+        If ``cov``, ``tol`` or ``max_iter`` is out of range, or n² · ``max_iter`` exceeds the
+        work bound of :mod:`mslab._validate`.
+    RuntimeError
+        If ``max_iter`` sweeps do not reach ``tol`` (or the result is not finite).
+    """
     c = _cov(cov)
     tol = _validate.real("tol", tol, low=0.0, high=1e-2, low_open=True)
     max_iter = _validate.integer("max_iter", max_iter, low=1, high=10**7)
@@ -201,8 +295,29 @@ def risk_parity_weights(cov: object, *, tol: float = 1e-10, max_iter: int = 10_0
 
 
 def mean_variance_weights(mu: object, cov: object) -> np.ndarray:
-    """The unconstrained mean-variance direction ``Σ⁻¹μ`` scaled to ``Σ|w_i| = 1`` (zeros if
-    ``Σ⁻¹μ`` is 0)."""
+    """The unconstrained mean-variance direction ``Σ⁻¹μ`` scaled to ``Σ|w_i| = 1``.
+
+    ``Σ⁻¹μ`` is solved directly, or by the pseudo-inverse when Σ is singular or ill-conditioned
+    (condition number ≥ 10¹²). A negative weight runs that strategy in reverse.
+
+    Parameters
+    ----------
+    mu : numpy.ndarray
+        Mean returns μ, shape (n,), in the period of ``cov`` (per day in :func:`allocate`).
+    cov : numpy.ndarray
+        Covariance matrix Σ, shape (n, n): symmetric, finite, positive diagonal.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,), gross exposure ``Σ|w_i| = 1`` (all zeros if ``Σ⁻¹μ`` is 0).
+
+    Raises
+    ------
+    ValueError
+        If ``cov`` is not a valid covariance matrix or ``mu`` does not hold one finite value per
+        strategy.
+    """
     c = _cov(cov)
     raw = _solve(c, _mu(mu, c.shape[0]))
     gross = float(np.abs(raw).sum())
@@ -211,8 +326,33 @@ def mean_variance_weights(mu: object, cov: object) -> np.ndarray:
 
 def kelly_weights(mu: object, cov: object, *, fraction: float = 0.5,
                   max_leverage: float = 2.0) -> np.ndarray:
-    """Fractional Kelly ``fraction·Σ⁻¹μ`` (μ and Σ in the same period), scaled down so that
-    ``Σ|w_i| ≤ max_leverage``."""
+    """Fractional Kelly weights ``fraction·Σ⁻¹μ``, scaled down so that ``Σ|w_i| ≤ max_leverage``.
+
+    The weights are a leverage (1 = all the capital); μ and Σ must be in the same period.
+    ``Σ⁻¹μ`` uses the pseudo-inverse when Σ is singular or ill-conditioned.
+
+    Parameters
+    ----------
+    mu : numpy.ndarray
+        Mean returns μ, shape (n,), in the period of ``cov``.
+    cov : numpy.ndarray
+        Covariance matrix Σ, shape (n, n): symmetric, finite, positive diagonal.
+    fraction : float
+        Fraction f in (0, 1] of the growth-optimal (full Kelly) leverage; 0.5 is half Kelly.
+    max_leverage : float
+        Cap on the gross exposure ``Σ|w_i|``, > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,), with ``Σ|w_i| ≤ max_leverage``.
+
+    Raises
+    ------
+    ValueError
+        If ``cov`` or ``mu`` is invalid, ``fraction`` is not in (0, 1] or ``max_leverage`` is not
+        positive.
+    """
     c = _cov(cov)
     fraction = _validate.real("fraction", fraction, low=0.0, high=1.0, low_open=True)
     max_leverage = _validate.positive("max_leverage", max_leverage)
@@ -223,8 +363,35 @@ def kelly_weights(mu: object, cov: object, *, fraction: float = 0.5,
 
 def rule_weights(rule: str, window: object, *, covariance_method: str = "ledoit_wolf",
                  kelly_fraction: float = 0.5, max_leverage: float = 2.0) -> np.ndarray:
-    """The weights ``rule`` (one of :data:`RULES`) sets from an estimation ``window`` (days ×
-    strategies, complete)."""
+    """The weights ``rule`` (one of :data:`RULES`) sets from an estimation ``window``.
+
+    Parameters
+    ----------
+    rule : str
+        ``"equal"``, ``"inverse_vol"``, ``"risk_parity"``, ``"mean_variance"`` or ``"kelly"``
+        (module docstring).
+    window : numpy.ndarray
+        Returns, shape (n_days, n): days × strategies, complete (finite, no NaN); at least 2 days
+        for every rule but ``"equal"``.
+    covariance_method : str
+        ``"ledoit_wolf"`` (default) or ``"sample"`` (:func:`covariance`).
+    kelly_fraction : float
+        Kelly fraction in (0, 1], used by ``"kelly"`` (checked for every rule).
+    max_leverage : float
+        Gross exposure cap, > 0, used by ``"kelly"`` (checked for every rule).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n,): one weight per column of ``window``.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range (see the functions above).
+    RuntimeError
+        If the risk-parity descent does not converge.
+    """
     rule = _validate.choice("rule", rule, RULES)
     x = _matrix("window", window)
     covariance_method = _validate.choice("covariance_method", covariance_method, COVARIANCES)
@@ -249,11 +416,28 @@ def rule_weights(rule: str, window: object, *, covariance_method: str = "ledoit_
 
 @dataclass(frozen=True)
 class Allocation:
-    """A rule run walk-forward (module docstring): daily ``returns``, ``exposure`` (Σ|w| held)
-    and ``turnover`` (Σ|Δw| on the day new weights take effect); ``weights`` (rebalance dates ×
-    strategies: the weights decided at that close, held from the next day) and
-    ``in_sample`` (rebalance dates: mean and standard deviation per day of the portfolio with
-    those weights over the estimation window it was fitted on, and that window's length)."""
+    """A rule run walk-forward by :func:`allocate` (module docstring).
+
+    Attributes
+    ----------
+    rule : str
+        The rule's name (a key of :data:`RULE_NAMES`).
+    returns : pandas.Series
+        Daily portfolio return ``Σ_j w_j r_j`` (fraction of capital), one per date of the input.
+    exposure : pandas.Series
+        Daily gross exposure ``Σ|w_i|`` of the weights held (1 = all the capital).
+    turnover : pandas.Series
+        Daily ``Σ|Δw_i|``, non-zero on the day new weights take effect.
+    weights : pandas.DataFrame
+        Rebalance dates × strategies: the weights decided at that close, held from the next day.
+    in_sample : pandas.DataFrame
+        Indexed by rebalance date, columns ``mean`` and ``sd`` (per day) of the portfolio with
+        those weights over the estimation window it was fitted on (NaN when no strategy was
+        eligible), and ``days``, that window's length.
+    params : dict
+        The settings of the run (``lookback``, ``rebalance``, ``min_history``,
+        ``covariance_method``, ``kelly_fraction``, ``max_leverage``).
+    """
 
     rule: str
     returns: pd.Series
@@ -264,14 +448,43 @@ class Allocation:
     params: dict[str, object] = field(default_factory=dict)
 
     def performance(self, periods_per_year: float = 252) -> perf.Performance:
-        """:func:`mslab.performance.performance` of the portfolio returns and turnover."""
+        """:func:`mslab.performance.performance` of the portfolio returns and turnover.
+
+        Parameters
+        ----------
+        periods_per_year : float
+            Periods (rows) per year used to annualise, 252 for daily returns.
+
+        Returns
+        -------
+        mslab.performance.Performance
+            The out-of-sample metrics of :attr:`returns`.
+        """
         return perf.performance(self.returns, turnover=self.turnover,
                                 periods_per_year=periods_per_year)
 
     def in_sample_sharpe(self, periods_per_year: float = 252) -> float:
-        """Annualised Sharpe ratio the rule saw in-sample: the mean over rebalances of the
-        per-day mean over the per-day standard deviation of its fitted portfolio, × √A (NaN
-        without a rebalance that held a position)."""
+        """Annualised Sharpe ratio the rule saw in-sample.
+
+        The mean over rebalances of the per-day mean over the per-day standard deviation of its
+        fitted portfolio, × √A, A = ``periods_per_year``; rebalances whose fitted portfolio has no
+        positive standard deviation (none eligible, or flat) are left out.
+
+        Parameters
+        ----------
+        periods_per_year : float
+            A, periods per year, > 0 (252 for daily returns).
+
+        Returns
+        -------
+        float
+            The annualised in-sample Sharpe ratio; NaN without a rebalance that held a position.
+
+        Raises
+        ------
+        ValueError
+            If ``periods_per_year`` is not positive (checked only when some rebalance counts).
+        """
         s = self.in_sample
         ok = s["sd"] > 0
         if not ok.any():
@@ -303,10 +516,50 @@ def allocate(returns: pd.DataFrame, rule: str, *, lookback: int = 252, rebalance
              min_history: int = 21, covariance_method: str = "ledoit_wolf",
              kelly_fraction: float = 0.5, max_leverage: float = 2.0,
              active: pd.DataFrame | None = None) -> Allocation:
-    """Run ``rule`` walk-forward on the strategy ``returns`` (module docstring): rebalance
-    every ``rebalance`` rows on a trailing window of at most ``lookback`` rows, strategies
-    eligible after ``min_history`` observed days; ``active`` (same shape, booleans) says
-    which strategies trade on each day (default ``returns.notna()``)."""
+    """Run ``rule`` walk-forward on the strategy ``returns`` (module docstring).
+
+    Rebalance every ``rebalance`` rows on a trailing window of at most ``lookback`` rows, with
+    strategies eligible after ``min_history`` observed days in the window.
+
+    Parameters
+    ----------
+    returns : pandas.DataFrame
+        Daily strategy returns (fraction of each strategy's capital), dates × strategies: at least
+        2 dates and 1 strategy, strictly increasing dates, unique column names, finite numbers or
+        NaN where a strategy is not active.
+    rule : str
+        ``"equal"``, ``"inverse_vol"``, ``"risk_parity"``, ``"mean_variance"`` or ``"kelly"``.
+    lookback : int
+        Length of the estimation window in rows (days), ≥ 2.
+    rebalance : int
+        Rows between rebalances, ≥ 1; the first rebalance is at row ``rebalance − 1``.
+    min_history : int
+        Observed (non-NaN) days in the window a strategy needs to be eligible, in
+        [2, ``lookback``].
+    covariance_method : str
+        ``"ledoit_wolf"`` (default) or ``"sample"``.
+    kelly_fraction : float
+        Kelly fraction in (0, 1] (rule ``"kelly"``).
+    max_leverage : float
+        Gross exposure cap, > 0 (rule ``"kelly"``).
+    active : pandas.DataFrame or None
+        Booleans with the dates and columns of ``returns``: which strategies trade on each day;
+        None (default) means ``returns.notna()``.
+
+    Returns
+    -------
+    Allocation
+        Daily returns, exposure and turnover, the weights at each rebalance and the in-sample
+        statistics of each estimation window.
+
+    Raises
+    ------
+    ValueError
+        If ``returns`` is not such a table (or holds an infinite value), ``active`` does not
+        match it, a parameter is out of range, or the table exceeds the size bound.
+    RuntimeError
+        If the risk-parity descent does not converge.
+    """
     table = _returns_table(returns)
     rule = _validate.choice("rule", rule, RULES)
     lookback = _validate.integer("lookback", lookback, low=2)
@@ -375,10 +628,29 @@ ALLOCATION_COLUMNS = ("rule", "covariance", "annual_return", "volatility", "shar
 
 def allocation_table(allocations: dict[str, Allocation], periods_per_year: float = 252
                      ) -> pd.DataFrame:
-    """One row per allocation (keyed by label, in order): out-of-sample annual return,
-    volatility, Sharpe ratio and its standard error, the in-sample Sharpe ratio
-    (:meth:`Allocation.in_sample_sharpe`), maximum drawdown, mean gross exposure and annual
-    turnover of the weights — all from :mod:`mslab.performance`."""
+    """Performance of several allocations side by side, one row per allocation.
+
+    Parameters
+    ----------
+    allocations : dict
+        Label -> :class:`Allocation`, non-empty; rows come in the dict's order.
+    periods_per_year : float
+        Periods per year used to annualise (252 for daily returns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``label``, ``rule``, ``covariance`` (the covariance method), out-of-sample
+        ``annual_return``, ``volatility`` (annualised), ``sharpe`` and its standard error
+        ``sharpe_se``, ``in_sample_sharpe`` (:meth:`Allocation.in_sample_sharpe`), ``max_dd``
+        (maximum drawdown), ``exposure`` (mean daily gross exposure) and ``turnover`` (annual
+        turnover of the weights) — all from :mod:`mslab.performance`.
+
+    Raises
+    ------
+    ValueError
+        If ``allocations`` is not a non-empty dict of :class:`Allocation`.
+    """
     if not isinstance(allocations, dict) or not allocations or not all(
             isinstance(a, Allocation) for a in allocations.values()):
         _validate.fail("allocations", type(allocations).__name__,
@@ -398,9 +670,40 @@ def allocation_table(allocations: dict[str, Allocation], periods_per_year: float
 def weight_bootstrap(window: object, rule: str, *, n_boot: int = 200, seed: int = 0,
                      covariance_method: str = "ledoit_wolf", kelly_fraction: float = 0.5,
                      max_leverage: float = 2.0) -> np.ndarray:
-    """The weights ``rule`` would set on ``n_boot`` resamples of the days of one estimation
-    ``window`` (days drawn with replacement; seed ``seed``): an (n_boot, n) array whose spread
-    across rows is the estimation error of the weights."""
+    """The weights ``rule`` would set on ``n_boot`` resamples of the days of one estimation window.
+
+    Days are drawn with replacement (as many as the window has); the spread of the result across
+    rows is the estimation error of the weights.
+
+    Parameters
+    ----------
+    window : numpy.ndarray
+        Returns, shape (n_days, n): days × strategies, finite.
+    rule : str
+        One of the rules of :func:`allocate`.
+    n_boot : int
+        Number of resamples, in [1, 10⁴].
+    seed : int
+        Seed (≥ 0) of ``numpy.random.default_rng``.
+    covariance_method : str
+        ``"ledoit_wolf"`` (default) or ``"sample"``.
+    kelly_fraction : float
+        Kelly fraction in (0, 1] (rule ``"kelly"``).
+    max_leverage : float
+        Gross exposure cap, > 0 (rule ``"kelly"``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_boot, n): one row of weights per resample.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range or ``n_boot`` × ``window.size`` exceeds the size bound.
+    RuntimeError
+        If the risk-parity descent does not converge on a resample.
+    """
     x = _matrix("window", window)
     n_boot = _validate.integer("n_boot", n_boot, low=1, high=10**4)
     seed = _validate.seed("seed", seed)

@@ -75,8 +75,30 @@ _SIGNAL, _STOP, _END, _OPEN = 0, 1, 2, 3
 
 @dataclass(frozen=True)
 class Execution:
-    """Costs (bps of traded notional) and the participation cap (fraction of ADV per day and
-    leg, ``None`` for no cap); ``adv_window`` days of volume define ADV."""
+    """Execution costs and the participation cap of a backtest (module docstring).
+
+    Attributes
+    ----------
+    half_spread_bps : float
+        Half the bid-ask spread paid on each trade, bps of traded notional, ≥ 0 (overridden per
+        asset and day by the ``half_spread_bps`` argument of the backtest).
+    fee_bps : float
+        Fees, bps of traded notional, ≥ 0.
+    slippage_bps : float
+        Fixed slippage, bps of traded notional, ≥ 0.
+    impact_bps : float
+        Coefficient of the square-root impact ``impact_bps·√(|Δq| / ADV)``, bps, ≥ 0.
+    max_participation : float or None
+        Largest fraction of ADV a leg trades per day, > 0; None (default) for no cap.
+    adv_window : int
+        Days of volume (ending at the decision day) whose mean is the ADV, ≥ 1.
+
+    Raises
+    ------
+    ValueError
+        If a cost is negative or not finite, ``max_participation`` is not positive, or
+        ``adv_window`` is not an integer ≥ 1.
+    """
 
     half_spread_bps: float = 0.0
     fee_bps: float = 0.0
@@ -97,11 +119,33 @@ class Execution:
 
 @dataclass(frozen=True)
 class Risk:
-    """Sizing and stops (see the module docstring): ``sizing`` is ``"gross"`` or
-    ``"vol_target"``; ``max_gross`` is the gross exposure per $ of the pair's capital (the size
-    under ``"gross"``, the cap under ``"vol_target"``); ``target_vol`` is annualised;
-    ``stop_loss`` (fraction of entry gross exposure) and ``stop_sigma`` (spread standard
-    deviations) are off when ``None``."""
+    """Sizing and stops of a backtest (module docstring).
+
+    Attributes
+    ----------
+    sizing : str
+        ``"gross"`` (fixed gross exposure) or ``"vol_target"`` (target volatility).
+    max_gross : float
+        Gross exposure per $ of the pair's capital, > 0: the size under ``"gross"``, the cap
+        under ``"vol_target"`` (2: $1 long and $1 short per $1).
+    target_vol : float
+        Annualised volatility of a trade's $ P&L per $ of the pair's capital, > 0
+        (``"vol_target"``).
+    vol_window : int
+        Days, ≥ 2, of the trailing estimates: the unit P&L volatility (``"vol_target"``) and the
+        spread's standard deviation (``stop_sigma``).
+    stop_loss : float or None
+        Stop when a trade's cumulative gross loss exceeds this fraction of its entry gross
+        exposure, > 0; None (default) for no such stop.
+    stop_sigma : float or None
+        Stop when the spread has moved this many of its (pre-entry) standard deviations against
+        the trade, > 0; None (default) for no such stop.
+
+    Raises
+    ------
+    ValueError
+        If ``sizing`` is unknown or a number is out of range.
+    """
 
     sizing: str = "gross"
     max_gross: float = 2.0
@@ -123,11 +167,39 @@ class Risk:
 
 @dataclass(frozen=True)
 class PairBacktestResult:
-    """Daily paths of a backtest. Per-pair arrays are (n_days, n_pairs): holdings
-    ``shares_y``/``shares_x`` after the day's trades, net ``pair_pnl`` ($), ``pair_costs`` ($)
-    and ``pair_traded`` (traded notional, $). ``trades`` has one row per trade (bars and dates of
-    entry and exit execution, direction, gross P&L, costs, net P&L, traded notional,
-    ``entry_gross`` exposure, ``return`` = P&L / entry_gross, ``cost_bps``, ``exit_reason``)."""
+    """Daily paths of a backtest (:func:`backtest_pair`, :func:`backtest_portfolio`).
+
+    Attributes
+    ----------
+    index : pandas.Index
+        The dates (rows) of the prices.
+    pairs : tuple
+        The (y, x) labels of each pair, in order.
+    capital : float
+        The capital ($) returns and turnover are measured on.
+    prices_y : numpy.ndarray
+        Prices ($ per share) of each pair's y leg, shape (n_days, n_pairs).
+    prices_x : numpy.ndarray
+        Prices ($ per share) of each pair's x leg, shape (n_days, n_pairs).
+    shares_y : numpy.ndarray
+        Holdings (shares) of the y legs after each day's trades, shape (n_days, n_pairs).
+    shares_x : numpy.ndarray
+        Holdings (shares) of the x legs after each day's trades, shape (n_days, n_pairs).
+    pair_pnl : numpy.ndarray
+        Net daily P&L ($) of each pair, shape (n_days, n_pairs).
+    pair_costs : numpy.ndarray
+        Daily execution costs ($) of each pair, shape (n_days, n_pairs).
+    pair_traded : numpy.ndarray
+        Daily traded notional ($) of each pair, shape (n_days, n_pairs).
+    trades : pandas.DataFrame
+        One row per trade: ``pair`` (its position in ``pairs``), its ``y`` and ``x`` labels,
+        ``direction`` (+1 long, −1 short the spread), ``entry`` and ``exit`` (bars of the entry
+        and exit executions; exit −1 while open) with ``entry_date`` and ``exit_date`` (NaT while
+        open), ``gross_pnl``, ``cost`` and net ``pnl`` ($), ``traded_notional`` ($),
+        ``entry_gross`` (gross exposure at entry, $), ``return`` = pnl / entry_gross,
+        ``cost_bps`` (cost over traded notional, bps) and ``exit_reason`` (``"signal"``,
+        ``"stop"``, ``"end"`` or ``"open"``).
+    """
 
     index: pd.Index
     pairs: tuple[tuple[object, object], ...]
@@ -148,6 +220,7 @@ class PairBacktestResult:
 
     @property
     def costs(self) -> pd.Series:
+        """Daily execution costs of all pairs ($)."""
         return pd.Series(self.pair_costs.sum(axis=1), index=self.index, name="costs")
 
     @property
@@ -181,9 +254,19 @@ class PairBacktestResult:
 
 
 def holding_days(trades: pd.DataFrame) -> float:
-    """Mean number of bars from entry to exit execution over ``trades`` (a trade table of
-    :class:`PairBacktestResult`; open trades, with exit −1, are left out); NaN without a
-    closed trade."""
+    """Mean holding period of the closed trades, in bars.
+
+    Parameters
+    ----------
+    trades : pandas.DataFrame
+        A trade table of :class:`PairBacktestResult` (columns ``entry`` and ``exit``, bars); open
+        trades, with exit −1, are left out.
+
+    Returns
+    -------
+    float
+        Mean number of bars from entry to exit execution; NaN without a closed trade.
+    """
     closed = trades[trades["exit"] >= 0]
     if not len(closed):
         return float("nan")
@@ -191,8 +274,22 @@ def holding_days(trades: pd.DataFrame) -> float:
 
 
 def share_hedge(beta: object, y: object, x: object) -> np.ndarray:
-    """Convert a dollar hedge ratio β (from a regression of log y on log x: $β of x per $1 of
-    y) into shares of x per share of y, β·y/x, day by day."""
+    """Convert a dollar hedge ratio into shares of x per share of y, β·y/x, day by day.
+
+    Parameters
+    ----------
+    beta : numpy.ndarray or float
+        Dollar hedge ratio β, e.g. from a regression of log y on log x: $β of x per $1 of y;
+        a scalar or one value per day.
+    y, x : numpy.ndarray or pandas.Series
+        Prices ($ per share) of the two legs, one per day (or scalars).
+
+    Returns
+    -------
+    numpy.ndarray
+        β·y/x, shares of x per share of y, with the broadcast shape of the inputs. Nothing is
+        validated: a zero or missing price gives inf or NaN.
+    """
     return np.asarray(beta, dtype=float) * np.asarray(y, dtype=float) / np.asarray(x, dtype=float)
 
 
@@ -201,10 +298,51 @@ def backtest_pair(y: object, x: object, signal: object, hedge: object = 1.0, *,
                   half_spread_bps: object = None, execution: Execution = Execution(),
                   risk: Risk = Risk(), capital: float = 1.0, rehedge: bool = False,
                   close_at_end: bool = True, periods_per_year: int = 252) -> PairBacktestResult:
-    """Backtest one pair: ``y`` and ``x`` are aligned price arrays or Series (same dates),
-    ``signal`` the desired position in {−1, 0, +1} units of the spread decided at each close,
-    ``hedge`` the hedge ratio in shares (scalar or one value per day); volumes (shares per day)
-    and ``half_spread_bps`` (shape (n, 2): y then x) are optional. See the module docstring."""
+    """Backtest one pair (see the module docstring for timing, sizing, stops and costs).
+
+    A wrapper of :func:`backtest_portfolio` for a single pair with the whole ``capital``.
+
+    Parameters
+    ----------
+    y, x : numpy.ndarray or pandas.Series
+        Prices ($ per share, finite, > 0) of the two legs, 1-D, one per date; two Series must
+        have the same index.
+    signal : numpy.ndarray or pandas.Series
+        Desired position in {−1, 0, +1} units of the spread, decided at each close: one per
+        date.
+    hedge : float or numpy.ndarray or pandas.Series
+        Hedge ratio in shares of x per share of y (finite): a scalar or one value per date.
+    volume_y, volume_x : numpy.ndarray or None
+        Daily volume (shares, ≥ 0, NaN where unknown) of each leg, one per date; None (default)
+        for unknown (no participation cap, no impact cost on that leg).
+    half_spread_bps : numpy.ndarray or None
+        Half spread (bps, finite, ≥ 0) per date and leg, shape (n, 2): y then x; None (default)
+        for ``execution.half_spread_bps``.
+    execution : Execution
+        Costs and participation cap.
+    risk : Risk
+        Sizing and stops.
+    capital : float
+        Capital ($) of the pair, > 0.
+    rehedge : bool
+        Re-hedge the x leg daily to the latest hedge ratio (default False: frozen at entry).
+    close_at_end : bool
+        Close every open trade at the last bar (default True).
+    periods_per_year : int
+        Bars per year, ≥ 1, used to annualise the volatility in vol-target sizing.
+
+    Returns
+    -------
+    PairBacktestResult
+        Daily holdings, P&L, costs and traded notional, and the trade table, with the pair
+        labelled ``("y", "x")``.
+
+    Raises
+    ------
+    ValueError
+        If the legs differ in length or dates, a price is missing, not finite or ≤ 0, a signal
+        is not −1, 0 or +1, an input has the wrong shape, or a parameter is out of range.
+    """
     n_y, n_x = _length("y", y), _length("x", x)
     if n_y != n_x:
         raise ValueError(f"y has {n_y} prices but x has {n_x}: the legs must be aligned, one "
@@ -240,13 +378,56 @@ def backtest_portfolio(prices: object, pairs: Sequence[tuple[object, object]], s
                        ) -> PairBacktestResult:
     """Backtest a portfolio of pairs on one calendar.
 
-    ``prices``: (n_days, n_assets) DataFrame (strictly increasing index) or array; ``pairs``:
-    (y, x) column labels (integer positions for an array); ``signals``: (n_days, n_pairs) in
-    {−1, 0, +1}; ``hedges``: scalar, one per pair, or (n_days, n_pairs), in shares of x per
-    share of y; ``volumes`` (shares) and ``half_spread_bps``: like ``prices`` (volumes may be
-    NaN where unknown). Only the assets of ``pairs`` are checked and used. Each pair gets
-    ``capital / n_pairs``; ``max_portfolio_gross`` caps total gross exposure as a multiple of
-    ``capital``. See the module docstring for timing, sizing, stops, costs and the cap.
+    Each pair gets ``capital / n_pairs``; see the module docstring for timing, sizing, stops,
+    costs and the participation cap. Only the assets of ``pairs`` are checked and used.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame or numpy.ndarray
+        Prices ($ per share), shape (n_days, n_assets), at least 2 dates: a DataFrame with a
+        strictly increasing index and unique columns, or a 2-D array; the assets used must be
+        finite and > 0.
+    pairs : list of tuple
+        (y, x) column labels of each pair (integer positions for an array), two different
+        columns each.
+    signals : numpy.ndarray or pandas.DataFrame
+        Desired positions in {−1, 0, +1} units of each pair's spread, shape (n_days, n_pairs)
+        (a 1-D array for one pair).
+    hedges : float or numpy.ndarray or pandas.DataFrame
+        Hedge ratios in shares of x per share of y (finite): a scalar, one per pair
+        (n_pairs,), or (n_days, n_pairs).
+    volumes : numpy.ndarray or pandas.DataFrame or None
+        Daily volumes (shares, ≥ 0, NaN where unknown), shaped like ``prices`` (same columns for
+        a DataFrame); None (default) for unknown.
+    half_spread_bps : numpy.ndarray or pandas.DataFrame or None
+        Half spreads (bps, finite, ≥ 0) shaped like ``prices``; None (default) for
+        ``execution.half_spread_bps``.
+    execution : Execution
+        Costs and participation cap.
+    risk : Risk
+        Sizing and stops, applied to every pair.
+    capital : float
+        Total capital ($), > 0.
+    max_portfolio_gross : float or None
+        Cap on the total gross exposure of all pairs, as a multiple of ``capital`` (> 0); None
+        (default) for no cap.
+    rehedge : bool
+        Re-hedge the x legs daily to the latest hedge ratio (default False: frozen at entry).
+    close_at_end : bool
+        Close every open trade at the last bar (default True).
+    periods_per_year : int
+        Bars per year, ≥ 1, used to annualise the volatility in vol-target sizing.
+
+    Returns
+    -------
+    PairBacktestResult
+        Daily holdings, P&L, costs and traded notional of every pair, and the trade table.
+
+    Raises
+    ------
+    ValueError
+        If the prices, pairs, signals, hedges, volumes or spreads are malformed or misaligned
+        (the message names the first bad row), or a parameter is out of range.
     """
     capital = _validate.positive("capital", capital)
     ann = _validate.integer("periods_per_year", periods_per_year, low=1)

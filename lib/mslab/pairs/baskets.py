@@ -99,9 +99,28 @@ def _null(states, n_obs, k, out):
 
 
 def johansen_trace(log_prices: object) -> tuple[float, np.ndarray, np.ndarray]:
-    """Trace statistic of rank 0, eigenvalues (largest first) and first eigenvector of
-    Johansen's test on ``log_prices`` (T × k array or DataFrame, 2 ≤ k ≤ 12, T > k + 3), with
-    ``coint_johansen``'s det_order = 0 and k_ar_diff = 1 (module docstring)."""
+    """Johansen's trace statistic of rank 0, its eigenvalues and cointegrating vector.
+
+    As ``coint_johansen`` with det_order = 0 and k_ar_diff = 1 (module docstring).
+
+    Parameters
+    ----------
+    log_prices : numpy.ndarray or pandas.DataFrame
+        Log prices, shape (T, k): 2 ≤ k ≤ 12 series, T > k + 3 days, finite.
+
+    Returns
+    -------
+    tuple
+        ``(stat, eigenvalues, vector)``: the trace statistic of rank 0 (float), the eigenvalues
+        λ_1 ≥ … ≥ λ_k, shape (k,), and the eigenvector of λ_1 (the cointegrating vector of the
+        log prices), shape (k,), signed so that its first non-zero entry is positive.
+
+    Raises
+    ------
+    ValueError
+        If ``log_prices`` is not (T, k) with 2 ≤ k ≤ 12 and T > k + 3, or holds a non-finite
+        value.
+    """
     y = np.asarray(log_prices, dtype=float)
     if y.ndim != 2 or not 2 <= y.shape[1] <= 12:
         _validate.fail("log_prices.shape", y.shape, "(T, k) with 2 <= k <= 12")
@@ -115,9 +134,33 @@ def johansen_trace(log_prices: object) -> tuple[float, np.ndarray, np.ndarray]:
 
 
 def trace_null(n_obs: int, k: int, *, n_null: int = 999, seed: int = 0) -> np.ndarray:
-    """The trace statistic of rank 0 on ``n_null`` sets of ``k`` independent driftless Gaussian
-    random walks of ``n_obs`` days (sorted; one xoshiro256** stream per set, so the result does
-    not depend on the thread count)."""
+    """The trace statistic of rank 0 under "no cointegration", simulated.
+
+    Computed on ``n_null`` sets of ``k`` independent driftless Gaussian random walks of
+    ``n_obs`` days, one xoshiro256** stream per set, so the result does not depend on the thread
+    count.
+
+    Parameters
+    ----------
+    n_obs : int
+        Days per walk (T of the test), in [10, 10⁵].
+    k : int
+        Number of series, in [2, 12].
+    n_null : int
+        Number of simulated sets, in [19, 10⁶].
+    seed : int
+        Seed (≥ 0) of the random streams.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ``n_null`` simulated statistics, sorted increasingly.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is out of range or n_obs·k²·n_null exceeds the work bound.
+    """
     n_obs = _validate.integer("n_obs", n_obs, low=10, high=10**5)
     k = _validate.integer("k", k, low=2, high=12)
     n_null = _validate.integer("n_null", n_null, low=19, high=10**6)
@@ -129,9 +172,24 @@ def trace_null(n_obs: int, k: int, *, n_null: int = 999, seed: int = 0) -> np.nd
 
 
 def trace_pvalue(stat: object, null: np.ndarray) -> np.ndarray:
-    """p-value of trace statistics from a simulated null (:func:`trace_null`) by Doornik's
-    Gamma approximation: the Gamma law with the null's mean μ and variance v (shape μ²/v,
-    scale v/μ), whose upper tail stays usable far beyond the largest simulated value."""
+    """p-value of trace statistics from a simulated null by Doornik's Gamma approximation.
+
+    The Gamma law with the null's mean μ and variance v (shape μ²/v, scale v/μ), whose upper tail
+    stays usable far beyond the largest simulated value. Inputs are not validated.
+
+    Parameters
+    ----------
+    stat : float or numpy.ndarray
+        Trace statistic(s) of rank 0.
+    null : numpy.ndarray
+        Simulated statistics from :func:`trace_null` for the same T and k (at least 2, not all
+        equal).
+
+    Returns
+    -------
+    numpy.ndarray
+        Upper-tail probabilities, the shape of ``stat`` (a 0-d value for a scalar).
+    """
     null = np.asarray(null, dtype=float)
     mean, var = float(null.mean()), float(null.var(ddof=1))
     return gamma.sf(np.asarray(stat, dtype=float), mean * mean / var, scale=var / mean)
@@ -142,8 +200,31 @@ def trace_pvalue(stat: object, null: np.ndarray) -> np.ndarray:
 
 def candidate_baskets(assets: Iterable[str], sizes: Sequence[int] = SIZES, *,
                       max_candidates: int = MAX_CANDIDATES) -> list[tuple[str, ...]]:
-    """Every basket of ``sizes`` distinct ``assets`` (combinations in the assets' order, the
-    smaller sizes first); more than ``max_candidates`` is refused before any is built."""
+    """Every basket of ``sizes`` distinct ``assets``.
+
+    Combinations are in the assets' order, the smaller sizes first; more than ``max_candidates``
+    is refused before any is built.
+
+    Parameters
+    ----------
+    assets : list of str
+        Distinct asset labels (any iterable).
+    sizes : list of int
+        Basket sizes, each in [2, 12] (duplicates ignored); default (3, 4).
+    max_candidates : int
+        Largest number of baskets allowed, ≥ 1.
+
+    Returns
+    -------
+    list of tuple
+        The baskets, tuples of asset labels.
+
+    Raises
+    ------
+    ValueError
+        If the assets repeat, a size is out of range, or there are more than
+        ``max_candidates`` baskets (the message gives the count).
+    """
     names = list(assets)
     if len(set(names)) != len(names):
         _validate.fail("assets", names, "distinct labels")
@@ -168,12 +249,46 @@ def johansen_baskets(prices: pd.DataFrame, baskets: Sequence[tuple[str, ...]] | 
                      sizes: Sequence[int] = SIZES, alpha: float = 0.05, n_null: int = 999,
                      seed: int = 0, max_candidates: int = MAX_CANDIDATES,
                      nulls: dict[tuple[int, int], np.ndarray] | None = None) -> pd.DataFrame:
-    """Johansen's trace test on the log prices of each basket (all candidates of ``sizes`` by
-    default; module docstring). One row per basket: ``basket`` (tuple of names), ``size``,
-    ``trace_stat``, ``pvalue`` (:func:`trace_pvalue` from ``n_null`` random-walk sets per size,
-    seed ``seed`` + size), ``weights`` (log-price weights, Σ|w| = 1, first positive) and the
-    multiple-testing columns of :func:`mslab.pairs.selection.adjust_pvalues` at ``alpha`` over
-    all rows. ``nulls`` (a dict keyed by (T, k)) caches null distributions across calls."""
+    """Johansen's trace test on the log prices of each basket (module docstring).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × assets, at least 20 dates; :func:`check_prices`), with more
+        dates than the largest basket size + 3.
+    baskets : list of tuple or None
+        The baskets to test: 1 to ``max_candidates`` tuples of 2 to 12 distinct columns of
+        ``prices``; None (default) for every candidate of ``sizes``
+        (:func:`candidate_baskets`).
+    sizes : list of int
+        Basket sizes of the candidates when ``baskets`` is None.
+    alpha : float
+        Significance level in (0, 1) of the multiple-testing decisions.
+    n_null : int
+        Simulated null statistics per basket size, in [19, 10⁶].
+    seed : int
+        Seed of the null of size k is ``seed`` + k.
+    max_candidates : int
+        Largest number of baskets tested.
+    nulls : dict or None
+        Cache of null distributions keyed by (T, k), read and filled by the call; an entry with
+        ``n_null`` values is reused whatever seed made it. None (default): no cache.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per basket: ``basket`` (tuple of names), ``size``, ``trace_stat``, ``pvalue``
+        (:func:`trace_pvalue`), ``weights`` (tuple of log-price weights, Σ|w| = 1, the first
+        non-zero one positive), and the columns of
+        :func:`mslab.pairs.selection.adjust_pvalues` at ``alpha`` over all rows (``reject_raw``,
+        ``p_bonferroni``, ``reject_bonferroni``, ``p_fdr_bh``, ``reject_fdr_bh``).
+
+    Raises
+    ------
+    ValueError
+        If ``prices`` is not a valid price table, a basket or parameter is not allowed, or
+        there are too many candidates.
+    """
     prices = check_prices(prices, min_rows=20)
     if baskets is None:
         baskets = candidate_baskets(prices.columns, sizes, max_candidates=max_candidates)
@@ -215,11 +330,25 @@ def johansen_baskets(prices: pd.DataFrame, baskets: Sequence[tuple[str, ...]] | 
 
 @dataclass(frozen=True)
 class BasketWalkForward:
-    """Out-of-sample results of :func:`basket_walk_forward`: the equal-capital portfolio's daily
-    net ``returns`` and ``turnover``; ``basket_returns`` (one column per basket label
-    "A/B/C", the basket's daily net return per $1 of its capital on the days it is traded,
-    NaN otherwise); one row per window in ``windows`` (dates, number of candidates and of
-    selected baskets, the selection)."""
+    """Out-of-sample results of :func:`basket_walk_forward`.
+
+    Attributes
+    ----------
+    returns : pandas.Series
+        Daily net return of the equal-capital portfolio of the selected baskets (0 in a window
+        with none; the mean over windows where trading windows overlap).
+    turnover : pandas.Series
+        Daily traded notional over capital of that portfolio.
+    basket_returns : pandas.DataFrame
+        One column per basket label "A/B/C": the basket's daily net return per $1 of its
+        capital on the days it is traded, NaN otherwise.
+    windows : pandas.DataFrame
+        One row per window: ``window``, ``formation_start``, ``trading_start``,
+        ``trading_end``, ``n_candidates``, ``n_raw`` (raw rejections), ``n_selected`` and
+        ``baskets`` (the selection).
+    params : dict
+        The settings of the run, including its ``cost_bps``.
+    """
 
     returns: pd.Series
     turnover: pd.Series
@@ -240,10 +369,60 @@ def basket_walk_forward(prices: pd.DataFrame, *, sizes: Sequence[int] = SIZES,
                         scans: dict[tuple[object, ...], pd.DataFrame] | None = None
                         ) -> BasketWalkForward | dict[float, BasketWalkForward]:
     """Select baskets on each formation window and trade them on the next (module docstring).
-    ``cost_bps`` may be a list of costs: the selection and signals are then computed once and
-    a dict {cost: result} is returned. ``scans`` (a dict, filled by the call) keeps each
-    window's :func:`johansen_baskets` table, so that runs with another ``correction`` or
-    ``top_n`` on the same prices do not test the candidates again."""
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × assets; :func:`check_prices`).
+    sizes : list of int
+        Basket sizes tested, each in [2, 12].
+    formation : int
+        Formation window (days), at least 20 and at most ``len(prices)`` − 2.
+    trading : int
+        Trading window (days), ≥ 2.
+    step : int or None
+        Days between window starts, ≥ 1; None (default) for ``trading`` (windows that tile the
+        sample).
+    alpha : float
+        Significance level in (0, 1).
+    correction : str
+        ``"fdr_bh"`` (default), ``"bonferroni"`` or ``"raw"``.
+    top_n : int
+        Most baskets traded per window (smallest p-values first), ≥ 1.
+    window : int
+        Days of the rolling OU fit of the s-score, in [4, ``formation``].
+    min_kappa : float
+        Least mean-reversion speed κ (per day, ≥ 0) for an entry.
+    thresholds : tuple
+        Four s-score levels (open long, close long, open short, close short) of
+        :func:`mslab.pairs.meanrev.score_positions`.
+    gross : float
+        Gross exposure per $1 of a basket's capital, > 0.
+    cost_bps : float or list of float
+        Cost per leg, bps of traded notional, ≥ 0; a non-empty list runs every cost on the same
+        selection and signals.
+    n_null : int
+        Simulated null statistics per basket size (:func:`johansen_baskets`).
+    seed : int
+        Seed of the simulated nulls.
+    max_candidates : int
+        Largest number of candidate baskets.
+    scans : dict or None
+        Cache of each window's :func:`johansen_baskets` table, filled by the call, so that runs
+        with another ``correction``, ``top_n`` or cost on the same prices do not test the
+        candidates again. None (default): no cache kept.
+
+    Returns
+    -------
+    BasketWalkForward or dict
+        The results for ``cost_bps``; for a list of costs, a dict {cost: BasketWalkForward}.
+
+    Raises
+    ------
+    ValueError
+        If ``prices`` is not a valid price table, a parameter is out of range, or there are too
+        many candidates.
+    """
     prices = check_prices(prices, min_rows=4)
     formation, trading, step = window_lengths(len(prices), formation, trading, step,
                                               min_formation=20)
@@ -324,9 +503,26 @@ def basket_walk_forward(prices: pd.DataFrame, *, sizes: Sequence[int] = SIZES,
 
 
 def basket_strategy_returns(prices: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
-    """Out-of-sample daily net returns per basket (dates × basket labels "A/B/C", per $1 of the
-    basket's capital, NaN on days the basket is not selected) of :func:`basket_walk_forward`
-    with ``kwargs`` (a single ``cost_bps``)."""
+    """Out-of-sample daily net returns per basket of :func:`basket_walk_forward`.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × assets).
+    **kwargs
+        Keyword arguments of :func:`basket_walk_forward`, with a single ``cost_bps``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Dates × basket labels "A/B/C": return per $1 of the basket's capital, NaN on days the
+        basket is not traded (:attr:`BasketWalkForward.basket_returns`).
+
+    Raises
+    ------
+    ValueError
+        If ``cost_bps`` is a list, or as :func:`basket_walk_forward`.
+    """
     cost = kwargs.get("cost_bps", 0.0)
     if isinstance(cost, Sequence) and not isinstance(cost, (str, bytes)):
         _validate.fail("cost_bps", cost, "a single cost (bps per leg)")
@@ -338,9 +534,21 @@ def basket_strategy_returns(prices: pd.DataFrame, **kwargs: object) -> pd.DataFr
 
 @dataclass(frozen=True)
 class BasketUniverse:
-    """Simulated prices ($) with known cointegrated ``baskets`` (tuples of names, the y stock
-    last) and each basket's ``betas`` (log y on the log x legs), OU ``kappa`` (per day) and
-    ``sigma_eq`` (log-price)."""
+    """Simulated prices with known cointegrated baskets (:func:`make_basket_universe`).
+
+    Attributes
+    ----------
+    prices : pandas.DataFrame
+        Prices ($), dates × stocks: the free stocks R.. then one y stock B.. per basket.
+    baskets : tuple
+        The true baskets, tuples of names with the y stock last.
+    betas : tuple
+        Per basket, the coefficients β_j of log y on the log x legs.
+    kappa : tuple
+        Per basket, the OU mean-reversion speed κ of the spread (per day).
+    sigma_eq : tuple
+        Per basket, the stationary standard deviation of the spread (log-price units).
+    """
 
     prices: pd.DataFrame
     baskets: tuple[tuple[str, ...], ...]
@@ -353,13 +561,44 @@ def make_basket_universe(n_baskets: int = 3, basket_size: int = 3, n_free: int =
                          n_days: int = 1000, *, half_life_range: tuple[float, float] = (5.0, 60.0),
                          sigma_eq_range: tuple[float, float] = (0.02, 0.08),
                          seed: int = 0) -> BasketUniverse:
-    """``n_free`` free stocks (:func:`mslab.pairs.synthetic.make_synthetic_universe` with no
-    pairs: one common factor, drift, own random walks) named R.., of which the first
+    """A synthetic universe of free stocks and cointegrated baskets (module docstring).
+
+    ``n_free`` free stocks (:func:`mslab.pairs.synthetic.make_synthetic_universe` with no pairs:
+    one common factor, drift, own random walks) named R.., of which the first
     ``n_baskets``·(``basket_size`` − 1) are the x legs of the baskets, plus one y stock B.. per
     basket: log Y = m + Σ_j β_j log X_j + U, β_j ~ U(0.5, 1.5)/(size − 1), U an OU spread
-    (half-life and σ_eq uniform on the ranges) started in its stationary law. The OU draws use
-    streams of ``seed`` after the free universe's, so the free stocks do not depend on the
-    baskets."""
+    (half-life and σ_eq uniform on the ranges) started in its stationary law, Y starting
+    uniform on $20–$200. The OU draws use streams of ``seed`` after the free universe's, so the
+    free stocks do not depend on the baskets.
+
+    Parameters
+    ----------
+    n_baskets : int
+        Number of cointegrated baskets, ≥ 0.
+    basket_size : int
+        Stocks per basket (x legs + 1), in [2, 12].
+    n_free : int
+        Number of free stocks, at least 2 and at least ``n_baskets``·(``basket_size`` − 1).
+    n_days : int
+        Number of days simulated.
+    half_life_range : tuple
+        (low, high) of the spreads' half-life (days), 0 < low ≤ high.
+    sigma_eq_range : tuple
+        (low, high) of the spreads' stationary standard deviation (log-price), 0 < low ≤ high.
+    seed : int
+        Seed of the random streams.
+
+    Returns
+    -------
+    BasketUniverse
+        The prices and the true baskets with their parameters.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is out of range (``n_days`` as checked by
+        :func:`mslab.pairs.synthetic.make_synthetic_universe`).
+    """
     n_baskets = _validate.integer("n_baskets", n_baskets, low=0)
     basket_size = _validate.integer("basket_size", basket_size, low=2, high=12)
     n_x = n_baskets * (basket_size - 1)
@@ -406,9 +645,24 @@ def make_basket_universe(n_baskets: int = 3, basket_size: int = 3, n_free: int =
 
 def score_baskets(selected: Iterable[tuple[str, ...]], truth: Iterable[tuple[str, ...]]
                   ) -> dict[str, float]:
-    """True discoveries (selected baskets containing a true basket), false discoveries,
-    ``recall`` (share of true baskets inside some selected basket; NaN without truth) and
-    ``fdr`` (false/selected, 0 when nothing is selected)."""
+    """Score a basket selection against the true baskets.
+
+    A selected basket is a true discovery when it contains a true basket.
+
+    Parameters
+    ----------
+    selected : list of tuple
+        The selected baskets (any iterable of tuples of names).
+    truth : list of tuple
+        The true baskets, e.g. :attr:`BasketUniverse.baskets`.
+
+    Returns
+    -------
+    dict
+        ``selected`` (count), ``true_pos``, ``false_pos``, ``recall`` (share of true baskets
+        inside some selected basket; NaN without truth) and ``fdr`` (false/selected, 0 when
+        nothing is selected).
+    """
     sel = [frozenset(b) for b in selected]
     true = [frozenset(b) for b in truth]
     tp = sum(any(t <= s for t in true) for s in sel)
@@ -422,10 +676,47 @@ def basket_selection_power(n_free: Sequence[int], *, sizes: Sequence[int] = SIZE
                            n_baskets: int = 2, basket_size: int = 3, n_days: int = 1000,
                            n_universes: int = 4, alpha: float = 0.05, n_null: int = 999,
                            seed: int = 0, max_candidates: int = MAX_CANDIDATES) -> pd.DataFrame:
-    """Score Johansen basket selection (raw, Bonferroni, Benjamini–Hochberg at ``alpha``) on
-    ``n_universes`` synthetic universes (seeds ``seed``, ``seed`` + 1, ...) for each number of
-    free stocks in ``n_free``: one row per (universe size, correction) with the number of
-    ``stocks`` and ``candidates`` and the means of :func:`score_baskets`."""
+    """Score Johansen basket selection on synthetic universes of growing size.
+
+    Raw, Bonferroni and Benjamini–Hochberg selection at ``alpha`` on ``n_universes`` universes
+    of :func:`make_basket_universe` (seeds ``seed``, ``seed`` + 1, ...) for each number of free
+    stocks in ``n_free``.
+
+    Parameters
+    ----------
+    n_free : list of int
+        Numbers of free stocks, non-empty.
+    sizes : list of int
+        Basket sizes tested.
+    n_baskets : int
+        True baskets per universe.
+    basket_size : int
+        Stocks per true basket.
+    n_days : int
+        Days per universe.
+    n_universes : int
+        Universes per size, in [1, 1000].
+    alpha : float
+        Significance level in (0, 1).
+    n_null : int
+        Simulated null statistics per basket size.
+    seed : int
+        First universe seed, and the seed of the nulls.
+    max_candidates : int
+        Largest number of candidate baskets per universe.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (universe size, correction): ``stocks``, ``candidates``, ``correction`` and
+        the means over universes of :func:`score_baskets` (``selected``, ``true_pos``,
+        ``false_pos``, ``recall``, ``fdr``).
+
+    Raises
+    ------
+    ValueError
+        If ``n_free`` is empty or a parameter is out of range.
+    """
     if isinstance(n_free, (str, bytes)) or not isinstance(n_free, Sequence) or not n_free:
         _validate.fail("n_free", n_free, "a non-empty list of numbers of free stocks")
     n_universes = _validate.integer("n_universes", n_universes, low=1, high=1000)

@@ -56,10 +56,29 @@ def check_prices(prices: object, name: str = "prices", *, min_rows: int = 2,
                  positive: bool = True) -> pd.DataFrame:
     """Return ``prices`` as a float64 price table, or raise ValueError naming what is wrong.
 
-    Requires a DataFrame with a DatetimeIndex that is strictly increasing and has no duplicate
-    dates, unique column labels, at least ``min_rows`` rows, and every value finite and > 0
-    (finite only with ``positive=False``, e.g. for log-prices). A missing (NaN) or non-positive
-    value is reported with its column and date.
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Dates × assets: a DatetimeIndex that is strictly increasing and has no duplicate dates,
+        unique column labels, numeric columns.
+    name : str
+        The name used for ``prices`` in error messages.
+    min_rows : int
+        Least number of rows (dates), ≥ 0.
+    positive : bool
+        Require every value finite and > 0 (default, prices); ``False`` requires finite values
+        only (e.g. log-prices).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new float64 table with the index and columns of ``prices``.
+
+    Raises
+    ------
+    ValueError
+        If any requirement above fails; a missing (NaN) or non-positive value is reported with
+        its column and date.
     """
     if not isinstance(positive, (bool, np.bool_)):
         _validate.fail("positive", positive, "True or False")
@@ -105,12 +124,33 @@ def _check_dates(index: pd.DatetimeIndex, name: str) -> None:
 
 def pair_prices(y: object, x: object, *, positive: bool = True,
                 min_rows: int = 2) -> pd.DataFrame:
-    """Check two Series that must be observed on the same dates; return them as a two-column
-    table (columns named after the Series, or ``"y"``/``"x"``) checked by :func:`check_prices`
-    (``positive=False`` accepts any finite values, e.g. log-prices).
+    """Check two Series that must be observed on the same dates and return them as one table.
 
     Misalignment is an error, never silently repaired: a date present in one Series but not the
     other is named in the message, as is a missing or non-positive price.
+
+    Parameters
+    ----------
+    y, x : pandas.Series
+        Prices (or any values, with ``positive=False``) on a strictly increasing
+        DatetimeIndex, the same dates in both.
+    positive : bool
+        Require finite values > 0 (default); ``False`` accepts any finite values, e.g.
+        log-prices.
+    min_rows : int
+        Least number of dates, ≥ 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two float64 columns, y then x, named after the Series (``"y"``/``"x"`` when a name is
+        missing or both names are equal), checked by :func:`check_prices`.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` or ``x`` is not a Series with such an index, the dates differ, or a value is
+        missing or out of range.
 
     Examples
     --------
@@ -160,9 +200,19 @@ DATE_COLUMNS = ("date", "datetime", "time", "timestamp", "day")  # matched case-
 
 @dataclass(frozen=True, eq=False)
 class PriceFile:
-    """A checked price file: ``prices`` (a price table, see the module docstring), the
-    ``path`` read, its validation ``report``, the tickers dropped for ``low_coverage`` and
-    whether it is the file the project ships (``shipped``)."""
+    """A checked price file, as returned by :func:`read_prices`.
+
+    Attributes
+    ----------
+    prices : pandas.DataFrame
+        The price table ($, dates × tickers; see the module docstring).
+    path : pathlib.Path
+        The file read.
+    report : mslab.data.report.ValidationReport
+        What was dropped or flagged, and why.
+    dropped_tickers : tuple
+        The tickers dropped for ``low_coverage``.
+    """
 
     prices: pd.DataFrame
     path: Path
@@ -177,14 +227,35 @@ class PriceFile:
 
 def read_prices(path: str | Path | None = None, *, min_coverage: float = 0.95,
                 strict: bool = False) -> PriceFile:
-    """Read and check a price file (CSV or Parquet; default the shipped
-    ``data/pairs/sp500_prices.parquet``), as the module docstring describes.
+    """Read and check a price file, as the module docstring describes.
 
-    ``min_coverage`` (0 < c ≤ 1) is the share of the file's dates on which a ticker must have
-    a valid price to be kept; dates on which a kept ticker has none are dropped. With
-    ``strict=True`` anything dropped or flagged raises
-    :class:`~mslab.data.report.DataValidationError`. A file that leaves fewer than two tickers
-    or two dates raises it too, with the report.
+    Parameters
+    ----------
+    path : str or pathlib.Path or None
+        A CSV or Parquet (``.parquet``/``.pq``) price file; None (default) for the shipped
+        ``data/pairs/sp500_prices.parquet``.
+    min_coverage : float
+        Share c, 0 < c ≤ 1, of the file's dates on which a ticker must have a valid price to
+        be kept; dates on which a kept ticker has none are dropped.
+    strict : bool
+        With ``True``, anything dropped or flagged raises
+        :class:`~mslab.data.report.DataValidationError`.
+
+    Returns
+    -------
+    PriceFile
+        The price table ($, dates × tickers), the path, the validation report and the tickers
+        dropped for low coverage.
+
+    Raises
+    ------
+    ValueError
+        If ``path``, ``min_coverage`` or ``strict`` is not allowed.
+    FileNotFoundError
+        If the file does not exist.
+    mslab.data.report.DataValidationError
+        With ``strict=True`` and any issue, or when fewer than two tickers or two dates are
+        left (with the report).
 
     Examples
     --------
@@ -280,9 +351,32 @@ def _names(cols: list[str]) -> str:
 
 def load_prices(tickers: list[str] | tuple[str, ...] | None = None, start: object = None,
                 end: object = None, path: str | Path | None = None) -> pd.DataFrame:
-    """Daily adjusted closes ($) of a price file (default: the 20 shipped S&P 500 stocks),
-    optionally a subset of ``tickers`` and dates ``start`` to ``end`` (inclusive; anything
-    ``pandas.Timestamp`` accepts): :func:`read_prices` ``(path).prices``, sliced.
+    """Daily adjusted closes ($) of a price file, optionally a subset of tickers and dates.
+
+    :func:`read_prices` ``(path).prices`` (default coverage 0.95, not strict), sliced.
+
+    Parameters
+    ----------
+    tickers : list of str or None
+        Distinct tickers of the file, in the order wanted; None (default) for all.
+    start, end : object
+        First and last date kept (inclusive; anything ``pandas.Timestamp`` accepts); None for
+        no bound.
+    path : str or pathlib.Path or None
+        The price file; None (default) for the 20 shipped S&P 500 stocks.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A price table (dates × tickers, $), at least 2 dates.
+
+    Raises
+    ------
+    ValueError
+        If ``tickers`` are not distinct tickers of the file, a bound is not a date,
+        ``end`` < ``start``, or fewer than 2 dates are left; the errors of :func:`read_prices`.
+    FileNotFoundError
+        If the file does not exist.
     """
     prices = read_prices(path).prices
     if tickers is not None:
@@ -297,9 +391,16 @@ def load_prices(tickers: list[str] | tuple[str, ...] | None = None, start: objec
 
 
 def load_crude() -> pd.DataFrame:
-    """Monthly Brent and WTI crude-oil spot prices ($ per barrel), 1987-05-15 to 2020-01-15,
-    from ``arch.data.crude`` (columns ``Brent``, ``WTI``; index named ``date``), checked with
-    :func:`check_prices`."""
+    """Monthly Brent and WTI crude-oil spot prices ($ per barrel), 1987-05-15 to 2020-01-15.
+
+    From ``arch.data.crude``, checked with :func:`check_prices`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Brent`` and ``WTI`` (column index named ``series``), one row per month, index
+        named ``date``.
+    """
     from arch.data import crude
 
     raw = crude.load()
@@ -331,14 +432,34 @@ def _date_slice(prices: pd.DataFrame, start: object, end: object) -> pd.DataFram
 
 def year_blocks(index: pd.DatetimeIndex, years: int, *, first_year: int | None = None,
                 min_days: int = 1) -> pd.DataFrame:
-    """Consecutive blocks of ``years`` calendar years over the dates ``index`` (increasing),
-    starting with ``first_year`` (default: the year of the first date); the last block holds
-    the remaining years and may be shorter. Blocks with fewer than ``min_days`` dates are
-    dropped.
+    """Consecutive blocks of ``years`` calendar years over the dates ``index``.
 
-    Returns one row per block: ``start_year``, ``end_year`` (the last year with a date in the
-    block), ``label`` ("1990–1994"), ``n_years`` (calendar years it spans, end − start + 1),
-    ``n_days`` and the positions ``start``/``stop`` of its dates in ``index`` (a slice).
+    The last block holds the remaining years and may be shorter.
+
+    Parameters
+    ----------
+    index : pandas.DatetimeIndex
+        Non-empty, strictly increasing dates.
+    years : int
+        Calendar years per block, in [1, 1000].
+    first_year : int or None
+        The first year of the first block, at most the year of the last date (dates of
+        earlier years are in no block); None (default) for the year of the first date.
+    min_days : int
+        Blocks with fewer dates than this (≥ 1) are dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per block: ``start_year``, ``end_year`` (the last year with a date in the
+        block), ``label`` ("1990–1994"), ``n_years`` (calendar years it spans, end − start +
+        1), ``n_days`` and the positions ``start``/``stop`` of its dates in ``index`` (a
+        slice).
+
+    Raises
+    ------
+    ValueError
+        If ``index`` is not such an index or a parameter is out of range.
 
     Examples
     --------
@@ -375,8 +496,26 @@ def year_blocks(index: pd.DatetimeIndex, years: int, *, first_year: int | None =
 
 
 def describe_year_blocks(blocks: pd.DataFrame, years: int) -> str:
-    """The blocks of :func:`year_blocks` in words, e.g. "7 sub-periods, 6 of 5 years and
-    2020–2022 of 3 years" (or "7 sub-periods of 5 years" when every block is full)."""
+    """The blocks of :func:`year_blocks` in words.
+
+    Parameters
+    ----------
+    blocks : pandas.DataFrame
+        A table from :func:`year_blocks` (columns ``label`` and ``n_years`` are used).
+    years : int
+        The block length (calendar years, ≥ 1) the table was made with.
+
+    Returns
+    -------
+    str
+        E.g. "7 sub-periods, 6 of 5 years and 2020–2022 of 3 years", or "7 sub-periods of 5
+        years" when every block is full.
+
+    Raises
+    ------
+    ValueError
+        If ``blocks`` lacks those columns or ``years`` < 1.
+    """
     if not isinstance(blocks, pd.DataFrame) or not {"label", "n_years"} <= set(blocks.columns):
         _validate.fail("blocks", type(blocks).__name__, "a table from year_blocks")
     years = _validate.integer("years", years, low=1)

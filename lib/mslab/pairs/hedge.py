@@ -51,8 +51,21 @@ from mslab.pairs.meanrev import fit_ou, score_positions
 
 @dataclass(frozen=True)
 class StaticHedge:
-    """OLS fit of y on x (with intercept unless it was disabled): ``spread`` = y − βx,
-    ``residuals`` = spread − α."""
+    """OLS fit of y on x (with intercept unless it was disabled), from :func:`ols_hedge`.
+
+    Attributes
+    ----------
+    beta : float
+        Hedge ratio β, units of y per unit of x.
+    alpha : float
+        Intercept α (units of y; 0 without intercept).
+    r_squared : float
+        R² of the fit (about the mean of y with intercept, about 0 without).
+    spread : pandas.Series
+        y − βx, named ``spread``.
+    residuals : pandas.Series
+        spread − α, named ``residual``.
+    """
 
     beta: float
     alpha: float
@@ -63,9 +76,26 @@ class StaticHedge:
 
 @dataclass(frozen=True)
 class KalmanHedge:
-    """Output of :func:`kalman_hedge`, one value per date: filtered ``beta`` and ``alpha``, the
-    forecast ``y_hat`` and its error ``error`` (e_t) with variance ``error_var`` (Q_t), and the
-    filtered state covariance ``state_cov`` (n, 2, 2) of [β, α]."""
+    """Output of :func:`kalman_hedge`, one value per date (module docstring).
+
+    Attributes
+    ----------
+    beta : pandas.Series
+        Filtered hedge ratio β_t (units of y per unit of x).
+    alpha : pandas.Series
+        Filtered intercept α_t (units of y).
+    y_hat : pandas.Series
+        One-day-ahead forecast ŷ_t of y.
+    error : pandas.Series
+        Forecast error e_t = y_t − ŷ_t.
+    error_var : pandas.Series
+        Forecast error variance Q_t (units of y²).
+    state_cov : numpy.ndarray
+        Filtered state covariance P_t of [β, α], shape (n, 2, 2).
+    params : dict
+        ``delta``, ``obs_var``, ``state_var`` (δ/(1 − δ)), ``initial_beta``, ``initial_alpha``
+        and ``initial_cov``.
+    """
 
     beta: pd.Series
     alpha: pd.Series
@@ -81,20 +111,51 @@ class KalmanHedge:
         return self.error / np.sqrt(self.error_var)
 
     def loglik(self) -> float:
-        """Gaussian log-likelihood of the one-day-ahead forecast errors, first day excluded
-        (module docstring)."""
+        """Gaussian log-likelihood of the one-day-ahead forecast errors, first day excluded.
+
+        Returns
+        -------
+        float
+            ``−½ Σ_{t≥1} (ln 2πQ_t + e_t²/Q_t)`` (module docstring).
+        """
         e, q = self.error.to_numpy()[1:], self.error_var.to_numpy()[1:]
         return float(-0.5 * np.sum(np.log(2.0 * np.pi * q) + e * e / q))
 
 
 @dataclass(frozen=True)
 class KalmanTrading:
-    """Chan's rule on one pair (:func:`kalman_trading`): the filter (``kalman``), its
-    ``positions``, the net daily ``returns`` and per-run statistics, measured after the first ``burn_in`` days:
-    ``loglik`` (:meth:`KalmanHedge.loglik`), ``beta_sd`` (standard deviation of β), ``z_sd``
-    and ``z_half_life`` (standard deviation and AR(1) half-life, days, of e/√Q), the Sharpe
-    ratio before (``sharpe_gross``) and after costs (``sharpe_net``), the break-even cost
-    (``breakeven_bps`` per leg), ``trades_per_year`` and mean ``holding_days``."""
+    """Chan's rule on one pair (:func:`kalman_trading`).
+
+    Attributes
+    ----------
+    kalman : KalmanHedge
+        The filter of log y on log x.
+    positions : pandas.Series
+        Position in the spread (+1, 0, −1) decided at each close.
+    returns : pandas.Series
+        Net daily returns after ``cost_bps`` per leg.
+    delta : float
+        The filter's δ.
+    loglik : float
+        :meth:`KalmanHedge.loglik`, over all days but the first.
+    beta_sd : float
+        Standard deviation of β after the first ``burn_in`` days.
+    z_sd : float
+        Standard deviation of e/√Q after the first ``burn_in`` days.
+    z_half_life : float
+        AR(1) half-life (days) of e/√Q after the first ``burn_in`` days (NaN if it does not
+        mean-revert).
+    sharpe_gross : float
+        Annualised Sharpe ratio before costs, over all days.
+    sharpe_net : float
+        Annualised Sharpe ratio after costs, over all days.
+    breakeven_bps : float
+        The cost per leg (bps of traded notional) that cancels the gross annual return.
+    trades_per_year : float
+        Number of trades per year of data.
+    holding_days : float
+        Mean holding period of a closed trade (days).
+    """
 
     kalman: KalmanHedge
     positions: pd.Series
@@ -111,7 +172,14 @@ class KalmanTrading:
     holding_days: float
 
     def row(self) -> dict[str, float]:
-        """The scalar results (one row of a comparison table)."""
+        """The scalar results (one row of a comparison table).
+
+        Returns
+        -------
+        dict
+            ``delta``, ``loglik``, ``beta_sd``, ``z_sd``, ``z_half_life``, ``sharpe_gross``,
+            ``sharpe_net``, ``breakeven_bps``, ``trades_per_year`` and ``holding_days``.
+        """
         return {k: getattr(self, k) for k in (
             "delta", "loglik", "beta_sd", "z_sd", "z_half_life", "sharpe_gross", "sharpe_net",
             "breakeven_bps", "trades_per_year", "holding_days")}
@@ -120,7 +188,23 @@ class KalmanTrading:
 def ols_hedge(y: pd.Series, x: pd.Series, *, intercept: bool = True) -> StaticHedge:
     """Static hedge ratio: least squares of ``y`` on ``x`` (and a constant if ``intercept``).
 
-    ``y`` and ``x`` are Series on the same dates (any finite values: prices or log-prices).
+    Parameters
+    ----------
+    y, x : pandas.Series
+        Values on the same strictly increasing DatetimeIndex, at least 3, finite (prices or
+        log-prices).
+    intercept : bool
+        Fit a constant α (default True); False fits y = βx.
+
+    Returns
+    -------
+    StaticHedge
+        β, α, R², the spread y − βx and the residuals.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` and ``x`` are not such Series or ``intercept`` is not a bool.
     """
     if not isinstance(intercept, bool):
         _validate.fail("intercept", intercept, "True or False")
@@ -170,11 +254,27 @@ def kalman_hedge(y: pd.Series, x: pd.Series, *, delta: float = 1e-4, obs_var: fl
 
     Parameters
     ----------
-    y, x : Series on the same dates (finite values; prices in Chan's examples).
-    delta : δ in (0, 1); the state noise covariance is δ/(1 − δ)·I₂ per day.
-    obs_var : observation noise variance V_e > 0 (units of y²).
-    initial_state : [β, α] before the first observation.
-    initial_cov : c ≥ 0, the initial state covariance c·I₂ (Chan: 0).
+    y, x : pandas.Series
+        Values on the same strictly increasing DatetimeIndex (finite; prices in Chan's
+        examples, log-prices in :func:`kalman_trading`).
+    delta : float
+        δ in (0, 1); the state noise covariance is δ/(1 − δ)·I₂ per day.
+    obs_var : float
+        Observation noise variance V_e > 0 (units of y²).
+    initial_state : tuple
+        [β, α] before the first observation, two finite numbers.
+    initial_cov : float
+        c ≥ 0, the initial state covariance c·I₂ (Chan: 0).
+
+    Returns
+    -------
+    KalmanHedge
+        Filtered β and α, forecasts, errors and their variances, one per date.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` and ``x`` are not such Series or a parameter is out of range.
     """
     delta = _validate.real("delta", delta, low=0.0, high=1.0, low_open=True, high_open=True)
     obs_var = _validate.positive("obs_var", obs_var)
@@ -223,10 +323,31 @@ def _rolling_ols(y, x, window, ends, beta, alpha):
 
 def rolling_ols_hedge(y: pd.Series, x: pd.Series, window: int, *, step: int = 1
                       ) -> pd.DataFrame:
-    """Hedge ratio of y on x (with intercept) by least squares over the ``window`` dates ending
-    at every ``step``-th date, starting with the first full window. Returns a DataFrame indexed
-    by the last date of each window with columns ``beta`` and ``alpha`` (NaN where x is
-    constant in the window). ``y`` and ``x``: Series on the same dates (any finite values)."""
+    """Hedge ratio of y on x (with intercept) by least squares over a rolling window.
+
+    The fit is repeated on the ``window`` dates ending at every ``step``-th date, starting with
+    the first full window.
+
+    Parameters
+    ----------
+    y, x : pandas.Series
+        Values on the same strictly increasing DatetimeIndex (any finite values).
+    window : int
+        Dates per fit, from 3 to the number of dates.
+    step : int
+        Dates between fits, ≥ 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by the last date of each window, columns ``beta`` and ``alpha`` (NaN where x
+        is constant in the window).
+
+    Raises
+    ------
+    ValueError
+        If ``y`` and ``x`` are not such Series, or ``window`` or ``step`` is out of range.
+    """
     table = pair_prices(y, x, positive=False)
     n = len(table)
     window = _validate.integer("window", window, low=3, high=n)
@@ -242,11 +363,45 @@ def rolling_ols_hedge(y: pd.Series, x: pd.Series, window: int, *, step: int = 1
 def kalman_trading(y: pd.Series, x: pd.Series, *, delta: float, obs_var: float,
                    entry: float = 1.0, cost_bps: float = 0.0, burn_in: int = 0,
                    initial_cov: float = 1.0, periods_per_year: int = 252) -> KalmanTrading:
-    """Chan's Kalman-filter pairs rule on the prices ``y`` and ``x`` ($, Series on the same
-    dates): filter log y on log x (β in dollars of x per dollar of y, ``initial_cov`` 1 by
-    default, a diffuse start), hold the spread beyond ±``entry``·√Q, backtest with one day of
-    delay before costs and after ``cost_bps`` per leg. Statistics of β and e/√Q skip the first
-    ``burn_in`` days; see :class:`KalmanTrading`."""
+    """Chan's Kalman-filter pairs rule on the prices ``y`` and ``x``.
+
+    Filter log y on log x (β in dollars of x per dollar of y, ``initial_cov`` 1 by default, a
+    diffuse start), hold the spread beyond ±``entry``·√Q, backtest with one day of delay before
+    costs and after ``cost_bps`` per leg. Statistics of β and e/√Q skip the first ``burn_in``
+    days; the likelihood and the performance figures use every day (see
+    :class:`KalmanTrading`).
+
+    Parameters
+    ----------
+    y, x : pandas.Series
+        Prices ($, finite, > 0) on the same strictly increasing DatetimeIndex.
+    delta : float
+        The filter's δ in (0, 1).
+    obs_var : float
+        The filter's observation variance V_e > 0 (log-price²).
+    entry : float
+        Entry level of e/√Q, > 0: long while e/√Q < −entry, short while > entry.
+    cost_bps : float
+        Half spread per leg, bps of traded notional, ≥ 0.
+    burn_in : int
+        Days left out of the statistics of β and e/√Q, ≥ 0. The check allows up to
+        ``len(y)`` − 3, but the half-life fit needs 4 days, so ``len(y)`` − 4 is the most that
+        runs.
+    initial_cov : float
+        Initial state covariance c·I₂, c ≥ 0 (default 1).
+    periods_per_year : int
+        Days per year, ≥ 1, used to annualise.
+
+    Returns
+    -------
+    KalmanTrading
+        The filter, positions, net returns and per-run statistics.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` and ``x`` are not such Series or a parameter is out of range.
+    """
     entry = _validate.positive("entry", entry)
     cost_bps = _validate.nonnegative("cost_bps", cost_bps)
     prices = pair_prices(y, x)

@@ -35,9 +35,21 @@ from mslab.pairs.data import check_prices
 
 @dataclass(frozen=True)
 class HoldingsResult:
-    """Daily ``returns`` (net), ``gross`` returns (before costs), ``costs`` and ``turnover``
-    (traded notional over capital), one column per strategy; ``gross_exposure`` Σ|h| after
-    each day's trades."""
+    """Daily results of :func:`backtest_holdings`, one column per strategy (dates × strategies).
+
+    Attributes
+    ----------
+    returns : pandas.DataFrame
+        Net daily return (P&L after costs over a capital of 1).
+    gross : pandas.DataFrame
+        Daily return before costs.
+    costs : pandas.DataFrame
+        Daily costs, as a return (``cost_bps``·1e−4 × traded notional).
+    turnover : pandas.DataFrame
+        Daily traded notional over capital.
+    gross_exposure : pandas.DataFrame
+        Σ|h_i| after each day's trades ($ per $1 of capital).
+    """
 
     returns: pd.DataFrame
     gross: pd.DataFrame
@@ -84,10 +96,32 @@ def _simulate_holdings(p, targets, rate, ret, cost, traded, expo):
 
 def backtest_holdings(prices: pd.DataFrame, targets: np.ndarray, *, cost_bps: float = 0.0,
                       names: list[str] | None = None) -> HoldingsResult:
-    """Backtest target holdings (module docstring). ``prices``: a price table (dates × assets,
-    :func:`mslab.pairs.data.check_prices`); ``targets``: (n_days, n_strategies, n_assets) $ per
-    $1 of capital, in the assets' column order; ``names`` label the strategies (default
-    0, 1, ...)."""
+    """Backtest target dollar holdings (module docstring).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × assets; :func:`mslab.pairs.data.check_prices`).
+    targets : numpy.ndarray
+        Target holdings, $ per $1 of capital, shape (n_days, n_strategies, n_assets), assets in
+        the column order of ``prices``; finite (0 for no position).
+    cost_bps : float
+        Cost, bps of traded notional, ≥ 0, charged on every asset alike.
+    names : list of str or None
+        One label per strategy; None (default) for 0, 1, ...
+
+    Returns
+    -------
+    HoldingsResult
+        Daily net and gross returns, costs, turnover and gross exposure per strategy.
+
+    Raises
+    ------
+    ValueError
+        If ``prices`` is not a valid price table, ``targets`` has the wrong shape or a
+        non-finite value, ``cost_bps`` < 0, ``names`` has the wrong length, or the output
+        exceeds the size bound.
+    """
     prices = check_prices(prices, min_rows=2)
     cost_bps = _validate.nonnegative("cost_bps", cost_bps)
     arr = np.asarray(targets, dtype=float)
@@ -123,12 +157,36 @@ SUMMARY_COLUMNS = ("strategy", "costs", "annual_return", "volatility", "sharpe",
 def returns_table(runs: Mapping[tuple[str, float], tuple[pd.Series, pd.Series]], *,
                   n_boot: int = 999, seed: int = 0, periods_per_year: int = 252
                   ) -> pd.DataFrame:
-    """One row per run, keyed (strategy label, cost in bps per leg) and mapped to (daily
-    returns, daily turnover): :func:`mslab.performance.performance` (annual return and
-    volatility, Sharpe ratio and its standard error, annual turnover), the stationary-bootstrap
-    ``p_value`` of H0: Sharpe ≤ 0 and ``breakeven_bps`` from the strategy's run at cost 0 (NaN
-    without one) — the columns of :func:`mslab.pairs.walkforward.summary_table` that do not
-    need trades."""
+    """Performance of several runs, one row per run.
+
+    The columns of :func:`mslab.pairs.walkforward.summary_table` that do not need trades.
+
+    Parameters
+    ----------
+    runs : dict
+        Non-empty mapping (strategy label, cost in bps per leg) -> (daily returns, daily
+        turnover), each a pandas.Series (or 1-D array) of one value per day.
+    n_boot : int
+        Stationary-bootstrap resamples of the Sharpe-ratio test.
+    seed : int
+        Seed of the bootstrap.
+    periods_per_year : int
+        Periods per year used to annualise (252 for daily returns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``strategy``, ``costs`` (bps per leg), ``annual_return``, ``volatility``
+        (annualised), ``sharpe`` and its standard error ``sharpe_se``, ``turnover`` (annual),
+        ``p_value`` (stationary bootstrap, H0: Sharpe ≤ 0) and ``breakeven_bps``
+        (:func:`with_breakeven`: from the strategy's run at cost 0, NaN without one).
+
+    Raises
+    ------
+    ValueError
+        If ``runs`` is not a non-empty mapping, a cost is negative, or
+        :mod:`mslab.performance` refuses a series or parameter.
+    """
     if not isinstance(runs, Mapping) or not runs:
         _validate.fail("runs", runs, "a non-empty mapping (label, cost) -> (returns, turnover)")
     rows = []
@@ -143,9 +201,20 @@ def returns_table(runs: Mapping[tuple[str, float], tuple[pd.Series, pd.Series]],
 
 
 def with_breakeven(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` (one row per strategy and cost, with columns ``strategy``, ``costs``,
-    ``annual_return`` and ``turnover``) with a ``breakeven_bps`` column: each strategy's
-    :func:`mslab.performance.breakeven_cost_bps` from its row at cost 0 (NaN without one)."""
+    """Add each strategy's break-even cost to a table of runs.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per strategy and cost, with columns ``strategy``, ``costs`` (bps per leg),
+        ``annual_return`` and ``turnover`` (annual). Modified in place.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` itself with a ``breakeven_bps`` column: each strategy's
+        :func:`mslab.performance.breakeven_cost_bps` from its row at cost 0 (NaN without one).
+    """
     gross = table[table["costs"] == 0.0].set_index("strategy")
     breakeven = {lab: perf.breakeven_cost_bps(row["annual_return"], row["turnover"])
                  for lab, row in gross.iterrows()}

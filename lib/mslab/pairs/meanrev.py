@@ -38,8 +38,35 @@ from mslab import _validate
 
 @dataclass(frozen=True)
 class OUFit:
-    """AR(1) coefficients ``a``, ``b``, residual variance ``resid_var`` and the implied OU
-    parameters (per ``dt``-day time unit); NaN when 0 < b < 1 fails."""
+    """AR(1) fit of a spread and the Ornstein–Uhlenbeck parameters it implies (module docstring).
+
+    Time is in the unit ``dt`` is given in — trading days, as in the module docstring, so κ is
+    per day and the half-life in days whatever the sampling interval; the spread is in the
+    caller's units (e.g. log-price). The OU parameters are NaN unless 0 < b < 1.
+
+    Attributes
+    ----------
+    a : float
+        AR(1) intercept a (spread units).
+    b : float
+        AR(1) slope b = e^{−κ dt}.
+    resid_var : float
+        Unbiased residual variance Var ζ = SSR/(n − 2) (spread units²).
+    kappa : float
+        Mean-reversion speed κ = −ln b/dt, per day (NaN unless 0 < b < 1).
+    mean : float
+        Long-run mean m = a/(1 − b) (NaN unless 0 < b < 1).
+    sigma : float
+        Diffusion σ = σ_eq√(2κ), spread units per √day (NaN unless 0 < b < 1).
+    sigma_eq : float
+        Stationary standard deviation σ_eq = √(Var ζ/(1 − b²)) (NaN unless 0 < b < 1).
+    half_life : float
+        ln 2/κ, days (NaN unless 0 < b < 1).
+    n_obs : int
+        Number n of regression pairs (X_t, X_{t+1}), len(X) − 1.
+    dt : float
+        Sampling interval, trading days.
+    """
 
     a: float
     b: float
@@ -54,6 +81,7 @@ class OUFit:
 
     @property
     def mean_reverting(self) -> bool:
+        """True when 0 < b < 1, i.e. the OU parameters exist."""
         return 0.0 < self.b < 1.0
 
 
@@ -115,8 +143,27 @@ def _ou_from_ar1(a, b, v, dt):
 
 
 def fit_ou(spread: pd.Series, dt: float = 1.0) -> OUFit:
-    """Fit the OU model of the module docstring to a spread sampled every ``dt`` trading days
-    (κ per day and half-life in days when dt = 1)."""
+    """Fit the OU model of the module docstring to a spread sampled every ``dt`` trading days.
+
+    Parameters
+    ----------
+    spread : pandas.Series
+        The spread X (e.g. log-price units), finite, at least 4 values, in time order.
+    dt : float
+        Sampling interval, > 0, in trading days (then κ is per day and the half-life in days;
+        dt in years would make them per year and in years).
+
+    Returns
+    -------
+    OUFit
+        The AR(1) coefficients and the implied OU parameters (NaN unless 0 < b < 1).
+
+    Raises
+    ------
+    ValueError
+        If ``spread`` is not a numeric Series of at least 4 finite values, it is constant, or
+        ``dt`` ≤ 0.
+    """
     dt = _validate.positive("dt", dt)
     x = _spread_values(spread, min_len=4)
     a, b, v = _ar1(x, 0, x.size)
@@ -128,8 +175,25 @@ def fit_ou(spread: pd.Series, dt: float = 1.0) -> OUFit:
 
 
 def rolling_zscore(spread: pd.Series, window: int) -> pd.Series:
-    """(X_t − mean)/std of the last ``window`` values (ddof = 1); NaN for the first
-    ``window`` − 1 days."""
+    """Rolling z-score (X_t − mean)/std of the last ``window`` values (std with ddof = 1).
+
+    Parameters
+    ----------
+    spread : pandas.Series
+        The spread X, finite values (no NaN), at least 1.
+    window : int
+        Number of values in each window, ≥ 2.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``zscore``, on the dates of ``spread``; NaN for the first ``window`` − 1 days.
+
+    Raises
+    ------
+    ValueError
+        If ``spread`` is not a numeric Series of finite values or ``window`` < 2.
+    """
     window = _validate.integer("window", window, low=2)
     x = _spread_values(spread, min_len=1)
     s = pd.Series(x, index=spread.index)
@@ -158,9 +222,31 @@ def rolling_sscore(spread: pd.Series, window: int = 60, min_kappa: float = 1.0 /
                    ) -> pd.DataFrame:
     """Avellaneda–Lee s-score of each day from an OU fit to the last ``window`` values.
 
-    Returns a DataFrame with columns ``a``, ``b`` (AR(1)), ``kappa`` (per day), ``mean``,
-    ``sigma_eq``, ``sscore`` and ``tradable`` (κ > ``min_kappa`` per day); rows before the
-    first full window, or whose window is not mean-reverting, have NaN and tradable False.
+    The fit is :func:`fit_ou`'s with dt = 1 day, on the values t − ``window`` + 1 … t.
+
+    Parameters
+    ----------
+    spread : pandas.Series
+        The spread X, finite values (no NaN), at least ``window`` of them.
+    window : int
+        Number of values in each fit, ≥ 4 (default 60).
+    min_kappa : float
+        Least mean-reversion speed κ, per day, ≥ 0, for a day to be tradable (default 1/30).
+
+    Returns
+    -------
+    pandas.DataFrame
+        On the dates of ``spread``, columns ``a``, ``b`` (AR(1)), ``kappa`` (per day),
+        ``mean``, ``sigma_eq``, ``sscore`` = (X_t − mean)/σ_eq and ``tradable``
+        (κ > ``min_kappa``). Rows before the first full window are NaN; where a window is not
+        mean-reverting (b outside (0, 1)) ``kappa``, ``mean``, ``sigma_eq`` and ``sscore``
+        are NaN; ``tradable`` is False wherever ``kappa`` is NaN.
+
+    Raises
+    ------
+    ValueError
+        If ``spread`` is not a numeric Series of finite values, is shorter than ``window``,
+        ``window`` < 4 or ``min_kappa`` < 0.
     """
     window = _validate.integer("window", window, low=4)
     min_kappa = _validate.nonnegative("min_kappa", min_kappa)
@@ -223,7 +309,36 @@ def score_positions(score: pd.Series, tradable: pd.Series | None = None, *,
 
     Defaults are Avellaneda & Lee's (open ∓1.25, close long −0.50, close short +0.75, no stop).
     Gatev et al.'s rule on a z-score is open ∓2, close 0; Chan's Kalman rule on e/√Q is open
-    ∓1, close ∓1. ``tradable`` (booleans on the same dates, default all True) only gates entries.
+    ∓1, close ∓1.
+
+    Parameters
+    ----------
+    score : pandas.Series
+        The score of each day (e.g. a z-score or s-score): finite or NaN, at least 1 value.
+    tradable : pandas.Series or None
+        Booleans on the dates of ``score``; only gates entries. None (default): all True.
+    open_long : float
+        Enter long below this level.
+    close_long : float
+        Close a long above this level, ≥ ``open_long``.
+    open_short : float
+        Enter short above this level, > ``open_long``.
+    close_short : float
+        Close a short below this level, ≤ ``open_short``.
+    stop : float or None
+        Stop-out level, > max(−``open_long``, ``open_short``); None (default): no stop.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``position``, int8 in {−1, 0, +1}, on the dates of ``score``.
+
+    Raises
+    ------
+    ValueError
+        If ``score`` is not a numeric Series (or holds ±inf), a level is not finite or the
+        levels are not ordered as above, or ``tradable`` is not a boolean Series on the dates
+        of ``score``.
     """
     s = _spread_values(score, "score", allow_nan=True, min_len=1)
     thresholds = {nm: _validate.real(nm, v) for nm, v in (

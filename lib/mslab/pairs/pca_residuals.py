@@ -49,11 +49,30 @@ day)."""
 
 @dataclass(frozen=True)
 class FactorResiduals:
-    """Daily estimates of :func:`factor_residuals` (NaN before the first full window):
-    ``sscore``, ``kappa`` (per day), ``mean`` (m, centred if asked), ``sigma_eq`` and
-    ``tradable`` (κ > min_kappa) as dates × stocks tables; ``betas`` (n_days, n_stocks,
-    n_factors), ``eigenportfolios`` (n_days, n_factors, n_stocks) and ``eigenvalues``
-    (n_days, n_stocks, largest first) as arrays."""
+    """Daily estimates of :func:`factor_residuals` (NaN before the first full window).
+
+    Attributes
+    ----------
+    sscore : pandas.DataFrame
+        Dates × stocks: the s-score (X_last − m)/σ_eq of each stock's cumulated residual.
+    kappa : pandas.DataFrame
+        Dates × stocks: mean-reversion speed κ, per day (NaN where the AR(1) slope is not in
+        (0, 1)).
+    mean : pandas.DataFrame
+        Dates × stocks: m, centred across stocks if asked (cumulated-return units).
+    sigma_eq : pandas.DataFrame
+        Dates × stocks: stationary standard deviation σ_eq (cumulated-return units).
+    tradable : pandas.DataFrame
+        Dates × stocks, booleans: κ > ``min_kappa`` (False where κ is NaN).
+    betas : numpy.ndarray
+        Factor loadings β_ij, shape (n_days, n_stocks, n_factors).
+    eigenportfolios : numpy.ndarray
+        Q_i^(j), $ in stock i per unit of portfolio j, shape (n_days, n_factors, n_stocks).
+    eigenvalues : numpy.ndarray
+        Eigenvalues of the correlation matrix, largest first, shape (n_days, n_stocks).
+    params : dict
+        The settings of the estimation.
+    """
 
     sscore: pd.DataFrame
     kappa: pd.DataFrame
@@ -147,9 +166,34 @@ def factor_residuals(prices: pd.DataFrame, *, window: int = 252, regression_wind
     """Estimate the model of the module docstring on every day with ``window`` days of returns
     (the first estimate is on row ``window`` of ``prices``).
 
-    ``prices``: a price table (:func:`mslab.pairs.data.check_prices`: finite prices > 0, at most
-    :data:`MAX_STOCKS` columns); ``n_factors`` < number of stocks; ``regression_window`` ≤
-    ``window`` and > ``n_factors`` + 3 (the regression and the AR(1) need degrees of freedom).
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × stocks; :func:`mslab.pairs.data.check_prices`: finite prices
+        > 0), 2 to :data:`MAX_STOCKS` columns.
+    window : int
+        Days of returns of the correlation matrix, at least max(3, n_stocks) and at most
+        ``len(prices)`` − 1.
+    regression_window : int
+        Days of the factor regression and the OU fit, > ``n_factors`` + 3 and ≤ ``window``
+        (the regression and the AR(1) need degrees of freedom).
+    n_factors : int
+        Number of principal components, from 1 to n_stocks − 1.
+    min_kappa : float
+        Least κ (per day, ≥ 0) for a stock to be tradable.
+    center : bool
+        Centre m across the stocks with a fit (Avellaneda and Lee), default True.
+
+    Returns
+    -------
+    FactorResiduals
+        The daily s-scores, OU parameters, loadings, eigenportfolios and eigenvalues.
+
+    Raises
+    ------
+    ValueError
+        If ``prices`` is not a valid price table, a parameter is out of range, or the size
+        or work bound is exceeded.
     """
     prices = check_prices(prices, min_rows=2)
     n, n_st = prices.shape
@@ -187,9 +231,29 @@ def factor_residuals(prices: pd.DataFrame, *, window: int = 252, regression_wind
 def factor_positions(res: FactorResiduals,
                      thresholds: tuple[float, float, float, float] = (-1.25, -0.50, 1.25, 0.75)
                      ) -> pd.DataFrame:
-    """Each stock's position in its residual (+1, 0, −1; dates × stocks) from its s-score and
-    κ filter by :func:`mslab.pairs.meanrev.score_positions`; ``thresholds`` are (open long,
-    close long, open short, close short), Avellaneda and Lee's by default."""
+    """Each stock's position in its residual from its s-score and κ filter.
+
+    By :func:`mslab.pairs.meanrev.score_positions`, one stock at a time.
+
+    Parameters
+    ----------
+    res : FactorResiduals
+        Estimates of :func:`factor_residuals`.
+    thresholds : tuple
+        Four s-score levels (open long, close long, open short, close short), Avellaneda and
+        Lee's by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Dates × stocks, positions in {−1, 0, +1}.
+
+    Raises
+    ------
+    ValueError
+        If ``res`` is not a :class:`FactorResiduals` or the thresholds are not four finite,
+        ordered levels.
+    """
     if not isinstance(res, FactorResiduals):
         _validate.fail("res", type(res).__name__, "a FactorResiduals")
     levels = _validate.real_array("thresholds", thresholds)
@@ -203,9 +267,28 @@ def factor_positions(res: FactorResiduals,
 
 
 def factor_targets(res: FactorResiduals, positions: pd.DataFrame) -> np.ndarray:
-    """Target dollar holdings (n_days, n_stocks strategies, n_stocks assets) of each stock's
-    residual trade: position × (1 in the stock − Σ_j β_ij Q^(j)), per $1 of the strategy's
-    capital; 0 where the position is 0 or no estimate exists yet."""
+    """Target dollar holdings of each stock's residual trade.
+
+    position × (1 in the stock − Σ_j β_ij Q^(j)), per $1 of the strategy's capital; 0 where the
+    position is 0. Missing estimates (NaN) count as 0.
+
+    Parameters
+    ----------
+    res : FactorResiduals
+        Estimates of :func:`factor_residuals`.
+    positions : pandas.DataFrame
+        Positions in {−1, 0, +1} with the dates and stocks of ``res`` (:func:`factor_positions`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_days, n_stocks strategies, n_stocks assets), $ per $1 of capital.
+
+    Raises
+    ------
+    ValueError
+        If ``res`` is not a :class:`FactorResiduals` or ``positions`` does not match it.
+    """
     if not isinstance(res, FactorResiduals):
         _validate.fail("res", type(res).__name__, "a FactorResiduals")
     if (not isinstance(positions, pd.DataFrame) or not positions.index.equals(res.sscore.index)
@@ -223,12 +306,37 @@ def factor_strategy_returns(prices: pd.DataFrame, *, cost_bps: float = 0.0,
                                                                              1.25, 0.75),
                             res: FactorResiduals | None = None, **kwargs: object
                             ) -> HoldingsResult:
-    """Out-of-sample daily results of each stock's residual trade (one column per stock, $1 of
-    capital each; :class:`mslab.pairs.holdings.HoldingsResult`) at ``cost_bps`` per leg.
-    ``res`` reuses estimates of :func:`factor_residuals` on the same ``prices``; otherwise they
-    are computed with ``kwargs`` (window, regression_window, n_factors, min_kappa, center).
+    """Daily results of each stock's residual trade (one strategy per stock, $1 of capital each).
+
     Only rows after the first estimate carry positions: drop the first ``window`` + 1 rows for
-    out-of-sample statistics."""
+    out-of-sample statistics.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × stocks).
+    cost_bps : float
+        Cost, bps of traded notional (per leg), ≥ 0.
+    thresholds : tuple
+        Four s-score levels (open long, close long, open short, close short).
+    res : FactorResiduals or None
+        Estimates of :func:`factor_residuals` on the same ``prices`` to reuse; None (default):
+        computed with ``kwargs``.
+    **kwargs
+        Arguments of :func:`factor_residuals` (``window``, ``regression_window``,
+        ``n_factors``, ``min_kappa``, ``center``), only when ``res`` is None.
+
+    Returns
+    -------
+    mslab.pairs.holdings.HoldingsResult
+        One column per stock.
+
+    Raises
+    ------
+    ValueError
+        If both ``res`` and ``kwargs`` are given, or as :func:`factor_residuals`,
+        :func:`factor_positions` and :func:`mslab.pairs.holdings.backtest_holdings`.
+    """
     if res is None:
         res = factor_residuals(prices, **kwargs)
     elif kwargs:
@@ -238,9 +346,25 @@ def factor_strategy_returns(prices: pd.DataFrame, *, cost_bps: float = 0.0,
 
 
 def factor_portfolio_targets(targets: np.ndarray) -> np.ndarray:
-    """The equal-weight portfolio of the stocks' trades as one strategy with its trades netted
-    across stocks (Avellaneda and Lee's book): the mean over strategies, shape
-    (n_days, 1, n_assets)."""
+    """The equal-weight portfolio of the stocks' trades as one strategy, trades netted.
+
+    Netting across stocks as in Avellaneda and Lee's book: the mean over strategies.
+
+    Parameters
+    ----------
+    targets : numpy.ndarray
+        Target holdings, shape (n_days, n_strategies, n_assets) (:func:`factor_targets`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_days, 1, n_assets), $ per $1 of the portfolio's capital.
+
+    Raises
+    ------
+    ValueError
+        If ``targets`` is not 3-D.
+    """
     arr = np.asarray(targets, dtype=float)
     if arr.ndim != 3:
         _validate.fail("targets.ndim", arr.ndim, "3 (days × strategies × assets)")

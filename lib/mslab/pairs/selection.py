@@ -78,9 +78,27 @@ LEVELS = (0.90, 0.95, 0.99)
 
 @dataclass(frozen=True)
 class SelectionScore:
-    """Selected pairs compared with the true ones. ``precision`` = tp/selected (NaN if nothing
-    was selected), ``recall`` = tp/true (NaN if there is no true pair), ``fdr`` = fp/selected
-    (0 if nothing was selected, the Benjamini–Hochberg convention)."""
+    """Selected pairs compared with the true ones (pairs are unordered).
+
+    Attributes
+    ----------
+    n_selected : int
+        Number of distinct pairs selected.
+    n_true : int
+        Number of true pairs.
+    true_positives : int
+        Selected pairs that are true (tp).
+    false_positives : int
+        Selected pairs that are not (fp).
+    false_negatives : int
+        True pairs not selected.
+    precision : float
+        tp/selected (NaN if nothing was selected).
+    recall : float
+        tp/true (NaN if there is no true pair).
+    fdr : float
+        fp/selected (0 if nothing was selected, the Benjamini–Hochberg convention).
+    """
 
     n_selected: int
     n_true: int
@@ -93,7 +111,18 @@ class SelectionScore:
 
 
 def candidate_pairs(assets: Iterable[str]) -> list[tuple[str, str]]:
-    """All unordered pairs of ``assets`` (e.g. a price table's columns), in their order."""
+    """All unordered pairs of ``assets``, in their order.
+
+    Parameters
+    ----------
+    assets : list of str
+        Asset labels (any iterable), e.g. a price table's columns.
+
+    Returns
+    -------
+    list of tuple
+        The n(n − 1)/2 pairs (asset1, asset2), asset1 before asset2 in ``assets``.
+    """
     return list(itertools.combinations(list(assets), 2))
 
 
@@ -116,8 +145,27 @@ def _pairs(prices: pd.DataFrame, pairs: object) -> list[tuple[str, str]]:
 def distance_pairs(prices: pd.DataFrame, top_n: int | None = None) -> pd.DataFrame:
     """Gatev et al.'s distance ranking of all column pairs over the window ``prices``.
 
-    Returns the ``top_n`` closest pairs (all if None) sorted by ``ssd``, with columns
-    ``asset1``, ``asset2``, ``ssd``, ``spread_std`` (ddof = 1) and ``rank`` (1 = closest).
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × assets, at least 3 dates and 2 assets) of the formation
+        window.
+    top_n : int or None
+        Number of closest pairs returned, ≥ 1; None (default) for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``top_n`` closest pairs sorted by ``ssd`` (ties in column order), with columns
+        ``asset1``, ``asset2``, ``ssd`` (sum of squared differences of the prices divided by
+        their first value), ``spread_std`` (standard deviation of that difference, ddof = 1)
+        and ``rank`` (1 = closest).
+
+    Raises
+    ------
+    ValueError
+        If ``prices`` is not a valid price table of at least 3 dates and 2 assets, or
+        ``top_n`` < 1.
     """
     prices = check_prices(prices, min_rows=3)
     n_assets = prices.shape[1]
@@ -142,13 +190,39 @@ def engle_granger_pairs(prices: pd.DataFrame, pairs: Iterable[tuple[str, str]] |
                         ordering: str = "both") -> pd.DataFrame:
     """Engle–Granger test of each pair (see the module docstring).
 
-    Columns: ``asset1``, ``asset2``, ``stat_12`` and ``pvalue_12`` (asset1 regressed on
-    asset2), ``beta_12`` (that regression's slope: the hedge ratio in log-prices when ``log``),
-    the same ``_21`` for the reverse ordering when ``ordering="both"``, and ``pvalue`` (the
-    larger of the two, or ``pvalue_12``).
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × assets, at least 10 dates) of the formation window.
+    pairs : list of tuple or None
+        (asset1, asset2) pairs of distinct columns of ``prices``, at least one; None (default)
+        for every column pair (:func:`candidate_pairs`).
+    log : bool
+        Test log-prices (default) rather than prices.
+    trend : str
+        Deterministic terms of the cointegrating regression: ``"n"``, ``"c"`` (default),
+        ``"ct"`` or ``"ctt"``.
+    lags : int or None
+        ADF augmentation lags, from 0 to ``len(prices) // 4``; None selects them by AIC
+        (statsmodels' default). An integer with trend "n" or "c" uses the jitted kernel.
+    ordering : str
+        ``"both"`` (default): test both orderings, ``pvalue`` the larger p-value; ``"given"``:
+        asset1 on asset2 only.
 
-    ``trend``: deterministic terms of the cointegrating regression ("n", "c", "ct", "ctt").
-    ``lags``: ADF augmentation lags; None selects them by AIC (statsmodels' default).
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``asset1``, ``asset2``, ``stat_12`` and ``pvalue_12`` (asset1
+        regressed on asset2), ``beta_12`` (the OLS slope of asset1 on asset2 with a constant,
+        whatever ``trend``: the hedge ratio in log-prices when ``log``), the same ``_21`` for
+        the reverse ordering when ``ordering="both"``, and ``pvalue`` (the larger of the two,
+        or ``pvalue_12``).
+
+    Raises
+    ------
+    ValueError
+        If ``prices`` is not a valid price table of at least 10 dates, ``pairs`` is not a
+        non-empty list of pairs of distinct columns, or a parameter is not allowed.
     """
     prices = check_prices(prices, min_rows=10)
     pairs = _pairs(prices, pairs)
@@ -285,13 +359,36 @@ def johansen_pairs(prices: pd.DataFrame, pairs: Iterable[tuple[str, str]] | None
                    level: float = 0.95) -> pd.DataFrame:
     """Johansen test of each pair (see the module docstring).
 
-    Columns: ``asset1``, ``asset2``; ``trace_stat``/``trace_crit`` and
-    ``maxeig_stat``/``maxeig_crit`` for the null r = 0 at ``level``; ``trace_stat_r1``/
-    ``trace_crit_r1`` for r ≤ 1; ``trace_reject``/``maxeig_reject`` (r = 0 rejected);
-    ``rank`` (the trace test's sequential choice: 0, 1, or 2 = both series stationary);
-    ``beta`` (the first eigenvector normalised as asset1 − beta·asset2).
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × assets, at least 10 dates) of the formation window.
+    pairs : list of tuple or None
+        (asset1, asset2) pairs of distinct columns of ``prices``, at least one; None (default)
+        for every column pair.
+    log : bool
+        Test log-prices (default) rather than prices.
+    det_order : int
+        Deterministic terms: −1 none, 0 constant (default), 1 linear trend.
+    k_ar_diff : int
+        Lagged differences in the VECM, from 1 to ``len(prices) // 4`` (default 1).
+    level : float
+        Level of the critical values: 0.90, 0.95 (default) or 0.99.
 
-    ``det_order``: −1 none, 0 constant, 1 linear trend; ``k_ar_diff`` ≥ 1 lagged differences.
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``asset1``, ``asset2``; ``trace_stat``/``trace_crit`` and
+        ``maxeig_stat``/``maxeig_crit`` for the null r = 0 at ``level``; ``trace_stat_r1``/
+        ``trace_crit_r1`` for r ≤ 1; ``trace_reject``/``maxeig_reject`` (r = 0 rejected);
+        ``rank`` (the trace test's sequential choice: 0, 1, or 2 = both series stationary);
+        ``beta`` (the first eigenvector normalised as asset1 − beta·asset2).
+
+    Raises
+    ------
+    ValueError
+        If ``prices`` is not a valid price table of at least 10 dates, ``pairs`` is not
+        allowed, or a parameter is out of range.
     """
     prices = check_prices(prices, min_rows=10)
     pairs = _pairs(prices, pairs)
@@ -406,9 +503,31 @@ def _johansen(y, eig, vec):
 
 def adjust_pvalues(table: pd.DataFrame, alpha: float = 0.05, column: str = "pvalue"
                    ) -> pd.DataFrame:
-    """A copy of ``table`` with multiple-testing decisions over all its rows (the family is
-    every pair tested, not only the significant ones): ``reject_raw`` (p ≤ α), ``p_bonferroni``
-    and ``reject_bonferroni``, ``p_fdr_bh`` and ``reject_fdr_bh`` (Benjamini–Hochberg)."""
+    """Multiple-testing decisions over all the rows of a table of p-values.
+
+    The family is every row (every pair tested), not only the significant ones.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per test, at least one, with a column of p-values in [0, 1].
+    alpha : float
+        Significance level in (0, 1).
+    column : str
+        The column of p-values (default ``"pvalue"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``reject_raw`` (p ≤ α), ``p_bonferroni`` and
+        ``reject_bonferroni``, ``p_fdr_bh`` and ``reject_fdr_bh`` (Benjamini–Hochberg).
+
+    Raises
+    ------
+    ValueError
+        If ``alpha`` is not in (0, 1), ``column`` is not a column of ``table``, the table is
+        empty, or a p-value is outside [0, 1] or NaN.
+    """
     alpha = _validate.real("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
     if not isinstance(table, pd.DataFrame) or column not in table.columns:
         _validate.fail("column", column, "a column of the DataFrame table")
@@ -430,9 +549,26 @@ def adjust_pvalues(table: pd.DataFrame, alpha: float = 0.05, column: str = "pval
 
 def score_selection(selected: object, truth: SyntheticUniverse | Iterable[tuple[str, str]]
                     ) -> SelectionScore:
-    """Compare ``selected`` pairs (a DataFrame with ``asset1``/``asset2`` columns, or an
-    iterable of 2-tuples) with ``truth`` (a synthetic universe, or an iterable of pairs);
-    pairs are unordered."""
+    """Compare selected pairs with the true ones; pairs are unordered.
+
+    Parameters
+    ----------
+    selected : pandas.DataFrame or list of tuple
+        A DataFrame with ``asset1``/``asset2`` columns (e.g. a selection table), or an iterable
+        of 2-tuples of distinct assets.
+    truth : SyntheticUniverse or list of tuple
+        A synthetic universe (its true pairs), or an iterable of pairs.
+
+    Returns
+    -------
+    SelectionScore
+        Counts of true and false positives, precision, recall and false discovery rate.
+
+    Raises
+    ------
+    ValueError
+        If ``selected`` or ``truth`` is not one of those forms.
+    """
     def as_set(name: str, obj: object) -> set[frozenset[str]]:
         if isinstance(obj, SyntheticUniverse):
             return set(obj.true_pairs)
@@ -465,6 +601,32 @@ def score_methods(universe: SyntheticUniverse, *, alpha: float = 0.05, top_n: in
 
     ``lags`` defaults to 1 (not AIC selection as in :func:`engle_granger_pairs`): the synthetic
     spreads are exact AR(1)s, and a fixed lag makes scanning hundreds of pairs fast.
+
+    Parameters
+    ----------
+    universe : SyntheticUniverse
+        The universe: its prices and true pairs.
+    alpha : float
+        Significance level in (0, 1) of the Engle–Granger selections.
+    top_n : int or None
+        Pairs selected by distance, ≥ 1; None (default) for the number of true pairs (no
+        distance row when that is 0).
+    lags : int or None
+        ADF lags of :func:`engle_granger_pairs` (default 1; None for AIC).
+    k_ar_diff : int
+        Lagged differences of :func:`johansen_pairs`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``method`` ("distance top N", "Engle-Granger raw", "Engle-Granger
+        bonferroni", "Engle-Granger fdr_bh", "Johansen trace", "Johansen max-eig"), with the
+        :class:`SelectionScore` fields as columns.
+
+    Raises
+    ------
+    ValueError
+        If ``universe`` is not a :class:`SyntheticUniverse` or a parameter is not allowed.
     """
     if not isinstance(universe, SyntheticUniverse):
         _validate.fail("universe", type(universe).__name__, "a SyntheticUniverse")
@@ -490,10 +652,37 @@ def selection_power(n_days: Sequence[int], *, n_universes: int, n_pairs_coint: i
     stocks (``n_pairs_coint`` true pairs, the rest random walks) for each sample length in
     ``n_days`` (trading days). Universe k of every length uses seed ``seed + k``.
 
-    Returns one row per (``n_days``, ``method``), methods in :func:`score_methods` order, with
-    the means over universes of ``selected`` (pairs selected), ``true_pos``, ``false_pos``,
-    ``recall`` (ignoring NaN), ``fdr`` and ``any_selected`` (share of universes where the method
-    selected anything).
+    Parameters
+    ----------
+    n_days : list of int
+        Sample lengths (trading days), each in [10, 10⁶]; non-empty.
+    n_universes : int
+        Universes per length, in [1, 10⁴] (required).
+    n_pairs_coint : int
+        True cointegrated pairs per universe, ≥ 0.
+    n_stocks : int
+        Stocks per universe, at least max(2, 2·``n_pairs_coint``) and at most 500.
+    alpha : float
+        Significance level in (0, 1) of the Engle–Granger selections.
+    lags : int or None
+        ADF lags of :func:`engle_granger_pairs` (default 1; None for AIC).
+    k_ar_diff : int
+        Lagged differences of :func:`johansen_pairs`.
+    seed : int
+        Seed of the first universe, ≥ 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (``n_days``, ``method``), methods in :func:`score_methods` order, with
+        the means over universes of ``selected`` (pairs selected), ``true_pos``,
+        ``false_pos``, ``recall`` (ignoring NaN), ``fdr`` and ``any_selected`` (share of
+        universes where the method selected anything).
+
+    Raises
+    ------
+    ValueError
+        If a parameter is out of range.
     """
     if isinstance(n_days, (str, bytes)) or not isinstance(n_days, Sequence) or not n_days:
         _validate.fail("n_days", n_days, "a non-empty list of sample lengths (days)")

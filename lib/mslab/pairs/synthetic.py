@@ -47,8 +47,23 @@ MAX_DRAWS = 10**8
 
 @dataclass(frozen=True)
 class CointegratedPair:
-    """One true pair: log y = mean + beta·log x + U with U an OU process of speed ``kappa``
-    (per trading day) and diffusion ``sigma`` (log-price per √day)."""
+    """One true pair: log y = mean + beta·log x + U, U an Ornstein–Uhlenbeck spread.
+
+    Attributes
+    ----------
+    y : str
+        Name of the y leg.
+    x : str
+        Name of the x leg.
+    beta : float
+        Coefficient β of log x (log-price per log-price).
+    mean : float
+        Constant m (log-price).
+    kappa : float
+        Mean-reversion speed κ of U, per trading day.
+    sigma : float
+        Diffusion σ of U, log-price per √day.
+    """
 
     y: str
     x: str
@@ -70,8 +85,20 @@ class CointegratedPair:
 
 @dataclass(frozen=True)
 class SyntheticUniverse:
-    """Simulated prices ($, one column per stock, business-day index), the true pairs, their
-    spreads log y − β log x (= mean + U; one column ``"y/x"`` per pair) and the parameters."""
+    """A simulated universe (:func:`make_synthetic_universe`).
+
+    Attributes
+    ----------
+    prices : pandas.DataFrame
+        Prices ($), one column per stock (pairs' Y.. and X.., then random walks R..), on a
+        business-day index.
+    pairs : tuple
+        The true pairs, :class:`CointegratedPair` each.
+    spreads : pandas.DataFrame
+        The pairs' spreads log y − β log x (= mean + U), one column ``"y/x"`` per pair.
+    params : dict
+        The parameters of the simulation.
+    """
 
     prices: pd.DataFrame
     pairs: tuple[CointegratedPair, ...]
@@ -86,10 +113,21 @@ class SyntheticUniverse:
 
 @njit(parallel=True, cache=True)
 def stream_draws(states, uniforms, normals):
-    """Fill row i of ``uniforms`` (U(0, 1)) then row i of ``normals`` (N(0, 1)) from the
-    xoshiro stream ``states[i]`` (:mod:`mslab.rng`): each row depends on its stream only, so
-    the draws are the same for any thread count. The random draws of the synthetic pairs and
-    baskets universes (:mod:`mslab.pairs.baskets`)."""
+    """Fill row i of ``uniforms`` then row i of ``normals`` from the xoshiro stream ``states[i]``.
+
+    Each row depends on its stream only (:mod:`mslab.rng`), so the draws are the same for any
+    thread count. The random draws of the synthetic pairs and baskets universes
+    (:mod:`mslab.pairs.baskets`). A jitted kernel: the arguments are not validated.
+
+    Parameters
+    ----------
+    states : numpy.ndarray
+        Stream states, one row per stream (``mslab.rng.path_states``); advanced in place.
+    uniforms : numpy.ndarray
+        Float64 output, shape (n_streams, n_uniforms): filled with uniform draws on [0, 1).
+    normals : numpy.ndarray
+        Float64 output, shape (n_streams, n_normals): filled with N(0, 1) draws.
+    """
     for i in prange(states.shape[0]):
         s = states[i]
         for j in range(uniforms.shape[1]):

@@ -24,9 +24,22 @@ from mslab.pairs.selection import distance_pairs
 
 @dataclass(frozen=True)
 class PairChoice:
-    """Pairs to study: ``pairs`` is ``given`` (the requested pairs found in the prices, in
-    the order asked) followed by ``chosen`` (closest pairs of the first ``formation`` days,
-    in order of distance, standing in for the ``missing`` requested pairs)."""
+    """Pairs to study, and where each came from (:func:`choose_pairs`).
+
+    Attributes
+    ----------
+    pairs : tuple
+        ``given`` followed by ``chosen``: the (y, x) ticker pairs to study.
+    given : tuple
+        The requested pairs found in the prices, in the order asked.
+    chosen : tuple
+        The closest pairs of the first ``formation`` days, in order of distance, standing in
+        for the ``missing`` requested pairs.
+    missing : tuple
+        The requested pairs with a leg that is not a column of the prices.
+    formation : int
+        Days of the window the ``chosen`` pairs were ranked on.
+    """
 
     pairs: tuple[tuple[str, str], ...]
     given: tuple[tuple[str, str], ...]
@@ -40,9 +53,25 @@ class PairChoice:
         return not self.chosen
 
     def describe(self, given_words: str) -> str:
-        """Where the pairs come from, in words: ``given_words`` (e.g. "the pairs an economist
-        would name first") when all were asked for, else which were asked for and which were
-        chosen from the data in their place."""
+        """Where the pairs come from, in words.
+
+        Parameters
+        ----------
+        given_words : str
+            Non-empty words for the requested pairs (e.g. "the pairs an economist would name
+            first").
+
+        Returns
+        -------
+        str
+            ``given_words`` when all pairs were asked for, else which were asked for and which were
+            chosen from the data in their place.
+
+        Raises
+        ------
+        ValueError
+            If ``given_words`` is not a non-empty string.
+        """
         if not isinstance(given_words, str) or not given_words.strip():
             _validate.fail("given_words", given_words, "a non-empty description")
         if self.all_given:
@@ -76,6 +105,32 @@ def choose_pairs(prices: pd.DataFrame, wanted: Sequence[Sequence[str]] | None = 
     """The ``wanted`` pairs (each ``(y, x)``) whose legs are columns of ``prices``, completed
     to ``n`` pairs (default: as many as wanted) by the closest pairs of the first
     ``formation`` days (fewer if the prices hold fewer pairs).
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table ($, dates × tickers, at least 3 dates and 2 tickers).
+    wanted : list of tuple or None
+        Requested (y, x) pairs of distinct ticker strings, each pair once (in either order);
+        None (default) for none.
+    n : int or None
+        Number of pairs to study, ≥ 1; None (default) for as many as ``wanted`` (then
+        ``wanted`` must not be empty).
+    formation : int
+        Days (≥ 3) at the start of ``prices`` on which replacement pairs are ranked by
+        distance (all the dates if fewer).
+
+    Returns
+    -------
+    PairChoice
+        The pairs, which were given and which chosen, and the requested pairs missing from
+        ``prices``.
+
+    Raises
+    ------
+    ValueError
+        If ``prices`` is not a valid price table, ``wanted`` is not such a list, or ``n`` or
+        ``formation`` is out of range.
 
     Examples
     --------
@@ -115,6 +170,25 @@ def describe_pairs(pairs: Sequence[Sequence[str]], values: Sequence[str] | None 
     """Pairs in words: ``"KO/PEP, XOM/CVX and PG/JNJ"`` (``"none"`` for no pair), or with
     ``values`` (one string per pair) ``"0.12 (KO/PEP), 0.34 (XOM/CVX) and 0.56 (PG/JNJ)"``.
 
+    Parameters
+    ----------
+    pairs : list of tuple
+        (y, x) pairs of distinct ticker strings, each pair once; may be empty.
+    values : list of str or None
+        One string per pair, shown before it; None (default) for none.
+
+    Returns
+    -------
+    str
+        The pairs joined by commas and a final "and"; ``"none"`` for no pair.
+
+    Raises
+    ------
+    ValueError
+        If ``pairs`` is not such a list or ``values`` does not hold one string per pair.
+
+    Examples
+    --------
     >>> from mslab.pairs import describe_pairs
     >>> describe_pairs([("KO", "PEP"), ("XOM", "CVX")], ["0.12", "0.34"])
     '0.12 (KO/PEP) and 0.34 (XOM/CVX)'
@@ -136,6 +210,24 @@ def require_universe(prices: pd.DataFrame, *, tickers: Mapping[str, int] | None 
     than some entry of ``tickers`` or fewer rows than some entry of ``days`` asks for; each
     mapping goes from what needs them (words) to how many it needs. The message lists every
     unmet need.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        A price table (checked by :func:`mslab.pairs.data.check_prices`).
+    tickers : dict or None
+        What needs tickers (words) -> how many columns it needs (int ≥ 0); None for no need.
+    days : dict or None
+        What needs a history (words) -> how many rows (dates) it needs (int ≥ 0); None for
+        no need.
+    name : str
+        What ``prices`` is called in the messages, e.g. the file name.
+
+    Raises
+    ------
+    ValueError
+        If a need is unmet (every unmet need is listed), ``prices`` is not a valid price
+        table, or a mapping or count is not allowed.
 
     Examples
     --------

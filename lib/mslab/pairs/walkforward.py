@@ -89,8 +89,20 @@ SignalFn = Callable[[pd.Series, pd.Series, int], tuple[object, object]]
 
 @dataclass(frozen=True)
 class PairRule:
-    """A pairs rule for :func:`walk_forward`: ``select(formation_prices) -> [(y, x), ...]``
-    and ``signal(y_prices, x_prices, start) -> (signals, hedge)`` (module docstring)."""
+    """A pairs rule for :func:`walk_forward` (module docstring).
+
+    Attributes
+    ----------
+    select : collections.abc.Callable
+        ``select(formation_prices) -> [(y, x), ...]``: the pairs to trade, chosen from the
+        formation window's prices (a price table of the eligible assets) only.
+    signal : collections.abc.Callable
+        ``signal(y_prices, x_prices, start) -> (signals, hedge)``: the desired position in
+        {−1, 0, +1} for each trading day (from row ``start`` of the pair's prices on) and the
+        hedge ratio in shares of x per share of y (a scalar or one per trading day).
+    name : str
+        The rule's label in results.
+    """
 
     select: SelectFn
     signal: SignalFn
@@ -99,12 +111,38 @@ class PairRule:
 
 @dataclass(frozen=True)
 class WalkForwardResult:
-    """Concatenated out-of-sample daily ``returns`` and ``turnover`` (traded notional over
-    capital), one row per window in ``windows``, every trade in ``trades`` (columns as in
-    :class:`mslab.pairs.backtest.PairBacktestResult`, plus ``window``; ``entry``/``exit`` are rows
-    of ``prices``, ``pair`` the pair's position in its window's selection) and the daily
-    ``pair_returns`` of each pair on its own capital (dates × ``"y/x"``, NaN while the pair is
-    not traded; module docstring; built from ``per_pair`` and ``dates`` when first read)."""
+    """Out-of-sample results of :func:`walk_forward`.
+
+    Attributes
+    ----------
+    rule : str
+        The rule's name.
+    returns : pandas.Series
+        Daily out-of-sample net return on ``capital`` (the mean over the portfolios trading a
+        day when windows overlap).
+    turnover : pandas.Series
+        Daily traded notional over capital.
+    windows : pandas.DataFrame
+        One row per window: ``window``, ``formation_start``, ``formation_end``,
+        ``trading_start``, ``trading_end``, ``n_eligible``, ``n_pairs``, ``pairs``, ``return``
+        (sum of the window's daily returns), ``sharpe`` (annualised) and ``n_trades``.
+    trades : pandas.DataFrame
+        Every trade, columns as in :class:`mslab.pairs.backtest.PairBacktestResult` plus
+        ``window``; ``entry``/``exit`` are rows of ``prices``, ``pair`` the pair's position in
+        its window's selection.
+    params : dict
+        The settings of the run (windows, execution, risk, capital, ...).
+    per_pair : tuple
+        Per window with pairs: (first trading row in ``dates``, pair labels, daily returns of
+        each pair on its own capital); the source of :attr:`pair_returns`.
+    dates : pandas.Index or None
+        The dates of ``prices``.
+    daily : tuple or None
+        (rows, returns, turnover, window) of every trading day of every window, used by
+        :meth:`at_cost`.
+    pair_turnover : tuple
+        Per window with pairs, each pair's daily traded notional over its own capital.
+    """
 
     rule: str
     returns: pd.Series
@@ -119,12 +157,30 @@ class WalkForwardResult:
     pair_turnover: tuple[np.ndarray, ...] = field(default=(), repr=False)
 
     def at_cost(self, half_spread_bps: float) -> WalkForwardResult:
-        """The same walk-forward with a flat cost of ``half_spread_bps`` per leg instead of this
-        run's: the trades do not depend on the costs (flat rates per leg), so each day's
-        net return is this run's minus the change of cost × traded notional / capital, and
-        each trade's cost, P&L and return change likewise. Equal to a direct run at that cost to
-        rounding (tested). Needs a run of :func:`walk_forward` without a ``half_spread_bps``
-        table."""
+        """The same walk-forward at a flat half spread of ``half_spread_bps`` per leg.
+
+        The trades do not depend on the costs (flat rates per leg), so each day's net return is
+        this run's minus the change of cost × traded notional / capital, and each trade's cost,
+        P&L and return change likewise. Equal to a direct run at that cost to rounding
+        (tested).
+
+        Parameters
+        ----------
+        half_spread_bps : float
+            The new half spread, bps of traded notional per leg, ≥ 0 (replaces
+            ``execution.half_spread_bps``; the other costs are kept).
+
+        Returns
+        -------
+        WalkForwardResult
+            The run at the new cost.
+
+        Raises
+        ------
+        ValueError
+            If ``half_spread_bps`` < 0, or this result is not from :func:`walk_forward` with flat
+            costs (it was given a ``half_spread_bps`` table).
+        """
         new = _validate.nonnegative("half_spread_bps", half_spread_bps)
         execution = self.params.get("execution")
         if self.daily is None or not isinstance(execution, Execution) \
@@ -160,18 +216,49 @@ class WalkForwardResult:
 
     @cached_property
     def pair_returns(self) -> pd.DataFrame:
-        """Daily returns of each pair on its own capital (module docstring), built on first
-        use from ``per_pair`` (first row in ``dates``, labels and returns of each window)."""
+        """Daily returns of each pair on its own capital (module docstring).
+
+        Built on first use from ``per_pair``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The dates of :attr:`returns` × one column ``"y/x"`` per pair ever selected: the pair's
+            net P&L over ``capital / n_pairs`` of its window (the mean over the windows trading it
+            on a day), NaN on days it is not traded.
+        """
         return _pair_returns(self.per_pair, self.dates, self.returns.index)
 
     def performance(self, periods_per_year: int = 252) -> perf.Performance:
-        """:func:`mslab.performance.performance` of the out-of-sample returns and trades."""
+        """:func:`mslab.performance.performance` of the out-of-sample returns and trades.
+
+        Parameters
+        ----------
+        periods_per_year : int
+            Periods per year used to annualise (252 for daily returns).
+
+        Returns
+        -------
+        mslab.performance.Performance
+            The metrics of :attr:`returns` with :attr:`turnover` and :attr:`trades`.
+        """
         return perf.performance(self.returns, turnover=self.turnover, trades=self.trades,
                                 periods_per_year=periods_per_year)
 
     def sharpe_test(self, **kwargs: object) -> perf.SharpeTest:
-        """Out-of-sample Sharpe ratio and its bootstrap p-value
-        (:func:`mslab.performance.sharpe_pvalue`)."""
+        """Out-of-sample Sharpe ratio and its bootstrap p-value.
+
+        Parameters
+        ----------
+        **kwargs
+            Keyword arguments of :func:`mslab.performance.sharpe_pvalue` (``n_boot``, ``seed``,
+            ``block_length``, ``periods_per_year``).
+
+        Returns
+        -------
+        mslab.performance.SharpeTest
+            The Sharpe ratio of :attr:`returns` and its p-value under H0: Sharpe ≤ 0.
+        """
         return perf.sharpe_pvalue(self.returns, **kwargs)
 
     @property
@@ -183,9 +270,31 @@ class WalkForwardResult:
 
 def window_lengths(n_days: int, formation: object, trading: object, step: object, *,
                    min_formation: int = 2) -> tuple[int, int, int]:
-    """The validated ``(formation, trading, step)`` of a walk-forward over ``n_days`` days:
-    ``formation`` ≥ ``min_formation`` days and at most ``n_days − 2``, ``trading`` ≥ 2 days,
-    ``step`` ≥ 1 day (``None``: ``trading``, windows that tile the sample)."""
+    """The validated ``(formation, trading, step)`` of a walk-forward over ``n_days`` days.
+
+    Parameters
+    ----------
+    n_days : int
+        Length of the sample (rows).
+    formation : int
+        Formation window (days), at least ``min_formation`` and at most ``n_days`` − 2.
+    trading : int
+        Trading window (days), ≥ 2.
+    step : int or None
+        Days between window starts, ≥ 1; None for ``trading`` (windows that tile the sample).
+    min_formation : int
+        Least formation window allowed.
+
+    Returns
+    -------
+    tuple
+        ``(formation, trading, step)`` as ints.
+
+    Raises
+    ------
+    ValueError
+        If a length is out of range.
+    """
     formation = _validate.integer("formation", formation, low=min_formation)
     trading = _validate.integer("trading", trading, low=2)
     step = trading if step is None else _validate.integer("step", step, low=1)
@@ -200,10 +309,52 @@ def walk_forward(prices: pd.DataFrame, rule: PairRule, *, formation: int = 252,
                  execution: Execution = Execution(), risk: Risk = Risk(),
                  capital: float = 1.0, max_portfolio_gross: float | None = None,
                  rehedge: bool = False) -> WalkForwardResult:
-    """Run ``rule`` window by window over ``prices`` (dates × assets, strictly increasing
-    dates; NaN allowed where an asset is not listed) and collect the out-of-sample results.
-    ``volumes`` and ``half_spread_bps`` are tables like ``prices``; the remaining arguments go
-    to :func:`mslab.pairs.backtest.backtest_portfolio`."""
+    """Run ``rule`` window by window over ``prices`` and collect the out-of-sample results.
+
+    See the module docstring for the windows, eligibility and backtest.
+
+    Parameters
+    ----------
+    prices : pandas.DataFrame
+        Prices ($), dates × assets, strictly increasing dates; NaN allowed where an asset is not
+        listed (it is then not eligible in that formation window).
+    rule : PairRule
+        What to select and how to trade it.
+    formation : int
+        Formation window (days), from 2 to ``len(prices)`` − 2 (default 252).
+    trading : int
+        Trading window (days), ≥ 2 (default 126).
+    step : int or None
+        Days between window starts, ≥ 1; None (default) for ``trading``.
+    volumes : pandas.DataFrame or None
+        Daily volumes (shares) with the dates and columns of ``prices``; None for unknown.
+    half_spread_bps : pandas.DataFrame or None
+        Half spreads (bps) with the dates and columns of ``prices``; None for
+        ``execution.half_spread_bps``.
+    execution : Execution
+        Costs and participation cap.
+    risk : Risk
+        Sizing and stops.
+    capital : float
+        Capital ($) of each window's portfolio, shared equally by its pairs.
+    max_portfolio_gross : float or None
+        Cap on a window's total gross exposure, multiple of ``capital``; None for no cap.
+    rehedge : bool
+        Re-hedge daily to the latest hedge ratio (default False: frozen at entry).
+
+    Returns
+    -------
+    WalkForwardResult
+        Daily returns and turnover, windows, trades and per-pair returns.
+
+    Raises
+    ------
+    ValueError
+        If ``rule`` is not a :class:`PairRule`, ``prices`` is not a DataFrame, a window length is
+        out of range, ``volumes`` or ``half_spread_bps`` does not match ``prices``, the rule
+        returns pairs or signals of the wrong form, or as
+        :func:`mslab.pairs.backtest.backtest_portfolio`.
+    """
     if not isinstance(rule, PairRule):
         _validate.fail("rule", rule, "a PairRule(select, signal)")
     if not isinstance(prices, pd.DataFrame):
@@ -280,14 +431,36 @@ SUMMARY_COLUMNS = ("strategy", "costs", "annual_return", "volatility", "sharpe",
 
 def summary_table(runs: Mapping[tuple[str, float], WalkForwardResult], *, n_boot: int = 999,
                   seed: int = 0, periods_per_year: int = 252) -> pd.DataFrame:
-    """One tidy row per walk-forward run, in the order of ``runs`` (keyed by (strategy label,
-    cost in bps per leg)): the :class:`mslab.performance.Performance` of its out-of-sample
-    returns (``annual_return``, ``volatility``, ``sharpe`` and its standard error ``sharpe_se``,
-    ``sortino``, ``max_dd``, ``calmar``, ``turnover``, ``n_trades``, ``hit`` rate, ``cost_bps``),
-    the mean number of ``pairs`` per window and the share of windows with none (``empty``), the
-    mean ``holding`` period (days), the stationary-bootstrap ``p_value`` of H0: Sharpe ≤ 0
-    (``n_boot`` resamples, ``seed``) and ``breakeven_bps``, the cost per leg that cancels the
-    strategy's gross return (from its run at cost 0, NaN if there is none)."""
+    """One tidy row per walk-forward run, in the order of ``runs``.
+
+    Parameters
+    ----------
+    runs : dict
+        Non-empty mapping (strategy label, cost in bps per leg ≥ 0) -> WalkForwardResult.
+    n_boot : int
+        Stationary-bootstrap resamples of the Sharpe-ratio test.
+    seed : int
+        Seed of the bootstrap.
+    periods_per_year : int
+        Periods per year used to annualise (252 for daily returns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``strategy``, ``costs``; the :class:`mslab.performance.Performance` of the
+        out-of-sample returns (``annual_return``, ``volatility``, ``sharpe`` and its standard
+        error ``sharpe_se``, ``sortino``, ``max_dd``, ``calmar``, ``turnover``, ``n_trades``,
+        ``hit`` rate, ``cost_bps``), the mean number of ``pairs`` per window and the share of
+        windows with none (``empty``), the mean ``holding`` period (days), the
+        stationary-bootstrap ``p_value`` of H0: Sharpe ≤ 0 and ``breakeven_bps``, the cost per
+        leg that cancels the strategy's gross return (from its run at cost 0, NaN if there is
+        none).
+
+    Raises
+    ------
+    ValueError
+        If ``runs`` is not such a mapping, or a cost is negative.
+    """
     if not isinstance(runs, Mapping) or not runs:
         _validate.fail("runs", runs, "a non-empty mapping (label, cost) -> WalkForwardResult")
     rows = []
@@ -316,7 +489,23 @@ def memoised(rule: PairRule) -> PairRule:
     walk-forwards of one rule under other costs or execution settings, or with windows that
     recur (overlapping portfolios, shifted phases), select and compute signals once. The memo
     lives as long as the returned rule: it is never stale across runs of a chapter, and it
-    assumes the prices of a date do not change while it lives."""
+    assumes the prices of a date do not change while it lives.
+
+    Parameters
+    ----------
+    rule : PairRule
+        The rule to wrap.
+
+    Returns
+    -------
+    PairRule
+        A rule with the same name, selections and signals.
+
+    Raises
+    ------
+    ValueError
+        If ``rule`` is not a :class:`PairRule`.
+    """
     if not isinstance(rule, PairRule):
         _validate.fail("rule", rule, "a PairRule(select, signal)")
     memo: dict[tuple[object, object, tuple[object, ...]], list[tuple[str, str]]] = {}
@@ -338,8 +527,26 @@ def memoised(rule: PairRule) -> PairRule:
 
 
 def gatev_rule(top_n: int | None = 20, threshold: float = 2.0) -> PairRule:
-    """Gatev, Goetzmann & Rouwenhorst's distance method (module docstring); ``top_n=None``
-    trades every pair."""
+    """Gatev, Goetzmann & Rouwenhorst's distance method (module docstring).
+
+    Parameters
+    ----------
+    top_n : int or None
+        Number of closest pairs selected per formation window, ≥ 1; None trades every pair.
+    threshold : float
+        Opening level, > 0, in formation standard deviations of the normalised-price spread
+        (Gatev et al.: 2); positions close when the normalised prices cross.
+
+    Returns
+    -------
+    PairRule
+        The rule, named "distance (Gatev), top N".
+
+    Raises
+    ------
+    ValueError
+        If ``top_n`` < 1 or ``threshold`` ≤ 0.
+    """
     if top_n is not None:
         top_n = _validate.integer("top_n", top_n, low=1)
     threshold = _validate.positive("threshold", threshold)
@@ -377,10 +584,38 @@ def cointegration_rule(alpha: float = 0.05, top_n: int | None = 20,
                            thresholds: tuple[float, float, float, float] = (-1.25, -0.50, 1.25,
                                                                              0.75)) -> PairRule:
     """Engle–Granger selection and Avellaneda–Lee s-score trading (module docstring).
-    ``correction``: the multiple-testing decision of :func:`mslab.pairs.adjust_pvalues`
-    (``"fdr_bh"``, ``"bonferroni"`` or ``"raw"``); ``lags``: ADF lags of the test (None: chosen
-    by AIC, much slower); ``thresholds``: the s-score levels (open long, close long, open short,
-    close short), Avellaneda and Lee's by default."""
+
+    Parameters
+    ----------
+    alpha : float
+        Significance level in (0, 1) of the Engle–Granger tests.
+    top_n : int or None
+        Most pairs traded per window (smallest p-values first), ≥ 1; None for all selected.
+    correction : str
+        The multiple-testing decision of :func:`mslab.pairs.adjust_pvalues`: ``"fdr_bh"``
+        (default), ``"bonferroni"`` or ``"raw"``.
+    lags : int or None
+        ADF lags of the test (default 1; None: chosen by AIC, much slower); checked when the
+        rule first selects.
+    window : int
+        Days of the rolling OU fit of the s-score, ≥ 4.
+    min_kappa : float
+        Least mean-reversion speed κ (per day, ≥ 0) for an entry; checked when the rule
+        first trades.
+    thresholds : tuple
+        The s-score levels (open long, close long, open short, close short), with open long <
+        close long and close short < open short; Avellaneda and Lee's by default.
+
+    Returns
+    -------
+    PairRule
+        The rule, named "cointegration (correction) + s-score, top N".
+
+    Raises
+    ------
+    ValueError
+        If ``alpha``, ``thresholds``, ``correction``, ``top_n`` or ``window`` is not allowed.
+    """
     alpha = _validate.real("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
     levels = _validate.real_array("thresholds", thresholds)
     if levels.shape != (4,) or not (levels[0] < levels[1] and levels[3] < levels[2]):
