@@ -115,8 +115,9 @@ class FundingRule:
         -------
         numpy.ndarray
             Of the shape of ``premium`` (0-d for a scalar): the rate paid at one settlement,
-            ``clip(P̄ + clamp(I − P̄, −c, +c), −cap, +cap) · h / 8`` (``clip(P̄ + I, ±cap) · h / 8``
-            without a clamp), a fraction of notional; positive means longs pay shorts.
+            ``clip(P̄ + clamp(I − P̄, −c, +c), −cap, +cap) · h / 8`` (without a clamp
+            ``clip(P̄ + I, ±cap) · h / 8``), a fraction of notional; positive means longs pay
+            shorts.
 
         Raises
         ------
