@@ -71,7 +71,8 @@ def price_ratio(kappa: float, iota: float, r_a: float, r_b: float, *,
     -------
     float
         The no-arbitrage ratio f/x of perpetual to spot price (dimensionless; 1 is perfect
-        anchoring).
+        anchoring). An inverse contract with κ + r_a − r_b ≤ 0 is not refused: the value
+        returned is then ≤ 0, and no finite price exists.
 
     Raises
     ------
