@@ -174,7 +174,7 @@ def dislocations(merged: pd.DataFrame, threshold_bp: float = 0.0) -> pd.DataFram
     ------
     ValueError
         If ``merged`` is not a DataFrame with an ``edge_ab_bp`` column, or ``threshold_bp`` is
-        not finite.
+        not finite (a frame without ``time_ms`` or ``edge_ba_bp`` raises ``KeyError``).
     """
     if not isinstance(merged, pd.DataFrame) or "edge_ab_bp" not in merged.columns:
         _validate.fail("merged", type(merged).__name__, "a frame from merge_quotes")
