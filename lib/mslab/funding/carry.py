@@ -108,7 +108,22 @@ class CarryResult:
     """Per settlement: ``returns`` (on capital), ``side`` held over the interval ending there
     (+1 long spot/short perpetual, −1 the reverse, 0 flat), ``turnover`` (traded notional over
     capital), ``liquidated`` (closed by liquidation at it), ``entered`` (opened just after the
-    previous settlement); and the inputs."""
+    previous settlement); and the inputs.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        Indexed like the back-test's ``rate``, one row per settlement: ``returns`` (return
+        over the interval ending there, on capital 1 + 1/L; 0 at the first settlement),
+        ``side`` (int8: +1, −1 or 0), ``turnover`` (notional traded at that settlement over
+        capital), ``liquidated`` and ``entered`` (bool).
+    leverage : float
+        Leverage L of the perpetual leg.
+    fee : float
+        Fee per leg and side, a fraction of notional.
+    periods_per_year : float
+        Settlements per year, 365 · 24 / ``interval_hours``.
+    """
 
     frame: pd.DataFrame
     leverage: float
@@ -117,14 +132,28 @@ class CarryResult:
 
     @property
     def n_liquidations(self) -> int:
+        """Number of settlements at which a liquidation was detected (a lower bound)."""
         return int(self.frame["liquidated"].sum())
 
     @property
     def n_entries(self) -> int:
+        """Number of positions opened (a reversal counts as one entry)."""
         return int(self.frame["entered"].sum())
 
     def performance(self):
-        """:func:`mslab.performance.performance` of the returns."""
+        """:func:`mslab.performance.performance` of the returns.
+
+        Returns
+        -------
+        mslab.performance.Performance
+            Metrics of ``frame["returns"]`` with ``frame["turnover"]`` as turnover, annualised
+            with ``periods_per_year``.
+
+        Raises
+        ------
+        ValueError
+            If the back-test has fewer than two settlements.
+        """
         return performance(self.frame["returns"].to_numpy(),
                            turnover=self.frame["turnover"].to_numpy(),
                            periods_per_year=self.periods_per_year)
@@ -137,7 +166,52 @@ def carry_backtest(rate: pd.Series, forecast: object, mark: object, *, interval_
     """Back-test the carry trade (module docstring) on ``rate`` (a Series on the settlement
     grid, NaN = missing), ``forecast`` and ``mark`` (arrays aligned with it). ``fee``,
     ``entry``, ``exit``, ``maintenance`` and ``liquidation_fee`` are fractions; ``leverage``
-    1 ≤ L ≤ 125."""
+    1 ≤ L ≤ 125.
+
+    Parameters
+    ----------
+    rate : pandas.Series
+        Funding rate of each settlement on the nominal grid (fraction of notional per
+        settlement, positive: longs pay), finite or NaN (missing settlement: no funding).
+    forecast : numpy.ndarray
+        One value per entry of ``rate``: the forecast of ``rate[t]`` made with information up
+        to t − 1 (e.g. :func:`~mslab.funding.forecast.walk_forward_ar`), finite or NaN (no
+        forecast: exit, no entry).
+    mark : numpy.ndarray
+        One mark price per entry of ``rate`` (quote currency), finite or NaN (unknown: no
+        margin check).
+    interval_hours : float
+        Settlement interval in hours, > 0; default 8. Sets the basis proxy
+        ``rate · 8 / interval_hours`` and the settlements per year.
+    leverage : float
+        Leverage L of the perpetual leg, in [1, 125]; default 3.
+    fee : float
+        Fee per leg and side, a fraction of notional in [0, 0.01]; default 4e-4 (4 bp).
+    entry : float
+        Entry threshold on the forecast, a fraction per settlement in [0, 0.01]; default 1e-4.
+    exit : float
+        Exit threshold on ``side · forecast``, in [−0.01, ``entry``]; default 0.5e-4.
+    allow_reverse : bool
+        Whether to take the reverse trade (short spot, long perpetual) on a forecast below
+        −``entry``; default True.
+    maintenance : float
+        Maintenance margin, a fraction of notional in [0, 1/L]; default 4e-3.
+    liquidation_fee : float
+        Cost of a liquidation, a fraction of notional in [0, 0.1]; default 1.25e-2.
+
+    Returns
+    -------
+    CarryResult
+        The per-settlement frame (indexed like ``rate``), ``leverage``, ``fee`` and
+        ``periods_per_year``.
+
+    Raises
+    ------
+    ValueError
+        If ``rate`` is not a Series of finite numbers or NaN, ``forecast`` or ``mark`` is not
+        a 1-D array of its length (finite or NaN), or a parameter is outside the ranges above
+        (``allow_reverse`` must be a bool).
+    """
     if not isinstance(rate, pd.Series):
         _validate.fail("rate", type(rate).__name__, "a pandas Series on the settlement grid")
     r = grid_values("rate", rate.to_numpy())
@@ -165,7 +239,38 @@ def carry_grid(rate: pd.Series, forecast: object, mark: object, *, leverages: ob
                fees: object, **kwargs: object) -> pd.DataFrame:
     """:func:`carry_backtest` for every leverage × fee: one row each with ``leverage``,
     ``fee_bp``, ``annual_return``, ``sharpe``, ``sharpe_se``, ``max_drawdown``,
-    ``liquidations``, ``entries``. At most :data:`MAX_GRID` combinations."""
+    ``liquidations``, ``entries``. At most :data:`MAX_GRID` combinations.
+
+    Parameters
+    ----------
+    rate : pandas.Series
+        As for :func:`carry_backtest`.
+    forecast : numpy.ndarray
+        As for :func:`carry_backtest`.
+    mark : numpy.ndarray
+        As for :func:`carry_backtest`.
+    leverages : numpy.ndarray
+        Leverages to try, each in [1, 125] (flattened; any array-like).
+    fees : numpy.ndarray
+        Fees per leg and side to try, fractions of notional in [0, 0.01] (flattened).
+    **kwargs
+        Further keyword arguments of :func:`carry_backtest` (``interval_hours``, ``entry``,
+        ``exit``, ``allow_reverse``, ``maintenance``, ``liquidation_fee``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (leverage, fee), leverage-major: ``leverage``, ``fee_bp`` (fee × 10⁴),
+        ``annual_return``, ``sharpe``, ``sharpe_se`` and ``max_drawdown`` (of
+        :meth:`CarryResult.performance`), ``liquidations`` and ``entries``.
+
+    Raises
+    ------
+    ValueError
+        For an empty grid or one of more than :data:`MAX_GRID` (10,000) combinations, a
+        leverage or fee out of range, or anything :func:`carry_backtest` or
+        :func:`mslab.performance.performance` refuses.
+    """
     lev = _validate.real_array("leverages", leverages, low=1.0).ravel()
     fees_ = _validate.real_array("fees", fees, low=0.0).ravel()
     if lev.size * fees_.size > MAX_GRID or lev.size == 0 or fees_.size == 0:

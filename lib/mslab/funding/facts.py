@@ -2,15 +2,16 @@
 autocorrelation.
 
 Funding rates are strongly autocorrelated (lag-1 ≈ 0.8 on Binance), so the iid standard error
-of a mean understates its uncertainty several times over. Every mean and share here comes
-with a Newey–West (HAC, Bartlett kernel) standard error from ``statsmodels`` (OLS on a
-constant with ``cov_type="HAC"``), with ``maxlags`` = ⌊4 (n/100)^{2/9}⌋ unless given.
+of a mean understates its uncertainty several times over. Every mean here, and every share of
+:func:`stylized_facts`, comes with a Newey–West (HAC, Bartlett kernel) standard error from
+``statsmodels`` (OLS on a constant with ``cov_type="HAC"``), with ``maxlags`` =
+⌊4 (n/100)^{2/9}⌋ unless given.
 Autocorrelations are computed on the nominal settlement grid with missing settlements left
 missing (``statsmodels.tsa.stattools.acf`` with ``missing="conservative"``): gaps are never
 filled.
 
 Rates are fractions per settlement; tables quote basis points (bp, 10⁻⁴) per settlement and
-annualised percentages (rate × settlements per year).
+annualised fractions (rate × settlements per year).
 """
 
 from __future__ import annotations
@@ -37,6 +38,21 @@ AT_INTEREST_TOL = 5e-9
 def newey_west_lags(n: int) -> int:
     """The usual automatic bandwidth ⌊4 (n/100)^{2/9}⌋ for ``n`` >= 1 observations.
 
+    Parameters
+    ----------
+    n : int
+        Number of observations, ≥ 1.
+
+    Returns
+    -------
+    int
+        The number of lags of the Newey–West (Bartlett) kernel.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not an integer ≥ 1.
+
     Examples
     --------
     >>> from mslab.funding.facts import newey_west_lags
@@ -49,7 +65,19 @@ def newey_west_lags(n: int) -> int:
 
 @dataclass(frozen=True)
 class MeanEstimate:
-    """A sample mean with its iid and HAC standard errors."""
+    """A sample mean with its iid and HAC standard errors.
+
+    Attributes
+    ----------
+    mean : float
+        Sample mean, in the units of the values.
+    se_hac : float
+        Newey–West (HAC) standard error of the mean, same units.
+    se_iid : float
+        iid standard error, sample standard deviation (ddof 1) / √n, same units.
+    n : int
+        Number of values.
+    """
 
     mean: float
     se_hac: float
@@ -58,7 +86,27 @@ class MeanEstimate:
 
 
 def hac_mean(values: object, maxlags: int | None = None) -> MeanEstimate:
-    """Mean of ``values`` with its Newey–West standard error (module docstring)."""
+    """Mean of ``values`` with its Newey–West standard error (module docstring).
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        1-D array of at least 3 finite values (no NaN), in any unit.
+    maxlags : int or None
+        Lags of the Bartlett kernel, 0 ≤ maxlags ≤ n − 1; ``None`` (default) uses
+        :func:`newey_west_lags` of n.
+
+    Returns
+    -------
+    MeanEstimate
+        The mean with its HAC and iid standard errors (both 0 when all values are equal).
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is not a 1-D array of at least 3 finite numbers, ``maxlags`` is out of
+        range, or the mean or a standard error is not finite.
+    """
     y = _validate.real_array("values", values)
     if y.ndim != 1 or y.size < 3:
         _validate.fail("values", f"<array of shape {y.shape}>", "a 1-D array of >= 3 values")
@@ -77,7 +125,25 @@ def hac_mean(values: object, maxlags: int | None = None) -> MeanEstimate:
 
 def rate_series(rate: object) -> pd.Series:
     """``rate`` checked: a non-empty Series of real numbers (finite or NaN) indexed by
-    settlement time (DatetimeIndex); returned as float."""
+    settlement time (DatetimeIndex); returned as float.
+
+    Parameters
+    ----------
+    rate : pandas.Series
+        Funding rates (fractions of notional per settlement) indexed by nominal settlement
+        time (``DatetimeIndex``); non-empty; finite values or NaN, no NaT in the index.
+
+    Returns
+    -------
+    pandas.Series
+        The same values as float64, with the same index and name.
+
+    Raises
+    ------
+    ValueError
+        If ``rate`` is not such a Series (e.g. empty, without a DatetimeIndex, of booleans, or
+        holding an infinite value).
+    """
     allowed = ("a non-empty pandas Series of rates (finite or NaN) indexed by settlement time "
                "(DatetimeIndex)")
     if (not isinstance(rate, pd.Series) or not isinstance(rate.index, pd.DatetimeIndex)
@@ -95,7 +161,29 @@ def rate_series(rate: object) -> pd.Series:
 def on_grid(rate: pd.Series, interval_hours: float) -> pd.Series:
     """``rate`` (indexed by nominal settlement time) on the complete settlement grid from its
     first to its last settlement, NaN where a settlement is missing. The grid's length is
-    bounded by :func:`mslab._validate.elements`."""
+    bounded by :func:`mslab._validate.elements`.
+
+    Parameters
+    ----------
+    rate : pandas.Series
+        Funding rates (fractions of notional per settlement) indexed by nominal settlement
+        time (``DatetimeIndex``); finite values or NaN (as :func:`rate_series` accepts).
+    interval_hours : float
+        Nominal settlement interval in hours, between 1/60 and 168.
+
+    Returns
+    -------
+    pandas.Series
+        ``rate`` reindexed on the times first + k · ``interval_hours`` up to the last
+        settlement: NaN at a grid time without a settlement; of duplicate times the first is
+        kept, and a time off the grid is dropped.
+
+    Raises
+    ------
+    ValueError
+        If ``rate`` fails :func:`rate_series`, ``interval_hours`` is out of range, or the grid
+        would exceed the element bound.
+    """
     rate = rate_series(rate)
     hours = _validate.real("interval_hours", interval_hours, low=MIN_INTERVAL_HOURS,
                            high=MAX_INTERVAL_HOURS)
@@ -108,8 +196,31 @@ def on_grid(rate: pd.Series, interval_hours: float) -> pd.Series:
 
 
 def autocorrelations(rate: pd.Series, interval_hours: float) -> pd.Series:
-    """Autocorrelation at the horizons of :data:`ACF_HORIZONS_H` (those that are a whole
-    number of intervals shorter than the history), on the grid with gaps left missing."""
+    """Autocorrelation at the horizons of :data:`ACF_HORIZONS_H`, on the settlement grid
+    (:func:`on_grid`) with gaps left missing.
+
+    A horizon is reported when it is a whole number k ≥ 1 of intervals and k is less than half
+    the number of settlements present on the grid.
+
+    Parameters
+    ----------
+    rate : pandas.Series
+        Funding rates (fractions of notional per settlement) indexed by nominal settlement
+        time (``DatetimeIndex``); finite values or NaN.
+    interval_hours : float
+        Nominal settlement interval in hours, between 1/60 and 168.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``autocorrelation``, indexed by the horizon labels of :data:`ACF_HORIZONS_H`
+        (``"8 h"``, ``"1 day"``, ...) that qualify; empty when none does.
+
+    Raises
+    ------
+    ValueError
+        As :func:`on_grid`.
+    """
     grid = on_grid(rate, interval_hours)
     lags = {k: int(round(h / interval_hours)) for k, h in ACF_HORIZONS_H.items()
             if h >= interval_hours and abs(h / interval_hours - round(h / interval_hours)) < 1e-9}
@@ -124,7 +235,42 @@ def stylized_facts(rate: pd.Series, interval_hours: float, *, interest: float = 
                    cap: float = 3e-3) -> pd.DataFrame:
     """The stylized facts of a funding history: one row per statistic with ``value`` and,
     for means and shares, ``se`` (HAC). ``interest`` and ``cap`` are per settlement interval
-    (fractions). Rates in bp per settlement, shares as fractions."""
+    (fractions). Rates in bp per settlement, shares as fractions.
+
+    Parameters
+    ----------
+    rate : pandas.Series
+        Funding rates (fractions of notional per settlement) indexed by nominal settlement
+        time (``DatetimeIndex``); at least 3 settlements and no NaN (missing settlements
+        are absent rows; they are counted on the grid of :func:`on_grid`).
+    interval_hours : float
+        Nominal settlement interval in hours, between 1/60 and 168.
+    interest : float
+        Interest rate per settlement (fraction, in [−0.01, 0.01]); a settlement within
+        :data:`AT_INTEREST_TOL` of it counts as "at interest". Default 1e-4 (0.01 %).
+    cap : float
+        Cap per settlement (fraction, > 0); a settlement with ``|rate| ≥ cap − AT_INTEREST_TOL``
+        counts as "at cap". Default 3e-3 (0.3 %).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``statistic``, ``value``, ``se`` (HAC standard error, NaN where not computed)
+        and ``unit`` (``"bp"``, ``"fraction"`` or ``""``). Rows, in order: ``settlements``
+        (rows of ``rate``), ``missing settlements`` (on the grid), ``mean`` (bp),
+        ``mean (iid se)`` (the same mean with its iid se), ``mean, annualised`` (fraction per
+        year, mean × 365 · 24 / ``interval_hours``), ``median`` and ``std`` (bp),
+        ``share at interest``, ``share positive``, ``share negative`` and ``share at cap``
+        (fractions, with HAC se), ``p1``, ``p5``, ``p95``, ``p99``, ``min`` and ``max`` (bp),
+        then ``autocorrelation <horizon>`` for each horizon of :func:`autocorrelations`.
+
+    Raises
+    ------
+    ValueError
+        For ``interest`` or ``cap`` out of range, a ``rate`` that :func:`on_grid` refuses,
+        fewer than 3 settlements, or a NaN rate (refused by :func:`hac_mean`, whose message
+        names ``values``).
+    """
     interest = _validate.real("interest", interest, low=-0.01, high=0.01)
     cap = _validate.positive("cap", cap)
     grid = on_grid(rate, interval_hours)
@@ -162,7 +308,35 @@ def stylized_facts(rate: pd.Series, interval_hours: float, *, interest: float = 
 def yearly_means(rate: pd.Series, interval_hours: float, *, interest: float = 1e-4
                  ) -> pd.DataFrame:
     """Per calendar year: settlements, mean (bp) with HAC se, share exactly at ``interest``,
-    share positive, annualised mean (fraction)."""
+    share positive, annualised mean (fraction).
+
+    Parameters
+    ----------
+    rate : pandas.Series
+        Funding rates (fractions of notional per settlement) indexed by nominal settlement
+        time (``DatetimeIndex``); no NaN.
+    interval_hours : float
+        Nominal settlement interval in hours, between 1/60 and 168 (for annualising).
+    interest : float
+        Interest rate per settlement (fraction, in [−0.01, 0.01]); "at interest" means within
+        :data:`AT_INTEREST_TOL` of it. Default 1e-4.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per calendar year of the index with at least 3 settlements (other years are
+        left out; no columns at all when none qualifies): ``year``, ``settlements``,
+        ``mean (bp)``, ``se (bp)`` (HAC), ``share at interest``, ``share positive`` (fractions,
+        without standard errors) and ``annualised`` (mean rate × settlements per year, a
+        fraction per year).
+
+    Raises
+    ------
+    ValueError
+        For ``interest`` or ``interval_hours`` out of range, a ``rate`` that
+        :func:`rate_series` refuses, or a NaN rate in a year with at least 3 settlements
+        (refused by :func:`hac_mean`).
+    """
     interest = _validate.real("interest", interest, low=-0.01, high=0.01)
     rate = rate_series(rate)
     per_year = DAYS_PER_YEAR * 24.0 / _validate.real(

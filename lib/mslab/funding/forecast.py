@@ -18,7 +18,28 @@ from mslab import _validate
 
 def grid_values(name: str, values: object, n: int | None = None) -> np.ndarray:
     """``values`` as a 1-D float array on the settlement grid (``n`` values if given): finite
-    numbers, NaN marking a missing settlement; else the standard ``ValueError``."""
+    numbers, NaN marking a missing settlement; else the standard ``ValueError``.
+
+    Parameters
+    ----------
+    name : str
+        Parameter name used in the error message.
+    values : numpy.ndarray
+        Values on the settlement grid (any array-like of real numbers), finite or NaN.
+    n : int or None
+        Required length; ``None`` (default) accepts any length.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``values`` as a 1-D float array (a copy only when a conversion is needed).
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is not 1-D, holds booleans, non-numbers or ±inf, or has a length other
+        than ``n``.
+    """
     allowed = (f"a 1-D array{'' if n is None else f' of {n}'} real numbers, finite or NaN "
                "(NaN marks a missing settlement)")
     try:
@@ -47,7 +68,33 @@ def walk_forward_ar(rate: object, *, order: int = 3, refit: int = 90,
     """One-step forecasts of ``rate`` (a 1-D array on the settlement grid, NaN = missing); see
     the module docstring. ``order`` p (1..30), ``refit`` and ``min_train`` in settlements.
     Work: one least-squares fit of n × (p + 1) every ``refit`` settlements, bounded by
-    :func:`mslab._validate.work`."""
+    :func:`mslab._validate.work`.
+
+    Parameters
+    ----------
+    rate : numpy.ndarray
+        1-D array of funding rates on the nominal settlement grid (fractions per settlement),
+        NaN marking a missing settlement.
+    order : int
+        AR order p, 1 to 30; default 3.
+    refit : int
+        Settlements between refits, ≥ 1; default 90 (30 days of 8-hour funding).
+    min_train : int
+        Complete design rows needed before the first fit, ≥ ``order`` + 2; default 270.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(rate),)``: the one-step forecast of each settlement's rate, in the units of
+        ``rate``; NaN for the first ``order`` settlements, before the first fit and where a lag
+        is missing.
+
+    Raises
+    ------
+    ValueError
+        For ``rate`` not a 1-D array of finite numbers or NaN, a parameter outside the ranges
+        above, or beyond the element and work bounds.
+    """
     r = grid_values("rate", rate)
     order = _validate.integer("order", order, low=1, high=30)
     refit = _validate.integer("refit", refit, low=1)

@@ -19,8 +19,32 @@ _CHAPTER = "the funding chapter's parameter funding_files"
 
 
 def load_histories(paths: Sequence[str | Path]) -> dict[str, FundingHistory]:
-    """Load each funding file (CSV or Parquet in the Binance format), keyed by its file stem
-    (a repeated stem gets its position appended)."""
+    """Load each funding file (CSV or Parquet in the Binance format), keyed by its file stem.
+
+    Each file is read by :func:`~mslab.data.funding.load_funding` (non-strict: problems are
+    reported, not raised). The key is the file stem without a ``_funding`` suffix
+    (``BTCUSDT_funding.csv`` → ``BTCUSDT``); a repeated stem gets its 1-based position in
+    ``paths`` appended, e.g. ``"BTCUSDT (2)"``.
+
+    Parameters
+    ----------
+    paths : list of str
+        Paths (``str`` or :class:`pathlib.Path`) of 1 to :data:`MAX_FILES` (50) existing files;
+        a single string is refused.
+
+    Returns
+    -------
+    dict
+        File key → :class:`~mslab.data.funding.FundingHistory` (with its validation report), in
+        the order of ``paths``.
+
+    Raises
+    ------
+    ValueError
+        If ``paths`` is not a non-empty list of paths, has more than 50 entries or names a
+        missing file; ``DataValidationError`` (a ``ValueError``) for a file that cannot be read
+        as a funding history.
+    """
     if isinstance(paths, (str, Path)) or not isinstance(paths, Sequence) or not paths:
         _validate.fail("paths", paths, f"a non-empty list of file paths ({_CHAPTER})")
     if len(paths) > MAX_FILES:
@@ -36,7 +60,28 @@ def load_histories(paths: Sequence[str | Path]) -> dict[str, FundingHistory]:
 
 
 def grid_frame(history: FundingHistory) -> pd.DataFrame:
-    """``rate`` and ``mark`` on the complete settlement grid (NaN where missing)."""
+    """``rate`` and ``mark`` on the complete settlement grid (NaN where missing).
+
+    Parameters
+    ----------
+    history : FundingHistory
+        A loaded funding history (:func:`load_histories`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by every nominal settlement time from the first to the last, one
+        ``interval_hours`` apart (:func:`~mslab.funding.facts.on_grid`): ``rate`` (fraction of
+        notional per settlement) and ``mark`` (mark price, quote currency). Both are NaN at a
+        missing settlement, ``mark`` also where the file has no mark price; of duplicate
+        settlements the first row is kept.
+
+    Raises
+    ------
+    ValueError
+        If ``history`` is not a ``FundingHistory``, or its grid exceeds the element bound of
+        :func:`mslab._validate.elements`.
+    """
     if not isinstance(history, FundingHistory):
         _validate.fail("history", type(history).__name__, "a FundingHistory")
     rate = history.rate
@@ -49,7 +94,29 @@ def grid_frame(history: FundingHistory) -> pd.DataFrame:
 def report_table(histories: dict[str, FundingHistory]) -> pd.DataFrame:
     """One row per file: settlements kept, interval, first and last settlement, missing
     settlements (gaps), flagged irregular intervals, off-schedule and duplicate rows, and
-    settlements without a mark price."""
+    settlements without a mark price.
+
+    Parameters
+    ----------
+    histories : dict
+        File key → :class:`~mslab.data.funding.FundingHistory`, as :func:`load_histories`
+        returns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry of ``histories``, in order, with columns ``file`` (the key),
+        ``settlements`` (rows kept), ``interval (h)``, ``first`` and ``last`` (nominal
+        settlement times, ``"YYYY-MM-DD HH:MM"`` UTC), ``missing settlements`` (NaN rates on the
+        complete grid), ``irregular intervals``, ``off schedule`` and ``duplicates`` (rows
+        flagged in the validation report) and ``without mark price`` (rows with a NaN mark
+        price).
+
+    Raises
+    ------
+    ValueError
+        If ``histories`` is not a dict whose values are all ``FundingHistory``.
+    """
     if not isinstance(histories, dict) or not all(isinstance(h, FundingHistory)
                                                   for h in histories.values()):
         _validate.fail("histories", type(histories).__name__,

@@ -35,6 +35,23 @@ MAX_SAMPLES = 50_000_000
 @njit(cache=True)
 def premium_index_kernel(index: np.ndarray, impact_bid: np.ndarray,
                          impact_ask: np.ndarray) -> np.ndarray:
+    """Premium index samples, the module docstring's P, elementwise (jitted, unchecked:
+    :func:`premium_index` validates and calls it).
+
+    Parameters
+    ----------
+    index : numpy.ndarray
+        1-D float64 array of index prices (> 0).
+    impact_bid : numpy.ndarray
+        Impact bid prices, same shape and price unit.
+    impact_ask : numpy.ndarray
+        Impact ask prices, same shape and price unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D array of ``index.size`` premium samples, fractions of the index.
+    """
     out = np.empty(index.size)
     for i in range(index.size):
         x = index[i]
@@ -44,6 +61,21 @@ def premium_index_kernel(index: np.ndarray, impact_bid: np.ndarray,
 
 @njit(cache=True)
 def weighted_average_kernel(premium: np.ndarray, n: int) -> np.ndarray:
+    """Linearly weighted average ``Σ i·P_i / Σ i`` of each consecutive block of ``n`` samples
+    (jitted, unchecked: :func:`average_premium` validates and calls it).
+
+    Parameters
+    ----------
+    premium : numpy.ndarray
+        1-D float64 array of premium samples (fractions).
+    n : int
+        Samples per block, ≥ 1; a trailing partial block is ignored.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D array of ``premium.size // n`` block averages (fractions).
+    """
     m = premium.size // n
     out = np.empty(m)
     norm = n * (n + 1) / 2.0
@@ -56,7 +88,29 @@ def weighted_average_kernel(premium: np.ndarray, n: int) -> np.ndarray:
 
 
 def premium_index(index: object, impact_bid: object, impact_ask: object) -> np.ndarray:
-    """Premium index samples (fractions) from index, impact bid and impact ask prices."""
+    """Premium index samples (fractions) from index, impact bid and impact ask prices.
+
+    Parameters
+    ----------
+    index : numpy.ndarray
+        1-D array of index (spot) prices, finite and > 0.
+    impact_bid : numpy.ndarray
+        Impact bid prices of the perpetual, finite, same shape and unit as ``index``.
+    impact_ask : numpy.ndarray
+        Impact ask prices, finite, same shape and unit, each ≥ its impact bid.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape of ``index``: P = [max(0, impact bid − index) − max(0, index − impact ask)] /
+        index, a fraction of the index (0 where the index lies between impact bid and ask).
+
+    Raises
+    ------
+    ValueError
+        For non-finite values, shapes that differ or are not 1-D, an index price ≤ 0 or an
+        impact bid above its impact ask.
+    """
     x = _validate.real_array("index", index)
     b = _validate.real_array("impact_bid", impact_bid)
     a = _validate.real_array("impact_ask", impact_ask)
@@ -71,7 +125,28 @@ def premium_index(index: object, impact_bid: object, impact_ask: object) -> np.n
 
 
 def average_premium(premium: object, samples_per_interval: int) -> np.ndarray:
-    """Linearly weighted average of each block of ``samples_per_interval`` samples."""
+    """Linearly weighted average of each block of ``samples_per_interval`` samples.
+
+    Parameters
+    ----------
+    premium : numpy.ndarray
+        Non-empty 1-D array of finite premium samples (fractions), in time order.
+    samples_per_interval : int
+        Samples n per settlement interval, ≥ 1, a divisor of ``len(premium)`` (e.g. the
+        ``samples_per_interval`` of a :class:`FundingRule`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(premium) // n,)``: P̄ = Σ_{i=1}^{n} i·P_i / Σ_{i=1}^{n} i of each block
+        (the latest sample weighs most), a fraction.
+
+    Raises
+    ------
+    ValueError
+        If ``premium`` is not a non-empty 1-D array of finite numbers or ``samples_per_interval``
+        is not an integer ≥ 1 dividing its length.
+    """
     p = _validate.real_array("premium", premium)
     if p.ndim != 1 or p.size == 0:
         _validate.fail("premium", f"<array of shape {p.shape}>", "a non-empty 1-D array")
@@ -84,7 +159,22 @@ def average_premium(premium: object, samples_per_interval: int) -> np.ndarray:
 @dataclass(frozen=True)
 class PremiumSimulation:
     """Per settlement: ``average_premium`` (P̄, a fraction), ``rate`` (paid at the settlement),
-    ``last_premium`` (the last sample of the interval); the rule and the inputs."""
+    ``last_premium`` (the last sample of the interval); the rule and the inputs.
+
+    Attributes
+    ----------
+    rule : FundingRule
+        The rule simulated.
+    average_premium : numpy.ndarray
+        Shape ``(n_intervals,)``: P̄ of each interval, a fraction of the index.
+    rate : numpy.ndarray
+        Shape ``(n_intervals,)``: the rate paid at each settlement (fraction of notional,
+        positive: longs pay), ``rule.rate(average_premium)``.
+    last_premium : numpy.ndarray
+        Shape ``(n_intervals,)``: the last premium sample of each interval (fraction).
+    seed : int
+        Seed of the simulation.
+    """
 
     rule: FundingRule
     average_premium: np.ndarray
@@ -124,7 +214,42 @@ def simulate_premium(rule: FundingRule, n_intervals: int, *, mean: float = 2e-4,
     ``reversion_per_hour`` θ (1/h), ``vol_per_sqrt_hour`` σ (fraction per √h), ``half_spread``
     h (fraction). The premium is a price deviation, not a rate: P̄ enters the 8-hour formula as
     is and the rule scales its result by N/8 for an N-hour interval (Binance's
-    ``[P̄ + clamp(I − P̄)] / (8/N)``)."""
+    ``[P̄ + clamp(I − P̄)] / (8/N)``).
+
+    The premium d starts at ``mean``; the simulation draws ``rule.samples_per_interval`` samples
+    per interval.
+
+    Parameters
+    ----------
+    rule : FundingRule
+        The venue's rule (its ``sample_seconds`` and ``samples_per_interval`` set the sampling).
+    n_intervals : int
+        Number of settlement intervals, ≥ 1.
+    mean : float
+        Long-run mean μ of the premium d, a fraction of the index in [−0.05, 0.05]; default
+        2e-4.
+    reversion_per_hour : float
+        Mean-reversion rate θ per hour, in [1e-6, 1e4]; default 1.
+    vol_per_sqrt_hour : float
+        Volatility σ of d, a fraction per √hour, ≥ 0; default 3e-4.
+    half_spread : float
+        Half impact spread h, a fraction of the index, ≥ 0; default 5e-5.
+    seed : int
+        Seed (≥ 0) of the :mod:`mslab.rng` stream; default 0.
+
+    Returns
+    -------
+    PremiumSimulation
+        P̄, the rate paid and the last premium sample of each interval, with ``rule`` and
+        ``seed``.
+
+    Raises
+    ------
+    ValueError
+        If ``rule`` is not a ``FundingRule``, a parameter is outside the ranges above, the
+        samples (``n_intervals`` × samples per interval) exceed :data:`MAX_SAMPLES` or the work
+        bound, or the simulated premium is not finite.
+    """
     if not isinstance(rule, FundingRule):
         _validate.fail("rule", type(rule).__name__, "a FundingRule (mslab.funding.venues)")
     n_intervals = _validate.integer("n_intervals", n_intervals, low=1)
@@ -151,6 +276,27 @@ def simulate_premium(rule: FundingRule, n_intervals: int, *, mean: float = 2e-4,
 def funding_cashflows(position: object, mark: object, rate: object) -> np.ndarray:
     """Funding received at each settlement by a position of ``position`` base units (> 0 long)
     at mark price ``mark``: ``−position · mark · rate`` (longs pay a positive rate).
+
+    Parameters
+    ----------
+    position : float or numpy.ndarray
+        Position in base units (> 0 long, < 0 short), finite.
+    mark : float or numpy.ndarray
+        Mark price at each settlement (quote currency per base unit), finite and ≥ 0.
+    rate : float or numpy.ndarray
+        Funding rate paid at each settlement (fraction of notional), finite.
+
+    Returns
+    -------
+    numpy.ndarray
+        Funding received, in quote currency, of the broadcast shape of the three inputs
+        (negative: paid).
+
+    Raises
+    ------
+    ValueError
+        For non-finite inputs, a negative mark price, shapes that do not broadcast, or a
+        cash flow that overflows.
 
     Examples
     --------

@@ -51,6 +51,36 @@ def price_ratio(kappa: float, iota: float, r_a: float, r_b: float, *,
     """``f / x`` of the module docstring's formulas. Inverse contracts have only the
     continuous formula here.
 
+    Parameters
+    ----------
+    kappa : float
+        Funding intensity κ > 0, per year (continuous funding) or per funding period
+        (discrete funding).
+    iota : float
+        Interest component ι of the funding, in the units of ``kappa``; ι < κ.
+    r_a : float
+        Quote-currency interest rate (> −1), per year or per period like ``kappa``.
+    r_b : float
+        Base-currency interest rate (> −1), per year or per period like ``kappa``.
+    contract : str
+        ``"linear"`` (default) or ``"inverse"``.
+    funding : str
+        ``"continuous"`` (default) or ``"discrete"`` (linear contracts only).
+
+    Returns
+    -------
+    float
+        The no-arbitrage ratio f/x of perpetual to spot price (dimensionless; 1 is perfect
+        anchoring). An inverse contract with κ + r_a − r_b ≤ 0 is not refused: the value
+        returned is then ≤ 0, and no finite price exists.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, an inverse contract with discrete funding,
+        or a linear contract whose denominator (κ + r_b − r_a, or r_b − r_a + κ(1 + r_b)) is
+        ≤ 0, so that no finite price exists.
+
     Examples
     --------
     Without interest component (ι = 0), a 5 % quote rate and funding intensity κ = 0.5 a
@@ -81,7 +111,32 @@ def price_ratio(kappa: float, iota: float, r_a: float, r_b: float, *,
 
 
 def basis(kappa: float, iota: float, r_a: float, r_b: float, **kwargs: str) -> float:
-    """Implied basis ``f / x − 1`` (see :func:`price_ratio`)."""
+    """Implied basis ``f / x − 1`` (see :func:`price_ratio`).
+
+    Parameters
+    ----------
+    kappa : float
+        Funding intensity κ > 0, per year (continuous funding) or per funding period
+        (discrete funding).
+    iota : float
+        Interest component ι of the funding, in the units of ``kappa``; ι < κ.
+    r_a : float
+        Quote-currency interest rate (> −1), per year or per period like ``kappa``.
+    r_b : float
+        Base-currency interest rate (> −1), per year or per period like ``kappa``.
+    **kwargs
+        ``contract`` and ``funding``, passed to :func:`price_ratio`.
+
+    Returns
+    -------
+    float
+        f/x − 1, a fraction of spot (positive: the perpetual trades above spot).
+
+    Raises
+    ------
+    ValueError
+        As :func:`price_ratio`.
+    """
     return price_ratio(kappa, iota, r_a, r_b, **kwargs) - 1.0
 
 
@@ -106,7 +161,21 @@ def _mc_kernel(states: np.ndarray, kappa: float, drift: float, sigma: float,
 
 @dataclass(frozen=True)
 class MonteCarloPrice:
-    """Monte Carlo estimate of ``f / x`` and its standard error, beside the closed form."""
+    """Monte Carlo estimate of ``f / x`` and its standard error, beside the closed form.
+
+    Attributes
+    ----------
+    ratio : float
+        Monte Carlo estimate of f/x (dimensionless).
+    standard_error : float
+        Its standard error (for the inverse contract by the delta method from that of 1/f).
+    closed_form : float
+        f/x by :func:`price_ratio`.
+    n_paths : int
+        Number of simulated random maturities.
+    seed : int
+        Seed of the :mod:`mslab.rng` streams.
+    """
 
     ratio: float
     standard_error: float
@@ -120,7 +189,45 @@ def monte_carlo_price(kappa: float, iota: float, r_a: float, r_b: float, *, sigm
                       n_paths: int = 200_000, seed: int = 0) -> MonteCarloPrice:
     """Estimate ``f / x`` by the random-maturity representation (module docstring) with
     lognormal spot of volatility ``sigma`` (per √year or per √period), one
-    :mod:`mslab.rng` stream per path (deterministic for any thread count)."""
+    :mod:`mslab.rng` stream per path (deterministic for any thread count).
+
+    Parameters
+    ----------
+    kappa : float
+        Funding intensity κ > 0, per year (continuous funding) or per funding period
+        (discrete funding).
+    iota : float
+        Interest component ι of the funding, in the units of ``kappa``; ι < κ.
+    r_a : float
+        Quote-currency interest rate (> −1), per year or per period like ``kappa``.
+    r_b : float
+        Base-currency interest rate (> −1), per year or per period like ``kappa``.
+    sigma : float
+        Volatility of spot, per √year (continuous funding) or per √period (discrete funding),
+        in [0, 10]; default 0.6.
+    contract : str
+        ``"linear"`` (default) or ``"inverse"``.
+    funding : str
+        ``"continuous"`` (default) or ``"discrete"`` (linear contracts only).
+    n_paths : int
+        Number of simulated maturities, 2 to 20,000,000; default 200,000.
+    seed : int
+        Seed (≥ 0) of the random streams; default 0.
+
+    Returns
+    -------
+    MonteCarloPrice
+        The estimate, its standard error, the closed form of :func:`price_ratio` and the
+        inputs ``n_paths`` and ``seed``.
+
+    Raises
+    ------
+    ValueError
+        Whenever :func:`price_ratio` refuses the parameters; for ``sigma``, ``n_paths`` or
+        ``seed`` outside the ranges above; with discrete funding when
+        (1 + r_a)/((1 + r_b)(1 + κ)) ≥ 1 (E[x_θ] infinite); or when the estimate or its
+        standard error is not finite.
+    """
     closed = price_ratio(kappa, iota, r_a, r_b, contract=contract, funding=funding)
     kappa, iota, r_a, r_b = _inputs(kappa, iota, r_a, r_b)
     sigma = _validate.real("sigma", sigma, low=0.0, high=10.0)

@@ -41,7 +41,30 @@ BASIS_HOURS = 8.0
 
 @dataclass(frozen=True)
 class FundingRule:
-    """One venue's funding rule (module docstring). Rates are fractions of notional per 8 h."""
+    """One venue's funding rule (module docstring). Rates are fractions of notional per 8 h.
+
+    Attributes
+    ----------
+    name : str
+        Venue and contract, as shown in tables.
+    interval_hours : float
+        Settlement interval h in hours, 0 < h ≤ 24.
+    interest : float
+        Interest component I, a fraction of notional per 8 h, in [−0.01, 0.01].
+    clamp : float or None
+        Clamp c ≥ 0, a fraction per 8 h; ``None`` for a rule without clamp (F₈ = P̄ + I).
+    cap : float
+        Cap on the 8-hour rate, > 0, a fraction per 8 h (the rate is clipped to ±cap).
+    first_settlement_hour : float
+        Hour of the day (UTC) of the first settlement, in [0, 24); default 0.
+    sample_seconds : float
+        Seconds between premium-index samples, > 0; default 5.
+
+    Raises
+    ------
+    ValueError
+        On construction, for an attribute outside the ranges above.
+    """
 
     name: str
     interval_hours: float
@@ -63,6 +86,7 @@ class FundingRule:
 
     @property
     def settlements_per_day(self) -> float:
+        """Settlements per day, 24 / ``interval_hours`` (not necessarily a whole number)."""
         return 24.0 / self.interval_hours
 
     @property
@@ -79,14 +103,42 @@ class FundingRule:
         return (self.interest - self.clamp, self.interest + self.clamp)
 
     def rate(self, premium: object) -> np.ndarray:
-        """The rate paid per settlement for average premium indices ``premium`` (per 8 h)."""
+        """The rate paid per settlement for average premium indices ``premium`` (per 8 h).
+
+        Parameters
+        ----------
+        premium : float or numpy.ndarray
+            Time-weighted average premium index P̄ (fractions of the index price, quoted per
+            8 h), finite; any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Of the shape of ``premium`` (0-d for a scalar): the rate paid at one settlement,
+            ``clip(P̄ + clamp(I − P̄, −c, +c), −cap, +cap) · h / 8`` (without a clamp
+            ``clip(P̄ + I, ±cap) · h / 8``), a fraction of notional; positive means longs pay
+            shorts.
+
+        Raises
+        ------
+        ValueError
+            If ``premium`` holds anything but finite real numbers.
+        """
         p = _validate.real_array("premium", premium)
         return funding_rate_kernel(np.atleast_1d(p).astype(np.float64), self.interest,
                                    _clamp_arg(self.clamp), self.cap,
                                    self.interval_hours / BASIS_HOURS).reshape(p.shape)
 
     def settlement_hours(self) -> np.ndarray:
-        """Hours of the day (UTC) at which the rule settles."""
+        """Hours of the day (UTC) at which the rule settles.
+
+        Returns
+        -------
+        numpy.ndarray
+            Float hours in [0, 24): ``first_settlement_hour`` plus multiples of
+            ``interval_hours`` up to 24 hours later, modulo 24, in that order (not sorted when
+            the first settlement is not at hour 0).
+        """
         return np.arange(self.first_settlement_hour, 24.0 + self.first_settlement_hour,
                          self.interval_hours) % 24.0
 
@@ -100,7 +152,28 @@ def _clamp_arg(clamp: float | None) -> float:
 def funding_rate_kernel(premium: np.ndarray, interest: float, clamp: float, cap: float,
                         scale: float) -> np.ndarray:
     """``clip(P̄ + clamp(I − P̄, ±c), ±cap) · scale`` elementwise (module docstring);
-    ``clamp < 0`` means no clamp: ``clip(P̄ + I, ±cap) · scale``."""
+    ``clamp < 0`` means no clamp: ``clip(P̄ + I, ±cap) · scale``.
+
+    Jitted and unchecked: :meth:`FundingRule.rate` validates its input and calls it.
+
+    Parameters
+    ----------
+    premium : numpy.ndarray
+        1-D float64 array of average premium indices P̄ (fractions, per 8 h).
+    interest : float
+        Interest component I (fraction per 8 h).
+    clamp : float
+        Clamp c (fraction per 8 h); a negative value means no clamp.
+    cap : float
+        Cap (fraction per 8 h, > 0).
+    scale : float
+        Factor applied after clipping: ``interval_hours / 8`` for the rate per settlement.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D array of ``premium.size`` rates (fractions of notional).
+    """
     out = np.empty(premium.size)
     for i in range(premium.size):
         p = premium[i]
@@ -124,7 +197,15 @@ RULES = (BINANCE_USDM, BINANCE_USDM_1H, BITMEX, HYPERLIQUID, DYDX_V4)
 
 
 def rule_table() -> pd.DataFrame:
-    """The rules as a table (rates in % per 8 h; clamp NaN where the rule has none)."""
+    """The rules as a table (rates in % per 8 h; clamp NaN where the rule has none).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rule of :data:`RULES`, in order: ``venue``, ``interval (h)``,
+        ``interest (% / 8 h)``, ``clamp (% / 8 h)``, ``cap (% / 8 h)`` and
+        ``first settlement (h UTC)``.
+    """
     return pd.DataFrame({
         "venue": [r.name for r in RULES],
         "interval (h)": [r.interval_hours for r in RULES],

@@ -26,6 +26,23 @@ from mslab.rng import path_states
 def sniping_share(delta: float, tau: float) -> float:
     """The share δ/τ (capped at 1) of jumps a firm δ faster than the others can snipe.
 
+    Parameters
+    ----------
+    delta : float
+        Speed advantage δ in seconds, ≥ 0.
+    tau : float
+        Batch interval τ in seconds, > 0.
+
+    Returns
+    -------
+    float
+        min(δ/τ, 1).
+
+    Raises
+    ------
+    ValueError
+        If ``delta`` < 0 or ``tau`` ≤ 0 (or either is not finite).
+
     Examples
     --------
     A firm 1 ms faster than the others snipes 1 % of the jumps of a 100-ms batch interval:
@@ -41,7 +58,22 @@ def sniping_share(delta: float, tau: float) -> float:
 
 @dataclass(frozen=True)
 class BatchRun:
-    """Per-path results of :func:`simulate_batch` (rates per second)."""
+    """Per-path results of :func:`simulate_batch` (rates per second).
+
+    Attributes
+    ----------
+    provider : numpy.ndarray
+        ``(n_paths,)``: the provider's profit rate in the batch market (price units per
+        second).
+    sniping_batch : numpy.ndarray
+        ``(n_paths,)``: value of the speed advantage δ in the batch market, Σ (|J| − h)⁺ over
+        the jumps in the last δ before an auction, per second.
+    sniping_continuous : numpy.ndarray
+        ``(n_paths,)``: the same jumps' value in continuous trading, Σ (|J| − h)⁺ over all
+        jumps, per second.
+    events : int
+        Events simulated over all paths (investors + jumps).
+    """
 
     provider: np.ndarray          # provider's profit rate in the batch market
     sniping_batch: np.ndarray     # value of the speed advantage δ in the batch market
@@ -54,7 +86,40 @@ def simulate_batch(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread
                    seed: int = 0) -> BatchRun:
     """Simulate the batch market with interval ``tau`` and a firm ``delta`` faster than the
     others, the provider quoting at ``half_spread``; the same jumps valued in continuous
-    trading (where the fast firm snipes every stale quote) give the benchmark."""
+    trading (where the fast firm snipes every stale quote) give the benchmark.
+
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0.
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0.
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units).
+    half_spread : float
+        The provider's half-spread, ≥ 0, in price units.
+    tau : float
+        Batch interval τ in seconds, > 0.
+    delta : float
+        Speed advantage δ of the fast firm in seconds, ≥ 0 (δ ≥ τ: every jump is sniped).
+    horizon : float
+        Length of each path in seconds, > 0; default 1000.
+    n_paths : int
+        Number of independent paths, ≥ 1; default 64.
+    seed : int
+        Seed (≥ 0) of the :mod:`mslab.rng` streams, one per path; default 0.
+
+    Returns
+    -------
+    BatchRun
+        Per-path profit and sniping rates.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above or beyond the bounds of
+        :func:`~mslab.latency.bcs_simulation.check_market`.
+    """
     lam_invest, lam_jump, law, h, horizon, n_paths = check_market(
         lam_invest, lam_jump, law, half_spread, horizon, n_paths)
     tau = _validate.positive("tau", tau)
@@ -72,7 +137,43 @@ def simulated_half_spread(lam_invest: float, lam_jump: float, law: JumpLaw, tau:
     revenue from investors equals its simulated sniping loss (brentq under common random
     numbers). ``tau=None`` is the continuous market (every stale quote is sniped by someone:
     the provider's profit equals a sniper's exactly when revenue equals the total loss);
-    otherwise a batch market with interval ``tau`` and speed advantage ``delta``."""
+    otherwise a batch market with interval ``tau`` and speed advantage ``delta``.
+
+    Each evaluation runs :func:`simulate_batch` with the same ``seed``; the root is searched in
+    [0, largest size] for a discrete law and [0, 50 · mean] for the exponential law.
+
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0.
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0.
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units).
+    tau : float or None
+        Batch interval τ in seconds (> 0), or ``None`` for continuous trading.
+    delta : float
+        Speed advantage δ in seconds, ≥ 0 (ignored when ``tau`` is ``None``); default 0.
+    horizon : float
+        Length of each path in seconds, > 0; default 1000.
+    n_paths : int
+        Number of independent paths, ≥ 1; default 64.
+    seed : int
+        Seed (≥ 0) of the :mod:`mslab.rng` streams, one per path; default 0.
+
+    Returns
+    -------
+    float
+        The break-even half-spread in price units; 0 when the provider breaks even at h = 0
+        (e.g. ``delta`` = 0: nothing is sniped).
+
+    Raises
+    ------
+    ValueError
+        For a parameter that :func:`simulate_batch` refuses, or (from
+        ``scipy.optimize.brentq``) when the provider's profit is still negative at the top of
+        the bracket.
+    """
     from scipy.optimize import brentq
 
     law = _check_law(law)

@@ -38,7 +38,30 @@ def half_spread(lam_invest: float, lam_jump: float, law: JumpLaw,
 
     ``sniping_share`` = 1 is the continuous market; a frequent batch auction with speed
     advantage δ and interval τ has sniping_share = δ/τ (:mod:`mslab.latency.batch_auction`).
-    Returns h in price units (0 when sniping_share = 0).
+
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0.
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0.
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units), from
+        :func:`~mslab.latency.jumps.discrete_jumps` or
+        :func:`~mslab.latency.jumps.exponential_jumps`.
+    sniping_share : float
+        Share of jumps that can be sniped, in [0, 1]; default 1 (continuous trading).
+
+    Returns
+    -------
+    float
+        The half-spread h in price units (0 when sniping_share = 0).
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, or sniping_share·λ_jump/λ_invest above
+        :data:`MAX_RATE_RATIO`.
 
     Examples
     --------
@@ -77,7 +100,17 @@ def half_spread(lam_invest: float, lam_jump: float, law: JumpLaw,
 
 @dataclass(frozen=True)
 class Profits:
-    """Expected profit rates (price units per second) at a given half-spread and N."""
+    """Expected profit rates (price units per second) at a given half-spread and N.
+
+    Attributes
+    ----------
+    provider : float
+        The provider's rate, λ_invest·h − λ_jump·E[(|J| − h)⁺]·(N − 1)/N.
+    sniper : float
+        Each sniper's rate, λ_jump·E[(|J| − h)⁺]/N.
+    sniping_loss : float
+        λ_jump·E[(|J| − h)⁺], the total value of stale-quote sniping.
+    """
 
     provider: float
     sniper: float
@@ -86,7 +119,34 @@ class Profits:
 
 def profits(lam_invest: float, lam_jump: float, law: JumpLaw, h: float, n_fast: int) -> Profits:
     """Expected profit rates of the provider quoting at half-spread ``h`` (price units) and of
-    each of the N − 1 snipers (N = n_fast)."""
+    each of the N − 1 snipers (N = n_fast).
+
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0.
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0.
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units), from
+        :func:`~mslab.latency.jumps.discrete_jumps` or
+        :func:`~mslab.latency.jumps.exponential_jumps`.
+    h : float
+        The provider's half-spread, ≥ 0, in price units.
+    n_fast : int
+        Number N ≥ 2 of fast firms (the provider and N − 1 snipers).
+
+    Returns
+    -------
+    Profits
+        The provider's and each sniper's profit rate and the total sniping loss (price units
+        per second).
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above or profit rates that are not finite.
+    """
     lam_invest = _validate.positive("lam_invest", lam_invest)
     lam_jump = _validate.positive("lam_jump", lam_jump)
     law = _check_law(law)
@@ -101,7 +161,35 @@ def profits(lam_invest: float, lam_jump: float, law: JumpLaw, h: float, n_fast: 
 
 def entry(lam_invest: float, lam_jump: float, law: JumpLaw, c_speed: float) -> tuple[float, float]:
     """Free entry: ``(N*, arms-race cost N*·c_speed)`` with N* = λ_invest·h*/c_speed (not
-    rounded; price units per second for the cost)."""
+    rounded; price units per second for the cost).
+
+    h* is :func:`half_spread` in continuous trading (sniping share 1).
+
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0.
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0.
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units), from
+        :func:`~mslab.latency.jumps.discrete_jumps` or
+        :func:`~mslab.latency.jumps.exponential_jumps`.
+    c_speed : float
+        Cost of speed per fast firm, > 0, in price units per second.
+
+    Returns
+    -------
+    tuple of float
+        ``(n_star, cost)``: the number of fast firms N* = λ_invest·h*/c_speed and the arms-race
+        cost N*·c_speed = λ_invest·h* (price units per second).
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, as :func:`half_spread`, or an N* that is not
+        finite.
+    """
     c = _validate.positive("c_speed", c_speed)
     h = half_spread(lam_invest, lam_jump, law)
     n_star = lam_invest * h / c

@@ -35,7 +35,46 @@ def simulate_market(states, horizon, lam_invest, lam_jump, kind, sizes, cum, h, 
     in continuous trading, total sniper pnl, investors, jumps, sniped jumps, then for a batch
     market with interval ``tau`` and a firm ``delta`` faster than the rest: the value of its
     speed advantage, the same jumps' total value E[(|J| − h)⁺] in continuous trading, and the
-    provider's pnl."""
+    provider's pnl.
+
+    Jitted (parallel over paths) and unchecked: :func:`simulate_continuous` and
+    :func:`~mslab.latency.batch_auction.simulate_batch` validate and call it.
+
+    Parameters
+    ----------
+    states : numpy.ndarray
+        ``(n_paths, 4)`` uint64 stream states (:func:`mslab.rng.path_states`), advanced in
+        place.
+    horizon : float
+        Path length in seconds.
+    lam_invest : float
+        Investor arrival rate, per second.
+    lam_jump : float
+        Jump rate, per second.
+    kind : int
+        ``JumpLaw.kind``.
+    sizes : numpy.ndarray
+        ``JumpLaw.sizes`` (price units).
+    cum : numpy.ndarray
+        Cumulative probabilities of ``sizes``.
+    h : float
+        The provider's half-spread (price units).
+    n_fast : int
+        Number N of racing messages (message 0 is the provider's cancel).
+    tau : float
+        Batch interval in seconds (> 0).
+    delta : float
+        Speed advantage in seconds (≥ 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_paths, 8)`` totals over each path (price units or counts, not rates), columns:
+        0 the provider's pnl in continuous trading, 1 the snipers' total pnl, 2 investors,
+        3 jumps, 4 jumps sniped by a sniper, 5 the value of the speed advantage in the batch
+        market (Σ (|J| − h)⁺ over jumps in the last δ before an auction), 6 Σ (|J| − h)⁺ over
+        all jumps, 7 the provider's pnl in the batch market.
+    """
     n = states.shape[0]
     out = np.zeros((n, 8))
     total = lam_invest + lam_jump
@@ -72,7 +111,35 @@ def simulate_market(states, horizon, lam_invest, lam_jump, kind, sizes, cum, h, 
 def check_market(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread: float,
                  horizon: float, n_paths: int) -> tuple[float, float, JumpLaw, float, float, int]:
     """Validate the parameters shared by the simulators (and the work bound:
-    n_paths·horizon·(λ_invest + λ_jump) expected events ≤ :data:`mslab._validate.MAX_WORK`)."""
+    n_paths·horizon·(λ_invest + λ_jump) expected events ≤ :data:`mslab._validate.MAX_WORK`).
+
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0.
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0.
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units).
+    half_spread : float
+        The provider's half-spread, ≥ 0, in price units.
+    horizon : float
+        Path length in seconds, > 0.
+    n_paths : int
+        Number of paths, ≥ 1.
+
+    Returns
+    -------
+    tuple
+        ``(lam_invest, lam_jump, law, half_spread, horizon, n_paths)`` checked, the numbers as
+        ``float`` (``n_paths`` as ``int``).
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, beyond the work bound, or when
+        10·half_spread·horizon·(λ_invest + λ_jump) is not finite.
+    """
     lam_invest = _validate.positive("lam_invest", lam_invest)
     lam_jump = _validate.positive("lam_jump", lam_jump)
     law = _check_law(law)
@@ -89,7 +156,24 @@ def check_market(lam_invest: float, lam_jump: float, law: JumpLaw, half_spread: 
 
 @dataclass(frozen=True)
 class ContinuousRun:
-    """Per-path results of :func:`simulate_continuous` (rates per second over ``horizon``)."""
+    """Per-path results of :func:`simulate_continuous` (rates per second over ``horizon``).
+
+    Attributes
+    ----------
+    provider : numpy.ndarray
+        ``(n_paths,)``: the provider's profit rate (price units per second).
+    sniper : numpy.ndarray
+        ``(n_paths,)``: profit rate of one sniper, total sniping profit / (N − 1) (price units
+        per second).
+    investors : numpy.ndarray
+        ``(n_paths,)``: investor arrivals per second.
+    jumps : numpy.ndarray
+        ``(n_paths,)``: jumps per second.
+    sniped : numpy.ndarray
+        ``(n_paths,)``: share of jumps in which a sniper hit the stale quote (0 without jumps).
+    events : int
+        Events simulated over all paths (investors + jumps).
+    """
 
     provider: np.ndarray      # provider's profit rate
     sniper: np.ndarray        # profit rate of one sniper (total sniping profit / (N − 1))
@@ -107,6 +191,35 @@ def simulate_continuous(lam_invest: float, lam_jump: float, law: JumpLaw, half_s
 
     Work bound: n_paths·horizon·(λ_invest + λ_jump) expected events ≤
     :data:`mslab._validate.MAX_WORK`.
+
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0.
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0.
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units).
+    half_spread : float
+        The provider's half-spread, ≥ 0, in price units.
+    n_fast : int
+        Number N of fast firms (the provider and N − 1 snipers), 2 to 10,000.
+    horizon : float
+        Length of each path in seconds, > 0; default 1000.
+    n_paths : int
+        Number of independent paths, ≥ 1; default 64.
+    seed : int
+        Seed (≥ 0) of the :mod:`mslab.rng` streams, one per path; default 0.
+
+    Returns
+    -------
+    ContinuousRun
+        Per-path profit rates, arrival rates and sniped share.
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above or beyond the bounds of :func:`check_market`.
     """
     lam_invest, lam_jump, law, h, horizon, n_paths = check_market(
         lam_invest, lam_jump, law, half_spread, horizon, n_paths)
@@ -123,7 +236,40 @@ def simulated_indifference_spread(lam_invest: float, lam_jump: float, law: JumpL
                                   *, horizon: float = 1000.0, n_paths: int = 64,
                                   seed: int = 0) -> float:
     """The half-spread at which the simulated provider earns as much as a simulated sniper
-    (brentq over h under common random numbers; the difference rises with h)."""
+    (brentq over h under common random numbers; the difference rises with h).
+
+    Each evaluation runs :func:`simulate_continuous` with the same ``seed``; the root is
+    searched in [0, 50 · the largest size of ``law``] (its mean for the exponential law).
+
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0.
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0.
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units).
+    n_fast : int
+        Number N of fast firms, 2 to 10,000.
+    horizon : float
+        Length of each path in seconds, > 0; default 1000.
+    n_paths : int
+        Number of independent paths, ≥ 1; default 64.
+    seed : int
+        Seed (≥ 0) of the :mod:`mslab.rng` streams, one per path; default 0.
+
+    Returns
+    -------
+    float
+        The simulated indifference half-spread, in price units.
+
+    Raises
+    ------
+    ValueError
+        For a parameter that :func:`simulate_continuous` refuses, or (from
+        ``scipy.optimize.brentq``) when the provider–sniper difference has the same sign at
+        both ends of the bracket.
+    """
     from scipy.optimize import brentq
 
     law = _check_law(law)

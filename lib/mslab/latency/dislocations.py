@@ -32,7 +32,25 @@ offsets."""
 def venue_quotes(capture: BinanceCapture) -> pd.DataFrame:
     """Best quotes of a capture from its bookTicker stream: ``time_ms`` (local receive time,
     strictly increasing; the last of several updates received in the same ns), ``bid``,
-    ``ask``, ``mid`` and ``log_mid``."""
+    ``ask``, ``mid`` and ``log_mid``.
+
+    Parameters
+    ----------
+    capture : BinanceCapture
+        A loaded capture (:func:`~mslab.data.binance.load_binance_capture`) with its
+        bookTicker stream.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per distinct receive time: ``time_ms`` (float ms), ``bid`` and ``ask`` (quote
+        currency), ``mid`` = (bid + ask)/2 and ``log_mid`` = ln mid.
+
+    Raises
+    ------
+    ValueError
+        If ``capture`` is not a ``BinanceCapture``.
+    """
     bbo = best_bid_offer(capture, "ticker")
     t = bbo["local_ns"].to_numpy()
     keep = np.r_[t[1:] != t[:-1], True]
@@ -48,7 +66,35 @@ def merge_quotes(a: pd.DataFrame, b: pd.DataFrame, basis_window: float = 60.0) -
     with the trailing-median basis and the two edges (bp): columns ``time_ms``, ``bid_a``,
     ``ask_a``, ``bid_b``, ``ask_b``, ``basis_bp``, ``edge_ab_bp`` (sell A, buy B),
     ``edge_ba_bp`` (sell B, buy A). The first ``basis_window`` seconds (> 0, at most
-    :data:`MAX_BASIS_WINDOW`) are dropped: their basis would rest on too short a history."""
+    :data:`MAX_BASIS_WINDOW`) are dropped: their basis would rest on too short a history.
+
+    Parameters
+    ----------
+    a : pandas.DataFrame
+        Quotes of venue A from :func:`venue_quotes` (columns ``time_ms``, ``bid``, ``ask``;
+        ``time_ms`` increasing).
+    b : pandas.DataFrame
+        Quotes of venue B, the same form.
+    basis_window : float
+        Length of the trailing median window in seconds (rounded to whole ms), in
+        (0, 30 days]; default 60.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per update time of either venue from ``basis_window`` after the start of the
+        common span to its end, each venue's quote being its last at or before that time:
+        ``time_ms``, ``bid_a``, ``ask_a``, ``bid_b``, ``ask_b`` (quote currencies),
+        ``basis_bp`` (10⁴ × the trailing median of log(mid_A/mid_B), the current update
+        included), ``edge_ab_bp`` = 10⁴ · (log(bid_A/ask_B) − basis) and ``edge_ba_bp`` =
+        10⁴ · (log(bid_B/ask_A) + basis).
+
+    Raises
+    ------
+    ValueError
+        If ``a`` or ``b`` is not a frame with columns ``time_ms``, ``bid`` and ``ask``,
+        ``basis_window`` is out of range, or the two do not overlap in time.
+    """
     for name, q in (("a", a), ("b", b)):
         if not isinstance(q, pd.DataFrame) or not {"time_ms", "bid", "ask"} <= set(q.columns):
             _validate.fail(name, type(q).__name__, "a frame from venue_quotes")
@@ -103,7 +149,33 @@ def _episodes(t, e1, e2, threshold):
 def dislocations(merged: pd.DataFrame, threshold_bp: float = 0.0) -> pd.DataFrame:
     """Dislocation episodes of a :func:`merge_quotes` frame: ``start_ms``, ``duration_ms``
     (NaN if still open at the end of the sample), ``peak_bp`` (largest edge during the episode)
-    and ``direction`` (+1: A's bid above B's ask, −1 the reverse)."""
+    and ``direction`` (+1: A's bid above B's ask, −1 the reverse).
+
+    An episode starts at an update where an edge exceeds ``threshold_bp`` (the larger edge
+    gives the direction) and lasts while that edge stays above it; its duration runs to the
+    first update at which the edge is at or below the threshold.
+
+    Parameters
+    ----------
+    merged : pandas.DataFrame
+        A frame from :func:`merge_quotes` (columns ``time_ms``, ``edge_ab_bp``,
+        ``edge_ba_bp``).
+    threshold_bp : float
+        Threshold the edge must exceed, in bp (finite; e.g. the round-trip fee); default 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per episode, in time order: ``start_ms`` (time of its first update),
+        ``duration_ms`` (ms; NaN if still open at the end of the sample), ``peak_bp`` (largest
+        edge of its direction during the episode) and ``direction`` (+1 or −1).
+
+    Raises
+    ------
+    ValueError
+        If ``merged`` is not a DataFrame with an ``edge_ab_bp`` column, or ``threshold_bp`` is
+        not finite (a frame without ``time_ms`` or ``edge_ba_bp`` raises ``KeyError``).
+    """
     if not isinstance(merged, pd.DataFrame) or "edge_ab_bp" not in merged.columns:
         _validate.fail("merged", type(merged).__name__, "a frame from merge_quotes")
     thr = _validate.real("threshold_bp", threshold_bp)

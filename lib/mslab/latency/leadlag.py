@@ -75,7 +75,30 @@ def _check_lags(lags: object) -> np.ndarray:
 
 def hayashi_yoshida_covariance(tx: object, x: object, ty: object, y: object) -> float:
     """Hayashi–Yoshida covariance of x and y observed at their own strictly increasing times:
-    Σᵢⱼ Δxᵢ Δyⱼ over every pair of observation intervals that overlap (O(n + m))."""
+    Σᵢⱼ Δxᵢ Δyⱼ over every pair of observation intervals that overlap (O(n + m)).
+
+    Parameters
+    ----------
+    tx : numpy.ndarray
+        Observation times of x, strictly increasing, finite (any time unit, e.g. ms).
+    x : numpy.ndarray
+        Observed values of x (e.g. log prices), finite, one per time; at least 2.
+    ty : numpy.ndarray
+        Observation times of y, strictly increasing, in the unit of ``tx``.
+    y : numpy.ndarray
+        Observed values of y, finite, one per time; at least 2.
+
+    Returns
+    -------
+    float
+        The covariance, in the unit of x times the unit of y (not annualised).
+
+    Raises
+    ------
+    ValueError
+        If a time or value array holds a non-finite number, has fewer than 2 entries or a
+        length other than its times', or if times are not strictly increasing.
+    """
     tx, x = _check_series("x", tx, x)
     ty, y = _check_series("y", ty, y)
     return float(_hy_covariance(tx, x, ty, y))
@@ -84,7 +107,35 @@ def hayashi_yoshida_covariance(tx: object, x: object, ty: object, y: object) -> 
 def hayashi_yoshida_lead_lag(tx: object, x: object, ty: object, y: object,
                              lags: object) -> np.ndarray:
     """Hayashi–Yoshida correlation of x(t) and y(t + ℓ) for each ℓ in ``lags`` (same time
-    unit as the observation times)."""
+    unit as the observation times).
+
+    Parameters
+    ----------
+    tx : numpy.ndarray
+        Observation times of x, strictly increasing, finite (any time unit, e.g. ms).
+    x : numpy.ndarray
+        Observed values of x (e.g. log prices), finite, one per time; at least 2.
+    ty : numpy.ndarray
+        Observation times of y, strictly increasing, in the unit of ``tx``.
+    y : numpy.ndarray
+        Observed values of y, finite, one per time; at least 2.
+    lags : numpy.ndarray
+        Lags ℓ in the time unit, finite, 1 to 100,000 of them (flattened).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(lags),)``: the Hayashi–Yoshida covariance of x and y observed at
+        ``ty − ℓ``, divided by √(Σ Δx² · Σ Δy²) (the realised variances); positive at ℓ > 0
+        when x leads.
+
+    Raises
+    ------
+    ValueError
+        If a time or value array holds a non-finite number, has fewer than 2 entries or a
+        length other than its times', or if times are not strictly increasing, for
+        a number of lags out of range, or when x or y never changes.
+    """
     tx, x = _check_series("x", tx, x)
     ty, y = _check_series("y", ty, y)
     g = _check_lags(lags)
@@ -124,7 +175,40 @@ def grid_cross_correlation(tx: object, x: object, ty: object, y: object, step: f
     +max_lag_steps·step; both series sampled (previous tick) every ``step`` over the span where
     both exist. Returns ``(lags, correlations)`` (non-centred: mean changes are ~0 at these
     frequencies). Bounds: grid points ≤ :data:`mslab._validate.MAX_ELEMENTS`, grid points ×
-    lags ≤ :data:`mslab._validate.MAX_WORK`."""
+    lags ≤ :data:`mslab._validate.MAX_WORK`.
+
+    The grid runs from the later first observation in steps of ``step`` up to the earlier last
+    one; each series takes its last value at or before each grid time.
+
+    Parameters
+    ----------
+    tx : numpy.ndarray
+        Observation times of x, strictly increasing, finite (any time unit, e.g. ms).
+    x : numpy.ndarray
+        Observed values of x (e.g. log prices), finite, one per time; at least 2.
+    ty : numpy.ndarray
+        Observation times of y, strictly increasing, in the unit of ``tx``.
+    y : numpy.ndarray
+        Observed values of y, finite, one per time; at least 2.
+    step : float
+        Grid step, > 0, in the time unit.
+    max_lag_steps : int
+        Largest lag K in grid steps, 0 to 100,000.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(lags, correlations)``, each of shape ``(2K + 1,)``: lags −K·step … K·step in the
+        time unit, and Σᵢ Δxᵢ Δy_{i+ℓ} / √(Σ Δx² · Σ Δy²) over the grid changes.
+
+    Raises
+    ------
+    ValueError
+        If a time or value array holds a non-finite number, has fewer than 2 entries or a
+        length other than its times', or if times are not strictly increasing, for
+        ``step`` or ``max_lag_steps`` out of range, observation spans that do not overlap, a
+        grid beyond the element or work bound, or a grid on which x or y never changes.
+    """
     tx, x = _check_series("x", tx, x)
     ty, y = _check_series("y", ty, y)
     step = _validate.positive("step", step)
@@ -147,7 +231,26 @@ def grid_cross_correlation(tx: object, x: object, ty: object, y: object, step: f
 
 
 def peak_lag(lags: np.ndarray, corr: np.ndarray) -> float:
-    """The lag of the largest correlation (positive: x leads); NaN correlations are ignored."""
+    """The lag of the largest correlation (positive: x leads); NaN correlations are ignored.
+
+    Parameters
+    ----------
+    lags : numpy.ndarray
+        Non-empty 1-D array of finite lags.
+    corr : numpy.ndarray
+        1-D array of one correlation per lag, NaN allowed but not everywhere.
+
+    Returns
+    -------
+    float
+        The lag at the largest correlation (the first one on a tie), in the unit of ``lags``.
+
+    Raises
+    ------
+    ValueError
+        If ``lags`` is not a non-empty 1-D array of finite numbers, or ``corr`` is not 1-D, has
+        another length or is all NaN.
+    """
     lags = _validate.real_vector("lags", lags)
     corr = _validate.series("corr", corr)
     if corr.size != lags.size or np.all(np.isnan(corr)):

@@ -32,13 +32,38 @@ def race_grid(lam_invest: float, lam_jump: float, law: JumpLaw, *, delta: float,
     equilibrium the provider and each of the N − 1 snipers earn the same, the sniping prize
     divided by N; each firm pays ``c_speed`` for its speed.
 
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0.
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0.
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units).
+    delta : float
+        Speed advantage δ in seconds, > 0.
+    c_speed : float
+        Cost of speed per firm, ≥ 0, in price units per second.
+    n_values : list of int
+        Numbers N of fast firms, integers in [2, 10,000].
+    tau_values : list of float
+        Batch intervals τ in seconds, > 0.
+
     Returns
     -------
     pandas.DataFrame
-        One row per (N, τ): ``N``, ``tau`` (s), ``share``, ``half_spread`` (ticks), and rates in
+        One row per (N, τ), τ-major in the order of ``tau_values``: ``N``, ``tau`` (s),
+        ``share``, ``half_spread`` (ticks: the price unit of the jump sizes), and rates in
         ticks per second: ``investors`` (what investors pay in half-spreads, λ_invest·h),
         ``speed_total`` (N·c_speed, the arms race), ``firm_gross`` (each firm's profit before
         its speed cost) and ``firm_net`` (after it).
+
+    Raises
+    ------
+    ValueError
+        For a parameter outside the ranges above, a grid of more than :data:`MAX_POINTS`
+        (10,000) points, or rates that :func:`~mslab.latency.bcs_equilibrium.half_spread`
+        refuses.
     """
     h_continuous = half_spread(lam_invest, lam_jump, law)  # validates lam_invest, lam_jump, law
     delta = _validate.positive("delta", delta)

@@ -35,7 +35,50 @@ def spread_sweeps(lam_invest: float, lam_jump: float, law: JumpLaw, *, n_fast: i
     ``"tau"``), ``value``, ``theory`` and ``simulated`` half-spreads (price units). All other
     parameters stay at their base values; ``jump_scales`` multiply every jump size; ``tau``
     rows are batch auctions with speed advantage ``delta`` (s), the others continuous trading
-    with ``n_fast`` fast firms."""
+    with ``n_fast`` fast firms.
+
+    Parameters
+    ----------
+    lam_invest : float
+        Investor arrival rate λ_invest, per second, > 0 (base value).
+    lam_jump : float
+        Jump rate λ_jump of the fundamental value, per second, > 0 (base value).
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units; base law).
+    n_fast : int
+        Number N of fast firms in the ``lam_jump`` and ``jump_scale`` rows, 2 to 10,000.
+    n_values : list of int
+        Values of N for the ``N`` rows, integers in [2, 10,000].
+    lam_jump_values : list of float
+        Jump rates (per second, > 0) for the ``lam_jump`` rows.
+    jump_scales : list of float
+        Factors (> 0) applied to every jump size for the ``jump_scale`` rows.
+    tau_values : list of float
+        Batch intervals τ in seconds (> 0) for the ``tau`` rows.
+    delta : float
+        Speed advantage δ in seconds (≥ 0) of the ``tau`` rows.
+    horizon : float
+        Length of each simulated path in seconds, > 0; default 1000.
+    n_paths : int
+        Simulated paths per point, ≥ 1; default 32.
+    seed : int
+        Seed (≥ 0) of every simulation (common random numbers); default 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``parameter``, ``value``, ``theory`` and ``simulated``; the ``N`` rows, then
+        the ``lam_jump``, ``jump_scale`` and ``tau`` rows, each in the order of its grid.
+
+    Raises
+    ------
+    ValueError
+        For a grid that is empty, not 1-D or out of range, grids of more than
+        :data:`MAX_POINTS` (200) points in total, a ``lam_jump_values`` entry beyond the
+        bounds of :func:`~mslab.latency.bcs_simulation.check_market` or
+        :func:`~mslab.latency.bcs_equilibrium.half_spread`, or anything the simulations refuse
+        (including a root finder without a sign change).
+    """
     n_grid = _validate.real_vector("n_values", n_values, low=2, high=MAX_FAST, what="integers")
     if np.any(n_grid != np.round(n_grid)):
         _validate.fail("n_values", n_values, f"integers in [2, {MAX_FAST}]")

@@ -141,12 +141,25 @@ MAX_GRID = 400
 class TwoVenueRun:
     """Result of :func:`simulate_two_venue`.
 
-    ``summary``: opportunities (jumps whose stale quote beats both fees), trades, lost races,
-    missed (a leg could not be funded), profit (price units), profit per hour, stranded units
-    and capital (time averages in transit), min/max units on any venue, min cash, units and
-    cash still in transit at the end, final units and cash per venue. ``fills``: the slow LP's
-    fills (``time``, ``side`` +1 LP bought / −1 sold, ``price``, ``arbitrageur``).
-    ``jumps``: ``time`` and the value ``v`` after each jump.
+    Attributes
+    ----------
+    summary : dict
+        ``opportunities`` (jumps whose stale quote beats both fees), ``trades``, ``lost``
+        (races lost to the LP's update), ``missed`` (a leg could not be funded), ``profit``
+        (price units, the edges of the trades net of fees) and ``profit_per_hour``,
+        ``stranded_units`` and ``stranded_cash`` (time averages of the units and cash in
+        transit), ``min_units`` and ``max_units`` on any venue, ``min_cash``,
+        ``transit_units`` and ``transit_cash`` (still in transit at the end), and the final
+        ``units_fast``, ``units_slow``, ``cash_fast`` and ``cash_slow`` (the minima and
+        maxima are sampled after each jump).
+    fills : pandas.DataFrame
+        The slow LP's fills in the order recorded: ``time`` (s; an arbitrageur's fill at its
+        order's arrival, so the times need not be sorted), ``side`` (+1 LP bought / −1 sold),
+        ``price`` (price units) and ``arbitrageur`` (bool).
+    jumps : pandas.DataFrame
+        ``time`` (s) and the value ``v`` after each jump.
+    v0 : float
+        The value before the first jump (price units).
     """
 
     summary: dict
@@ -166,7 +179,60 @@ def simulate_two_venue(*, law: JumpLaw, lam_jump: float = 1.0, lam_invest: float
     """Simulate one path of ``horizon`` seconds (see the module docstring for the model).
 
     Work bound: horizon·(λ_jump + λ_invest) expected events ≤ :data:`mslab._validate.MAX_WORK`
-    (and the event buffers ≤ :data:`mslab._validate.MAX_ELEMENTS`)."""
+    (and the event buffers ≤ :data:`mslab._validate.MAX_ELEMENTS`).
+
+    Parameters
+    ----------
+    law : JumpLaw
+        Law of the jump magnitude |J| (price units); required.
+    lam_jump : float
+        Jump rate λ_jump per second, > 0; default 1.
+    lam_invest : float
+        Investor arrival rate λ_invest on the slow venue per second, > 0; default 5.
+    v0 : float
+        Initial fundamental value V, > 0, in price units; default 100.
+    h_fast : float
+        Half-spread of the fast venue's quotes around V, ≥ 0, price units; default 0.005.
+    h_slow : float
+        Half-spread of the slow LP's quotes, ≥ 0, price units; default 0.01.
+    fee_fast_bp : float
+        Fee on the fast venue, ≥ 0, bp of the trade price; default 0.5.
+    fee_slow_bp : float
+        Fee on the slow venue, ≥ 0, bp of the trade price; default 0.5.
+    lp_latency_ms : float
+        Fixed part of the LP's update delay after a jump, ≥ 0, ms; default 20.
+    lp_jitter_ms : float
+        Largest uniform extra delay of the LP's update, ≥ 0, ms; default 10.
+    arb_latency_ms : float
+        Fixed part of the arbitrageur's order delay, ≥ 0, ms; default 5.
+    arb_jitter_ms : float
+        Largest uniform extra delay of the arbitrageur's order, ≥ 0, ms; default 10.
+    transfer_delay_ms : float
+        Time for a transfer of units or cash between venues, ≥ 0, ms; default 1000.
+    units0 : float
+        Units of the asset the arbitrageur holds on each venue at the start, ≥ 0; default 2.
+    cash0 : float
+        Cash on each venue at the start (price units), ≥ 0; default 300.
+    inv_limit : float
+        Most units the arbitrageur may hold on one venue, ≥ ``units0``; default 4.
+    horizon : float
+        Simulated time in seconds, > 0; default 3600.
+    seed : int
+        Seed (≥ 0) of the :mod:`mslab.rng` stream; default 0.
+
+    Returns
+    -------
+    TwoVenueRun
+        The summary, the LP's fills and the jumps of the path.
+
+    Raises
+    ------
+    ValueError
+        If ``law`` is not a ``JumpLaw``, a parameter is outside the ranges above, or the
+        expected events exceed the work or element bound.
+    RuntimeError
+        If the event buffers fill up before the horizon (an improbable path).
+    """
     law = _check_law(law)
     lam_jump, lam_invest = _validate.positive("lam_jump", lam_jump), _validate.positive("lam_invest", lam_invest)
     v0 = _validate.positive("v0", v0)
@@ -201,7 +267,26 @@ def simulate_two_venue(*, law: JumpLaw, lam_jump: float = 1.0, lam_invest: float
 
 
 def value_at(run: TwoVenueRun, times: np.ndarray) -> np.ndarray:
-    """The fundamental value at ``times`` (s, a 1-D array; NaN gives NaN) on the run's path."""
+    """The fundamental value at ``times`` (s, a 1-D array; NaN gives NaN) on the run's path.
+
+    Parameters
+    ----------
+    run : TwoVenueRun
+        A simulated path.
+    times : numpy.ndarray
+        1-D array of times in seconds; NaN allowed.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape of ``times``: the value after the last jump at or before each time (``run.v0``
+        before the first jump), in price units; NaN where the time is NaN.
+
+    Raises
+    ------
+    ValueError
+        If ``run`` is not a ``TwoVenueRun`` or ``times`` is not a 1-D numeric array.
+    """
     run = _validate.instance("run", run, TwoVenueRun)
     times = _validate.series("times", times)
     k = np.searchsorted(run.jumps["time"].to_numpy(), times, side="right") - 1
@@ -212,7 +297,29 @@ def value_at(run: TwoVenueRun, times: np.ndarray) -> np.ndarray:
 def markouts(run: TwoVenueRun, horizon_ms: float, fast_window_ms: float) -> pd.DataFrame:
     """The slow LP's markout of every fill, side·(V(t + horizon) − price) (price units; the LP's
     profit marked to the value ``horizon_ms`` later), with ``fast``: the toxic-flow detector's
-    tag — the fill came within ``fast_window_ms`` of a move of the fast venue (a jump)."""
+    tag — the fill came within ``fast_window_ms`` of a move of the fast venue (a jump).
+
+    Parameters
+    ----------
+    run : TwoVenueRun
+        A simulated path.
+    horizon_ms : float
+        Markout horizon in ms, ≥ 0.
+    fast_window_ms : float
+        Window of the detector in ms, ≥ 0: a fill at most this long after the latest jump at
+        or before it is tagged fast.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``run.fills`` with two more columns: ``markout`` (price units per fill) and ``fast``
+        (bool).
+
+    Raises
+    ------
+    ValueError
+        If ``run`` is not a ``TwoVenueRun`` or a window is negative or not finite.
+    """
     run = _validate.instance("run", run, TwoVenueRun)
     horizon_ms = _validate.nonnegative("horizon_ms", horizon_ms)
     w = _validate.nonnegative("fast_window_ms", fast_window_ms) / 1000.0
@@ -228,7 +335,25 @@ def markouts(run: TwoVenueRun, horizon_ms: float, fast_window_ms: float) -> pd.D
 def detector_table(marked: pd.DataFrame) -> pd.DataFrame:
     """How well the speed tag finds the arbitrageur's fills: per tag (fast / slow), the fills,
     the share that are the arbitrageur's (precision for the fast tag), the share of the
-    arbitrageur's fills it catches (recall), and the mean markout (price units per fill)."""
+    arbitrageur's fills it catches (recall), and the mean markout (price units per fill).
+
+    Parameters
+    ----------
+    marked : pandas.DataFrame
+        A frame from :func:`markouts` (columns ``arbitrageur``, ``fast``, ``markout``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tag present, ``slow`` then ``fast``: ``tag``, ``fills``,
+        ``arbitrageur share``, ``recall`` (the tag's share of all the arbitrageur's fills; 0
+        when there are none) and ``mean markout``.
+
+    Raises
+    ------
+    ValueError
+        If ``marked`` is not a DataFrame with those columns.
+    """
     if not (isinstance(marked, pd.DataFrame)
             and {"arbitrageur", "fast", "markout"} <= set(marked.columns)):
         _validate.fail("marked", type(marked).__name__, "a frame from markouts")
@@ -246,7 +371,30 @@ def latency_transfer_grid(latencies_ms: list[float], delays_ms: list[float],
     """:func:`simulate_two_venue` (same seed: common random numbers) for every arbitrageur
     latency and transfer delay: one row each with ``arb_latency_ms``, ``transfer_delay_ms`` and
     the summary's ``opportunities``, ``trades``, ``lost``, ``missed``, ``profit_per_hour`` and
-    ``stranded_units``. At most :data:`MAX_GRID` points."""
+    ``stranded_units``. At most :data:`MAX_GRID` points.
+
+    Parameters
+    ----------
+    latencies_ms : list of float
+        Arbitrageur latencies ``arb_latency_ms`` (ms, ≥ 0), a non-empty 1-D list.
+    delays_ms : list of float
+        Transfer delays ``transfer_delay_ms`` (ms, ≥ 0), a non-empty 1-D list.
+    **model
+        The other keyword arguments of :func:`simulate_two_venue`; ``law`` is required.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (delay, latency), delay-major in the order of the lists.
+
+    Raises
+    ------
+    ValueError
+        For a malformed list, more than :data:`MAX_GRID` (400) points, or anything
+        :func:`simulate_two_venue` refuses.
+    RuntimeError
+        As :func:`simulate_two_venue`.
+    """
     latencies_ms = _validate.real_vector("latencies_ms", latencies_ms, low=0.0)
     delays_ms = _validate.real_vector("delays_ms", delays_ms, low=0.0)
     if latencies_ms.size * delays_ms.size > MAX_GRID:
