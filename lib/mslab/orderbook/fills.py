@@ -189,13 +189,12 @@ def market_order_reach(times: object, type: object, direction: object, price: ob
     """How far each market order of a LOBSTER message stream reached from the mid (ticks).
 
     A market order is a run of consecutive executions (types 4 and 5, visible or hidden) with
-    the same time and direction; its reach is the largest ``−direction · (price / tick − m₀)``
-    over its executions, ``m₀`` being ``mid`` after the message before the run (a buy order
-    lifting asks, direction −1, reaches above the mid). ``mid`` is the mid after each message
-    (ticks; NaN where the book is not two-sided), ``price`` in the stream's unit, ``tick`` one
-    tick in that unit. Real days open with executions before any book: a market order with no
-    mid before it (it starts the stream, or ``m₀`` is NaN) has no reach and is left out, as
-    are cross trades (type 6) and halts (type 7), which are not executions.
+    the same time and direction; its reach is the largest
+    ``−direction · (price / tick − m₀)`` over its executions, ``m₀`` being ``mid`` after the
+    message before the run (a buy order lifting asks, direction −1, reaches above the mid).
+    Real days open with executions before any book: a market order with no mid before it (it
+    starts the stream, or ``m₀`` is NaN) has no reach and is left out, as are cross trades
+    (type 6) and halts (type 7), which are not executions.
 
     Parameters
     ----------
