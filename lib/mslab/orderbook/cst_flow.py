@@ -77,9 +77,11 @@ class CSTParams:
 
     Attributes
     ----------
-    k, alpha : float
+    k : float
         Limit orders arrive at distance i from the opposite best at rate k / i^alpha orders
-        per second per side; k > 0, alpha in [0, 10].
+        per second per side; k > 0.
+    alpha : float
+        The exponent of the arrival profile, in [0, 10].
     mu : float
         Market orders per second per side, ≥ 0.
     theta : float or tuple of float
@@ -183,8 +185,10 @@ class SyntheticFlow:
         Levels per side in ``book``.
     n_initial : int
         The first ``n_initial`` messages write the warmed-up book at time ``start``.
-    start, end : float
-        The simulated window, seconds after midnight.
+    start : float
+        Start of the simulated window, seconds after midnight.
+    end : float
+        End of the simulated window, seconds after midnight.
     tick : int
         The tick in dollars × 10000.
     seed : int

@@ -56,9 +56,14 @@ class Markouts:
         One row per fill: ``time`` (s), ``side`` (+1 bought, −1 sold), ``qty`` (shares),
         ``price`` (ticks), ``mid_before``, ``mid_after`` and the per-share ``capture``,
         ``adverse`` and ``markout`` (ticks).
-    capture, adverse, markout : float
-        Quantity-weighted means of the per-fill columns (ticks per share; NaN without fills);
-        ``markout = capture + adverse``.
+    capture : float
+        Quantity-weighted mean of the per-fill ``capture`` (ticks per share; NaN without
+        fills).
+    adverse : float
+        Quantity-weighted mean of the per-fill ``adverse`` (ticks per share; NaN without
+        fills).
+    markout : float
+        ``capture + adverse`` (ticks per share; NaN without fills).
     volume : float
         Shares filled.
     horizon : float

@@ -30,14 +30,20 @@ class BacktestMetrics:
         Largest fall of equity from its running peak (dollars, ≥ 0).
     sharpe : float
         Annualised Sharpe ratio of the equity increments between samples; NaN if undefined.
-    n_fills, n_maker_fills, n_taker_fills : int
-        Number of our fills: all, as maker, as taker.
+    n_fills : int
+        Number of our fills.
+    n_maker_fills : int
+        Number of fills as maker.
+    n_taker_fills : int
+        Number of fills as taker.
     maker_share : float
         Share of the traded shares filled as maker, in [0, 1]; NaN without fills.
     fees : float
         Total fees paid (dollars; negative means net rebates), ``maker_fees + taker_fees``.
-    maker_fees, taker_fees : float
-        Fees of the maker and of the taker fills (dollars).
+    maker_fees : float
+        Fees of the maker fills (dollars).
+    taker_fees : float
+        Fees of the taker fills (dollars).
     mean_abs_inventory : float
         Mean of |inventory| over the samples (shares).
     traded_volume : int

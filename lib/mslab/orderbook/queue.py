@@ -64,7 +64,8 @@ def risk_averse_model(front, traded, prev_qty, new_qty, param):
     traded : float
         Shares traded at the order's price since the level's last size change (shares).
     prev_qty, new_qty : float
-        The level's visible size before and after the change (shares).
+        The level's visible size before (``prev_qty``) and after (``new_qty``) the change
+        (shares).
     param : float
         Ignored.
 
@@ -99,7 +100,8 @@ def power_model(front, traded, prev_qty, new_qty, param):
     traded : float
         Shares traded at the order's price since the level's last size change (shares).
     prev_qty, new_qty : float
-        The level's visible size before and after the change (shares).
+        The level's visible size before (``prev_qty``) and after (``new_qty``) the change
+        (shares).
     param : float
         The exponent n of ``f(x) = xⁿ`` (> 0 when validated by the backtest).
 
@@ -134,7 +136,8 @@ def log_model(front, traded, prev_qty, new_qty, param):
     traded : float
         Shares traded at the order's price since the level's last size change (shares).
     prev_qty, new_qty : float
-        The level's visible size before and after the change (shares).
+        The level's visible size before (``prev_qty``) and after (``new_qty``) the change
+        (shares).
     param : float
         Ignored.
 
@@ -218,7 +221,8 @@ def queue_after(model: str | Dispatcher, front: float, prev_qty: float, new_qty:
         Shares ahead of our order before the trade, finite and ≤ ``prev_qty`` (may be
         negative).
     prev_qty, new_qty : float
-        The level's visible size before and after the change (shares, finite, ≥ 0).
+        The level's visible size before (``prev_qty``) and after (``new_qty``) the change
+        (shares, finite, ≥ 0).
     traded : float
         Shares traded at the order's price (finite, ≥ 0); default 0, a pure size change.
     power : float

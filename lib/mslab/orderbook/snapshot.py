@@ -105,15 +105,22 @@ class SnapshotBacktest:
         ``order_size``, ``volume_units``, ``seed``).
     mid : numpy.ndarray
         The snapshots' midpoints (price units).
-    equity, cash : numpy.ndarray
-        Mark-to-mid equity and cash (price units, both 0 at the first snapshot).
+    equity : numpy.ndarray
+        Mark-to-mid equity (price units, 0 at the first snapshot).
+    cash : numpy.ndarray
+        Cash (price units, 0 at the first snapshot).
     inventory : numpy.ndarray
         Shares held, after the fills of the previous bucket.
-    bid, ask : numpy.ndarray
-        The quotes posted at the snapshot (price units; NaN when that side is not quoted,
-        and at the last snapshot).
-    bid_fill, ask_fill : numpy.ndarray
-        Bool: whether that quote filled in the following bucket (False at the last snapshot).
+    bid : numpy.ndarray
+        The bid posted at the snapshot (price units; NaN when not quoted, and at the last
+        snapshot).
+    ask : numpy.ndarray
+        The ask posted at the snapshot (price units; NaN when not quoted, and at the last
+        snapshot).
+    bid_fill : numpy.ndarray
+        Bool: whether the bid filled in the following bucket (False at the last snapshot).
+    ask_fill : numpy.ndarray
+        Bool: whether the ask filled in the following bucket (False at the last snapshot).
     final_pnl : float
         ``equity[-1]`` (price units).
     max_drawdown : float
@@ -121,8 +128,10 @@ class SnapshotBacktest:
     sharpe : float
         Annualised Sharpe ratio of the equity increments
         (:func:`mslab.performance.sharpe_ratio`; NaN when they have no variance).
-    fees, slippage : float
-        Total costs paid (price units).
+    fees : float
+        Total fees paid (price units).
+    slippage : float
+        Total slippage paid (price units).
     turnover : float
         Traded notional Σ p·size (price units).
     mean_abs_inventory : float
