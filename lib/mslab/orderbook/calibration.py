@@ -168,9 +168,15 @@ def calibrate(targets: CalibrationTargets, *, max_distance: int = 10, lot: int =
     ----------
     targets : CalibrationTargets
         The statistics to match.
-    max_distance, lot, mean_lots, partial_cancel
-        The fixed :class:`CSTParams` fields (D in ticks, shares per lot, mean order size in
-        lots, probability that a cancellation is partial), validated as there.
+    max_distance : int
+        D, the farthest distance (ticks) of limit-order arrivals (fixed :class:`CSTParams`
+        field, validated as there).
+    lot : int
+        Shares per lot (fixed :class:`CSTParams` field).
+    mean_lots : float
+        Mean order size in lots (fixed :class:`CSTParams` field).
+    partial_cancel : float
+        Probability that a cancellation is partial (fixed :class:`CSTParams` field).
     duration : float
         Simulated seconds of each evaluation after the warm-up, > 0 (default one hour).
     warmup : float
