@@ -623,7 +623,17 @@ class PeerComparisonTask:
     """One queue model of :func:`compare_with_hftbacktest` as a sweep task
     (``task(params, instrument, split)``, :mod:`mslab.sweeps`): ``params`` holds the settings,
     the task the stream. Returns each engine's fills, volume, position and cash
-    (``mslab_fills``, ..., ``hftbacktest_cash``) and ``computed_at`` (UTC, to the minute)."""
+    (``mslab_fills``, ..., ``hftbacktest_cash``) and ``computed_at`` (UTC, to the minute).
+
+    Attributes
+    ----------
+    msgs : dict
+        The LOBSTER message columns.
+    rows : numpy.ndarray
+        The order-book rows, int64 (n, 4·levels).
+    initial_book : numpy.ndarray or None
+        The book before the first message, or None (empty).
+    """
 
     msgs: Mapping[str, np.ndarray]
     rows: np.ndarray
