@@ -127,7 +127,8 @@ class SnapshotBacktest:
         Largest fall of equity from its running peak (≥ 0, price units).
     sharpe : float
         Annualised Sharpe ratio of the equity increments
-        (:func:`mslab.performance.sharpe_ratio`; NaN when they have no variance).
+        (:func:`mslab.performance.sharpe_ratio`; NaN when they have no variance or there
+        are fewer than two).
     fees : float
         Total fees paid (price units).
     slippage : float
