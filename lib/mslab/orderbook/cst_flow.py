@@ -481,7 +481,7 @@ def price_ticks(price: object, tick_size: float) -> int:
     Parameters
     ----------
     price : float
-        The price, > 0 and a multiple of ``tick_size`` (to a relative 10⁻⁹).
+        The price, > 0 and a multiple of ``tick_size`` (to within 10⁻⁹ · max(1, price)).
     tick_size : float
         The tick, in the units of ``price`` (> 0; not validated here).
 
