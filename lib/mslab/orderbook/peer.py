@@ -141,7 +141,8 @@ def join_best():
     position, num_trades, trading_volume, balance)``: every ``interval`` ns, bid floor(mid −
     0.5) and ask ceil(mid + 0.5) (in ticks; with ``touch``, the best bid and ask instead),
     post-only, ``size`` shares, keeping position plus open orders within ±``max_inv``; rc is
-    the code that ended ``elapse`` (1: end of data). Compiled once per process (cached).
+    the code that ended ``elapse`` (1: end of data). Built once per process
+    (``functools.cache``); numba compiles it at its first call.
 
     Returns
     -------

@@ -208,7 +208,8 @@ def binance_snapshots(capture: BinanceCapture, book: L2Book | None = None, *,
     interval : float
         Seconds between snapshots, in [0.001, 86 400].
     levels : int
-        Levels of the book rebuilt here, 1 to 1000 (unused when ``book`` is given).
+        Levels of the book rebuilt here, 1 to 1000 (validated, but unused when ``book`` is
+        given).
 
     Returns
     -------
