@@ -483,10 +483,28 @@ def _kernel():
 
 @dataclass(frozen=True)
 class Fills:
-    """Our executions, in exchange time order: ``time`` (s, at the exchange), ``side`` (+1
-    bought, −1 sold), ``price`` ($), ``qty`` (shares), ``maker`` (bool), ``fee`` ($, negative for
-    a rebate), ``sent`` (local time the order was sent, s) and ``message`` (index of the
-    market message that triggered the fill; −1 for a taker fill on the order's arrival)."""
+    """Our executions, in exchange time order: one entry per fill in every array.
+
+    Attributes
+    ----------
+    time : numpy.ndarray
+        Fill time at the exchange (seconds, on the messages' clock).
+    side : numpy.ndarray
+        +1 bought, −1 sold.
+    price : numpy.ndarray
+        Fill price ($).
+    qty : numpy.ndarray
+        Shares filled.
+    maker : numpy.ndarray
+        Bool: filled as maker (else taker).
+    fee : numpy.ndarray
+        Fee paid ($, negative for a rebate).
+    sent : numpy.ndarray
+        Local time the order was sent (seconds).
+    message : numpy.ndarray
+        Index of the market message that triggered the fill; −1 for a taker fill on the
+        order's arrival.
+    """
 
     time: np.ndarray
     side: np.ndarray
@@ -507,13 +525,32 @@ class Fills:
 class MarketMakingResult:
     """Outcome of :func:`run_backtest`.
 
-    Samples (one per ``sample_interval`` from the first message): ``times`` (s), ``equity``
-    = ``cash`` + ``inventory`` × ``mid`` ($), ``cash`` ($, net of fees), ``inventory``
-    (shares), ``mid`` ($), ``fees`` (cumulative, $). ``fills`` lists our executions;
-    ``counts`` holds ``decisions``, ``orders_sent``, ``cancels_sent``, ``expired`` (orders
-    ending unfilled on arrival: post-only rejections and unfilled taker remainders),
-    ``dropped`` (orders not sent because ``max_orders`` were alive) and ``blocked`` (quotes not
-    sent because of the inventory limit).
+    Samples are taken one per ``sample_interval`` from the first message.
+
+    Attributes
+    ----------
+    params : dict
+        The run's settings (quoter name and parameters, tick, sizes, queue model, fees,
+        decision and sample intervals, ...).
+    times : numpy.ndarray
+        Sample times (seconds, on the messages' clock).
+    equity : numpy.ndarray
+        ``cash`` + ``inventory`` × ``mid`` ($).
+    cash : numpy.ndarray
+        Cash, net of fees ($).
+    inventory : numpy.ndarray
+        Int64 inventory (shares).
+    mid : numpy.ndarray
+        Mid price ($).
+    fees : numpy.ndarray
+        Cumulative fees ($).
+    fills : Fills
+        Our executions.
+    counts : dict
+        ``decisions``, ``orders_sent``, ``cancels_sent``, ``expired`` (orders ending
+        unfilled on arrival: post-only rejections and unfilled taker remainders),
+        ``dropped`` (orders not sent because ``max_orders`` were alive) and ``blocked``
+        (quotes not sent because of the inventory limit).
     """
 
     params: dict[str, object]
@@ -527,7 +564,24 @@ class MarketMakingResult:
     counts: dict[str, int] = field(default_factory=dict)
 
     def metrics(self, seconds_per_year: float = 252 * 6.5 * 3600) -> BacktestMetrics:
-        """Summary statistics (:func:`mslab.orderbook.metrics.compute_metrics`)."""
+        """Summary statistics (:func:`mslab.orderbook.metrics.compute_metrics`).
+
+        Parameters
+        ----------
+        seconds_per_year : float
+            Seconds in a year for annualising the Sharpe ratio, > 0 (default 252 days of
+            6.5 hours).
+
+        Returns
+        -------
+        BacktestMetrics
+            The summary of the run.
+
+        Raises
+        ------
+        ValueError
+            If ``seconds_per_year`` is not a finite number > 0.
+        """
         return compute_metrics(self, seconds_per_year)
 
 

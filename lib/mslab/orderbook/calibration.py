@@ -27,11 +27,28 @@ MAX_EVALUATIONS = 100_000  # simulations per calibration
 
 @dataclass(frozen=True)
 class CalibrationTargets:
-    """What the calibration aims at: ``mean_spread`` in ticks (≥ 1), ``depth`` the mean shares
-    at occupied levels 1..n (averaged over both sides), ``trades_per_minute`` market orders
-    per minute and, optionally, ``limit_orders_per_minute`` (both sides). Without the last one
-    the overall speed of the book (k and θ together at fixed k/θ) is only weakly pinned down
-    by the spread."""
+    """What the calibration aims at (the statistics of :class:`FlowStatistics`).
+
+    Without ``limit_orders_per_minute`` the overall speed of the book (k and θ together at
+    fixed k/θ) is only weakly pinned down by the spread.
+
+    Attributes
+    ----------
+    mean_spread : float
+        Time-averaged spread in ticks, ≥ 1.
+    depth : tuple of float
+        Mean shares at occupied levels 1..n (averaged over both sides), each > 0; at least
+        one level. A list or array is accepted and stored as a tuple.
+    trades_per_minute : float
+        Market orders per minute (both sides), > 0.
+    limit_orders_per_minute : float or None
+        New limit orders per minute (both sides), > 0; ``None`` (default): not a target.
+
+    Raises
+    ------
+    ValueError
+        If a field is out of its range (on construction).
+    """
 
     mean_spread: float
     depth: tuple[float, ...]
@@ -52,9 +69,25 @@ class CalibrationTargets:
 
 @dataclass(frozen=True, eq=False)
 class Calibration:
-    """Result of :func:`calibrate`: the fitted parameters, the targets, the statistics the
-    fitted model achieves (same seed and duration as the fit), the number of simulations run,
-    whether Nelder–Mead met its tolerance, and the final loss (sum of squared log-errors)."""
+    """Result of :func:`calibrate`.
+
+    Attributes
+    ----------
+    params : CSTParams
+        The fitted parameters (θ constant).
+    targets : CalibrationTargets
+        The targets of the fit.
+    achieved : FlowStatistics
+        The statistics the fitted model achieves (same seed, duration and warm-up as the fit).
+    n_evaluations : int
+        Simulations run: the initial scan over θ, Nelder–Mead's, and the final one of
+        ``achieved`` (points outside the search box or beyond the work bounds are not
+        simulated and not counted).
+    converged : bool
+        Whether Nelder–Mead met its tolerance within its evaluation budget.
+    loss : float
+        The final loss: the sum of squared log-errors (see :func:`calibrate`).
+    """
 
     params: CSTParams
     targets: CalibrationTargets
@@ -64,11 +97,35 @@ class Calibration:
     loss: float
 
     def table(self) -> pd.DataFrame:
+        """Target against achieved for every calibrated statistic.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :func:`calibration_table` of ``targets`` and ``achieved``.
+        """
         return calibration_table(self.targets, self.achieved)
 
 
 def calibration_table(targets: CalibrationTargets, stats: FlowStatistics) -> pd.DataFrame:
-    """Target against achieved for every calibrated statistic, with the relative error."""
+    """Target against achieved for every calibrated statistic, with the relative error.
+
+    Parameters
+    ----------
+    targets : CalibrationTargets
+        The calibration targets.
+    stats : FlowStatistics
+        The statistics achieved (e.g. by a simulation or measured on data); its depth must
+        have at least as many levels as ``targets.depth``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per statistic, indexed by ``statistic`` (the mean spread in ticks, the depth
+        of each target level in shares, trades per minute, and limit orders per minute when
+        targeted), with columns ``target``, ``achieved`` and ``relative_error``
+        (achieved / target − 1).
+    """
     names = ["mean spread (ticks)"] + [f"depth level {j + 1} (shares)"
                                        for j in range(len(targets.depth))] + ["trades per minute"]
     target = [targets.mean_spread, *targets.depth, targets.trades_per_minute]
@@ -105,8 +162,43 @@ def calibrate(targets: CalibrationTargets, *, max_distance: int = 10, lot: int =
     fixed k/θ and then Nelder–Mead on (log k, α, log θ) minimise
     (log spread/target)² + mean over levels of (log depth/target)²
     [+ (log limit-order rate/target)² when that target is given], every evaluation being a
-    ``duration``-second simulation with the same ``seed`` (common random numbers). The other
-    keyword arguments fix the remaining :class:`CSTParams` fields.
+    ``duration``-second simulation with the same ``seed`` (common random numbers).
+
+    Parameters
+    ----------
+    targets : CalibrationTargets
+        The statistics to match.
+    max_distance : int
+        D, the farthest distance (ticks) of limit-order arrivals (fixed :class:`CSTParams`
+        field, validated as there).
+    lot : int
+        Shares per lot (fixed :class:`CSTParams` field).
+    mean_lots : float
+        Mean order size in lots (fixed :class:`CSTParams` field).
+    partial_cancel : float
+        Probability that a cancellation is partial (fixed :class:`CSTParams` field).
+    duration : float
+        Simulated seconds of each evaluation after the warm-up, > 0 (default one hour).
+    warmup : float
+        Seconds simulated before each measurement window, ≥ 0.
+    seed : int
+        Non-negative seed shared by every evaluation.
+    max_evaluations : int
+        Evaluation budget of Nelder–Mead (scipy's ``maxfev``), in [10, 100 000]; the scan
+        over θ (up to 9 simulations) and the final simulation come on top.
+
+    Returns
+    -------
+    Calibration
+        The fitted parameters with the targets, the achieved statistics and the fit's
+        diagnostics.
+
+    Raises
+    ------
+    ValueError
+        If ``targets`` is not a :class:`CalibrationTargets`, an argument is out of its range,
+        or ``warmup`` / ``duration`` ask for more simulation work than
+        :func:`~mslab.orderbook.cst_flow.check_work` allows (market orders alone).
     """
     from scipy.optimize import minimize
 

@@ -48,6 +48,48 @@ def simulate_snapshots(params: CSTParams, *, duration: float, interval: float,
     A flow is attributed to the level its price occupies when it happens (for a market order,
     before it executes); flows beyond the last recorded level count only in ``buys``/``sells``.
     A level absent from the book has NaN distance and zero notional.
+
+    Parameters
+    ----------
+    params : CSTParams
+        The flow model (rates per second, distances in ticks, sizes in shares).
+    duration : float
+        Seconds sampled after the warm-up, > 0; ⌊duration / interval⌋ snapshots are taken.
+    interval : float
+        Seconds between snapshots, > 0 and at most ``duration`` (at most 10 000 000
+        snapshots).
+    tick_size : float
+        Tick in quote currency, in (0, 10⁶].
+    price : float
+        Initial best bid in quote currency, a positive multiple of ``tick_size`` (at most
+        2⁴⁰ ticks).
+    size_unit : float
+        Units of the base asset per share of the model, in (0, 10⁶] (default 1).
+    levels : int
+        Levels recorded per side, 1 to 15.
+    warmup : float
+        Seconds simulated before the first interval, ≥ 0 (default 300).
+    seed : int
+        Non-negative seed; the same seed gives the same snapshots.
+    start_time : str or datetime.datetime
+        Time of the end of the warm-up (a string, ``datetime`` or ``pandas.Timestamp``;
+        naive means UTC).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per snapshot with the columns of ``mslab.data.crypto.columns(levels)`` in
+        order: ``system_time`` (UTC), ``midpoint`` and ``spread`` (NaN unless both sides are
+        occupied), ``buys``, ``sells``, then for ``bids`` and ``asks`` and level i the
+        ``distance`` (relative to the midpoint), ``notional`` and the ``cancel``, ``limit``
+        and ``market`` notionals of the interval (quote currency).
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of its range, ``start_time`` is not a date-time (or too late
+        for ``duration``), the simulation would exceed the work or output bounds of
+        :mod:`mslab.orderbook.cst_flow`, or the price leaves the simulated window.
     """
     from mslab.data.crypto import columns as crypto_columns
 

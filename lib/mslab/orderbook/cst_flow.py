@@ -75,12 +75,33 @@ _OK, _MSG_FULL, _POOL_FULL, _OFF_GRID = 0, 1, 2, 3
 class CSTParams:
     """Parameters of the Cont–Stoikov–Talreja flow (rates per second, distances in ticks).
 
-    ``k``, ``alpha``: limit orders arrive at distance i from the opposite best at rate
-    k / i^alpha per side; ``mu``: market orders per second per side; ``theta``: cancellation
-    rate of each resting order, a constant or a sequence θ(1..max_distance);
-    ``max_distance``: D, the farthest distance at which limit orders arrive; ``lot``: shares
-    per lot; ``mean_lots``: mean order size in lots (1 = unit sizes, the paper's model);
-    ``partial_cancel``: probability that a cancellation is partial (LOBSTER type 2).
+    Attributes
+    ----------
+    k : float
+        Limit orders arrive at distance i from the opposite best at rate k / i^alpha orders
+        per second per side; k > 0.
+    alpha : float
+        The exponent of the arrival profile, in [0, 10].
+    mu : float
+        Market orders per second per side, ≥ 0.
+    theta : float or tuple of float
+        Cancellation rate of each resting order (per second): a constant > 0, or the profile
+        θ(1..max_distance) by distance from the opposite best (``max_distance`` values > 0;
+        a list or array is stored as a tuple); beyond D, θ(D) applies.
+    max_distance : int
+        D, the farthest distance (ticks) at which limit orders arrive, 1 to 1000 (default 10).
+    lot : int
+        Shares per lot, 1 to 10⁹ (default 100).
+    mean_lots : float
+        Mean order size in lots, in [1, 10⁶] (1 = unit sizes, the paper's model).
+    partial_cancel : float
+        Probability in [0, 1] that a cancellation (of an order of two or more shares) is
+        partial (LOBSTER type 2); default 0.
+
+    Raises
+    ------
+    ValueError
+        If a field is out of its range (on construction).
     """
 
     k: float
@@ -111,12 +132,25 @@ class CSTParams:
         _validate.real("partial_cancel", self.partial_cancel, low=0.0, high=1.0)
 
     def arrival_rates(self) -> np.ndarray:
-        """λ(1..D) = k / i^α, orders per second per side."""
+        """λ(1..D) = k / i^α, orders per second per side.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (max_distance,), float64: λ(i) at distances i = 1..D.
+        """
         i = np.arange(1, self.max_distance + 1, dtype=np.float64)
         return self.k / i**self.alpha
 
     def cancel_rates(self) -> np.ndarray:
-        """θ(1..D), per order per second."""
+        """θ(1..D), per order per second.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (max_distance,), float64: θ(i) at distances i = 1..D (constant when
+            ``theta`` is a number).
+        """
         if isinstance(self.theta, tuple):
             return np.array(self.theta, dtype=np.float64)
         return np.full(self.max_distance, float(self.theta))
@@ -126,12 +160,41 @@ class CSTParams:
 class SyntheticFlow:
     """A simulated LOBSTER message stream and its order-book rows.
 
-    Message arrays follow the LOBSTER columns: ``time`` (float64, seconds after midnight,
-    rounded to nanoseconds), ``type``, ``order_id``, ``size`` (shares), ``price`` (dollars ×
-    10000), ``direction`` (+1 buy / −1 sell limit order), all int64 but ``time``. ``book`` is
-    the int64 (n, 4·levels) array of order-book rows in LOBSTER column order. The first
-    ``n_initial`` messages write the warmed-up book at time ``start``. ``tick`` is the tick in
-    dollars × 10000. ``stats`` are measured in the simulation over [start, end].
+    Message arrays follow the LOBSTER columns, one entry per message, all int64 but ``time``.
+
+    Attributes
+    ----------
+    params : CSTParams
+        The simulated model.
+    time : numpy.ndarray
+        Float64, seconds after midnight, rounded to nanoseconds.
+    type : numpy.ndarray
+        LOBSTER message types: 1 new, 2 partial cancellation, 3 deletion, 4 execution.
+    order_id : numpy.ndarray
+        Order ids (from 1).
+    size : numpy.ndarray
+        Shares.
+    price : numpy.ndarray
+        Dollars × 10000.
+    direction : numpy.ndarray
+        +1 buy / −1 sell limit order (for an execution: the side of the resting order).
+    book : numpy.ndarray
+        Int64 array of shape (n, 4·levels): the order-book row after each message in LOBSTER
+        column order (empty levels carry the dummy prices and size 0).
+    levels : int
+        Levels per side in ``book``.
+    n_initial : int
+        The first ``n_initial`` messages write the warmed-up book at time ``start``.
+    start : float
+        Start of the simulated window, seconds after midnight.
+    end : float
+        End of the simulated window, seconds after midnight.
+    tick : int
+        The tick in dollars × 10000.
+    seed : int
+        The seed of the simulation.
+    stats : FlowStatistics
+        Statistics measured in the simulation over [start, end].
     """
 
     params: CSTParams
@@ -151,11 +214,25 @@ class SyntheticFlow:
     stats: FlowStatistics
 
     def messages(self) -> dict[str, np.ndarray]:
-        """The six message arrays by LOBSTER column name."""
+        """The six message arrays by LOBSTER column name.
+
+        Returns
+        -------
+        dict
+            ``time``, ``type``, ``order_id``, ``size``, ``price`` and ``direction`` mapped to
+            the arrays themselves (not copies).
+        """
         return {"time": self.time, "type": self.type, "order_id": self.order_id,
                 "size": self.size, "price": self.price, "direction": self.direction}
 
     def messages_frame(self) -> pd.DataFrame:
+        """The message arrays as a table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per message, with the columns of :meth:`messages` in that order.
+        """
         return pd.DataFrame(self.messages())
 
 
@@ -399,8 +476,26 @@ def _lobster_tick(tick_size: object) -> int:
 
 
 def price_ticks(price: object, tick_size: float) -> int:
-    """The initial price in ticks; it must leave room for the simulated window of ``GRID``
-    ticks below :data:`MAX_PRICE_TICKS`."""
+    """The initial price in ticks.
+
+    Parameters
+    ----------
+    price : float
+        The price, > 0 and a multiple of ``tick_size`` (to within 10⁻⁹ · max(1, price)).
+    tick_size : float
+        The tick, in the units of ``price`` (> 0; not validated here).
+
+    Returns
+    -------
+    int
+        ``price / tick_size`` rounded, in [1, ``MAX_PRICE_TICKS``] (2⁴⁰).
+
+    Raises
+    ------
+    ValueError
+        If ``price`` is not a positive multiple of ``tick_size`` or exceeds
+        ``MAX_PRICE_TICKS`` ticks.
+    """
     price = _validate.positive("price", price)
     n = round(price / tick_size)
     if n < 1 or abs(n * tick_size - price) > 1e-9 * max(1.0, price):
@@ -412,22 +507,66 @@ def price_ticks(price: object, tick_size: float) -> int:
 
 
 def event_rate(params: CSTParams) -> float:
-    """A bound on the expected messages per second: arrivals of limit orders on both sides,
-    as many cancellations (in the stationary book), and market orders with the executions of
-    each."""
+    """An estimate, meant as a bound, of the expected messages per second.
+
+    4·Σλ(i) + 4·μ·mean_lots + 1: arrivals of limit orders on both sides, as many
+    cancellations (in the stationary book), and twice the executions of market orders of
+    ``mean_lots`` lots on both sides. In the stationary book it bounds the expected rate when
+    ``partial_cancel = 0``; partial cancellations may add messages (an order can be partly
+    cancelled several times, and its remainder may be less than a lot).
+
+    Parameters
+    ----------
+    params : CSTParams
+        The flow model.
+
+    Returns
+    -------
+    float
+        Messages per second.
+    """
     return 4.0 * params.arrival_rates().sum() + 4.0 * params.mu * params.mean_lots + 1.0
 
 
 def work_per_event(params: CSTParams) -> float:
     """Steps of one event: 1 + the longest expected queue, k / min θ orders (a cancellation
-    walks its queue to the drawn order)."""
+    walks its queue to the drawn order).
+
+    An estimate: it leaves out the scan over the occupied price levels by which the kernel
+    recomputes the cancellation rates at every event.
+
+    Parameters
+    ----------
+    params : CSTParams
+        The flow model.
+
+    Returns
+    -------
+    float
+        Kernel steps per event.
+    """
     return 1.0 + params.k / params.cancel_rates().min()
 
 
 def check_work(params: CSTParams, warmup: float, duration: float) -> None:
-    """``ValueError`` naming ``warmup`` or ``duration`` when a simulation of
-    ``warmup + duration`` seconds exceeds :data:`MAX_EVENTS` expected events or
-    :data:`MAX_WORK` steps."""
+    """Refuse a simulation of ``warmup + duration`` seconds beyond the work bounds.
+
+    The expected events (:func:`event_rate` × seconds) must stay at most ``MAX_EVENTS`` and
+    the steps (events × :func:`work_per_event`) at most ``MAX_WORK``; the warm-up alone is
+    checked first.
+
+    Parameters
+    ----------
+    params : CSTParams
+        The flow model.
+    warmup, duration : float
+        Seconds of warm-up and of the recorded window (not validated here).
+
+    Raises
+    ------
+    ValueError
+        Naming ``warmup`` or ``duration``, when a bound is exceeded.
+    """
     rate, steps = event_rate(params), work_per_event(params)
     for name, value, seconds in (("warmup", warmup, warmup),
                                  ("duration", duration, warmup + duration)):
@@ -441,9 +580,62 @@ def check_work(params: CSTParams, warmup: float, duration: float) -> None:
 def run_cst(params: CSTParams, *, duration: float, warmup: float, levels: int, base: int,
             tick: int, start: float, seed: int, record: bool, interval: float = 0.0,
             n_snap: int = 0, snap_levels: int = 1):
-    """Run the kernel, growing the message and order-pool buffers until they suffice. Refuses
-    (``ValueError`` naming ``warmup`` or ``duration``) more work than :func:`check_work`
-    allows or more than :data:`MAX_BYTES` of output."""
+    """Run the kernel, growing the message and order-pool buffers until they suffice.
+
+    The simulation starts from a thin book (one lot per tick over D ticks on each side, spread
+    one tick, best bid at grid index ``GRID // 2``), runs ``warmup`` seconds, writes the
+    warmed-up book as NEW messages and then records ``duration`` seconds. The arguments
+    other than ``params`` are not validated (the public callers do it).
+
+    Parameters
+    ----------
+    params : CSTParams
+        The flow model.
+    duration, warmup : float
+        Seconds recorded, and simulated before them.
+    levels : int
+        Book levels per side recorded with each message and measured by the statistics.
+    base : int
+        Price in ticks of grid index 0 (the initial best bid is ``base + GRID // 2``).
+    tick : int
+        Message prices are ``(base + p) · tick`` (dollars × 10000 for LOBSTER; 1 gives
+        prices in ticks).
+    start : float
+        Time stamp of the end of the warm-up (seconds); message times are ``start`` + the
+        time since then.
+    seed : int
+        Seed of the xoshiro stream.
+    record : bool
+        Record the messages and book rows (else only the statistics and snapshots).
+    interval : float
+        Seconds between snapshots (0: none); snapshot k is taken ``(k + 1)·interval`` after
+        the warm-up.
+    n_snap : int
+        Number of snapshots.
+    snap_levels : int
+        Levels per side of each snapshot.
+
+    Returns
+    -------
+    tuple
+        ``(stats, messages, n_initial, snapshots)``: the :class:`FlowStatistics` of the
+        window; the arrays ``(time, type, order_id, size, price, direction, book)`` (empty
+        unless ``record``; ``book`` of shape (n, 4·levels)); the number of messages of the
+        initial book; and ``(px, sz, flow, taker)``: ``px``/``sz`` (n_snap, 2, snap_levels)
+        grid index / shares of the occupied levels (bids then asks; −1 / 0 when absent),
+        ``flow`` (n_snap, 2, 3, snap_levels) Σ price in ticks × shares cancelled / added /
+        executed per level during each interval, ``taker`` (n_snap, 2) Σ price in ticks ×
+        shares bought / sold by market orders.
+
+    Raises
+    ------
+    ValueError
+        If ``params`` is not a :class:`CSTParams`; naming ``warmup`` or ``duration`` for more
+        work than :func:`check_work` allows or more than ``MAX_BYTES`` of output; naming
+        ``price`` when the simulated price leaves the grid or goes non-positive.
+    RuntimeError
+        If the buffers still do not suffice after 40 doublings.
+    """
     if not isinstance(params, CSTParams):
         _validate.fail("params", params, "a CSTParams instance")
     check_work(params, warmup, duration)
@@ -501,9 +693,39 @@ def simulate_cst(params: CSTParams, *, duration: float, levels: int = 10,
                  warmup: float = 300.0, seed: int = 0) -> SyntheticFlow:
     """Simulate ``duration`` seconds of Cont–Stoikov–Talreja order flow as LOBSTER data.
 
-    ``tick_size`` and ``price`` (the initial best bid) are in dollars, ``start`` in seconds
-    after midnight (34200 = 09:30), ``levels`` the order-book levels recorded; the book is
-    warmed up for ``warmup`` seconds first. The same ``seed`` gives identical output.
+    The book is warmed up for ``warmup`` seconds first and written as NEW messages at
+    ``start``. The same ``seed`` gives identical output.
+
+    Parameters
+    ----------
+    params : CSTParams
+        The flow model.
+    duration : float
+        Seconds simulated after ``start``, > 0, ending by midnight.
+    levels : int
+        Order-book levels per side recorded, 1 to 200 (default 10).
+    tick_size : float
+        Tick in dollars, a positive multiple of $0.0001, at most 10 000 (default 0.01).
+    price : float
+        Initial best bid in dollars (before the warm-up), a positive multiple of
+        ``tick_size``, low enough for the simulated prices to stay below LOBSTER's dummy ask.
+    start : float
+        Start of the window in seconds after midnight, in [0, 86 400] (34200 = 09:30).
+    warmup : float
+        Seconds simulated before ``start``, ≥ 0 (default 300).
+    seed : int
+        Non-negative seed.
+
+    Returns
+    -------
+    SyntheticFlow
+        The messages and order-book rows, with the statistics of the window.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of its range, the simulation would exceed the work or output
+        bounds (naming ``warmup`` or ``duration``), or the price leaves the simulated window.
     """
     duration = _validate.positive("duration", duration)
     start = _validate.real("start", start, low=0.0, high=86_400.0)

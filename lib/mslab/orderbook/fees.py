@@ -19,5 +19,21 @@ FEE_MODEL_TYPE = types.FunctionType(FEE_MODEL_SIGNATURE)
 
 @njit(FEE_MODEL_SIGNATURE, cache=True)
 def proportional_fee(params, maker, value):
-    """``params = (maker rate, taker rate)``: fee = rate × traded value."""
+    """Proportional fee: fee = rate × traded value, with the maker or the taker rate.
+
+    Parameters
+    ----------
+    params : numpy.ndarray
+        ``(maker rate, taker rate)``, float64, shape (2,): fractions of the traded value
+        (e.g. 0.0001 = 1 bp); a negative rate is a rebate.
+    maker : int
+        Non-zero for a maker fill (the maker rate applies), 0 for a taker fill.
+    value : float
+        Traded value of the fill (dollars).
+
+    Returns
+    -------
+    float
+        The fee in dollars (negative: a rebate).
+    """
     return (params[0] if maker else params[1]) * value

@@ -48,11 +48,27 @@ def _series(times: object, mid: object) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Markouts:
-    """Outcome of :func:`markouts`. ``per_fill`` has one row per fill: ``time``, ``side``,
-    ``qty``, ``price`` (ticks), ``mid_before``, ``mid_after`` and the per-share ``capture``,
-    ``adverse`` and ``markout`` (ticks). ``capture``, ``adverse`` and ``markout`` are their
-    quantity-weighted means (ticks per share; NaN without fills); ``volume`` is the shares
-    filled and ``horizon`` the markout horizon (s)."""
+    """Outcome of :func:`markouts` (see the module docstring for the decomposition).
+
+    Attributes
+    ----------
+    per_fill : pandas.DataFrame
+        One row per fill: ``time`` (s), ``side`` (+1 bought, −1 sold), ``qty`` (shares),
+        ``price`` (ticks), ``mid_before``, ``mid_after`` and the per-share ``capture``,
+        ``adverse`` and ``markout`` (ticks).
+    capture : float
+        Quantity-weighted mean of the per-fill ``capture`` (ticks per share; NaN without
+        fills).
+    adverse : float
+        Quantity-weighted mean of the per-fill ``adverse`` (ticks per share; NaN without
+        fills).
+    markout : float
+        ``capture + adverse`` (ticks per share; NaN without fills).
+    volume : float
+        Shares filled.
+    horizon : float
+        The markout horizon (seconds).
+    """
 
     per_fill: pd.DataFrame
     capture: float
@@ -64,11 +80,36 @@ class Markouts:
 
 def markouts(fills: object, times: object, mid: object, horizon: float,
              tick: float = 1.0) -> Markouts:
-    """The markout decomposition of ``fills`` (an object with arrays ``time``, ``side``,
-    ``price`` and ``qty``, such as :class:`~mslab.orderbook.backtest.Fills`) against the mid
-    series ``mid`` (ticks) at ``times``; see the module docstring. ``tick`` is one tick in the
-    fills' price unit (fill prices are divided by it), ``horizon`` ≥ 0 in seconds. Every fill
-    must come after ``times[0]``, so that a mid before it exists."""
+    """The markout decomposition of ``fills`` against the mid series; see the module
+    docstring.
+
+    Parameters
+    ----------
+    fills : object
+        An object with 1-D arrays ``time`` (s), ``side`` (+1 bought, −1 sold), ``price`` and
+        ``qty`` (shares, > 0) of one length, such as
+        :class:`~mslab.orderbook.backtest.Fills`. Every fill must come strictly after
+        ``times[0]``, so that a mid before it exists.
+    times : numpy.ndarray
+        Shape (n,): times of the mid series in seconds, finite and non-decreasing (n ≥ 1).
+    mid : numpy.ndarray
+        Shape (n,): the mid after each time (ticks, finite).
+    horizon : float
+        Markout horizon in seconds, ≥ 0.
+    tick : float
+        One tick in the fills' price unit, > 0 (fill prices are divided by it); default 1.
+
+    Returns
+    -------
+    Markouts
+        The per-fill table and the quantity-weighted summary (ticks per share).
+
+    Raises
+    ------
+    ValueError
+        If an array is malformed or not finite, a side is not ±1, a quantity is not > 0, a
+        fill is not after ``times[0]``, or ``horizon`` / ``tick`` is out of range.
+    """
     t, m = _series(times, mid)
     horizon = _validate.nonnegative("horizon", horizon)
     tick = _validate.positive("tick", tick)
@@ -153,14 +194,40 @@ def market_order_reach(times: object, type: object, direction: object, price: ob
     """How far each market order of a LOBSTER message stream reached from the mid (ticks).
 
     A market order is a run of consecutive executions (types 4 and 5, visible or hidden) with
-    the same time and direction; its reach is the largest ``−direction · (price / tick − m₀)``
-    over its executions, ``m₀`` being ``mid`` after the message before the run (a buy order
-    lifting asks, direction −1, reaches above the mid). ``mid`` is the mid after each message
-    (ticks; NaN where the book is not two-sided), ``price`` in the stream's unit, ``tick`` one
-    tick in that unit. Real days open with executions before any book: a market order with no
-    mid before it (it starts the stream, or ``m₀`` is NaN) has no reach and is left out, as
-    are cross trades (type 6) and halts (type 7), which are not executions. Returns one reach
-    per market order that has a mid before it, in stream order.
+    the same time and direction; its reach is the largest
+    ``−direction · (price / tick − m₀)`` over its executions, ``m₀`` being ``mid`` after the
+    message before the run (a buy order lifting asks, direction −1, reaches above the mid).
+    Real days open with executions before any book: a market order with no mid before it (it
+    starts the stream, or ``m₀`` is NaN) has no reach and is left out, as are cross trades
+    (type 6) and halts (type 7), which are not executions.
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Shape (n,): message times in seconds, finite and non-decreasing (n ≥ 1).
+    type : numpy.ndarray
+        Shape (n,): integer LOBSTER message types.
+    direction : numpy.ndarray
+        Shape (n,): +1 / −1, the side of the resting order (LOBSTER ``direction``).
+    price : numpy.ndarray
+        Shape (n,): message prices in the stream's unit (finite).
+    mid : numpy.ndarray
+        Shape (n,): the mid after each message (ticks; NaN where the book is not two-sided,
+        never infinite).
+    tick : float
+        One tick in the unit of ``price``, > 0; default 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        Float64: one reach (ticks) per market order that has a mid before it, in stream
+        order (empty without executions).
+
+    Raises
+    ------
+    ValueError
+        If an array has the wrong shape or dtype or non-finite values, a direction is not
+        ±1, or ``tick`` is not > 0 (or so small that a price / tick overflows).
     """
     t, typ, d, p, m, tick = _stream(times, type, direction, price, mid, tick)
     ex, starts, order_of = _market_orders(t, typ, d)
@@ -191,6 +258,31 @@ def queue_depletion(times: object, type: object, direction: object, size: object
     visible plus hidden executed shares), ``visible`` (shares of visible executions),
     ``queue`` (shares displayed at the best before it) and ``depleted`` (its visible
     executions took at least the whole queue).
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Shape (n,): message times in seconds, finite and non-decreasing (n ≥ 1).
+    type : numpy.ndarray
+        Shape (n,): integer LOBSTER message types.
+    direction : numpy.ndarray
+        Shape (n,): +1 / −1, the side of the resting order (LOBSTER ``direction``).
+    size : numpy.ndarray
+        Shape (n,): message sizes (shares, finite, ≥ 0).
+    bid_size, ask_size : numpy.ndarray
+        Shape (n,): displayed shares at the best bid and ask after each message (finite, ≥ 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns above, one row per market order with a message before it, indexed from
+        0 (empty with those columns when there is none).
+
+    Raises
+    ------
+    ValueError
+        If an array has the wrong shape or dtype, a value is not finite or a size is
+        negative, or a direction is not ±1.
     """
     t = _validate.real_array("times", times)
     if t.ndim != 1 or t.size == 0 or np.any(np.diff(t) < 0):
@@ -228,13 +320,38 @@ def queue_depletion(times: object, type: object, direction: object, size: object
 def fit_fill_intensity(reach: object, duration: float, depths: object = None, *,
                        min_hits: int = 5, sides: int = 2) -> tuple[float, float]:
     """Fit ``λ(δ) = A·exp(−kδ)``, the rate at which market orders reach depth δ (ticks) from
-    the mid on one side of the book, to the reaches of market orders (:func:`market_order_reach`).
+    the mid on one side of the book, to the reaches of market orders
+    (:func:`market_order_reach`).
 
     For each depth in ``depths`` (default :data:`DEFAULT_DEPTHS`, 0.5 to 10 ticks by halves)
     the orders reaching at least that far are counted (with a 1e-9 tolerance) and turned into a
     rate per side, ``hits / (sides · duration)`` (``sides = 2`` when the reaches of buy and sell
     orders are pooled); a straight line is fitted by least squares to the log rates of the
-    depths with at least ``min_hits`` hits. Returns ``(A, k)``: A per second, k per tick.
+    depths with at least ``min_hits`` hits.
+
+    Parameters
+    ----------
+    reach : numpy.ndarray
+        1-D, finite: the reaches of market orders (ticks).
+    duration : float
+        Seconds of the stream the reaches come from, > 0.
+    depths : numpy.ndarray or None
+        1-D, at least two distinct finite depths (ticks); ``None``: :data:`DEFAULT_DEPTHS`.
+    min_hits : int
+        Fewest hits for a depth to enter the fit, ≥ 1 (default 5).
+    sides : int
+        1 or 2: the number of sides whose market orders ``reach`` pools (default 2).
+
+    Returns
+    -------
+    tuple of float
+        ``(A, k)``: A in market orders per second per side, k per tick.
+
+    Raises
+    ------
+    ValueError
+        If an argument is malformed or out of range, fewer than two depths have ``min_hits``
+        hits, or the fitted A or k is not finite (or A is 0).
     """
     r = _validate.real_array("reach", reach)
     if r.ndim != 1:
@@ -262,8 +379,31 @@ def mid_volatility(times: object, mid: object, start: float, end: float,
                    interval: float = 1.0) -> float:
     """Volatility of the mid (ticks per √second): the standard deviation (ddof = 1) of the
     increments of ``mid`` sampled every ``interval`` seconds on ``[start, end)`` — the value
-    after the last message at or before each grid time — divided by √interval. ``start`` must
-    be ≥ ``times[0]`` and the grid must hold at least three points.
+    after the last message at or before each grid time — divided by √interval.
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Shape (n,): message times in seconds, finite and non-decreasing (n ≥ 1).
+    mid : numpy.ndarray
+        Shape (n,): the mid after each message (ticks, finite).
+    start, end : float
+        The sampling window [start, end) in seconds; ``start`` ≥ ``times[0]``, ``end`` >
+        ``start``.
+    interval : float
+        Seconds between samples, > 0 (default 1); the grid must hold at least three and at
+        most :data:`MAX_GRID` points.
+
+    Returns
+    -------
+    float
+        Ticks per √second.
+
+    Raises
+    ------
+    ValueError
+        If an array is malformed or not finite, or ``start``, ``end`` or ``interval`` is out
+        of range.
 
     Examples
     --------

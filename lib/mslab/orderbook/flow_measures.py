@@ -19,12 +19,24 @@ from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, NEW, check_tick
 class FlowStatistics:
     """Time averages over a window of ``duration`` seconds.
 
-    ``mean_spread``: spread in ticks, averaged over the time both sides are non-empty
-    (``two_sided_fraction`` of the window); ``depth[j]``: displayed shares at occupied level
-    j + 1 (LOBSTER levels), averaged over both sides and over time (an absent level counts as
-    0); ``trades_per_minute``: market orders per minute (one market order may execute against
-    several resting orders); ``limit_orders_per_minute``: new limit orders per minute, both
-    sides.
+    Attributes
+    ----------
+    mean_spread : float
+        Spread in ticks, averaged over the time both sides are non-empty
+        (``two_sided_fraction`` of the window); NaN if they never are.
+    depth : numpy.ndarray
+        Shape (levels,): ``depth[j]`` is the displayed shares at occupied level j + 1
+        (LOBSTER levels), averaged over both sides and over time (an absent level counts as
+        0).
+    trades_per_minute : float
+        Market orders per minute (one market order may execute against several resting
+        orders).
+    limit_orders_per_minute : float
+        New limit orders per minute, both sides.
+    duration : float
+        Length of the window (seconds).
+    two_sided_fraction : float
+        Fraction of the window during which both sides are non-empty, in [0, 1].
     """
 
     mean_spread: float
@@ -55,7 +67,35 @@ def flow_statistics(time: np.ndarray, type: np.ndarray, direction: np.ndarray,
     ``time[i + 1]`` (the last row until ``end``); ``tick`` is the tick size in dollars × 10000.
     A market order is a run of consecutive executions (types 4 and 5) with the same time and
     direction. Orders and trades are counted on start < time ≤ end, so messages stamped exactly
-    ``start`` (the warmed-up book of :func:`~mslab.orderbook.cst_flow.simulate_cst`) are not counted.
+    ``start`` (the warmed-up book of :func:`~mslab.orderbook.cst_flow.simulate_cst`) are not
+    counted.
+
+    Parameters
+    ----------
+    time : numpy.ndarray
+        Shape (n,): message times in seconds, finite and non-decreasing.
+    type : numpy.ndarray
+        Shape (n,): LOBSTER message types (numeric).
+    direction : numpy.ndarray
+        Shape (n,): LOBSTER directions, −1 sell / +1 buy limit order (numeric).
+    book : numpy.ndarray
+        Integer array of shape (n, 4·levels): the LOBSTER order-book row after each message
+        (ask price, ask size, bid price, bid size per level; prices in dollars × 10000).
+    tick : int
+        Tick size in dollars × 10000, an integer in [1, ``MAX_TICK``].
+    start, end : float
+        The window in seconds, finite, ``start`` < ``end``.
+
+    Returns
+    -------
+    FlowStatistics
+        The statistics over the window (``duration = end − start``).
+
+    Raises
+    ------
+    ValueError
+        If an array has the wrong shape or dtype, ``time`` is not finite and non-decreasing,
+        ``tick`` is out of range, or ``end`` ≤ ``start``.
     """
     time = _numeric_column("time", time)
     n = time.size

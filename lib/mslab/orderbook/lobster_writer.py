@@ -16,6 +16,27 @@ from mslab.orderbook.order_queues import add_order
 
 @njit(cache=True)
 def book_row(row, levels, nord, depth, meta, base, tick):
+    """Write the LOBSTER order-book row of the book's top ``levels`` levels into ``row``.
+
+    Per level j: ask price, ask size, bid price, bid size at ``row[4j:4j + 4]``; an empty
+    level carries the dummy price (``DUMMY_ASK`` / ``DUMMY_BID``) and size 0.
+
+    Parameters
+    ----------
+    row : numpy.ndarray
+        Int64, length 4·levels, written in place.
+    levels : int
+        Levels per side in a book row.
+    nord, depth : numpy.ndarray
+        Int64 (2, W): orders and shares at each (side, grid index).
+    meta : numpy.ndarray
+        Int64 (2, 2): ``meta[0] = (best bid, lowest bid)``, ``meta[1] = (best ask, highest
+        ask)`` (grid indices).
+    base : int
+        Price in ticks of grid index 0.
+    tick : int
+        LOBSTER price units per tick.
+    """
     j = 0
     p = meta[1, 0]
     while j < levels and p <= meta[1, 1]:
@@ -45,8 +66,42 @@ def book_row(row, levels, nord, depth, meta, base, tick):
 @njit(cache=True)
 def emit(n, t, typ, oid, size, p, direction, m_time, m_type, m_id, m_size, m_price, m_dir,
           m_book, levels, nord, depth, meta, base, tick):
-    """Append one message and the book row after it; returns the new count, or -1 once the
-    buffers are full (and for any later call: ``n`` = -1 stays -1)."""
+    """Append one message and the book row after it.
+
+    Parameters
+    ----------
+    n : int
+        Messages written so far (−1: the buffers are already full).
+    t : float
+        Message time (seconds).
+    typ, oid, size : int
+        LOBSTER message type, order id and size (shares).
+    p : int
+        Grid index of the price; the message price is ``(base + p) · tick``.
+    direction : int
+        +1 buy / −1 sell limit order.
+    m_time, m_type, m_id, m_size, m_price, m_dir : numpy.ndarray
+        The message buffers (float64 times, int64 others), one entry per message.
+    m_book : numpy.ndarray
+        Int64 (capacity, 4·levels): the order-book row buffer.
+    levels : int
+        Levels per side in a book row.
+    nord, depth : numpy.ndarray
+        Int64 (2, W): orders and shares at each (side, grid index).
+    meta : numpy.ndarray
+        Int64 (2, 2): ``meta[0] = (best bid, lowest bid)``, ``meta[1] = (best ask, highest
+        ask)`` (grid indices).
+    base : int
+        Price in ticks of grid index 0.
+    tick : int
+        LOBSTER price units per tick.
+
+    Returns
+    -------
+    int
+        The new count ``n + 1``, or −1 once the buffers are full (and for any later call:
+        ``n`` = −1 stays −1).
+    """
     if n < 0 or n >= m_time.shape[0]:
         return -1
     m_time[n] = t
@@ -65,7 +120,31 @@ def write_initial_book(start, record, head, tail, nord, depth, o_prev, o_next, o
                         m_book, levels, base, tick):
     """Empty the book and re-enter its orders one by one (bids then asks, best level first,
     each queue in time priority), writing each as a type-1 message at time ``start`` when
-    ``record``. Returns (messages written or -1 if the buffer is full, free slots)."""
+    ``record``.
+
+    Parameters
+    ----------
+    start : float
+        Time of the messages (seconds).
+    record : bool
+        Write the messages (else only rebuild the book).
+    head, tail, nord, depth, o_prev, o_next, o_size, o_id, free, n_free, meta, W
+        The order-level book (:mod:`mslab.orderbook.order_queues`), rebuilt in place.
+    m_time, m_type, m_id, m_size, m_price, m_dir, m_book
+        The message and order-book row buffers (see :func:`emit`).
+    levels : int
+        Levels per side in a book row.
+    base : int
+        Price in ticks of grid index 0.
+    tick : int
+        LOBSTER price units per tick.
+
+    Returns
+    -------
+    tuple
+        ``(n_messages, n_free)``: messages written (0 unless ``record``; −1 if the buffer
+        is full) and the free slots of the pool.
+    """
     pool_cap = free.shape[0]
     n_live = pool_cap - n_free
     sv = np.empty(n_live, dtype=np.int64)

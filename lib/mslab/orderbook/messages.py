@@ -48,15 +48,47 @@ MESSAGE_TYPES = (NEW, PARTIAL_CANCEL, DELETE, EXECUTE, EXECUTE_HIDDEN, CROSS, HA
 
 
 def check_tick(tick: object, name: str = "tick") -> int:
-    """A price grid in LOBSTER units (100 = one cent): an integer in [1, :data:`MAX_TICK`]."""
+    """A price grid in LOBSTER units (100 = one cent): an integer in [1, :data:`MAX_TICK`].
+
+    Parameters
+    ----------
+    tick : int
+        The tick in dollars × 10 000.
+    name : str
+        The parameter named in the error message.
+
+    Returns
+    -------
+    int
+        ``tick`` as an int.
+
+    Raises
+    ------
+    ValueError
+        If ``tick`` is not an integer (bools refused) in [1, ``MAX_TICK``].
+    """
     return _validate.integer(name, tick, low=1, high=MAX_TICK)
 
 
 @dataclass(frozen=True)
 class MessageArrays:
-    """A validated message stream: ``time_ns`` (int64 ns after midnight), ``type``, ``size``,
-    ``price`` (LOBSTER units), ``price_tick`` (``price // tick``; meaningful for types 1–4) and
-    ``direction``, all contiguous int64 arrays of one length ``n``."""
+    """A validated message stream: contiguous, writable int64 arrays of one length ``n``.
+
+    Attributes
+    ----------
+    time_ns : numpy.ndarray
+        Message times in integer nanoseconds after midnight.
+    type : numpy.ndarray
+        LOBSTER message types 1..7.
+    size : numpy.ndarray
+        Shares.
+    price : numpy.ndarray
+        Prices in LOBSTER units (dollars × 10 000).
+    price_tick : numpy.ndarray
+        ``price // tick`` for types 1–4, 0 for the others.
+    direction : numpy.ndarray
+        −1 sell / +1 buy limit order.
+    """
 
     time_ns: np.ndarray
     type: np.ndarray
@@ -67,6 +99,7 @@ class MessageArrays:
 
     @property
     def n(self) -> int:
+        """Number of messages."""
         return int(self.type.size)
 
 
@@ -146,8 +179,27 @@ def _scan(time, kind, size, price, direction, tick, time_ns, price_tick):
 def message_arrays(messages: object, tick: int) -> MessageArrays:
     """Validate a LOBSTER message stream (see the module docstring) and convert it.
 
-    ``tick`` is the price grid in LOBSTER units (100 = one cent). Raises ``ValueError`` naming
-    the column and the first offending message.
+    Parameters
+    ----------
+    messages : object
+        A message stream with columns ``time`` (seconds after midnight, numeric), ``type``,
+        ``size``, ``price`` and ``direction`` (1-D integer arrays of the same length), read
+        by name (``messages["time"]`` or ``messages.time``).
+    tick : int
+        The price grid in LOBSTER units (100 = one cent), in [1, ``MAX_TICK``].
+
+    Returns
+    -------
+    MessageArrays
+        The validated stream, times rounded to integer nanoseconds.
+
+    Raises
+    ------
+    ValueError
+        Naming the column and the first offending message, if a column is missing or of the
+        wrong shape or dtype, or a message breaks a rule of the module docstring (times
+        finite in [0, 4·10⁹] s and non-decreasing, type 1..7, and for types 1–5 direction
+        ±1, size ≥ 1, price > 0, on the tick grid for types 1–4).
     """
     tick = check_tick(tick)
     columns = {name: _column(messages, name) for name in COLUMNS}

@@ -20,11 +20,37 @@ from mslab.performance import equity_drawdown, sharpe_ratio
 
 @dataclass(frozen=True)
 class BacktestMetrics:
-    """``final_pnl`` (last equity sample), ``max_drawdown`` (largest fall of equity from its
-    running peak, ≥ 0), ``sharpe`` (annualised, NaN if undefined), fill counts, ``maker_share``
-    (share of traded shares filled as maker, NaN without fills), ``fees`` (total, split into
-    ``maker_fees`` and ``taker_fees``; negative means net rebates), ``mean_abs_inventory``
-    (over samples), ``traded_volume`` (shares) and ``turnover`` (traded value)."""
+    """Performance summary of one order-book backtest (see the module docstring).
+
+    Attributes
+    ----------
+    final_pnl : float
+        Last equity sample (dollars).
+    max_drawdown : float
+        Largest fall of equity from its running peak (dollars, ≥ 0).
+    sharpe : float
+        Annualised Sharpe ratio of the equity increments between samples; NaN if undefined.
+    n_fills : int
+        Number of our fills.
+    n_maker_fills : int
+        Number of fills as maker.
+    n_taker_fills : int
+        Number of fills as taker.
+    maker_share : float
+        Share of the traded shares filled as maker, in [0, 1]; NaN without fills.
+    fees : float
+        Total fees paid (dollars; negative means net rebates), ``maker_fees + taker_fees``.
+    maker_fees : float
+        Fees of the maker fills (dollars).
+    taker_fees : float
+        Fees of the taker fills (dollars).
+    mean_abs_inventory : float
+        Mean of |inventory| over the samples (shares).
+    traded_volume : int
+        Shares traded, both sides.
+    turnover : float
+        Traded value (dollars).
+    """
 
     final_pnl: float
     max_drawdown: float
@@ -42,7 +68,27 @@ class BacktestMetrics:
 
 
 def compute_metrics(result: object, seconds_per_year: float = 252 * 6.5 * 3600) -> BacktestMetrics:
-    """Summary statistics of a :class:`~mslab.orderbook.backtest.MarketMakingResult`."""
+    """Summary statistics of a :class:`~mslab.orderbook.backtest.MarketMakingResult`.
+
+    Parameters
+    ----------
+    result : mslab.orderbook.backtest.MarketMakingResult
+        The output of :func:`mslab.orderbook.run_backtest`.
+    seconds_per_year : float
+        Seconds in a year, > 0, for annualising the Sharpe ratio (``seconds_per_year /
+        sample_interval`` periods a year); the default is 252 days of 6.5 hours.
+
+    Returns
+    -------
+    BacktestMetrics
+        The summary (dollars, shares).
+
+    Raises
+    ------
+    ValueError
+        If ``result`` is not a ``MarketMakingResult``, or ``seconds_per_year`` or the result's
+        ``sample_interval`` is not a finite number > 0.
+    """
     from mslab.orderbook.backtest import MarketMakingResult
 
     if not isinstance(result, MarketMakingResult):

@@ -21,6 +21,28 @@ from numba import njit
 
 @njit(cache=True)
 def push(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta):
+    """Link the order in ``slot`` at the back of the queue at ``(side, p)`` and update the
+    counts and the side's best and far end.
+
+    Parameters
+    ----------
+    side : int
+        0 bids, 1 asks.
+    p : int
+        Grid index of the price.
+    slot : int
+        Pool slot of the order (its size already in ``o_size``).
+    head, tail : numpy.ndarray
+        Int64 (2, W): first and last slot of each queue (−1: empty).
+    nord, depth : numpy.ndarray
+        Int64 (2, W): orders and shares at each price, updated.
+    o_prev, o_next : numpy.ndarray
+        Int64 (pool size,): the links of each slot (−1: none).
+    o_size : numpy.ndarray
+        Int64 (pool size,): shares of the order in each slot.
+    meta : numpy.ndarray
+        Int64 (2, 2): best and far end of each side (see the module docstring), updated.
+    """
     last = tail[side, p]
     o_prev[slot] = last
     o_next[slot] = -1
@@ -47,7 +69,40 @@ def push(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta):
 def add_order(side, p, size, order_id, free, n_free, head, tail, nord, depth, o_prev, o_next,
               o_size, o_id, meta):
     """Put a new order (``size`` shares, id ``order_id``) in the last free slot of the pool
-    (``free[:n_free]``) and at the back of its queue. Returns the number of free slots left."""
+    (``free[:n_free]``) and at the back of its queue.
+
+    Parameters
+    ----------
+    side : int
+        0 bids, 1 asks.
+    p : int
+        Grid index of the price.
+    size : int
+        Shares.
+    order_id : int
+        The order's id.
+    free : numpy.ndarray
+        Int64 (pool size,): ``free[:n_free]`` are the free slots.
+    n_free : int
+        Free slots before the call (≥ 1; not checked).
+    head, tail : numpy.ndarray
+        Int64 (2, W): first and last slot of each queue (−1: empty).
+    nord, depth : numpy.ndarray
+        Int64 (2, W): orders and shares at each price, updated.
+    o_prev, o_next : numpy.ndarray
+        Int64 (pool size,): the links of each slot (−1: none).
+    o_size : numpy.ndarray
+        Int64 (pool size,): shares of the order in each slot.
+    o_id : numpy.ndarray
+        Int64 (pool size,): id of the order in each slot.
+    meta : numpy.ndarray
+        Int64 (2, 2): best and far end of each side (see the module docstring), updated.
+
+    Returns
+    -------
+    int
+        The number of free slots left, ``n_free − 1``.
+    """
     n_free -= 1
     slot = free[n_free]
     o_size[slot] = size
@@ -58,6 +113,30 @@ def add_order(side, p, size, order_id, free, n_free, head, tail, nord, depth, o_
 
 @njit(cache=True)
 def unlink(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta, W):
+    """Take the order in ``slot`` out of its queue at ``(side, p)`` (its slot is not freed)
+    and update the counts and, when the level empties, the side's best or far end.
+
+    Parameters
+    ----------
+    side : int
+        0 bids, 1 asks.
+    p : int
+        Grid index of the price.
+    slot : int
+        Pool slot of the order.
+    head, tail : numpy.ndarray
+        Int64 (2, W): first and last slot of each queue (−1: empty).
+    nord, depth : numpy.ndarray
+        Int64 (2, W): orders and shares at each price, updated.
+    o_prev, o_next : numpy.ndarray
+        Int64 (pool size,): the links of each slot (−1: none).
+    o_size : numpy.ndarray
+        Int64 (pool size,): shares of the order in each slot.
+    meta : numpy.ndarray
+        Int64 (2, 2): best and far end of each side (see the module docstring), updated.
+    W : int
+        Ticks in the grid (the empty-side markers).
+    """
     prev = o_prev[slot]
     nxt = o_next[slot]
     if prev == -1:
@@ -99,7 +178,40 @@ def unlink(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta,
 def remove_shares(side, p, slot, qty, free, n_free, head, tail, nord, depth, o_prev, o_next,
                   o_size, meta, W):
     """Take ``qty`` shares from order ``slot`` (executed or cancelled); an order left with
-    none leaves its queue and its slot returns to the pool. Returns the free slots."""
+    none leaves its queue and its slot returns to the pool.
+
+    Parameters
+    ----------
+    side : int
+        0 bids, 1 asks.
+    p : int
+        Grid index of the price.
+    slot : int
+        Pool slot of the order.
+    qty : int
+        Shares taken, 1 to the order's size (not checked).
+    free : numpy.ndarray
+        Int64 (pool size,): ``free[:n_free]`` are the free slots.
+    n_free : int
+        Free slots before the call.
+    head, tail : numpy.ndarray
+        Int64 (2, W): first and last slot of each queue (−1: empty).
+    nord, depth : numpy.ndarray
+        Int64 (2, W): orders and shares at each price, updated.
+    o_prev, o_next : numpy.ndarray
+        Int64 (pool size,): the links of each slot (−1: none).
+    o_size : numpy.ndarray
+        Int64 (pool size,): shares of the order in each slot.
+    meta : numpy.ndarray
+        Int64 (2, 2): best and far end of each side (see the module docstring), updated.
+    W : int
+        Ticks in the grid.
+
+    Returns
+    -------
+    int
+        The number of free slots after the call.
+    """
     if qty == o_size[slot]:
         unlink(side, p, slot, head, tail, nord, depth, o_prev, o_next, o_size, meta, W)
         free[n_free] = slot
@@ -111,7 +223,24 @@ def remove_shares(side, p, slot, qty, free, n_free, head, tail, nord, depth, o_p
 
 @njit(cache=True)
 def rank(side, p, nord, meta):
-    """Number of occupied levels strictly better than tick p on ``side``."""
+    """Number of occupied levels strictly better than tick p on ``side``.
+
+    Parameters
+    ----------
+    side : int
+        0 bids, 1 asks.
+    p : int
+        Grid index of the price.
+    nord : numpy.ndarray
+        Int64 (2, W): orders at each price.
+    meta : numpy.ndarray
+        Int64 (2, 2): best and far end of each side.
+
+    Returns
+    -------
+    int
+        The rank of the price from the best (0 at the best level), ≥ 0.
+    """
     r = 0
     if side == 0:
         for q in range(p + 1, meta[0, 0] + 1):
@@ -127,7 +256,23 @@ def rank(side, p, nord, meta):
 @njit(cache=True)
 def levels_scan(side, count, nord, depth, meta, W, px, sz):
     """The first ``count`` occupied levels of ``side`` from the best: grid index into ``px``
-    and shares into ``sz`` (-1 and 0 where the side has fewer levels)."""
+    and shares into ``sz`` (-1 and 0 where the side has fewer levels).
+
+    Parameters
+    ----------
+    side : int
+        0 bids, 1 asks.
+    count : int
+        Levels wanted.
+    nord, depth : numpy.ndarray
+        Int64 (2, W): orders and shares at each price.
+    meta : numpy.ndarray
+        Int64 (2, 2): best and far end of each side.
+    W : int
+        Ticks in the grid.
+    px, sz : numpy.ndarray
+        Int64, length ≥ ``count``: written in place (entries 0..count−1).
+    """
     j = 0
     p = meta[side, 0]
     step = -1 if side == 0 else 1

@@ -38,7 +38,18 @@ from mslab.orderbook.messages import EXECUTE, EXECUTE_HIDDEN, PRICE_SCALE, check
 
 
 def require_hftbacktest():
-    """The hftbacktest module, or an ``ImportError`` that says how to install it."""
+    """The hftbacktest module, or an ``ImportError`` that says how to install it.
+
+    Returns
+    -------
+    module
+        The imported ``hftbacktest`` package.
+
+    Raises
+    ------
+    ImportError
+        If hftbacktest is not installed.
+    """
     try:
         import hftbacktest
     except ImportError as err:
@@ -52,8 +63,30 @@ def hftbacktest_events(msgs: dict[str, np.ndarray], feed_ns: int) -> np.ndarray:
     """The stream as hftbacktest events: a trade event for each print (types 4 and 5), then a
     depth event with the level's new size for each visible change (types 1-4). Prices are in
     LOBSTER units (dollars x 10,000), times in seconds; events reach us ``feed_ns`` later.
+    The level sizes are replayed from the messages alone (from an empty book); the stream is
+    not validated.
 
-    hftbacktest reads the returned array's memory: keep it alive while a backtest uses it."""
+    hftbacktest reads the returned array's memory: keep it alive while a backtest uses it.
+
+    Parameters
+    ----------
+    msgs : dict
+        Arrays ``time`` (seconds), ``type``, ``size`` (shares), ``price`` (dollars × 10 000)
+        and ``direction`` (±1) of one length.
+    feed_ns : int
+        Feed latency in nanoseconds: ``local_ts = exch_ts + feed_ns``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Structured array of hftbacktest's ``event_dtype`` (exchange and local events), in
+        stream order, prices in dollars, times in integer nanoseconds.
+
+    Raises
+    ------
+    ImportError
+        If hftbacktest is not installed.
+    """
     require_hftbacktest()
     from hftbacktest import event_dtype
     from hftbacktest.types import (
@@ -108,7 +141,19 @@ def join_best():
     position, num_trades, trading_volume, balance)``: every ``interval`` ns, bid floor(mid −
     0.5) and ask ceil(mid + 0.5) (in ticks; with ``touch``, the best bid and ask instead),
     post-only, ``size`` shares, keeping position plus open orders within ±``max_inv``; rc is
-    the code that ended ``elapse`` (1: end of data)."""
+    the code that ended ``elapse`` (1: end of data). Built once per process
+    (``functools.cache``); numba compiles it at its first call.
+
+    Returns
+    -------
+    numba.core.registry.CPUDispatcher
+        The jitted quoter.
+
+    Raises
+    ------
+    ImportError
+        If hftbacktest is not installed.
+    """
     require_hftbacktest()
     from hftbacktest.order import BUY, GTX, LIMIT
 
@@ -166,8 +211,47 @@ def run_hftbacktest(events: np.ndarray, tick: int, model: str, *, entry_ns: int,
     :func:`hftbacktest_events`) with a ``tick`` in LOBSTER units, constant order latencies,
     the queue model ``model`` ("risk_averse", "power" with exponent ``power``, or "log") and
     a partial- or no-partial-fill exchange; ``touch`` quotes at the best bid and ask instead
-    of around the mid (:func:`mslab.orderbook.experiments.join_best_quoter`). Returns (rc,
-    position, num_trades, trading_volume, balance)."""
+    of around the mid (:func:`mslab.orderbook.experiments.join_best_quoter`). The arguments
+    are not validated.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        hftbacktest events (:func:`hftbacktest_events` or :func:`hftbacktest_book_events`),
+        kept alive during the run.
+    tick : int
+        The price grid in LOBSTER units (100 = one cent).
+    model : str
+        ``"risk_averse"``, ``"power"`` or ``"log"``.
+    entry_ns, response_ns : int
+        Constant order entry and response latencies (nanoseconds).
+    interval_ns : int
+        Nanoseconds between quoting decisions.
+    size : float
+        Shares per order (default 100).
+    max_inventory : float
+        Bound on position plus open orders (shares, default 1000).
+    power : float
+        Exponent of the power model (default 2).
+    partial : bool
+        Use hftbacktest's partial-fill exchange (default: no partial fills).
+    touch : bool
+        Quote at the best bid and ask (default: around the mid).
+
+    Returns
+    -------
+    tuple
+        ``(rc, position, num_trades, trading_volume, balance)``: the code that ended the run
+        (1: end of data), the final position (shares), the number of fills, the shares
+        traded and hftbacktest's balance (dollars).
+
+    Raises
+    ------
+    ImportError
+        If hftbacktest is not installed.
+    KeyError
+        If ``model`` is not one of the three names.
+    """
     hbt = require_hftbacktest()
     asset = (hbt.BacktestAsset().data(events).linear_asset(1.0)
              .constant_order_latency(entry_ns, response_ns).tick_size(tick / PRICE_SCALE)
@@ -274,7 +358,37 @@ def hftbacktest_book_events(msgs: dict[str, np.ndarray], rows: object, tick: int
     order-book row), else empty; its levels are sent at the first message's time. Prices in
     LOBSTER units, ``tick`` the grid, times in seconds; events reach us ``feed_ns`` later.
 
-    hftbacktest reads the returned array's memory: keep it alive while a backtest uses it."""
+    hftbacktest reads the returned array's memory: keep it alive while a backtest uses it.
+
+    Parameters
+    ----------
+    msgs : dict
+        The LOBSTER message columns ``time`` (seconds), ``type``, ``size``, ``price``
+        (dollars × 10 000) and ``direction``, as :func:`~mslab.orderbook.run_backtest` takes
+        them.
+    rows : numpy.ndarray
+        The order-book file's rows, shape (n, 4·levels), in LOBSTER units.
+    tick : int
+        The price grid in LOBSTER units (100 = one cent).
+    feed_ns : int
+        Feed latency in nanoseconds, ≥ 0.
+    initial_book : numpy.ndarray or None
+        The LOBSTER order-book row before the first message (same width as ``rows``); None:
+        an empty book.
+
+    Returns
+    -------
+    numpy.ndarray
+        Structured array of hftbacktest's ``event_dtype``, prices in dollars, times in
+        integer nanoseconds.
+
+    Raises
+    ------
+    ValueError
+        If the messages, ``rows``, ``tick``, ``initial_book`` or ``feed_ns`` are invalid.
+    ImportError
+        If hftbacktest is not installed.
+    """
     require_hftbacktest()
     from hftbacktest import event_dtype
     from hftbacktest.types import (BUY_EVENT, DEPTH_EVENT, EXCH_EVENT, LOCAL_EVENT, SELL_EVENT,
@@ -325,8 +439,49 @@ def compare_with_hftbacktest(msgs: dict[str, np.ndarray], rows: object, tick: in
     The quoter joins the best bid and ask (``touch``,
     :func:`~mslab.orderbook.experiments.join_best_quoter`) or is ``grid_quoter(0.5)``.
 
-    Returns one row per (model, exponent, engine): ``fills``, ``volume`` (shares),
-    ``position`` (shares) and ``cash`` ($, before fees: −Σ side·price·qty)."""
+    Parameters
+    ----------
+    msgs : dict
+        The LOBSTER message columns ``time`` (seconds), ``type``, ``size``, ``price``
+        (dollars × 10 000) and ``direction``, as :func:`~mslab.orderbook.run_backtest` takes
+        them.
+    rows : numpy.ndarray
+        The order-book file's rows, shape (n, 4·levels), in LOBSTER units.
+    tick : int
+        The price grid in LOBSTER units (100 = one cent).
+    initial_book : numpy.ndarray or None
+        The LOBSTER order-book row before the first message (same width as ``rows``); None:
+        an empty book.
+    models : tuple
+        Non-empty tuple of ``(queue model, exponent)`` pairs: the model one of
+        :data:`QUEUE_MODELS`, the exponent > 0 (used by ``"power"`` only).
+    touch : bool
+        True: join the best bid and ask; False: ``grid_quoter(0.5)``.
+    order_size : int
+        Shares per order, ≥ 1.
+    max_inventory : int
+        Bound on |position| (shares), ≥ 0.
+    decision_interval : float
+        Seconds between quoting decisions, in [10⁻⁶, 3600].
+    feed_latency, entry_latency, response_latency : float
+        Constant latencies in seconds, each in [0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (model, exponent, engine): ``model``, ``power``, ``engine`` (``"mslab"``
+        or ``"hftbacktest"``), ``fills``, ``volume`` (shares), ``position`` (shares) and
+        ``cash`` ($, before fees: −Σ side·price·qty).
+
+    Raises
+    ------
+    ValueError
+        If a setting or the stream is invalid.
+    RuntimeError
+        If hftbacktest stops before the end of the data.
+    ImportError
+        If hftbacktest is not installed.
+    """
     from mslab.orderbook.backtest import run_backtest
     from mslab.orderbook.experiments import join_best_quoter
     from mslab.orderbook.quoters import grid_quoter
@@ -400,7 +555,27 @@ def input_fingerprint(msgs: Mapping[str, np.ndarray], rows: object,
                       initial_book: object = None) -> str:
     """``sha256:`` and 32 hex digits of the SHA-256 of every message column (name, dtype,
     values), the order-book rows and the initial book: equal inputs give equal fingerprints,
-    any changed value another one."""
+    any changed value another one.
+
+    Parameters
+    ----------
+    msgs : dict
+        Non-empty mapping of message column names to arrays.
+    rows : numpy.ndarray
+        The order-book rows.
+    initial_book : numpy.ndarray or None
+        The initial book row, or None.
+
+    Returns
+    -------
+    str
+        ``"sha256:"`` followed by 32 hexadecimal digits.
+
+    Raises
+    ------
+    ValueError
+        If ``msgs`` is not a non-empty mapping or a value is an object array.
+    """
     if not isinstance(msgs, Mapping) or not msgs:
         _validate.fail("msgs", type(msgs).__name__, "a mapping of message columns to arrays")
     h = hashlib.sha256()
@@ -421,7 +596,19 @@ def input_fingerprint(msgs: Mapping[str, np.ndarray], rows: object,
 def peer_version() -> str:
     """The code version that enters a cached comparison's key: hftbacktest's version and a hash
     of the order-book engine's source files (any change to them computes the comparison
-    again)."""
+    again).
+
+    Returns
+    -------
+    str
+        ``"hftbacktest X.Y.Z; mslab.orderbook <16 hex digits>"``: the hash covers every
+        ``.py`` file of :mod:`mslab.orderbook`.
+
+    Raises
+    ------
+    ImportError
+        If hftbacktest is not installed.
+    """
     from importlib.metadata import version
 
     require_hftbacktest()
@@ -437,7 +624,17 @@ class PeerComparisonTask:
     """One queue model of :func:`compare_with_hftbacktest` as a sweep task
     (``task(params, instrument, split)``, :mod:`mslab.sweeps`): ``params`` holds the settings,
     the task the stream. Returns each engine's fills, volume, position and cash
-    (``mslab_fills``, ..., ``hftbacktest_cash``) and ``computed_at`` (UTC, to the minute)."""
+    (``mslab_fills``, ..., ``hftbacktest_cash``) and ``computed_at`` (UTC, to the minute).
+
+    Attributes
+    ----------
+    msgs : dict
+        The LOBSTER message columns.
+    rows : numpy.ndarray
+        The order-book rows, int64 (n, 4·levels).
+    initial_book : numpy.ndarray or None
+        The book before the first message, or None (empty).
+    """
 
     msgs: Mapping[str, np.ndarray]
     rows: np.ndarray
@@ -469,8 +666,51 @@ def cached_comparison(table: str | Path, msgs: Mapping[str, np.ndarray], rows: o
     run), and anything else computes and appends them. The results are deterministic: a
     reused row is the row a new computation would give.
 
-    Adds ``computed_at`` (when the row was computed, UTC) and ``cached`` (True if it was read
-    back from the table rather than computed by this call)."""
+    Parameters
+    ----------
+    table : str or os.PathLike
+        Path of the experiments table (Parquet), created if missing.
+    msgs : dict
+        The LOBSTER message columns ``time`` (seconds), ``type``, ``size``, ``price``
+        (dollars × 10 000) and ``direction``, as :func:`~mslab.orderbook.run_backtest` takes
+        them.
+    rows : numpy.ndarray
+        The order-book file's rows, shape (n, 4·levels), in LOBSTER units.
+    tick : int
+        The price grid in LOBSTER units (100 = one cent).
+    initial_book : numpy.ndarray or None
+        The LOBSTER order-book row before the first message (same width as ``rows``); None:
+        an empty book.
+    models : tuple
+        Non-empty tuple of ``(queue model, exponent)`` pairs: the model one of
+        :data:`QUEUE_MODELS`, the exponent > 0 (used by ``"power"`` only).
+    touch : bool
+        True: join the best bid and ask; False: ``grid_quoter(0.5)``.
+    order_size : int
+        Shares per order, ≥ 1.
+    max_inventory : int
+        Bound on |position| (shares), ≥ 0.
+    decision_interval : float
+        Seconds between quoting decisions, in [10⁻⁶, 3600].
+    feed_latency, entry_latency, response_latency : float
+        Constant latencies in seconds, each in [0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`compare_with_hftbacktest`, plus ``computed_at`` (when the row
+        was computed, UTC, to the minute) and ``cached`` (True if it was read back from the
+        table rather than computed by this call).
+
+    Raises
+    ------
+    ValueError
+        If ``table`` is not a path, or a setting or the stream is invalid.
+    RuntimeError
+        If hftbacktest stops before the end of the data.
+    ImportError
+        If hftbacktest is not installed.
+    """
     from mslab.sweeps import read_table, run_sweep
 
     if not isinstance(table, (str, os.PathLike)):

@@ -54,7 +54,26 @@ QUEUE_MODEL_TYPE = types.FunctionType(QUEUE_MODEL_SIGNATURE)
 
 @njit(QUEUE_MODEL_SIGNATURE, cache=True)
 def risk_averse_model(front, traded, prev_qty, new_qty, param):
-    """The queue ahead shrinks only through trades: ``front ← min(front, new)``."""
+    """The queue ahead shrinks only through trades: ``front ← min(front, new)``.
+
+    Parameters
+    ----------
+    front : float
+        Estimated shares ahead of our order, net of the trades already printed at its price
+        (negative once trades went beyond the queue ahead).
+    traded : float
+        Shares traded at the order's price since the level's last size change (shares).
+    prev_qty, new_qty : float
+        The level's visible size before (``prev_qty``) and after (``new_qty``) the change
+        (shares).
+    param : float
+        Ignored.
+
+    Returns
+    -------
+    float
+        The new estimate of ``front`` (shares).
+    """
     return min(front, new_qty)
 
 
@@ -71,7 +90,26 @@ def _split_decrease(front, traded, prev_qty, new_qty, f_back, f_front):
 
 @njit(QUEUE_MODEL_SIGNATURE, cache=True)
 def power_model(front, traded, prev_qty, new_qty, param):
-    """Probabilistic model with ``f(x) = x^param``."""
+    """Probabilistic model with ``f(x) = x^param`` (see the module docstring).
+
+    Parameters
+    ----------
+    front : float
+        Estimated shares ahead of our order, net of the trades already printed at its price
+        (negative once trades went beyond the queue ahead).
+    traded : float
+        Shares traded at the order's price since the level's last size change (shares).
+    prev_qty, new_qty : float
+        The level's visible size before (``prev_qty``) and after (``new_qty``) the change
+        (shares).
+    param : float
+        The exponent n of ``f(x) = xⁿ`` (> 0 when validated by the backtest).
+
+    Returns
+    -------
+    float
+        The new estimate of ``front`` (shares).
+    """
     if prev_qty - new_qty - traded < 0.0:
         return min(front, new_qty)
     back = prev_qty - front
@@ -88,7 +126,26 @@ def power_model(front, traded, prev_qty, new_qty, param):
 
 @njit(QUEUE_MODEL_SIGNATURE, cache=True)
 def log_model(front, traded, prev_qty, new_qty, param):
-    """Probabilistic model with ``f(x) = ln(1 + x)``."""
+    """Probabilistic model with ``f(x) = ln(1 + x)`` (see the module docstring).
+
+    Parameters
+    ----------
+    front : float
+        Estimated shares ahead of our order, net of the trades already printed at its price
+        (negative once trades went beyond the queue ahead).
+    traded : float
+        Shares traded at the order's price since the level's last size change (shares).
+    prev_qty, new_qty : float
+        The level's visible size before (``prev_qty``) and after (``new_qty``) the change
+        (shares).
+    param : float
+        Ignored.
+
+    Returns
+    -------
+    float
+        The new estimate of ``front`` (shares).
+    """
     if prev_qty - new_qty - traded < 0.0:
         return min(front, new_qty)
     back = prev_qty - front
@@ -102,9 +159,27 @@ QUEUE_MODELS = {"risk_averse": risk_averse_model, "power": power_model, "log": l
 
 
 def resolve_queue_model(name: str, model: object) -> Dispatcher:
-    """The function of a queue ``model`` given by name (a key of :data:`QUEUE_MODELS`) or as a
-    numba function compiled for :data:`QUEUE_MODEL_SIGNATURE`; ``ValueError`` naming ``name``
-    otherwise."""
+    """The function of a queue ``model`` given by name or as a numba function.
+
+    Parameters
+    ----------
+    name : str
+        The parameter name shown in the error message (e.g. ``"queue_model"``).
+    model : str or numba.core.dispatcher.Dispatcher
+        A key of :data:`QUEUE_MODELS` or a numba function compiled for
+        :data:`QUEUE_MODEL_SIGNATURE`.
+
+    Returns
+    -------
+    numba.core.dispatcher.Dispatcher
+        The queue-model function.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, if ``model`` is neither a built-in model's name nor a numba function
+        compiled for :data:`QUEUE_MODEL_SIGNATURE`.
+    """
     if isinstance(model, str):
         return QUEUE_MODELS[_validate.choice(name, model, tuple(QUEUE_MODELS))]
     return _validate.jitted_model(name, model, QUEUE_MODEL_SIGNATURE,
@@ -115,7 +190,18 @@ def resolve_queue_model(name: str, model: object) -> Dispatcher:
 @njit(cache=True, inline="always")
 def fillable(front: float) -> int:
     """Shares of our order that trades at its price have reached: ``−front`` rounded to the
-    nearest integer (halves up), or 0."""
+    nearest integer (halves up), or 0.
+
+    Parameters
+    ----------
+    front : float
+        Estimated shares ahead of our order (negative once trades went beyond it).
+
+    Returns
+    -------
+    int
+        Shares reached, ≥ 0 (0 when ``front`` > −0.5).
+    """
     return int(np.floor(0.5 - front)) if front <= -0.5 else 0
 
 
@@ -124,9 +210,35 @@ def queue_after(model: str | Dispatcher, front: float, prev_qty: float, new_qty:
     """The estimated quantity ahead of our order after a trade of ``traded`` shares at its
     price followed by a change of the level's visible size from ``prev_qty`` to ``new_qty``
     (pass ``traded = 0`` for a pure size change and ``new_qty = prev_qty − traded`` for a
-    visible execution). ``model`` is one of ``"risk_averse"``, ``"power"`` (exponent
-    ``power`` > 0) or ``"log"``, or a queue-model function (its parameter is ``power``); see
-    the module docstring. Sizes in shares, finite and ≥ 0.
+    visible execution). See the module docstring for the models.
+
+    Parameters
+    ----------
+    model : str or numba.core.dispatcher.Dispatcher
+        ``"risk_averse"``, ``"power"`` (exponent ``power``) or ``"log"``, or a queue-model
+        function compiled for :data:`QUEUE_MODEL_SIGNATURE` (its parameter is ``power``).
+    front : float
+        Shares ahead of our order before the trade, finite and ≤ ``prev_qty`` (may be
+        negative).
+    prev_qty, new_qty : float
+        The level's visible size before (``prev_qty``) and after (``new_qty``) the change
+        (shares, finite, ≥ 0).
+    traded : float
+        Shares traded at the order's price (finite, ≥ 0); default 0, a pure size change.
+    power : float
+        The model parameter, > 0: the exponent of the power model (default 2).
+
+    Returns
+    -------
+    float
+        The estimated shares ahead of our order after the trade and the size change;
+        negative when the trade went beyond the queue ahead (see :func:`fillable`).
+
+    Raises
+    ------
+    ValueError
+        If ``model`` is not a known model name nor a queue-model function, a size or
+        ``power`` is out of its range, or ``front`` > ``prev_qty``.
 
     Examples
     --------

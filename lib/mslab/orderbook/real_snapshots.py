@@ -127,6 +127,28 @@ def lobster_snapshots(data: LobsterData, *, interval: float = 1.0) -> pd.DataFra
     (from its name; otherwise the first message's time rounded down to a whole interval) and
     ends at the window end (otherwise the last message). Prices in dollars, notionals in
     dollars.
+
+    Parameters
+    ----------
+    data : LobsterData
+        A LOBSTER day loaded with its order-book file.
+    interval : float
+        Seconds between snapshots, in [0.001, 86 400].
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per usable grid time: ``system_time`` (UTC), ``midpoint``, ``spread``,
+        ``buys``, ``sells``, then ``bids_distance_i`` / ``asks_distance_i`` and
+        ``bids_notional_i`` / ``asks_notional_i`` for every level sampled; ``attrs`` holds
+        ``interval`` (s), ``grid_rows`` and ``dropped_rows`` (module docstring).
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is not a ``LobsterData`` with its order-book file and at least one
+        message, or ``interval`` is out of range or gives more than ``MAX_GRID_ROWS``
+        snapshots.
     """
     if not isinstance(data, LobsterData):
         _validate.fail("data", type(data).__name__, "a LobsterData (mslab.data.load_lobster)")
@@ -176,6 +198,33 @@ def binance_snapshots(capture: BinanceCapture, book: L2Book | None = None, *,
     the local clock from the first live book state, rounded down to a whole interval since the
     epoch, to the last diff or trade received. Prices in the quote currency, notionals in the
     quote currency (USD on COIN-M: quantities are in BTC, see :mod:`mslab.data.binance`).
+
+    Parameters
+    ----------
+    capture : BinanceCapture
+        A loaded capture (:func:`mslab.data.binance.load_binance_capture`).
+    book : L2Book or None
+        The capture's rebuilt book, or None to rebuild it here.
+    interval : float
+        Seconds between snapshots, in [0.001, 86 400].
+    levels : int
+        Levels of the book rebuilt here, 1 to 1000 (validated, but unused when ``book`` is
+        given).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per usable grid time: ``system_time`` (UTC), ``midpoint``, ``spread``,
+        ``buys``, ``sells``, then ``bids_distance_i`` / ``asks_distance_i`` and
+        ``bids_notional_i`` / ``asks_notional_i`` for every level sampled; ``attrs`` holds
+        ``interval`` (s), ``grid_rows`` and ``dropped_rows`` (module docstring).
+
+    Raises
+    ------
+    ValueError
+        If ``capture`` is not a ``BinanceCapture``, ``book`` is not the book rebuilt from it,
+        the book is never live, or ``interval`` / ``levels`` is out of range (or gives more
+        than ``MAX_GRID_ROWS`` snapshots).
     """
     if not isinstance(capture, BinanceCapture):
         _validate.fail("capture", type(capture).__name__,
@@ -238,7 +287,20 @@ def source_kind(path: str | Path) -> str:
       ``local_ns``, or a raw capture (plain or gzip) whose first line is
       ``<integer> <JSON object>`` (:mod:`mslab.data.binance`).
 
-    Anything else is a ``ValueError`` naming ``path``.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        An existing file.
+
+    Returns
+    -------
+    str
+        ``"lobster"``, ``"crypto"`` or ``"binance"``.
+
+    Raises
+    ------
+    ValueError
+        Naming ``path``, if it is not an existing file or of none of these kinds.
     """
     return _source_kind(path, "path")
 
@@ -273,12 +335,27 @@ def _source_kind(path: object, name: str) -> str:
 
 @dataclass(frozen=True, eq=False)
 class SnapshotSource:
-    """Snapshots of one instrument made from one source: ``name`` (LOBSTER ticker, Binance
-    ``SYMBOL-venue``, or the crypto file's stem), ``kind`` (:data:`SOURCE_KINDS`), ``frame``
-    (the snapshot backtest's input), ``paths`` (the files read), ``issues`` (issues in the
-    loader's validation report), ``description`` (one line: what the source is and how it was
-    recognised) and ``hours_per_year`` (trading hours in a year for annualising: 252 × 6.5 for
-    a Nasdaq day, 365.25 × 24 for crypto)."""
+    """Snapshots of one instrument made from one source (:func:`load_snapshot_source`).
+
+    Attributes
+    ----------
+    name : str
+        LOBSTER ticker, Binance ``SYMBOL-venue``, or the crypto file's stem.
+    kind : str
+        One of :data:`SOURCE_KINDS`.
+    frame : pandas.DataFrame
+        The snapshot backtest's input, with ``attrs`` ``interval`` (s), ``grid_rows`` and
+        ``dropped_rows``.
+    paths : tuple
+        The files read (:class:`pathlib.Path`).
+    issues : int
+        Number of issues in the loader's validation report.
+    description : str
+        One line: what the source is and how it was recognised.
+    hours_per_year : float
+        Trading hours in a year for annualising: 252 × 6.5 for a Nasdaq day, 365.25 × 24
+        for crypto.
+    """
 
     name: str
     kind: str
@@ -295,7 +372,13 @@ class SnapshotSource:
 
     def content_hash(self) -> str:
         """SHA-256 (hex) of the bytes of every file read and of the snapshots made from them:
-        it changes when the data or the sampling change (an experiments table's key)."""
+        it changes when the data or the sampling change (an experiments table's key).
+
+        Returns
+        -------
+        str
+            64 hexadecimal digits.
+        """
         digest = hashlib.sha256()
         for path in self.paths:
             digest.update(path.read_bytes())
@@ -313,6 +396,28 @@ def load_snapshot_source(source: str | Path | Sequence[str | Path], *, interval:
     (:func:`lobster_snapshots`, every level of the file; :func:`binance_snapshots` with
     ``levels`` levels); a crypto snapshot file is loaded as it is
     (:func:`mslab.data.load_crypto_snapshots`, ``levels`` levels; its own interval).
+
+    Parameters
+    ----------
+    source : str or pathlib.Path or list
+        A path, or a non-empty list of paths of the parts of one Binance capture.
+    interval : float
+        Seconds between snapshots of a LOBSTER day or a Binance capture, in [0.001, 86 400]
+        (validated but unused for a crypto snapshot file).
+    levels : int
+        Levels of a Binance book or of a crypto snapshot file, 1 to 15.
+
+    Returns
+    -------
+    SnapshotSource
+        The snapshots with their name, kind, files and description.
+
+    Raises
+    ------
+    ValueError
+        If ``source`` is not a path or a list of the parts of one Binance capture, a file
+        is of no known kind, an argument is out of range, or the loader refuses the file
+        (its :class:`~mslab.data.report.DataValidationError` is a ``ValueError``).
     """
     parts = [source] if isinstance(source, (str, Path)) else source
     if isinstance(parts, (bytes, dict)) or not isinstance(parts, Sequence) or not parts:

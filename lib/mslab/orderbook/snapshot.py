@@ -94,20 +94,55 @@ MIN_BLOCKS = 10  # whole blocks needed for a standard error or a Sharpe ratio of
 class SnapshotBacktest:
     """Result of :func:`backtest_snapshots`.
 
-    Arrays have one value per snapshot (length ``n``): ``mid``, ``equity``, ``cash`` (price
-    units), ``inventory`` (shares, after the fills of the previous bucket), the quotes ``bid``
-    and ``ask`` posted at the snapshot (NaN when that side is not quoted, and at the last
-    snapshot) and ``bid_fill`` / ``ask_fill`` (whether that quote filled in the following
-    bucket). ``equity == cash + inventory * mid`` at every snapshot.
+    Arrays have one value per snapshot (length ``n``); ``equity == cash + inventory * mid``
+    at every snapshot.
 
-    Scalars: ``final_pnl`` = ``equity[-1]``; ``max_drawdown`` the largest fall of equity from
-    its running peak (>= 0, price units); ``sharpe`` the annualised Sharpe ratio of the equity
-    increments (:func:`mslab.performance.sharpe_ratio`; NaN when they have no variance); ``fees`` and
-    ``slippage`` the total costs paid; ``turnover`` the traded notional Σ p·size;
-    ``mean_abs_inventory`` the average of ``|inventory|`` over the snapshots;
-    ``periods_per_year`` what the Sharpe ratio was annualised with; ``interval`` the seconds
-    between snapshots and ``block_seconds`` the block length of the P&L-per-hour standard
-    error (module docstring).
+    Attributes
+    ----------
+    params : dict
+        The validated rule parameters (``spread_multiplier``, ``fill_probability``,
+        ``max_inventory``, ``inventory_penalty``, ``fee_per_share``, ``slippage_per_volume``,
+        ``order_size``, ``volume_units``, ``seed``).
+    mid : numpy.ndarray
+        The snapshots' midpoints (price units).
+    equity : numpy.ndarray
+        Mark-to-mid equity (price units, 0 at the first snapshot).
+    cash : numpy.ndarray
+        Cash (price units, 0 at the first snapshot).
+    inventory : numpy.ndarray
+        Shares held, after the fills of the previous bucket.
+    bid : numpy.ndarray
+        The bid posted at the snapshot (price units; NaN when not quoted, and at the last
+        snapshot).
+    ask : numpy.ndarray
+        The ask posted at the snapshot (price units; NaN when not quoted, and at the last
+        snapshot).
+    bid_fill : numpy.ndarray
+        Bool: whether the bid filled in the following bucket (False at the last snapshot).
+    ask_fill : numpy.ndarray
+        Bool: whether the ask filled in the following bucket (False at the last snapshot).
+    final_pnl : float
+        ``equity[-1]`` (price units).
+    max_drawdown : float
+        Largest fall of equity from its running peak (≥ 0, price units).
+    sharpe : float
+        Annualised Sharpe ratio of the equity increments
+        (:func:`mslab.performance.sharpe_ratio`; NaN when they have no variance or there
+        are fewer than two).
+    fees : float
+        Total fees paid (price units).
+    slippage : float
+        Total slippage paid (price units).
+    turnover : float
+        Traded notional Σ p·size (price units).
+    mean_abs_inventory : float
+        Average of ``|inventory|`` over the snapshots (shares).
+    periods_per_year : float
+        What the Sharpe ratio was annualised with (snapshots per year).
+    interval : float
+        Seconds between snapshots.
+    block_seconds : float
+        Block length (seconds) of the P&L-per-hour standard error (module docstring).
     """
 
     params: dict[str, object]
@@ -132,10 +167,12 @@ class SnapshotBacktest:
 
     @property
     def n_bid_fills(self) -> int:
+        """Number of bid fills (buys)."""
         return int(self.bid_fill.sum())
 
     @property
     def n_ask_fills(self) -> int:
+        """Number of ask fills (sells)."""
         return int(self.ask_fill.sum())
 
     @property
@@ -145,14 +182,27 @@ class SnapshotBacktest:
 
     def block_pnl(self) -> np.ndarray:
         """P&L (price units) of each whole block of ``round(block_seconds / interval)``
-        increments, in time order (module docstring)."""
+        increments (at least 1), in time order (module docstring).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape (J,): the equity change over each whole block; a trailing part block is
+            left out.
+        """
         b = max(1, round(self.block_seconds / self.interval))
         blocks = (self.equity.size - 1) // b
         return np.diff(self.equity[: blocks * b + 1: b])
 
     def pnl_per_hour_se(self) -> float:
         """Standard error of the P&L per hour from the block P&L; NaN with fewer than
-        ``MIN_BLOCKS`` blocks."""
+        ``MIN_BLOCKS`` blocks.
+
+        Returns
+        -------
+        float
+            sd(block P&L) / √J divided by the block length in hours (price units per hour).
+        """
         pnl = self.block_pnl()
         if pnl.size < MIN_BLOCKS:
             return float("nan")
@@ -163,7 +213,23 @@ class SnapshotBacktest:
         """Sharpe ratio of the block P&L annualised with ``hours_per_year`` trading hours
         (e.g. 252 × 6.5 for a stock, 365.25 × 24 for crypto) and its Mertens standard error
         (:mod:`mslab.performance`); NaN for both with fewer than ``MIN_BLOCKS`` blocks or no
-        variance."""
+        variance.
+
+        Parameters
+        ----------
+        hours_per_year : float
+            Trading hours in a year, > 0.
+
+        Returns
+        -------
+        tuple of float
+            ``(sharpe, standard_error)``, both annualised.
+
+        Raises
+        ------
+        ValueError
+            If ``hours_per_year`` is not a finite number > 0.
+        """
         hours_per_year = _validate.positive("hours_per_year", hours_per_year)
         b = max(1, round(self.block_seconds / self.interval))
         per_year = hours_per_year * 3600.0 / (b * self.interval)
@@ -173,7 +239,16 @@ class SnapshotBacktest:
         return sharpe_ratio(pnl, per_year), sharpe_standard_error(pnl, per_year)
 
     def metrics(self) -> dict[str, float | int]:
-        """The scalar results as a flat dict (one row of an experiments table)."""
+        """The scalar results as a flat dict (one row of an experiments table).
+
+        Returns
+        -------
+        dict
+            ``final_pnl``, ``max_drawdown``, ``sharpe``, ``n_fills``, ``n_bid_fills``,
+            ``n_ask_fills``, ``fees``, ``slippage``, ``turnover``, ``mean_abs_inventory``,
+            ``final_inventory`` (shares), ``n_periods`` (snapshots − 1), ``periods_per_year``,
+            ``hours``, ``pnl_per_hour``, ``pnl_per_hour_se`` and ``fills_per_hour``.
+        """
         return {
             "final_pnl": self.final_pnl,
             "max_drawdown": self.max_drawdown,
@@ -259,7 +334,24 @@ def _backtest(mid, half_spread, best_bid, best_ask, buys, sells, multiplier, fil
 
 def infer_periods_per_year(system_time: object) -> float:
     """Snapshots per year from the median spacing of ``system_time`` (a 24/7 market:
-    365.25 days a year). The times must be strictly increasing."""
+    365.25 days a year).
+
+    Parameters
+    ----------
+    system_time : pandas.Series
+        At least two timestamps (or anything ``pandas.to_datetime`` reads; naive times are
+        taken as UTC), strictly increasing.
+
+    Returns
+    -------
+    float
+        ``SECONDS_PER_YEAR`` / the median spacing in seconds.
+
+    Raises
+    ------
+    ValueError
+        If the times cannot be read, are fewer than two, or are not strictly increasing.
+    """
     try:
         times = pd.to_datetime(pd.Series(system_time), utc=True)
     except (TypeError, ValueError, OverflowError):
@@ -319,18 +411,50 @@ def backtest_snapshots(
 ) -> SnapshotBacktest:
     """Run the snapshot market-making rule of the module docstring over ``snapshots``.
 
-    ``snapshots``: a DataFrame (or mapping of equal-length arrays) with the columns
-    :data:`COLUMNS`, in time order. ``spread_multiplier`` (> 0) scales the observed half-spread;
-    ``fill_probability`` in [0, 1]; ``max_inventory`` (shares, >= 0) caps ``|q|``, in whole
-    orders of ``order_size`` shares (> 0); ``inventory_penalty`` (>= 0, price units per share)
-    skews both quotes; ``fee_per_share`` (price units per share) and ``slippage_per_volume``
-    (fraction of traded notional) are >= 0; ``volume_units`` is ``"notional"`` or ``"shares"``
-    (the units of ``buys``/``sells``). ``periods_per_year`` annualises the Sharpe ratio; when
-    None it is inferred from a ``system_time`` column (:func:`infer_periods_per_year`).
-    ``interval`` (seconds between snapshots) sets the per-hour figures; when None it is the
-    median spacing of ``system_time``, or without that column ``SECONDS_PER_YEAR /
-    periods_per_year``. ``block_seconds`` (> 0) is the block length of the P&L-per-hour
-    standard error.
+    Parameters
+    ----------
+    snapshots : pandas.DataFrame
+        A DataFrame (or mapping of equal-length arrays) with the columns ``COLUMNS``, at
+        least two rows, in time order; values finite, ``midpoint`` > 0, ``spread``, ``buys``,
+        ``sells`` ≥ 0, distances > −1.
+    spread_multiplier : float
+        Scales the observed half-spread, > 0.
+    fill_probability : float
+        Probability of the fill coin, in [0, 1].
+    max_inventory : float
+        Caps ``|q|`` (shares, ≥ 0), in whole orders of ``order_size`` shares.
+    inventory_penalty : float
+        Skew of both quotes, price units per share held, ≥ 0.
+    fee_per_share : float
+        Fixed fee, price units per share, ≥ 0 (default 0).
+    slippage_per_volume : float
+        Slippage as a fraction of the traded notional, ≥ 0 (default 0).
+    order_size : float
+        Shares per order, > 0 (default 1).
+    volume_units : str
+        ``"notional"`` (default) or ``"shares"``: the units of ``buys``/``sells``.
+    seed : int
+        Non-negative seed of the fill coins.
+    periods_per_year : float or None
+        Annualises the Sharpe ratio (snapshots per year, > 0); None: inferred from a
+        ``system_time`` column (:func:`infer_periods_per_year`).
+    interval : float or None
+        Seconds between snapshots (> 0), for the per-hour figures; None: the median spacing
+        of ``system_time``, or without that column ``SECONDS_PER_YEAR /
+        periods_per_year``.
+    block_seconds : float
+        Block length (seconds, > 0) of the P&L-per-hour standard error (default 300).
+
+    Returns
+    -------
+    SnapshotBacktest
+        The paths, the fills and the summary of the run.
+
+    Raises
+    ------
+    ValueError
+        If a parameter is out of its range, a column is missing or holds an invalid value,
+        or ``periods_per_year`` is None and there is no usable ``system_time`` column.
     """
     multiplier = _validate.positive("spread_multiplier", spread_multiplier)
     p_fill = _validate.real("fill_probability", fill_probability, low=0.0, high=1.0)
@@ -391,14 +515,25 @@ class SnapshotSweepTask:
     """A picklable sweep task (for :func:`mslab.sweeps.run_sweep`): backtest ``params`` (keyword
     arguments of :func:`backtest_snapshots`) on one walk-forward ``split`` of an instrument.
 
-    ``paths`` maps instrument names to Parquet files of cleaned snapshots (e.g. the output of
-    the crypto loader); ``fractions`` are the train/validation/test shares
-    (:func:`mslab.selection_bias.split_slices`); each split is backtested on its own, starting
-    flat. ``periods_per_year`` None: inferred from each file's ``system_time``, on the whole
-    file, so all splits are annualised alike; the snapshot interval (for the per-hour figures)
-    is ``SECONDS_PER_YEAR / periods_per_year`` likewise. ``block_seconds`` is the block length of the
-    P&L-per-hour standard error. Neither the files nor ``block_seconds`` are part of the
-    experiment key: change the sweep's ``version`` when they change.
+    Each split is backtested on its own, starting flat. Neither the files nor
+    ``block_seconds`` are part of the experiment key: change the sweep's ``version`` when
+    they change. Calling the task with ``(params, instrument, split)`` returns
+    :meth:`SnapshotBacktest.metrics` of that run (``ValueError`` for an unknown instrument or
+    split).
+
+    Attributes
+    ----------
+    paths : dict
+        Maps instrument names to Parquet files of cleaned snapshots (e.g. the output of the
+        crypto loader).
+    fractions : tuple of float
+        The train/validation/test shares (:func:`mslab.selection_bias.split_slices`).
+    periods_per_year : float or None
+        Snapshots per year; None: inferred from each file's ``system_time``, on the whole
+        file, so all splits are annualised alike. The snapshot interval (for the per-hour
+        figures) is ``SECONDS_PER_YEAR / periods_per_year`` likewise.
+    block_seconds : float
+        Block length (seconds) of the P&L-per-hour standard error.
     """
 
     paths: Mapping[str, str | os.PathLike]
