@@ -14,9 +14,9 @@ gap* when top depth < ``depth_fraction`` × its rolling median.
 Alerts closer than ``gap`` snapshots belong to one event (its first alert dates it). An
 event is evaluated by the absolute mid return and the realised volatility (root mean square of
 the one-step returns) over the ``h`` snapshots after it, in bps, against the same statistics
-after random times drawn uniformly from the snapshots where the statistic is defined; the
-p-value is the share of ``n_random`` random sets of as many times whose mean is at least the
-events' mean (one-sided, with the +1 correction).
+after random times drawn uniformly from the snapshots where both statistics are defined (an
+event elsewhere is dropped); the p-value is the share of ``n_random`` random sets of as many
+times whose mean is at least the events' mean (one-sided, with the +1 correction).
 """
 
 from __future__ import annotations
