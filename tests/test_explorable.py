@@ -86,6 +86,12 @@ def test_long_metrics_labels_and_rounds():
         explorable.long_metrics(frame, ["k"], {"z": "z"})
 
 
+def test_long_metrics_missing_key_column_names_keys():
+    frame = pd.DataFrame({"k": ["a", "b"], "x": [1.0, 2.0]})
+    with pytest.raises(ValueError, match=r"^keys=\['k', 'q'\] is not allowed.*missing: \['q'\]"):
+        explorable.long_metrics(frame, ["k", "q"], {"x": "x (s)"})
+
+
 def test_relabel_and_value_text():
     expr = explorable.relabel("k", {"a": "alpha", "b": 'say "b"'})
     assert expr == ('datum["k"] == "a" ? "alpha" : datum["k"] == "b" ? "say \\"b\\"" : '

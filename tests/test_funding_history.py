@@ -81,6 +81,17 @@ def test_gaps_are_left_missing():
     assert autocorrelations(gappy, 8.0)["8 h"] > 0.9
 
 
+def test_a_nan_rate_is_refused_naming_rate():
+    # a missing settlement is an absent row; a NaN rate (e.g. the grid of on_grid) is refused
+    idx = pd.date_range("2023-12-01", periods=200, freq="8h", tz="UTC")
+    gappy = on_grid(pd.Series(np.sin(np.arange(200) / 5.0) * 1e-4, index=idx).drop(idx[50:60]),
+                    8.0)
+    for call in (lambda: stylized_facts(gappy, 8.0), lambda: yearly_means(gappy, 8.0)):
+        with pytest.raises(ValueError, match=r"^rate='<Series with 10 NaN rate\(s\)>'"):
+            call()
+    assert value(stylized_facts(gappy.dropna(), 8.0), "missing settlements") == 10
+
+
 def test_forecast_uses_no_future_information():
     rng = np.random.default_rng(1)
     r = np.empty(1500)

@@ -51,3 +51,13 @@ def test_validation():
         price_ratio(1.0, 0.0, 0.0, 0.0, contract="inverse", funding="discrete")
     with pytest.raises(ValueError, match="n_paths"):
         monte_carlo_price(1.0, 0.0, 0.0, 0.0, n_paths=1)
+
+
+@pytest.mark.parametrize("r_b", [0.5, 0.1])  # κ + r_a − r_b < 0 and = 0: E[1/x_θ] infinite
+def test_inverse_without_finite_price_is_refused(r_b):
+    with pytest.raises(ValueError, match=r"^kappa=0\.1 is not allowed.*r_b − r_a"):
+        price_ratio(0.1, 0.0, 0.0, r_b, contract="inverse")
+    with pytest.raises(ValueError, match=r"^kappa=0\.1 is not allowed"):
+        basis(0.1, 0.0, 0.0, r_b, contract="inverse")
+    with pytest.raises(ValueError, match=r"^kappa=0\.1 is not allowed"):
+        monte_carlo_price(0.1, 0.0, 0.0, r_b, contract="inverse", n_paths=100)

@@ -49,3 +49,10 @@ def test_bad_input():
         merge_quotes(q, q, basis_window=0.0)
     with pytest.raises(ValueError, match="merged"):
         dislocations(pd.DataFrame({"x": [1]}))
+
+
+@pytest.mark.parametrize("drop", ["time_ms", "edge_ba_bp"])
+def test_frame_without_time_or_second_edge_is_refused(drop):
+    m = pd.DataFrame({"time_ms": [0.0, 1.0], "edge_ab_bp": [2.0, 0.0], "edge_ba_bp": [0.0, 0.0]})
+    with pytest.raises(ValueError, match=r"^merged='DataFrame' is not allowed.*edge_ba_bp"):
+        dislocations(m.drop(columns=drop))

@@ -89,6 +89,16 @@ def test_bad_input_raises(args, match):
         hayashi_yoshida_lead_lag(*args)
 
 
+def test_constant_series_is_named():
+    t, moving = [0.0, 1.0, 2.0], [1.0, 2.0, 1.5]
+    with pytest.raises(ValueError, match=r"^y='<constant>' is not allowed"):
+        hayashi_yoshida_lead_lag(t, moving, t, [3.0, 3.0, 3.0], [0.0])
+    with pytest.raises(ValueError, match=r"^x='<constant>' is not allowed"):
+        hayashi_yoshida_lead_lag(t, [3.0, 3.0, 3.0], t, moving, [0.0])
+    with pytest.raises(ValueError, match=r"^x, y: .*realised variances"):  # product underflows
+        hayashi_yoshida_lead_lag(t, [0.0, 1e-100, 0.0], t, [0.0, 1e-100, 0.0], [0.0])
+
+
 def test_covariance_validates():
     with pytest.raises(ValueError, match="tx="):
         hayashi_yoshida_covariance([1.0, 1.0], [1.0, 2.0], [0.0, 1.0], [1.0, 2.0])

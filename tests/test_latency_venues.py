@@ -5,6 +5,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from mslab.data.binance import load_binance_capture, write_binance_capture
@@ -64,3 +65,12 @@ def test_spread_sweeps_theory_and_simulation_agree():
     assert np.allclose(df["simulated"], df["theory"], rtol=0.1, atol=2e-4)
     tau = df[df["parameter"] == "tau"]
     assert tau["theory"].iloc[1] < tau["theory"].iloc[0] / 50
+
+
+def test_lead_lag_table_needs_lag_0_in_every_curve():
+    curve = pd.DataFrame({"x": "a", "y": "b", "estimator": "e", "lag_ms": [-1.0, 0.0, 1.0],
+                          "correlation": [0.1, 0.3, 0.2]})
+    shifted = curve.assign(estimator="f", lag_ms=[1.0, 2.0, 3.0])  # no lag 0
+    assert lead_lag_table(curve)["corr_at_0"].item() == 0.3
+    with pytest.raises(ValueError, match=r"^curves='<frame whose curve a → b, f has no lag 0>'"):
+        lead_lag_table(pd.concat([curve, shifted], ignore_index=True))

@@ -235,3 +235,11 @@ def test_equity_drawdown_and_calmar():
 def test_periods_per_year_must_be_a_positive_number(ppy):
     with pytest.raises(ValueError, match=r"^periods_per_year="):
         perf.sharpe_ratio(R, ppy)
+
+
+@pytest.mark.parametrize("func", [perf.annual_return, perf.annual_turnover, perf.annual_volatility,
+                                  perf.sharpe_ratio, perf.cagr])
+@pytest.mark.parametrize("ppy", [0, -1.0, np.nan])
+def test_periods_per_year_is_checked_even_for_an_empty_series(func, ppy):
+    with pytest.raises(ValueError, match=r"^periods_per_year="):
+        func([], ppy)

@@ -261,12 +261,15 @@ def long_metrics(frame: pd.DataFrame, keys: Sequence[str], metrics: Mapping[str,
     Raises
     ------
     ValueError
-        If ``frame`` is not a DataFrame, ``metrics`` is empty, a key or metric column is missing
-        (the message names ``metrics`` in both cases), or ``digits`` is outside [0, 15].
+        If ``frame`` is not a DataFrame, a ``keys`` column is missing, ``metrics`` is empty or
+        one of its columns is missing, or ``digits`` is outside [0, 15].
     """
     _validate.instance("frame", frame, pd.DataFrame)
     keys = list(keys)
-    missing = [c for c in [*keys, *metrics] if c not in frame.columns]
+    missing_keys = [c for c in keys if c not in frame.columns]
+    if missing_keys:
+        _validate.fail("keys", keys, f"columns of frame (missing: {missing_keys})")
+    missing = [c for c in metrics if c not in frame.columns]
     if missing or not metrics:
         _validate.fail("metrics", dict(metrics), f"columns of frame (missing: {missing})"
                        if missing else "a non-empty mapping of column -> label")

@@ -247,11 +247,12 @@ def annual_return(returns: object, periods_per_year: float = 252) -> float:
     Raises
     ------
     ValueError
-        If ``returns`` is not a 1-D sequence of finite real numbers, or (for a non-empty series)
-        ``periods_per_year`` is not a finite number > 0.
+        If ``returns`` is not a 1-D sequence of finite real numbers, or ``periods_per_year`` is
+        not a finite number > 0.
     """
     r = returns_array(returns)
-    return float(r.mean() * _periods(periods_per_year)) if r.size else float("nan")
+    ann = _periods(periods_per_year)
+    return float(r.mean() * ann) if r.size else float("nan")
 
 
 def annual_volatility(returns: object, periods_per_year: float = 252) -> float:
@@ -603,8 +604,8 @@ def annual_turnover(turnover: object, periods_per_year: float = 252) -> float:
     Raises
     ------
     ValueError
-        If ``turnover`` is not a 1-D sequence of finite real numbers, or (for a non-empty series)
-        ``periods_per_year`` is not a finite number > 0.
+        If ``turnover`` is not a 1-D sequence of finite real numbers, or ``periods_per_year`` is
+        not a finite number > 0.
     """
     return annual_return(returns_array(turnover, "turnover"), periods_per_year)
 

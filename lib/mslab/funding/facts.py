@@ -158,6 +158,17 @@ def rate_series(rate: object) -> pd.Series:
     return pd.Series(values, index=rate.index, name=rate.name)
 
 
+def _settled_rates(rate: object) -> pd.Series:
+    """``rate`` checked by :func:`rate_series` and without NaN: functions that average the
+    settlements take a missing settlement as an absent row, never as a NaN rate."""
+    rate = rate_series(rate)
+    n_nan = int(rate.isna().sum())
+    if n_nan:
+        _validate.fail("rate", f"<Series with {n_nan} NaN rate(s)>", "a Series without NaN "
+                       "rates (a missing settlement is an absent row: drop it, e.g. dropna())")
+    return rate
+
+
 def on_grid(rate: pd.Series, interval_hours: float) -> pd.Series:
     """``rate`` (indexed by nominal settlement time) on the complete settlement grid from its
     first to its last settlement, NaN where a settlement is missing. The grid's length is
@@ -267,12 +278,12 @@ def stylized_facts(rate: pd.Series, interval_hours: float, *, interest: float = 
     Raises
     ------
     ValueError
-        For ``interest`` or ``cap`` out of range, a ``rate`` that :func:`on_grid` refuses,
-        fewer than 3 settlements, or a NaN rate (refused by :func:`hac_mean`, whose message
-        names ``values``).
+        For ``interest`` or ``cap`` out of range, a ``rate`` that :func:`on_grid` refuses or
+        that holds a NaN rate, or fewer than 3 settlements.
     """
     interest = _validate.real("interest", interest, low=-0.01, high=0.01)
     cap = _validate.positive("cap", cap)
+    rate = _settled_rates(rate)
     grid = on_grid(rate, interval_hours)
     r = rate.to_numpy(dtype=float)
     if r.size < 3:
@@ -333,12 +344,11 @@ def yearly_means(rate: pd.Series, interval_hours: float, *, interest: float = 1e
     Raises
     ------
     ValueError
-        For ``interest`` or ``interval_hours`` out of range, a ``rate`` that
-        :func:`rate_series` refuses, or a NaN rate in a year with at least 3 settlements
-        (refused by :func:`hac_mean`).
+        For ``interest`` or ``interval_hours`` out of range, or a ``rate`` that
+        :func:`rate_series` refuses or that holds a NaN rate.
     """
     interest = _validate.real("interest", interest, low=-0.01, high=0.01)
-    rate = rate_series(rate)
+    rate = _settled_rates(rate)
     per_year = DAYS_PER_YEAR * 24.0 / _validate.real(
         "interval_hours", interval_hours, low=MIN_INTERVAL_HOURS, high=MAX_INTERVAL_HOURS)
     rows = []

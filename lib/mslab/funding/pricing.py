@@ -71,15 +71,15 @@ def price_ratio(kappa: float, iota: float, r_a: float, r_b: float, *,
     -------
     float
         The no-arbitrage ratio f/x of perpetual to spot price (dimensionless; 1 is perfect
-        anchoring). An inverse contract with κ + r_a − r_b ≤ 0 is not refused: the value
-        returned is then ≤ 0, and no finite price exists.
+        anchoring).
 
     Raises
     ------
     ValueError
         For a parameter outside the ranges above, an inverse contract with discrete funding,
-        or a linear contract whose denominator (κ + r_b − r_a, or r_b − r_a + κ(1 + r_b)) is
-        ≤ 0, so that no finite price exists.
+        a linear contract whose denominator (κ + r_b − r_a, or r_b − r_a + κ(1 + r_b)) is
+        ≤ 0, or an inverse contract with κ + r_a − r_b ≤ 0 (E^{Q_b}[1/x_θ] infinite), so that
+        no finite price exists.
 
     Examples
     --------
@@ -98,7 +98,10 @@ def price_ratio(kappa: float, iota: float, r_a: float, r_b: float, *,
     if contract == "inverse":
         if funding == "discrete":
             _validate.fail("funding", funding, "'continuous' for an inverse contract")
-        return (kappa + r_a - r_b) / (kappa - iota)
+        num = kappa + r_a - r_b
+        if num <= 0:
+            _validate.fail("kappa", kappa, f"> r_b − r_a = {r_b - r_a} (else no finite price)")
+        return num / (kappa - iota)
     if funding == "continuous":
         den = kappa + r_b - r_a
         if den <= 0:

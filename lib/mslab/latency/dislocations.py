@@ -173,11 +173,13 @@ def dislocations(merged: pd.DataFrame, threshold_bp: float = 0.0) -> pd.DataFram
     Raises
     ------
     ValueError
-        If ``merged`` is not a DataFrame with an ``edge_ab_bp`` column, or ``threshold_bp`` is
-        not finite (a frame without ``time_ms`` or ``edge_ba_bp`` raises ``KeyError``).
+        If ``merged`` is not a DataFrame with columns ``time_ms``, ``edge_ab_bp`` and
+        ``edge_ba_bp``, or ``threshold_bp`` is not finite.
     """
-    if not isinstance(merged, pd.DataFrame) or "edge_ab_bp" not in merged.columns:
-        _validate.fail("merged", type(merged).__name__, "a frame from merge_quotes")
+    if (not isinstance(merged, pd.DataFrame)
+            or not {"time_ms", "edge_ab_bp", "edge_ba_bp"} <= set(merged.columns)):
+        _validate.fail("merged", type(merged).__name__, "a frame from merge_quotes (columns "
+                       "time_ms, edge_ab_bp, edge_ba_bp)")
     thr = _validate.real("threshold_bp", threshold_bp)
     t = merged["time_ms"].to_numpy()
     s, end_t, peak, side = _episodes(t, merged["edge_ab_bp"].to_numpy(),

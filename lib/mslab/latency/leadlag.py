@@ -134,14 +134,21 @@ def hayashi_yoshida_lead_lag(tx: object, x: object, ty: object, y: object,
     ValueError
         If a time or value array holds a non-finite number, has fewer than 2 entries or a
         length other than its times', or if times are not strictly increasing, for
-        a number of lags out of range, or when x or y never changes.
+        a number of lags out of range, when x or y never changes (the message names the
+        constant one), or when the product of the realised variances underflows to 0.
     """
     tx, x = _check_series("x", tx, x)
     ty, y = _check_series("y", ty, y)
     g = _check_lags(lags)
-    scale = np.sqrt(np.sum(np.diff(x) ** 2) * np.sum(np.diff(y) ** 2))
+    var_x, var_y = np.sum(np.diff(x) ** 2), np.sum(np.diff(y) ** 2)
+    scale = np.sqrt(var_x * var_y)
     if scale == 0.0:
-        _validate.fail("x", "<constant>", "a series that changes at least once (both x and y)")
+        for name, var in (("x", var_x), ("y", var_y)):
+            if var == 0.0:
+                _validate.fail(name, "<constant>",
+                               "a series that changes at least once (both x and y)")
+        _validate.derived("x, y", "the product of the realised variances", var_x * var_y,
+                          positive=True)
     return _hy_curve(tx, x, ty, y, g) / scale
 
 

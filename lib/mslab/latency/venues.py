@@ -130,15 +130,20 @@ def lead_lag_table(curves: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        If ``curves`` is not a non-empty frame with those columns and a lag 0, or a curve is
-        all NaN.
+        If ``curves`` is not a non-empty frame with those columns and a lag 0 in every
+        (x, y, estimator) curve, or a curve is all NaN.
     """
     columns = {"x", "y", "estimator", "lag_ms", "correlation"}
-    if not (isinstance(curves, pd.DataFrame) and columns <= set(curves.columns) and len(curves)
-            and np.any(curves["lag_ms"] == 0)):
-        _validate.fail("curves", type(curves).__name__, "a frame from lead_lag_curves")
+    allowed = "a frame from lead_lag_curves (lag 0 in every curve)"
+    if not (isinstance(curves, pd.DataFrame) and columns <= set(curves.columns) and len(curves)):
+        _validate.fail("curves", type(curves).__name__, allowed)
+    groups = list(curves.groupby(["x", "y", "estimator"], sort=False))
+    for (x, y, est), g in groups:
+        if not np.any(g["lag_ms"] == 0):
+            _validate.fail("curves", f"<frame whose curve {x} → {y}, {est} has no lag 0>",
+                           allowed)
     rows = []
-    for (x, y, est), g in curves.groupby(["x", "y", "estimator"], sort=False):
+    for (x, y, est), g in groups:
         lag = peak_lag(g["lag_ms"].to_numpy(), g["correlation"].to_numpy())
         leader = x if lag > 0 else (y if lag < 0 else "neither")
         rows.append((x, y, est, abs(lag), float(g["correlation"].max()),
