@@ -137,6 +137,19 @@ def test_ols_hedge_matches_statsmodels(ko_pep):
     assert origin.r_squared == pytest.approx(fit0.rsquared, rel=1e-10)  # uncentred, as statsmodels
 
 
+@pytest.mark.parametrize("level, intercept", [(0.1, True), (3.0, True), (0.0, False)])
+def test_ols_hedge_r_squared_is_nan_when_y_has_no_variation(ko_pep, level, intercept):
+    """R² is 0/0 for a constant y (with intercept) or an all-zero y (without): NaN, not a
+    ZeroDivisionError (nor, for 0.1 whose rounded mean is not exact, a meaningless number)."""
+    x = np.log(ko_pep[1].iloc[:50])
+    y = pd.Series(level, index=x.index)
+    res = ols_hedge(y, x, intercept=intercept)
+    assert np.isnan(res.r_squared)
+    np.testing.assert_allclose(res.residuals, 0.0, atol=1e-12)  # the fit itself is exact
+    if not intercept:
+        assert res.beta == 0.0 and res.alpha == 0.0
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(delta=0.0), "delta=0.0"),
     (dict(delta=1.0), "delta=1.0"),

@@ -60,7 +60,8 @@ class StaticHedge:
     alpha : float
         Intercept α (units of y; 0 without intercept).
     r_squared : float
-        R² of the fit (about the mean of y with intercept, about 0 without).
+        R² of the fit (about the mean of y with intercept, about 0 without); NaN when y is
+        constant (with intercept) or all zero (without), where R² is 0/0.
     spread : pandas.Series
         y − βx, named ``spread``.
     residuals : pandas.Series
@@ -199,7 +200,8 @@ def ols_hedge(y: pd.Series, x: pd.Series, *, intercept: bool = True) -> StaticHe
     Returns
     -------
     StaticHedge
-        β, α, R², the spread y − βx and the residuals.
+        β, α, R², the spread y − βx and the residuals. R² is NaN when the total sum of squares
+        is zero (``y`` constant with intercept, all zero without), where it is 0/0.
 
     Raises
     ------
@@ -216,7 +218,11 @@ def ols_hedge(y: pd.Series, x: pd.Series, *, intercept: bool = True) -> StaticHe
     spread = yv - beta * xv
     resid = spread - alpha
     centre = yv.mean() if intercept else 0.0
-    r2 = 1.0 - float(resid @ resid) / float((yv - centre) @ (yv - centre))
+    total = float((yv - centre) @ (yv - centre))
+    # y constant (about its mean) or all zero (about 0): R² = 0/0 is undefined. The exact test
+    # catches a constant y whose rounded mean leaves a tiny non-zero total.
+    flat = bool(np.all(yv == yv[0])) if intercept else not np.any(yv)
+    r2 = np.nan if flat or total == 0.0 else 1.0 - float(resid @ resid) / total
     return StaticHedge(beta, alpha, r2, pd.Series(spread, index=table.index, name="spread"),
                        pd.Series(resid, index=table.index, name="residual"))
 
