@@ -218,6 +218,19 @@ def test_rolling_ols_flat_x_gives_nan_and_bad_window_is_refused(ko_pep):
             rolling_ols_hedge(y, ko_pep[1].iloc[:10], bad)
 
 
+def test_kalman_trading_burn_in_range_is_what_the_half_life_fit_needs(ko_pep):
+    """burn_in = len(y) − 3 leaves 3 values of e/√Q, too few for the half-life fit: refused
+    naming burn_in (it used to fail inside fit_ou with "len(spread)=3"); len(y) − 4 runs."""
+    y, x = ko_pep[0].iloc[:40], ko_pep[1].iloc[:40]
+    kw = dict(delta=1e-5, obs_var=1e-4)
+    with pytest.raises(ValueError, match=r"^burn_in=37 is not allowed: .*len\(y\) - 4 = 36"):
+        kalman_trading(y, x, burn_in=37, **kw)
+    run = kalman_trading(y, x, burn_in=36, **kw)
+    assert run.z_sd == pytest.approx(float(run.kalman.zscore.iloc[36:].std()))
+    with pytest.raises(ValueError, match=r"^len\(prices\)=3 is not allowed"):
+        kalman_trading(y.iloc[:3], x.iloc[:3], **kw)
+
+
 def test_loglik_is_the_gaussian_likelihood_of_the_forecast_errors(ko_pep):
     y, x = np.log(ko_pep[0].iloc[:300]), np.log(ko_pep[1].iloc[:300])
     k = kalman_hedge(y, x, delta=1e-5, obs_var=1e-4, initial_cov=1.0)

@@ -380,7 +380,7 @@ def kalman_trading(y: pd.Series, x: pd.Series, *, delta: float, obs_var: float,
     Parameters
     ----------
     y, x : pandas.Series
-        Prices ($, finite, > 0) on the same strictly increasing DatetimeIndex.
+        Prices ($, finite, > 0) on the same strictly increasing DatetimeIndex, at least 4.
     delta : float
         The filter's δ in (0, 1).
     obs_var : float
@@ -390,9 +390,8 @@ def kalman_trading(y: pd.Series, x: pd.Series, *, delta: float, obs_var: float,
     cost_bps : float
         Half spread per leg, bps of traded notional, ≥ 0.
     burn_in : int
-        Days left out of the statistics of β and e/√Q, ≥ 0. The check allows up to
-        ``len(y)`` − 3, but the half-life fit needs 4 days, so ``len(y)`` − 4 is the most that
-        runs.
+        Days left out of the statistics of β and e/√Q, from 0 to ``len(y)`` − 4 (the
+        half-life fit needs 4 days).
     initial_cov : float
         Initial state covariance c·I₂, c ≥ 0 (default 1).
     periods_per_year : int
@@ -410,9 +409,10 @@ def kalman_trading(y: pd.Series, x: pd.Series, *, delta: float, obs_var: float,
     """
     entry = _validate.positive("entry", entry)
     cost_bps = _validate.nonnegative("cost_bps", cost_bps)
-    prices = pair_prices(y, x)
+    prices = pair_prices(y, x, min_rows=4)
     yp, xp = prices.iloc[:, 0], prices.iloc[:, 1]
-    burn_in = _validate.integer("burn_in", burn_in, low=0, high=len(prices) - 3)
+    burn_in = _validate.integer("burn_in", burn_in, low=0, high=len(prices) - 4,
+                                high_name="len(y) - 4")
     k = kalman_hedge(np.log(yp), np.log(xp), delta=delta, obs_var=obs_var,
                      initial_cov=initial_cov)
     z = k.zscore
