@@ -137,6 +137,19 @@ def test_ols_hedge_matches_statsmodels(ko_pep):
     assert origin.r_squared == pytest.approx(fit0.rsquared, rel=1e-10)  # uncentred, as statsmodels
 
 
+@pytest.mark.parametrize("level, intercept", [(0.1, True), (3.0, True), (0.0, False)])
+def test_ols_hedge_r_squared_is_nan_when_y_has_no_variation(ko_pep, level, intercept):
+    """R² is 0/0 for a constant y (with intercept) or an all-zero y (without): NaN, not a
+    ZeroDivisionError (nor, for 0.1 whose rounded mean is not exact, a meaningless number)."""
+    x = np.log(ko_pep[1].iloc[:50])
+    y = pd.Series(level, index=x.index)
+    res = ols_hedge(y, x, intercept=intercept)
+    assert np.isnan(res.r_squared)
+    np.testing.assert_allclose(res.residuals, 0.0, atol=1e-12)  # the fit itself is exact
+    if not intercept:
+        assert res.beta == 0.0 and res.alpha == 0.0
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(delta=0.0), "delta=0.0"),
     (dict(delta=1.0), "delta=1.0"),
@@ -203,6 +216,19 @@ def test_rolling_ols_flat_x_gives_nan_and_bad_window_is_refused(ko_pep):
     for bad in (2, 11, 5.0):
         with pytest.raises(ValueError, match=r"^window="):
             rolling_ols_hedge(y, ko_pep[1].iloc[:10], bad)
+
+
+def test_kalman_trading_burn_in_range_is_what_the_half_life_fit_needs(ko_pep):
+    """burn_in = len(y) − 3 leaves 3 values of e/√Q, too few for the half-life fit: refused
+    naming burn_in (it used to fail inside fit_ou with "len(spread)=3"); len(y) − 4 runs."""
+    y, x = ko_pep[0].iloc[:40], ko_pep[1].iloc[:40]
+    kw = dict(delta=1e-5, obs_var=1e-4)
+    with pytest.raises(ValueError, match=r"^burn_in=37 is not allowed: .*len\(y\) - 4 = 36"):
+        kalman_trading(y, x, burn_in=37, **kw)
+    run = kalman_trading(y, x, burn_in=36, **kw)
+    assert run.z_sd == pytest.approx(float(run.kalman.zscore.iloc[36:].std()))
+    with pytest.raises(ValueError, match=r"^len\(prices\)=3 is not allowed"):
+        kalman_trading(y.iloc[:3], x.iloc[:3], **kw)
 
 
 def test_loglik_is_the_gaussian_likelihood_of_the_forecast_errors(ko_pep):

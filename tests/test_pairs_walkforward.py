@@ -310,6 +310,20 @@ def test_summary_table_rows_are_the_runs_performance():
         summary_table({})
 
 
+def test_with_breakeven_returns_a_new_table_and_leaves_its_input_unchanged():
+    from mslab.pairs.holdings import with_breakeven
+
+    table = pd.DataFrame({"strategy": ["a", "a", "b"], "costs": [0.0, 5.0, 5.0],
+                          "annual_return": [0.08, 0.05, 0.02], "turnover": [30.0, 30.0, 10.0]})
+    before = table.copy()
+    out = with_breakeven(table)
+    pd.testing.assert_frame_equal(table, before)                # the caller's table: untouched
+    assert out is not table and list(out.columns) == [*before.columns, "breakeven_bps"]
+    pd.testing.assert_frame_equal(out[before.columns], before)
+    assert out["breakeven_bps"].iloc[:2].tolist() == [breakeven_cost_bps(0.08, 30.0)] * 2
+    assert np.isnan(out["breakeven_bps"].iloc[2])               # no run of "b" at cost 0
+
+
 def test_memoised_rule_computes_each_signal_once():
     calls = []
 

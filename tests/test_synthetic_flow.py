@@ -146,6 +146,33 @@ def test_calibration_recovers_known_parameters_and_hits_its_targets():
     assert fresh["relative_error"].abs().max() < 0.06
 
 
+@pytest.mark.parametrize("depth, work_refused, where", [
+    (1e12, False, "outside the search box"),           # k/θ = 1e10: k beyond 1e5 at every θ
+    (300.0, True, "more simulation work than check_work allows"),
+])
+def test_calibration_without_a_feasible_point_is_an_error(monkeypatch, depth, work_refused,
+                                                          where):
+    """When no point of the search can be simulated, calibrate used to return a Calibration
+    whose ``achieved`` was None (its table() then crashed); now a ValueError says why. Both
+    cases run no simulation: the box excludes every point, or the work bound (patched here,
+    after the up-front check of market orders alone) refuses every one."""
+    import mslab.orderbook.calibration as calibration
+
+    if work_refused:
+        calls = []
+
+        def check_work(params, warmup, duration):
+            calls.append(params)
+            if len(calls) > 1:
+                raise ValueError("too much work")
+
+        monkeypatch.setattr(calibration, "check_work", check_work)
+    targets = CalibrationTargets(mean_spread=1.5, depth=(depth,), trades_per_minute=30.0)
+    with pytest.raises(ValueError, match=rf"^targets: no feasible fit found; .*{where}.* "
+                                         r"\(0 simulations\)"):
+        calibrate(targets, duration=60.0, warmup=0.0, max_evaluations=10)
+
+
 def test_snapshots_sample_the_same_simulated_book():
     """simulate_snapshots and simulate_cst with the same seed simulate the same path: each
     snapshot is the LOBSTER book after the last message at or before its time, and the flows

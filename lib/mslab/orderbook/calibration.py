@@ -198,7 +198,11 @@ def calibrate(targets: CalibrationTargets, *, max_distance: int = 10, lot: int =
     ValueError
         If ``targets`` is not a :class:`CalibrationTargets`, an argument is out of its range,
         or ``warmup`` / ``duration`` ask for more simulation work than
-        :func:`~mslab.orderbook.cst_flow.check_work` allows (market orders alone).
+        :func:`~mslab.orderbook.cst_flow.check_work` allows (market orders alone); or, after
+        the search, if it ends on a point that cannot be simulated (outside the search box
+        1e-6 < k, θ < 1e5, 0 ≤ α ≤ 5, or beyond the work bound), which happens only when no
+        point tried was simulated to a better loss: the targets are then out of the model's
+        reach with these settings, and there are no achieved statistics to return.
     """
     from scipy.optimize import minimize
 
@@ -218,9 +222,12 @@ def calibrate(targets: CalibrationTargets, *, max_distance: int = 10, lot: int =
     mean_size = lot * mean_lots
     n_eval = 0
 
+    def in_box(k: float, alpha: float, theta: float) -> bool:
+        return 0.0 <= alpha <= 5.0 and 1e-6 < k < 1e5 and 1e-6 < theta < 1e5
+
     def simulate(k: float, alpha: float, theta: float) -> FlowStatistics | None:
         nonlocal n_eval
-        if not (0.0 <= alpha <= 5.0 and 1e-6 < k < 1e5 and 1e-6 < theta < 1e5):
+        if not in_box(k, alpha, theta):
             return None
         params = CSTParams(k=k, alpha=alpha, mu=mu, theta=theta, **fixed)
         try:
@@ -252,7 +259,16 @@ def calibrate(targets: CalibrationTargets, *, max_distance: int = 10, lot: int =
                    options=dict(maxfev=max_evaluations, xatol=2e-3, fatol=1e-5,
                                 initial_simplex=simplex))
     k, alpha, theta = math.exp(res.x[0]), float(res.x[1]), math.exp(res.x[2])
-    params = CSTParams(k=k, alpha=alpha, mu=mu, theta=theta, **fixed)
     achieved = simulate(k, alpha, theta)
+    if achieved is None:  # every point tried was infeasible (or no better): nothing fitted
+        where = ("lies outside the search box (1e-6 < k < 1e5, 0 <= alpha <= 5, "
+                 "1e-6 < theta < 1e5)" if not in_box(k, alpha, theta) else
+                 f"asks for more simulation work than check_work allows with warmup={warmup}, "
+                 f"duration={duration}")
+        raise ValueError(f"targets: no feasible fit found; the best point of the search "
+                         f"(k={k:.4g}, alpha={alpha:.4g}, theta={theta:.4g}) {where}, and no "
+                         f"point simulated did better ({n_eval} simulations); the targets are "
+                         "out of the model's reach with these settings")
+    params = CSTParams(k=k, alpha=alpha, mu=mu, theta=theta, **fixed)
     return Calibration(params=params, targets=targets, achieved=achieved,
                        n_evaluations=n_eval, converged=bool(res.success), loss=float(res.fun))

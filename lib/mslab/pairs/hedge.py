@@ -60,7 +60,8 @@ class StaticHedge:
     alpha : float
         Intercept α (units of y; 0 without intercept).
     r_squared : float
-        R² of the fit (about the mean of y with intercept, about 0 without).
+        R² of the fit (about the mean of y with intercept, about 0 without); NaN when y is
+        constant (with intercept) or all zero (without), where R² is 0/0.
     spread : pandas.Series
         y − βx, named ``spread``.
     residuals : pandas.Series
@@ -199,7 +200,8 @@ def ols_hedge(y: pd.Series, x: pd.Series, *, intercept: bool = True) -> StaticHe
     Returns
     -------
     StaticHedge
-        β, α, R², the spread y − βx and the residuals.
+        β, α, R², the spread y − βx and the residuals. R² is NaN when the total sum of squares
+        is zero (``y`` constant with intercept, all zero without), where it is 0/0.
 
     Raises
     ------
@@ -216,7 +218,11 @@ def ols_hedge(y: pd.Series, x: pd.Series, *, intercept: bool = True) -> StaticHe
     spread = yv - beta * xv
     resid = spread - alpha
     centre = yv.mean() if intercept else 0.0
-    r2 = 1.0 - float(resid @ resid) / float((yv - centre) @ (yv - centre))
+    total = float((yv - centre) @ (yv - centre))
+    # y constant (about its mean) or all zero (about 0): R² = 0/0 is undefined. The exact test
+    # catches a constant y whose rounded mean leaves a tiny non-zero total.
+    flat = bool(np.all(yv == yv[0])) if intercept else not np.any(yv)
+    r2 = np.nan if flat or total == 0.0 else 1.0 - float(resid @ resid) / total
     return StaticHedge(beta, alpha, r2, pd.Series(spread, index=table.index, name="spread"),
                        pd.Series(resid, index=table.index, name="residual"))
 
@@ -374,7 +380,7 @@ def kalman_trading(y: pd.Series, x: pd.Series, *, delta: float, obs_var: float,
     Parameters
     ----------
     y, x : pandas.Series
-        Prices ($, finite, > 0) on the same strictly increasing DatetimeIndex.
+        Prices ($, finite, > 0) on the same strictly increasing DatetimeIndex, at least 4.
     delta : float
         The filter's δ in (0, 1).
     obs_var : float
@@ -384,9 +390,8 @@ def kalman_trading(y: pd.Series, x: pd.Series, *, delta: float, obs_var: float,
     cost_bps : float
         Half spread per leg, bps of traded notional, ≥ 0.
     burn_in : int
-        Days left out of the statistics of β and e/√Q, ≥ 0. The check allows up to
-        ``len(y)`` − 3, but the half-life fit needs 4 days, so ``len(y)`` − 4 is the most that
-        runs.
+        Days left out of the statistics of β and e/√Q, from 0 to ``len(y)`` − 4 (the
+        half-life fit needs 4 days).
     initial_cov : float
         Initial state covariance c·I₂, c ≥ 0 (default 1).
     periods_per_year : int
@@ -404,9 +409,10 @@ def kalman_trading(y: pd.Series, x: pd.Series, *, delta: float, obs_var: float,
     """
     entry = _validate.positive("entry", entry)
     cost_bps = _validate.nonnegative("cost_bps", cost_bps)
-    prices = pair_prices(y, x)
+    prices = pair_prices(y, x, min_rows=4)
     yp, xp = prices.iloc[:, 0], prices.iloc[:, 1]
-    burn_in = _validate.integer("burn_in", burn_in, low=0, high=len(prices) - 3)
+    burn_in = _validate.integer("burn_in", burn_in, low=0, high=len(prices) - 4,
+                                high_name="len(y) - 4")
     k = kalman_hedge(np.log(yp), np.log(xp), delta=delta, obs_var=obs_var,
                      initial_cov=initial_cov)
     z = k.zscore

@@ -201,22 +201,22 @@ def returns_table(runs: Mapping[tuple[str, float], tuple[pd.Series, pd.Series]],
 
 
 def with_breakeven(table: pd.DataFrame) -> pd.DataFrame:
-    """Add each strategy's break-even cost to a table of runs.
+    """A table of runs with each strategy's break-even cost added (the input is not modified).
 
     Parameters
     ----------
     table : pandas.DataFrame
         One row per strategy and cost, with columns ``strategy``, ``costs`` (bps per leg),
-        ``annual_return`` and ``turnover`` (annual). Modified in place.
+        ``annual_return`` and ``turnover`` (annual). It is left unchanged.
 
     Returns
     -------
     pandas.DataFrame
-        ``table`` itself with a ``breakeven_bps`` column: each strategy's
-        :func:`mslab.performance.breakeven_cost_bps` from its row at cost 0 (NaN without one).
+        A copy of ``table`` with a ``breakeven_bps`` column (replaced if present): each
+        strategy's :func:`mslab.performance.breakeven_cost_bps` from its row at cost 0 (NaN
+        without one).
     """
     gross = table[table["costs"] == 0.0].set_index("strategy")
     breakeven = {lab: perf.breakeven_cost_bps(row["annual_return"], row["turnover"])
                  for lab, row in gross.iterrows()}
-    table["breakeven_bps"] = table["strategy"].map(breakeven).astype(float)
-    return table
+    return table.assign(breakeven_bps=table["strategy"].map(breakeven).astype(float))
