@@ -198,3 +198,32 @@ def test_ac_from_day_closed_form():
         ac_from_day(t, mid, eff, size, -1.0, quantity=1000, duration=600.0,
                     child_interval=60.0, price=100.0)
 
+
+def test_ac_from_day_refuses_times_out_of_order():
+    # searchsorted on unsorted times silently read the wrong midpoints (a wrong sigma)
+    t = np.arange(0.0, 1000.0, 1.0)
+    mid = 100.0 + 0.01 * np.arange(t.size)
+    eff, size = np.full(50, 0.02), np.arange(1.0, 51.0)
+    kw = dict(quantity=1000, duration=600.0, child_interval=60.0, price=100.0)
+    swapped = t.copy()
+    swapped[[10, 500]] = swapped[[500, 10]]
+    with pytest.raises(ValueError, match=r"^times=.* is not allowed: times must be "
+                                         "non-decreasing"):
+        ac_from_day(swapped, mid, eff, size, 0.1, **kw)
+    with pytest.raises(ValueError, match=r"^times="):
+        ac_from_day(np.where(t == 5.0, np.nan, t), mid, eff, size, 0.1, **kw)
+    ties = np.repeat(t[::2], 2)  # equal times are allowed
+    assert np.isfinite(ac_from_day(ties, mid, eff, size, 0.1, **kw)[1]["sigma"])
+
+
+@pytest.mark.parametrize("missing", ["spread", "impact", "delay", "total", "strategy"])
+def test_ac_versus_realised_names_frame_for_a_missing_column(missing):
+    p, _ = ac_from_day(np.arange(0.0, 1000.0), np.full(1000, 100.0), np.full(50, 0.02),
+                       np.arange(1.0, 51.0), 0.1, quantity=1000, duration=600.0,
+                       child_interval=60.0, price=100.0)
+    runs = pd.DataFrame({"strategy": ["a", "a"], "spread": [1.0, 3.0], "impact": [0.0, 2.0],
+                         "delay": [1.0, -1.0], "total": [2.0, 4.0]})
+    with pytest.raises(ValueError, match=rf"^frame=.*missing columns \['{missing}'\].* is not "
+                                         "allowed: frame must be an execute_schedules frame"):
+        ac_versus_realised(runs.drop(columns=missing), p)
+
