@@ -321,7 +321,8 @@ def execute_schedule(messages: object, rows: object, *, side: int, quantity: int
     dict
         :func:`perold_shortfall`'s ``delay``, ``spread``, ``impact``, ``opportunity``,
         ``fees`` and ``total`` in dollars (positive: a cost; the parts sum to the total up to
-        rounding), ``filled`` and ``unfilled`` (shares), plus ``decision_price`` ($/share),
+        the rounding of the conversion to dollars: in price units, without fees, exactly),
+        ``filled`` and ``unfilled`` (shares), plus ``decision_price`` ($/share),
         ``taker_share`` (share of filled shares taken; NaN without fills) and ``children``
         (the number n).
 
@@ -354,7 +355,9 @@ def execute_schedule(messages: object, rows: object, *, side: int, quantity: int
                      feed_latency=latency, entry_latency=latency, response_latency=latency,
                      maker_fee=maker_fee, taker_fee=taker_fee,
                      decision_interval=decision_interval, sample_interval=duration + final_window)
-    mid = book_mid(book, tick) * tick  # price units (dollars × 10,000), halves of integers
+    # price units (dollars × 10,000), exact halves of integers: the live prices are multiples
+    # of tick (book_rows), so (ask + bid) / 2 / tick = j / 2 and j / 2 · tick are exact
+    mid = book_mid(book, tick) * tick
     f = r.fills
     price = np.round(f.price * PRICE_SCALE)
     parts = perold_shortfall(side, quantity, mid[first - 1], price, f.qty,
