@@ -229,6 +229,19 @@ def test_loader_arguments_are_checked(tmp_path):
         write_lobster(tmp_path, "A B", "2024-01-02", 0, 1, {}, np.zeros((0, 4), dtype=int))
 
 
+def test_write_lobster_names_messages_for_a_bad_message_column(tmp_path):
+    n = 3
+    book = np.tile([10100, 5, 10000, 5], (n, 1))
+    good = {"time": np.arange(n, dtype=float), "type": np.ones(n, int), "order_id": np.arange(n),
+            "size": np.ones(n, int), "price": np.full(n, 10000), "direction": np.ones(n, int)}
+    for bad in ({"size": np.ones(n - 1, int)}, {"price": np.ones((n, 1), int)},
+                {"time": np.float64(1.0)}):
+        with pytest.raises(ValueError, match=r"^messages=.* is not allowed: messages must be a "
+                                             "mapping of the six message columns to 1-D"):
+            write_lobster(tmp_path, "T", "2024-01-02", 0, 1, good | bad, book)
+    with pytest.raises(ValueError, match=r"^book=.* is not allowed"):
+        write_lobster(tmp_path, "T", "2024-01-02", 0, 1, good, book[:2])
+
 # --- crypto snapshots ------------------------------------------------------------------------
 
 

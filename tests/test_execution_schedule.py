@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from mslab.data.lobster import load_lobster
+from mslab.execution import schedule_execution
 from mslab.execution.almgren_chriss import twap_cost
 from mslab.execution.schedule_execution import (COMPONENTS, ac_from_day, ac_versus_realised,
                                                 execute_schedule, execute_schedules,
@@ -102,6 +103,30 @@ def test_aggressive_walk_through_a_three_level_book():
     assert r["total"] == pytest.approx(3.25 + 0.001 * value, abs=1e-9)
     assert sum(r[c] for c in COMPONENTS) == pytest.approx(r["total"], abs=1e-9)
 
+
+def test_schedule_midpoints_are_exact_and_the_identity_exact_in_price_units(monkeypatch):
+    # tick 7: the prices of the three-level day times 7/100; the midpoints, (ask + bid) / 2 on
+    # the tick grid, come back exactly from book_mid (in ticks) · tick, so the parts of the
+    # shortfall sum exactly to its total in price units (no fees)
+    msgs, rows = _three_level_day()
+    rows = rows.copy()
+    rows[:, 0::2] = rows[:, 0::2] * 7 // 100
+    msgs = msgs.assign(price=msgs["price"] * 7 // 100)
+    seen = []
+
+    def spy(*args):
+        seen.append((args, perold_shortfall(*args)))
+        return seen[-1][1]
+
+    monkeypatch.setattr(schedule_execution, "perold_shortfall", spy)
+    execute_schedule(msgs, rows, side=1, quantity=250, start=9.5, duration=10.0,
+                     child_interval=10.0, strategy="aggressive", final_window=0.0,
+                     decision_interval=1.0, tick=7)
+    (_, _, decision, _, qty, sent, fill, end, _), parts = seen[0]
+    assert decision == (70_000 + 69_993) / 2 and qty.sum() == 250
+    mids = np.concatenate([[decision, end], sent, fill])
+    assert np.array_equal(mids * 2, np.round(mids * 2))
+    assert sum(parts[c] for c in COMPONENTS) == parts["total"]
 
 def test_passive_child_never_reaches_the_front_and_is_unfilled():
     msgs, rows = _three_level_day()
@@ -197,4 +222,33 @@ def test_ac_from_day_closed_form():
     with pytest.raises(ValueError, match="kyle_slope_bps"):
         ac_from_day(t, mid, eff, size, -1.0, quantity=1000, duration=600.0,
                     child_interval=60.0, price=100.0)
+
+
+def test_ac_from_day_refuses_times_out_of_order():
+    # searchsorted on unsorted times silently read the wrong midpoints (a wrong sigma)
+    t = np.arange(0.0, 1000.0, 1.0)
+    mid = 100.0 + 0.01 * np.arange(t.size)
+    eff, size = np.full(50, 0.02), np.arange(1.0, 51.0)
+    kw = dict(quantity=1000, duration=600.0, child_interval=60.0, price=100.0)
+    swapped = t.copy()
+    swapped[[10, 500]] = swapped[[500, 10]]
+    with pytest.raises(ValueError, match=r"^times=.* is not allowed: times must be "
+                                         "non-decreasing"):
+        ac_from_day(swapped, mid, eff, size, 0.1, **kw)
+    with pytest.raises(ValueError, match=r"^times="):
+        ac_from_day(np.where(t == 5.0, np.nan, t), mid, eff, size, 0.1, **kw)
+    ties = np.repeat(t[::2], 2)  # equal times are allowed
+    assert np.isfinite(ac_from_day(ties, mid, eff, size, 0.1, **kw)[1]["sigma"])
+
+
+@pytest.mark.parametrize("missing", ["spread", "impact", "delay", "total", "strategy"])
+def test_ac_versus_realised_names_frame_for_a_missing_column(missing):
+    p, _ = ac_from_day(np.arange(0.0, 1000.0), np.full(1000, 100.0), np.full(50, 0.02),
+                       np.arange(1.0, 51.0), 0.1, quantity=1000, duration=600.0,
+                       child_interval=60.0, price=100.0)
+    runs = pd.DataFrame({"strategy": ["a", "a"], "spread": [1.0, 3.0], "impact": [0.0, 2.0],
+                         "delay": [1.0, -1.0], "total": [2.0, 4.0]})
+    with pytest.raises(ValueError, match=rf"^frame=.*missing columns \['{missing}'\].* is not "
+                                         "allowed: frame must be an execute_schedules frame"):
+        ac_versus_realised(runs.drop(columns=missing), p)
 

@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import scipy.linalg
 from mslab.inventory.avellaneda_stoikov import simulate_avellaneda_stoikov
-from mslab.inventory.glft import glft_asymptotic_quotes, glft_exact_quotes, simulate_glft
+from mslab.inventory.glft import (asymptotic_constants, glft_asymptotic_quotes, glft_exact_quotes,
+                                  simulate_glft)
+from mslab.orderbook.quoters import glft_quoter
 
 # The paper's example (sigma in ticks s^-1/2, A in s^-1, k and gamma in tick^-1, T in s) and
 # its variants: (gamma, k, A, sigma).
@@ -306,6 +308,23 @@ def test_exact_quotes_name_parameters_whose_derived_values_overflow(change, name
 def test_asymptotic_quotes_name_the_parameter_instead_of_raw_errors(change, name):
     with pytest.raises(ValueError, match=name):
         glft_asymptotic_quotes(**{**GOOD_ASYM, **change})
+
+
+@pytest.mark.parametrize("change", [
+    {"gamma": 1e-300, "sigma": 1e-10, "mu": 1.0},  # drift = mu / (gamma sigma^2) overflows
+    {"gamma": 1e-300, "sigma": 1e-200},  # gamma sigma^2 underflows to 0: was ZeroDivisionError
+    {"sigma": 1e200},  # sigma^2 overflows: was OverflowError
+])
+def test_asymptotic_constants_and_glft_quoter_refuse_non_finite_constants(change):
+    kw = {"gamma": 0.01, "k": 0.3, "A": 0.9, "sigma": 0.3, "mu": 0.0} | change
+    for f in (asymptotic_constants, glft_quoter):
+        with pytest.raises(ValueError, match=r"^gamma, k, A, sigma, mu: these values make the "
+                                             r"asymptotic constants \(base, C, drift\)"):
+            f(**kw)
+    base, C, drift = asymptotic_constants(0.01, 0.3, 0.9, 0.3, 0.1)
+    assert (base, C, drift) == (np.log1p(0.01 / 0.3) / 0.01, np.sqrt(
+        0.3**2 * 0.01 / (2.0 * 0.3 * 0.9) * np.exp((1.0 + 0.3 / 0.01) * np.log1p(0.01 / 0.3))),
+        0.1 / (0.01 * 0.3**2))
 
 
 @pytest.mark.parametrize("change", [{"T": 1e300}, {"dt": 1e-300}, {"n_paths": 10**12},

@@ -733,8 +733,9 @@ def write_lobster(directory: str | Path, ticker: str, date: str, start_ms: int, 
     Raises
     ------
     ValueError
-        If a parameter is not of the form above, a message column is missing or not of shape
-        (n,), or ``book`` has the wrong shape or is not integer.
+        If a parameter is not of the form above, a message column is missing or the columns
+        are not 1-D arrays of one length n (the message names ``messages`` and the columns'
+        shapes), or ``book`` is not an integer array of shape (n, 4·levels).
     """
     if not isinstance(ticker, str) or not re.fullmatch(r"[A-Za-z0-9.\-]+", ticker):
         _validate.fail("ticker", ticker, "a non-empty string of letters, digits, '.' or '-'")
@@ -750,10 +751,15 @@ def write_lobster(directory: str | Path, ticker: str, date: str, start_ms: int, 
     if missing:
         _validate.fail("messages", sorted(messages), f"a mapping with keys {MESSAGE_COLUMNS}")
     cols = [np.asarray(messages[c]) for c in MESSAGE_COLUMNS]
-    n = cols[0].shape[0]
+    n = cols[0].shape[0] if cols[0].ndim == 1 else -1
+    if n < 0 or any(c.shape != (n,) for c in cols):
+        shapes = ", ".join(f"{c} {col.shape}" for c, col in zip(MESSAGE_COLUMNS, cols,
+                                                                 strict=True))
+        _validate.fail("messages", f"<columns of shapes {shapes}>",
+                       "a mapping of the six message columns to 1-D arrays of one length n")
     book = np.asarray(book)
-    if (any(c.shape != (n,) for c in cols) or book.ndim != 2 or book.shape[0] != n
-            or book.shape[1] % 4 or book.shape[1] == 0 or book.dtype.kind not in "iu"):
+    if (book.ndim != 2 or book.shape[0] != n or book.shape[1] % 4 or book.shape[1] == 0
+            or book.dtype.kind not in "iu"):
         _validate.fail("book", f"array of shape {book.shape}",
                        f"an integer array of shape ({n}, 4*levels) matching the messages")
     levels = book.shape[1] // 4

@@ -321,7 +321,8 @@ def execute_schedule(messages: object, rows: object, *, side: int, quantity: int
     dict
         :func:`perold_shortfall`'s ``delay``, ``spread``, ``impact``, ``opportunity``,
         ``fees`` and ``total`` in dollars (positive: a cost; the parts sum to the total up to
-        rounding), ``filled`` and ``unfilled`` (shares), plus ``decision_price`` ($/share),
+        the rounding of the conversion to dollars: in price units, without fees, exactly),
+        ``filled`` and ``unfilled`` (shares), plus ``decision_price`` ($/share),
         ``taker_share`` (share of filled shares taken; NaN without fills) and ``children``
         (the number n).
 
@@ -354,7 +355,9 @@ def execute_schedule(messages: object, rows: object, *, side: int, quantity: int
                      feed_latency=latency, entry_latency=latency, response_latency=latency,
                      maker_fee=maker_fee, taker_fee=taker_fee,
                      decision_interval=decision_interval, sample_interval=duration + final_window)
-    mid = book_mid(book, tick) * tick  # price units (dollars × 10,000), halves of integers
+    # price units (dollars × 10,000), exact halves of integers: the live prices are multiples
+    # of tick (book_rows), so (ask + bid) / 2 / tick = j / 2 and j / 2 · tick are exact
+    mid = book_mid(book, tick) * tick
     f = r.fills
     price = np.round(f.price * PRICE_SCALE)
     parts = perold_shortfall(side, quantity, mid[first - 1], price, f.qty,
@@ -553,8 +556,7 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
     Parameters
     ----------
     times
-        Times of the midpoints (s): a non-empty 1-D array of finite values, non-decreasing
-        (assumed, not checked).
+        Times of the midpoints (s): a non-empty 1-D array of finite values, non-decreasing.
     mid
         Midpoint after each of ``times`` ($; NaN for an empty side, no ±inf).
     tape_effective
@@ -588,11 +590,14 @@ def ac_from_day(times: object, mid: object, tape_effective: object, tape_size: o
     Raises
     ------
     ValueError
-        For an input outside the ranges above, fewer than 3 grid points, a grid longer than
+        For an input outside the ranges above (``times`` not finite or decreasing somewhere,
+        ``mid`` not of its shape), fewer than 3 grid points, a grid longer than
         :data:`mslab._validate.MAX_ELEMENTS`, or estimates that give no valid
         :class:`ACParams` (η not > 0) or a non-finite TWAP cost.
     """
     t = _validate.real_vector("times", times)
+    if np.any(np.diff(t) < 0.0):
+        _validate.fail("times", f"<{t.size} times>", "non-decreasing times (s) of the midpoints")
     m = _validate.series("mid", mid)
     eff = _validate.series("tape_effective", tape_effective)
     size = _validate.real_vector("tape_size", tape_size, low=0.0)
@@ -662,12 +667,15 @@ def ac_versus_realised(frame: pd.DataFrame, p: ACParams) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        If ``frame`` is not a DataFrame with ``strategy`` and ``total`` and at least 2 rows,
-        or ``p`` is not an :class:`ACParams`.
+        If ``frame`` is not a DataFrame with the columns ``strategy``, ``spread``, ``impact``,
+        ``delay`` and ``total`` and at least 2 rows, or ``p`` is not an :class:`ACParams`.
     """
     _validate.instance("frame", frame, pd.DataFrame)
-    if "strategy" not in frame or "total" not in frame or len(frame) < 2:
-        _validate.fail("frame", f"<{len(frame)} rows>", "an execute_schedules frame (≥ 2 rows)")
+    needed = ("strategy", "spread", "impact", "delay", "total")
+    if any(c not in frame for c in needed) or len(frame) < 2:
+        missing = [c for c in needed if c not in frame]
+        _validate.fail("frame", f"<{len(frame)} rows; missing columns {missing}>",
+                       f"an execute_schedules frame (≥ 2 rows, columns {', '.join(needed)})")
     e, v = twap_cost(p)
     spread = p.epsilon * p.X
     parts = {"spread (εX)": ("spread", spread), "impact (½γX² + η̃X²/T)": ("impact", e - spread),

@@ -232,8 +232,13 @@ def glft_exact_quotes(gamma: float, k: float, A: float, sigma: float, Q: int, T:
 
 def asymptotic_constants(gamma: float, k: float, A: float, sigma: float,
                          mu: float) -> tuple[float, float, float]:
-    """``(base, C, drift)`` of the asymptotic depths (unvalidated): base = ln(1 + γ/k)/γ,
+    """``(base, C, drift)`` of the asymptotic depths: base = ln(1 + γ/k)/γ,
     C = sqrt(σ²γ/(2kA)·(1 + γ/k)^(1 + k/γ)), drift = μ/(γσ²).
+
+    The parameters are not validated here (the callers do it); the constants are checked to
+    be finite, so that extreme magnitudes (an underflowing γσ², an overflowing σ²) raise a
+    ``ValueError`` naming the parameters rather than give infinite or NaN constants, a
+    ``ZeroDivisionError`` or an ``OverflowError``.
 
     Parameters
     ----------
@@ -252,10 +257,22 @@ def asymptotic_constants(gamma: float, k: float, A: float, sigma: float,
     -------
     tuple
         ``(base, C, drift)``: base and C in price units, drift in units of inventory.
+
+    Raises
+    ------
+    ValueError
+        If base, C or drift is not finite in double precision (the message names ``gamma, k,
+        A, sigma, mu``).
     """
-    base = np.log1p(gamma / k) / gamma
-    C = np.sqrt(sigma**2 * gamma / (2.0 * k * A) * np.exp((1.0 + k / gamma) * np.log1p(gamma / k)))
-    return base, C, mu / (gamma * sigma**2)
+    with np.errstate(all="ignore"):  # checked below
+        sigma2 = np.float64(sigma) ** 2  # np.float64: inf instead of a raw OverflowError
+        base = np.log1p(np.float64(gamma) / k) / gamma
+        C = np.sqrt(sigma2 * gamma / (2.0 * k * A)
+                    * np.exp((1.0 + k / np.float64(gamma)) * np.log1p(np.float64(gamma) / k)))
+        drift = mu / (gamma * sigma2)  # NaN or inf, not ZeroDivisionError, if γσ² underflows
+    _validate.derived("gamma, k, A, sigma, mu", "the asymptotic constants (base, C, drift)",
+                      [base, C, drift])
+    return base, C, float(drift)
 
 
 @vectorize(["float64(float64, float64, float64, float64)"], cache=True)
