@@ -288,17 +288,13 @@ def glft_quoter(gamma: float, sigma: float, k: float, A: float, mu: float = 0.0)
     -------
     Quoter
         Named ``"glft"``, one level, ``params = [base, C, drift]`` of the asymptotic depths
-        (see :func:`glft_rule`), computed once here. They are not checked to be finite:
-        extreme magnitudes (e.g. a subnormal γσ²) can make them infinite.
+        (see :func:`glft_rule`), computed once here, all finite.
 
     Raises
     ------
     ValueError
-        For a parameter outside the ranges above.
-    OverflowError
-        When σ² overflows a float.
-    ZeroDivisionError
-        When γσ² underflows to 0.
+        For a parameter outside the ranges above, or parameters whose constants are not finite
+        (extreme magnitudes: σ² overflowing, γσ² underflowing to 0, an infinite drift).
     """
     gamma = _validate.positive("gamma", gamma)
     sigma = _validate.positive("sigma", sigma)
