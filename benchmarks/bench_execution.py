@@ -18,7 +18,8 @@ second, so the series have real values, ties and gaps but millions of events:
 
 Every pair is first checked to give the same outputs (tolerances printed), then timed: best of
 ``ROUNDS`` rounds that interleave the contenders. Prints events per second and the ratios
-(target >= 10x). Run with `make bench`.
+(target >= 10x), and for the features and the markouts the time of only writing their outputs
+into new arrays: the bound that memory sets on any kernel. Run with `make bench`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 import numba
 import numpy as np
 import pandas as pd
+from numba import njit, prange
 
 from mslab import rng
 from mslab.data.lobster import load_lobster
@@ -57,6 +59,26 @@ def interleaved(contenders: dict) -> dict[str, float]:
             fn()
             best[name] = min(best[name], time.perf_counter() - t0)
     return best
+
+
+@njit(cache=True, parallel=True)
+def _fill(a: np.ndarray) -> None:
+    for i in prange(a.size):
+        a[i] = 0.0
+
+
+def write_floor(what: str, shapes: list[tuple[int, ...]], t_theirs: float) -> None:
+    """Print the best time of only allocating arrays of ``shapes`` and writing every element
+    (new pages, all numba threads): the least time any kernel returning them can take."""
+    def fill():
+        arrays = [np.empty(shape).reshape(-1) for shape in shapes]  # all alive at once
+        for a in arrays:
+            _fill(a)
+
+    mb = sum(np.prod(shape) for shape in shapes) * 8 / 1e6
+    t = interleaved({"fill": fill})["fill"]
+    print(f"  {what}: {mb:,.0f} MB of new arrays written in {t * 1e3:.1f} ms at "
+          f"{numba.get_num_threads()} threads, so at most {t_theirs / t:.0f}x faster than pandas")
 
 
 def report(what: str, units: str, n: float, t: dict[str, float], ours: str, theirs: str) -> None:
@@ -167,6 +189,7 @@ def bench_rolling(data) -> None:
         for k in counts:
             report(f"  {what}, {k} thread{'s' * (k > 1)}", "events", n, t_, f"{name}, {k}",
                    f"pandas {name}")
+    write_floor("the features' outputs alone", [(8, n)], t_["pandas features"])
 
 
 def bench_markouts(data) -> None:
@@ -195,6 +218,8 @@ def bench_markouts(data) -> None:
     numba.set_num_threads(threads)
     for name in ("1 thread", f"{threads} threads"):
         report(f"  markouts, {name}", "trade-horizons", m, t_, name, "pandas")
+    n = tape.time.size
+    write_floor("the markouts' outputs alone", [(n,), (n,), *[(n, len(hz))] * 4], t_["pandas"])
 
 
 def bench_schedule_mc() -> None:
