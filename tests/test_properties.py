@@ -204,6 +204,7 @@ GOOD: dict[str, dict[str, object]] = {
     # mslab.glue (the glue_* functions store into the notebook; outside one they only check)
     "number": dict(value=1234.5, digits=2, percent=False, signed=False, name="value"),
     "pm": dict(mean=1.0, se=0.1, digits=2, percent=False),
+    "prose_sign": dict(text="-0.10"),
     "pm_column": dict(means=[1.0, 2.0], ses=[0.1, 0.2], digits=2, percent=False),
     "glue_num": dict(name="x", value=1.0),
     "glue_text": dict(name="x", text="y"),

@@ -102,11 +102,18 @@ def prose_sign(text: str) -> str:
     str
         The text to print.
 
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a string.
+
     Examples
     --------
     >>> prose_sign("-0.10"), prose_sign("-0.00"), prose_sign("-1,234.5%"), prose_sign("a-b")
     ('−0.10', '0.00', '−1,234.5%', 'a-b')
     """
+    if not isinstance(text, str):
+        _validate.fail("text", text, "a string")
     m = _PASTED_NEGATIVE.fullmatch(text)
     if m is None:
         return text
