@@ -277,6 +277,25 @@ def test_median_of_awkward_values_equals_pandas(w):
                                       pd.Series(x).rolling(w, min_periods=mp).median())
 
 
+@pytest.mark.parametrize("w", [1, 2, 5, 64, 600])
+def test_median_full_block_path_equals_pandas(w):
+    """The loop for blocks of w finite values after such a block (_slide_full_block) and its
+    hand-overs with the general loop: blocks all finite, a missing value first in a block
+    (gone before the block after it starts, so that block takes the fast loop), second or
+    last in a block (the general loop), heavy ties and ±0, a partial last block; the median
+    bit for bit as pandas, for every min_periods."""
+    rng = np.random.default_rng(w)
+    blocks = 24
+    x = rng.integers(0, 4, blocks * w + w // 2 + 1).astype(float)
+    x[rng.random(x.size) < 0.2] = -0.0
+    for b, at in ((3, 0), (7, 1 % w), (11, w - 1), (12, 0), (19, w // 2)):
+        x[b * w + at] = np.nan
+    x[20 * w:21 * w] = np.arange(w)[::-1]  # distinct values leaving in the reverse order
+    for mp in sorted({1, max(1, w // 2), w}):
+        np.testing.assert_array_equal(le.rolling_median(x, w, min_periods=mp),
+                                      pd.Series(x).rolling(w, min_periods=mp).median())
+
+
 @pytest.mark.parametrize("lengths", [[600] * 20, [1, 2, 3, 4_097, 8_400, 17, 600],
                                      list(range(1, 200, 3))])
 def test_block_order_sorts_each_block(lengths):
