@@ -8,8 +8,8 @@ import pytest
 
 from mslab.data.binance import load_binance_capture
 from mslab.data.lobster import load_lobster
-from mslab.execution.tca import (_CHUNK, TradeTape, binance_tape, horizon_table, lobster_tape,
-                                 markouts, summarize)
+from mslab.execution.tca import (_CHUNK, TradeTape, _first_unordered, binance_tape,
+                                 horizon_table, lobster_tape, markouts, summarize)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -169,3 +169,22 @@ def test_bad_input():
         markouts(_tape(price=np.array([[101.0, 99.0]])))
     with pytest.raises(ValueError, match="groups"):
         summarize(_tape(), markouts(_tape()), np.array(["a"]))
+
+
+def test_order_check_finds_the_first_fault_across_chunks():
+    """The parallel order check of the tape's times gives the index of the first NaN or
+    decrease wherever it falls: at a chunk boundary, in two chunks (the earlier wins), at the
+    ends, or nowhere (ties are not faults), as a NumPy reference does."""
+    def reference(t):
+        bad = np.flatnonzero(~(t[:-1] <= t[1:])) + 1
+        return 0 if t.size and np.isnan(t[0]) else (int(bad[0]) if bad.size else -1)
+
+    n = 5 * _CHUNK + 17
+    base = np.floor(np.arange(n) / 3.0)  # ties
+    for faults in ([], [_CHUNK], [_CHUNK - 1], [3 * _CHUNK + 5, _CHUNK + 2], [n - 1], [0],
+                   [2 * _CHUNK]):
+        for bad_value in (-1.0, np.nan):
+            t = base.copy()
+            t[faults] = bad_value
+            assert _first_unordered(t) == reference(t), (faults, bad_value)
+    assert _first_unordered(np.empty(0)) == -1

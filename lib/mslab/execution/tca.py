@@ -177,15 +177,24 @@ def binance_tape(capture: BinanceCapture) -> TradeTape:
 _CHUNK = 16_384
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, parallel=True, error_model="numpy")
 def _first_unordered(t):
-    """Index of the first NaN or decrease in ``t`` (−1 if it is non-decreasing, NaN-free)."""
+    """Index of the first NaN or decrease in ``t`` (−1 if it is non-decreasing, NaN-free).
+    Chunks of _CHUNK values are checked in parallel, each from its first value's
+    predecessor on; the first chunk with a fault gives the index."""
     n = t.shape[0]
     if n and np.isnan(t[0]):
         return 0
-    for i in range(1, n):
-        if not t[i - 1] <= t[i]:
-            return i
+    chunks = (n + _CHUNK - 1) // _CHUNK
+    first = np.full(chunks, -1, np.int64)
+    for c in prange(chunks):
+        for i in range(max(c * _CHUNK, 1), min((c + 1) * _CHUNK, n)):
+            if not t[i - 1] <= t[i]:
+                first[c] = i
+                break
+    for c in range(chunks):
+        if first[c] >= 0:
+            return first[c]
     return -1
 
 
