@@ -19,7 +19,9 @@ second, so the series have real values, ties and gaps but millions of events:
 Every pair is first checked to give the same outputs (tolerances printed), then timed: best of
 ``ROUNDS`` rounds that interleave the contenders. Prints events per second and the ratios
 (target >= 10x), and for the features and the markouts the time of only writing their outputs
-into new arrays: the bound that memory sets on any kernel. Run with `make bench`.
+into new arrays: the bound that memory sets on any kernel. First it prints how much faster all
+numba threads do equal tasks of throughput-bound integer work than one thread: the most that
+more threads can give a compute-bound kernel on the machine. Run with `make bench`.
 """
 
 from __future__ import annotations
@@ -65,6 +67,40 @@ def interleaved(contenders: dict) -> dict[str, float]:
 def _fill(a: np.ndarray) -> None:
     for i in prange(a.size):
         a[i] = 0.0
+
+
+@njit(cache=True, parallel=True)
+def _integer_work(steps: int, tasks: int) -> np.ndarray:
+    # ``tasks`` independent streams of four interleaved 64-bit LCG + xorshift chains: work bound
+    # by instruction throughput, with no memory traffic
+    out = np.empty(tasks, np.uint64)
+    mul = np.uint64(6364136223846793005)
+    for j in prange(tasks):
+        a, b, c, d = np.uint64(j + 1), np.uint64(3), np.uint64(5), np.uint64(7)
+        e, f, g, h = np.uint64(11), np.uint64(13), np.uint64(17), np.uint64(19)
+        for _ in range(steps):
+            a, b = a * mul + np.uint64(1), b * mul + np.uint64(3)
+            c, d = c * mul + np.uint64(5), d * mul + np.uint64(7)
+            e, f = (e ^ (e >> np.uint64(7))) + a, (f ^ (f << np.uint64(3))) + b
+            g, h = (g ^ (g >> np.uint64(5))) + c, (h ^ (h << np.uint64(9))) + d
+        out[j] = a ^ b ^ c ^ d ^ e ^ f ^ g ^ h
+    return out
+
+
+def thread_scaling() -> None:
+    """Print how much faster all numba threads do two equal tasks of throughput-bound integer
+    work than one thread: the most a compute-bound kernel can gain from them here (the
+    thread count for two full cores)."""
+    threads = numba.get_num_threads()
+    if threads < 2:
+        return
+    t = {}
+    for k in (1, threads):
+        numba.set_num_threads(k)
+        t[k] = interleaved({"work": lambda: _integer_work(20_000_000, threads)})["work"]
+    numba.set_num_threads(threads)
+    print(f"machine: {threads} numba threads do {threads} tasks of throughput-bound integer work "
+          f"{t[1] / t[threads]:.2f}x as fast as one thread ({threads:.2f}x for {threads} full cores)")
 
 
 def write_floor(what: str, shapes: list[tuple[int, ...]], t_theirs: float) -> None:
@@ -250,6 +286,7 @@ def bench_schedule_mc() -> None:
 
 def main() -> None:
     data = load_lobster(DATA / "AAPL_2012-06-21_34200000_57600000_message_1.parquet")
+    thread_scaling()
     bench_rolling(data)
     bench_markouts(data)
     bench_schedule_mc()
