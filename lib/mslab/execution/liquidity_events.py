@@ -516,8 +516,8 @@ def _slide_full_block(val, bits, node, va, vb, wa, wb, ka, kb, ta, tb, a, pa, b,
     # every step one value of A leaves and one of B enters, so the window keeps w values and
     # the small ones change by at most one. The same updates as _rolling_median without its
     # checks for missing values, partial windows and block starts (on the benchmark's depths
-    # about half the time per value of the general loop). Writes
-    # out[i0 + 1:i0 + w]; returns the cursors.
+    # about half the time per value of the general loop). Writes out[i0 + 1:i0 + w]; returns
+    # the cursors.
     for q in range(1, w):
         p = node[ka + _U(q)]
         a, pa, was = _leave(bits, wa, p, a, pa)
