@@ -9,7 +9,7 @@ import pytest
 from mslab.data.binance import load_binance_capture
 from mslab.data.lobster import load_lobster
 from mslab.execution.tca import (_CHUNK, TradeTape, _first_unordered, binance_tape,
-                                 horizon_table, lobster_tape, markouts, summarize)
+                                 horizon_table, in_bps, lobster_tape, markouts, summarize)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -31,7 +31,9 @@ def test_hand_computed():
     # (quote at 1.5), 98 at t+1
     np.testing.assert_array_equal(r["realized"], [[2.0, -2.0], [6.0, -2.0]])
     np.testing.assert_array_equal(r["impact"], [[0.0, 4.0], [-4.0, 4.0]])
-    np.testing.assert_allclose(r["impact_bps"], [[0.0, 400.0], [-400.0, 400.0]])
+    assert set(r) == {"horizons", "effective", "realized", "impact"}
+    np.testing.assert_array_equal(in_bps(_tape(), r["impact"]), [[0.0, 400.0], [-400.0, 400.0]])
+    np.testing.assert_array_equal(in_bps(_tape(), r["effective"]), [200.0, 200.0])
     s = summarize(_tape(), r, np.array(["a", "b"]))
     assert s.loc[(s.group == "a") & (s.horizon_s == 1.0), "impact_mean"].item() == 400.0
     table, raw = horizon_table(_tape(), r, np.array(["b", "a"]), 1.0)
@@ -56,7 +58,7 @@ def test_identity_exact_on_lobster(amzn):
     assert ok.sum() >= total.size - 8  # the day's first message is an execution: no prior book
     np.testing.assert_array_equal(eff[ok], total[ok])
     # impact builds up with the horizon over the first seconds
-    mean_imp = np.nanmean(r["impact_bps"], axis=0)
+    mean_imp = np.nanmean(in_bps(amzn, r["impact"]), axis=0)
     assert mean_imp[0] < mean_imp[4]
     # a negative effective spread (better than the midpoint for the aggressor) is impossible
     # against the book the order met, except for hidden executions inside the spread
@@ -76,9 +78,9 @@ def test_markouts_equal_pandas_merge_asof(amzn):
         d2 = 2.0 * amzn.side
         np.testing.assert_array_equal(r["realized"][:, j], d2 * (amzn.price - later))
         np.testing.assert_array_equal(r["impact"][:, j], d2 * (later - amzn.arrival_mid))
-        np.testing.assert_array_equal(r["impact_bps"][:, j],
+        np.testing.assert_array_equal(in_bps(amzn, r["impact"])[:, j],
                                       d2 * (later - amzn.arrival_mid) * (1e4 / amzn.arrival_mid))
-    np.testing.assert_array_equal(r["effective_bps"],
+    np.testing.assert_array_equal(in_bps(amzn, r["effective"]),
                                   2.0 * amzn.side * (amzn.price - amzn.arrival_mid)
                                   * (1e4 / amzn.arrival_mid))
 
@@ -93,11 +95,8 @@ def _as_of(tape, horizons):
         later = np.where(k >= 0, tape.mid[np.maximum(k, 0)], np.nan)
         realized.append(d2 * (tape.price - later))
         impact.append(d2 * (later - m0))
-    bps = (1e4 / m0)[:, None]
-    realized, impact = np.column_stack(realized), np.column_stack(impact)
-    return {"effective": d2 * (tape.price - m0), "realized": realized, "impact": impact,
-            "effective_bps": d2 * (tape.price - m0) * (1e4 / m0),
-            "realized_bps": realized * bps, "impact_bps": impact * bps}
+    return {"effective": d2 * (tape.price - m0), "realized": np.column_stack(realized),
+            "impact": np.column_stack(impact)}
 
 
 def _drawn_tape(seed):
@@ -151,7 +150,7 @@ def test_binance_aggressor_from_m():
     tape = binance_tape(cap)
     np.testing.assert_array_equal(tape.side, np.where(cap.trades["buyer_maker"], -1.0, 1.0))
     r = markouts(tape, horizons=[0.05, 300.0])
-    assert np.nanmedian(r["effective_bps"]) >= 0.0
+    assert np.nanmedian(in_bps(tape, r["effective"])) >= 0.0
 
 
 def test_bad_input():
@@ -169,6 +168,26 @@ def test_bad_input():
         markouts(_tape(price=np.array([[101.0, 99.0]])))
     with pytest.raises(ValueError, match="groups"):
         summarize(_tape(), markouts(_tape()), np.array(["a"]))
+    with pytest.raises(ValueError, match="values"):
+        in_bps(_tape(), np.ones(3))  # not one value per trade
+    with pytest.raises(ValueError, match="values"):
+        in_bps(_tape(), np.array(["1", "2"]))
+    with pytest.raises(ValueError, match="values"):
+        in_bps(_tape(), np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match="tape"):
+        in_bps("tape", np.ones(2))
+    with pytest.raises(ValueError, match="result"):  # a result without its price-unit arrays
+        summarize(_tape(), {k: v for k, v in markouts(_tape()).items() if k != "realized"})
+
+
+def test_in_bps_scales_each_row_by_its_own_arrival_mid():
+    """Row i is multiplied by 1e4 / arrival_mid[i] (not by another row's), NaN stays NaN, a
+    missing arrival midpoint gives NaN, and integers are accepted."""
+    tape = _tape(arrival_mid=np.array([100.0, 50.0]))
+    out = in_bps(tape, np.array([[1.0, np.nan], [1.0, 2.0]]))
+    np.testing.assert_array_equal(out, [[100.0, np.nan], [200.0, 400.0]])
+    np.testing.assert_array_equal(in_bps(tape, np.array([1, 1])), [100.0, 200.0])
+    assert np.isnan(in_bps(_tape(arrival_mid=np.array([np.nan, 50.0])), np.ones(2))[0])
 
 
 def test_order_check_finds_the_first_fault_across_chunks():

@@ -144,6 +144,7 @@ CASES: dict[str, dict[str, object]] = {
     "lobster_tape": dict(data=LOBSTER),
     "tca.markouts": dict(tape=TAPE, horizons=[0.0, 1.0]),
     "summarize": dict(tape=TAPE, result=MARKED, groups=None),
+    "in_bps": dict(tape=TAPE, values=MARKED["impact"]),
     "horizon_table": dict(tape=TAPE, result=MARKED, groups=np.where(TAPE.hidden, "h", "v"),
                           horizon=1.0, digits=2),
     # mslab.execution.liquidity_events
