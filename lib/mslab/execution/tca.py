@@ -181,17 +181,23 @@ _CHUNK = 16_384
 def _first_unordered(t):
     """Index of the first NaN or decrease in ``t`` (−1 if it is non-decreasing, NaN-free).
     Chunks of _CHUNK values are checked in parallel, each from its first value's
-    predecessor on; the first chunk with a fault gives the index."""
+    predecessor on, by a loop without an exit (so it vectorizes); only a chunk with a fault
+    is searched for its index, and the first such chunk gives it."""
     n = t.shape[0]
     if n and np.isnan(t[0]):
         return 0
     chunks = (n + _CHUNK - 1) // _CHUNK
     first = np.full(chunks, -1, np.int64)
     for c in prange(chunks):
-        for i in range(max(c * _CHUNK, 1), min((c + 1) * _CHUNK, n)):
-            if not t[i - 1] <= t[i]:
-                first[c] = i
-                break
+        lo, hi = max(c * _CHUNK, 1), min((c + 1) * _CHUNK, n)
+        fault = False
+        for i in range(lo, hi):
+            fault |= not t[i - 1] <= t[i]
+        if fault:
+            for i in range(lo, hi):
+                if not t[i - 1] <= t[i]:
+                    first[c] = i
+                    break
     for c in range(chunks):
         if first[c] >= 0:
             return first[c]
