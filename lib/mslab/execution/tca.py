@@ -316,7 +316,7 @@ def in_bps(tape: TradeTape, values: object) -> np.ndarray:
     ----------
     tape : TradeTape
         The trades.
-    values : array_like
+    values : numpy.ndarray
         Values in the tape's price unit, of shape (n,) or (n, k) for the tape's n trades, e.g.
         ``markouts(tape)["impact"]``.
 
